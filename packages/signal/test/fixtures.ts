@@ -6,12 +6,18 @@
 const CHROMIUM_FINGERPRINT =
   'sha-256 5A:0B:7E:91:C3:44:2F:D8:16:E0:3B:9C:72:AD:58:01:F6:4E:29:B7:CA:13:8D:65:F0:42:9E:1B:D3:77:0C:A8';
 
+/** A description whose SDP is always there, so tests need not check. */
+export interface Fixture {
+  type: 'offer' | 'answer';
+  sdp: string;
+}
+
 function lines(...text: string[]): string {
   return `${text.join('\r\n')}\r\n`;
 }
 
 /** Chromium data-channel answer with its one mDNS host candidate (586 bytes as in the brief). */
-export const chromiumAnswerMdns: RTCSessionDescriptionInit = {
+export const chromiumAnswerMdns: Fixture = {
   type: 'answer',
   sdp: lines(
     'v=0',
@@ -35,7 +41,7 @@ export const chromiumAnswerMdns: RTCSessionDescriptionInit = {
   ),
 };
 
-export const chromiumOfferRaw: RTCSessionDescriptionInit = {
+export const chromiumOfferRaw: Fixture = {
   type: 'offer',
   sdp: lines(
     'v=0',
@@ -63,7 +69,7 @@ export const chromiumOfferRaw: RTCSessionDescriptionInit = {
 };
 
 /** Firefox: 8-hex ufrag, 32-hex pwd, session-level fingerprint and flags, end-of-candidates. */
-export const firefoxOffer: RTCSessionDescriptionInit = {
+export const firefoxOffer: Fixture = {
   type: 'offer',
   sdp: lines(
     'v=0',
@@ -90,7 +96,7 @@ export const firefoxOffer: RTCSessionDescriptionInit = {
   ),
 };
 
-export const firefoxAnswer: RTCSessionDescriptionInit = {
+export const firefoxAnswer: Fixture = {
   type: 'answer',
   sdp: lines(
     'v=0',
@@ -117,7 +123,7 @@ export const firefoxAnswer: RTCSessionDescriptionInit = {
 };
 
 /** Safari (WebKit's libwebrtc): Chromium's shape, with its own mDNS names. */
-export const safariAnswer: RTCSessionDescriptionInit = {
+export const safariAnswer: Fixture = {
   type: 'answer',
   sdp: lines(
     'v=0',
@@ -142,7 +148,7 @@ export const safariAnswer: RTCSessionDescriptionInit = {
 };
 
 /** An audio session: nothing the compact form carries, so it must take the fallback. */
-export const chromiumAudioOffer: RTCSessionDescriptionInit = {
+export const chromiumAudioOffer: Fixture = {
   type: 'offer',
   sdp: lines(
     'v=0',
