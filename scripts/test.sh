@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole suite, as `npm test` and CI run it: system packages, format and lint, type check,
+# the README's generated tables, then every test (unit and real-browser) inside a private
+# network namespace. Ends with one line "tests: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the suite needs, as "command:package".
+required=(/usr/bin/chromium:chromium ip:iproute2 unshare:util-linux)
+missing=()
+for entry in "${required[@]}"; do
+  command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry##*:}")
+done
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "test: installing ${missing[*]} with apt"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "test: missing system packages. Run this, then npm test again:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+[[ -d node_modules ]] || npm ci
+
+bin=node_modules/.bin
+tsx=("$bin/tsx" --conditions=@webrtc-connect/source)
+
+echo "test: format and lint"
+"$bin/biome" ci .
+echo "test: type check"
+"$bin/tsc" -p packages/signal/tsconfig.json
+"$bin/tsc" -p tsconfig.json
+echo "test: generated docs"
+"${tsx[@]}" scripts/error-table.ts --check
+
+echo "test: unit and browser tests (private network namespace)"
+mkdir -p test-results
+status=0
+bash scripts/in-netns.sh "$bin/vitest" run --reporter=default --reporter=json \
+  --outputFile.json=test-results/vitest.json || status=$?
+"${tsx[@]}" scripts/test-summary.ts test-results/vitest.json || status=1
+exit "$status"
