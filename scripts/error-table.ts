@@ -2,6 +2,7 @@
  * Writes the README's error table from the error codes in the code, or with --check fails
  * when the README has drifted from them. Run by `npm test`.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SIGNAL_ERROR_CODES } from '@webrtc-connect/signal';
 
@@ -27,7 +28,11 @@ if (start < 0 || end < start) {
   console.error(`README.md has no ${START} … ${END} block`);
   process.exit(1);
 }
-const updated = `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`;
+// Biome formats Markdown too (it pads table columns): compare and write its output, not ours.
+const updated = execFileSync('node_modules/.bin/biome', ['format', '--stdin-file-path=README.md'], {
+  input: `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`,
+  encoding: 'utf8',
+});
 if (process.argv.includes('--check')) {
   if (updated !== readme) {
     console.error('README.md error table is out of date: run `npm run docs:errors`');

@@ -28,7 +28,7 @@ bin=node_modules/.bin
 tsx=("$bin/tsx" --conditions=@webrtc-connect/source)
 
 echo "test: format and lint"
-"$bin/biome" ci .
+"$bin/biome" ci --error-on-warnings .
 echo "test: type check"
 "$bin/tsc" -p packages/signal/tsconfig.json
 "$bin/tsc" -p tsconfig.json

@@ -104,6 +104,7 @@ async function createOffer(container: HTMLElement, status: HTMLElement): Promise
     }
   });
   channel.addEventListener('open', () => {
+    status.textContent = 'Connected';
     answerStatus.textContent = 'Connected';
     showSession(session, pc, channel);
   });
