@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+
+/** Interfaces that scripts/in-netns.sh creates; anything else means a real network is reachable. */
+const NAMESPACE_INTERFACES = ['lo', 'wc-veth0', 'wc-veth1'];
+
+/**
+ * Throws unless this process runs inside the private network namespace of scripts/in-netns.sh.
+ * Every test that opens WebRTC calls it first, so a run started outside the script fails at once
+ * instead of sending mDNS queries, STUN requests or connectivity checks to a real network.
+ */
+export function assertPrivateNetns(): void {
+  const hint =
+    'run it through scripts/in-netns.sh, e.g. `scripts/in-netns.sh npx vitest run --project e2e`';
+  if (process.env.WEBRTC_CONNECT_NETNS !== '1') {
+    throw new Error(`WebRTC test outside the private network namespace: ${hint}`);
+  }
+  // The variable could leak into a shell outside the namespace, so also look at the interfaces.
+  // /proc/net/dev lists the reading process's own namespace (unlike /sys/class/net, which shows
+  // the namespace /sys was mounted in).
+  const interfaces = readFileSync('/proc/net/dev', 'utf8')
+    .split('\n')
+    .slice(2)
+    .map((line) => line.split(':')[0]?.trim() ?? '')
+    .filter((name) => name !== '')
+    .sort();
+  if (interfaces.join(',') !== [...NAMESPACE_INTERFACES].sort().join(',')) {
+    throw new Error(
+      `WebRTC test sees network interfaces [${interfaces.join(', ')}], expected only ` +
+        `[${NAMESPACE_INTERFACES.join(', ')}]: ${hint}`,
+    );
+  }
+}
