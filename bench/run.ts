@@ -1,13 +1,16 @@
 /**
- * `npm run bench`: every benchmark, each printing a table and writing JSON to bench/results/.
- * Runs inside the private network namespace (scripts/in-netns.sh), because capturing real
- * session descriptions opens WebRTC.
+ * `npm run bench [-- --only codec,connect]`: every benchmark, each printing a table and writing
+ * JSON to bench/results/<name>.json. Runs inside the private network namespace
+ * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { firefoxAnswer, firefoxOffer, safariAnswer } from '../packages/signal/test/fixtures.ts';
 import { captureCorpus } from '../test/harness/capture.ts';
-import { type CodecSizeRow, measureCodecSizes, printCodecSizes } from './codec-size.ts';
+import { measureCodecSizes, printCodecSizes } from './codec-size.ts';
+import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
+import { benchMailbox } from './mailbox.ts';
 
 interface Target {
   name: string;
@@ -16,64 +19,93 @@ interface Target {
   unit: string;
 }
 
-const resultsDir = join(import.meta.dirname, 'results');
+type BenchResult = { targets: Target[] } & Record<string, unknown>;
 
-async function benchCodec(): Promise<{ rows: CodecSizeRow[]; targets: Target[] }> {
-  const captured = await captureCorpus();
-  const handWritten = [
-    { source: 'firefox-offer (hand-written)', description: firefoxOffer },
-    { source: 'firefox-answer (hand-written)', description: firefoxAnswer },
-    { source: 'safari-answer (hand-written)', description: safariAnswer },
-  ];
-  const rows = measureCodecSizes([...captured, ...handWritten]);
-  printCodecSizes(rows);
-  const row = (source: string) => {
-    const found = rows.find((candidate) => candidate.source === source);
-    if (!found) throw new Error(`the captured corpus has no ${source}`);
-    return found;
-  };
-  const answer = row('chromium-answer-mdns');
-  const offer = row('chromium-offer-mdns');
-  const targets: Target[] = [
-    {
-      name: `Chromium answer, ${answer.candidates} mDNS candidate(s)`,
-      value: answer.oursBytes,
-      limit: 75,
-      unit: 'bytes',
-    },
-    {
-      name: 'Chromium answer, candidates dropped',
-      value: answer.oursDroppedBytes,
-      limit: 58,
-      unit: 'bytes',
-    },
-    {
-      name: `Chromium offer as link text, ${offer.candidates} candidate(s)`,
-      value: offer.oursLinkChars,
-      limit: 110,
-      unit: 'chars',
-    },
-  ];
-  return { rows, targets };
-}
+const benches: Record<string, () => Promise<BenchResult>> = {
+  async codec() {
+    const captured = await captureCorpus();
+    const handWritten = [
+      { source: 'firefox-offer (hand-written)', description: firefoxOffer },
+      { source: 'firefox-answer (hand-written)', description: firefoxAnswer },
+      { source: 'safari-answer (hand-written)', description: safariAnswer },
+    ];
+    const rows = measureCodecSizes([...captured, ...handWritten]);
+    printCodecSizes(rows);
+    const row = (source: string) => {
+      const found = rows.find((candidate) => candidate.source === source);
+      if (!found) throw new Error(`the captured corpus has no ${source}`);
+      return found;
+    };
+    const answer = row('chromium-answer-mdns');
+    const offer = row('chromium-offer-mdns');
+    const targets: Target[] = [
+      {
+        name: `Chromium answer, ${answer.candidates} mDNS candidate(s)`,
+        value: answer.oursBytes,
+        limit: 75,
+        unit: 'bytes',
+      },
+      {
+        name: 'Chromium answer, candidates dropped',
+        value: answer.oursDroppedBytes,
+        limit: 58,
+        unit: 'bytes',
+      },
+      {
+        name: `Chromium offer as link text, ${offer.candidates} candidate(s)`,
+        value: offer.oursLinkChars,
+        limit: 110,
+        unit: 'chars',
+      },
+    ];
+    return { rows, targets };
+  },
+
+  async connect() {
+    const result = await benchLinkConnectTime(20);
+    printConnectTime(result);
+    const target = {
+      name: 'connect time, link / raw SDP (medians)',
+      value: result.ratio,
+      limit: 1.15,
+      unit: '×',
+    };
+    return { ...result, targets: [target] };
+  },
+
+  async mailbox() {
+    return { ...(await benchMailbox()) };
+  },
+};
 
 function printTargets(targets: Target[]): void {
-  console.log('\nTargets');
   console.table(
     targets.map(({ name, value, limit, unit }) => ({
       target: name,
-      measured: `${value} ${unit}`,
+      measured: `${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`,
       limit: `<= ${limit} ${unit}`,
       met: value <= limit ? 'yes' : 'NO',
     })),
   );
 }
 
-const codec = await benchCodec();
-printTargets(codec.targets);
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const selected = values.only ? values.only.split(',') : Object.keys(benches);
+const resultsDir = join(import.meta.dirname, 'results');
 await mkdir(resultsDir, { recursive: true });
-await writeFile(
-  join(resultsDir, 'codec.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), ...codec }, null, 2)}\n`,
-);
-console.log(`\nwrote ${join(resultsDir, 'codec.json')}`);
+const allTargets: Target[] = [];
+for (const name of selected) {
+  const bench = benches[name];
+  if (!bench)
+    throw new Error(`no benchmark "${name}"; there are: ${Object.keys(benches).join(', ')}`);
+  const result = await bench();
+  allTargets.push(...result.targets);
+  const file = join(resultsDir, `${name}.json`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), ...result }, null, 2)}\n`,
+  );
+  console.log(`wrote ${file}`);
+}
+console.log('\nTargets');
+printTargets(allTargets);

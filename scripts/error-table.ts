@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { SERVER_ERROR_CODES } from '@webrtc-connect/server';
 import { SIGNAL_ERROR_CODES } from '@webrtc-connect/signal';
 
 const README = new URL('../README.md', import.meta.url);
@@ -12,6 +13,7 @@ const END = '<!-- error-table:end -->';
 
 const sources: Array<[string, string, Record<string, string>]> = [
   ['@webrtc-connect/signal', 'SignalError', SIGNAL_ERROR_CODES],
+  ['@webrtc-connect/server', 'ServerError', SERVER_ERROR_CODES],
 ];
 
 const rows = sources.flatMap(([pkg, errorClass, codes]) =>

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { build, defaultClientConditions, type Rollup } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
+import { bundleForPage } from '../harness/page-bundle.ts';
 
 const root = join(import.meta.dirname, '../..');
 let chromium: ChromiumHandle;
@@ -15,26 +15,7 @@ async function bundleReadmeExample(): Promise<string> {
   const readme = await readFile(join(root, 'README.md'), 'utf8');
   const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   if (!code) throw new Error('README.md has no ts code block');
-  const dir = await mkdtemp(join(root, 'node_modules/.readme-example-'));
-  try {
-    const entry = join(dir, 'example.ts');
-    await writeFile(entry, `${code}\nObject.assign(globalThis, { pc, myText, take });\n`);
-    const output = (await build({
-      configFile: false,
-      logLevel: 'warn',
-      resolve: { conditions: ['@webrtc-connect/source', ...defaultClientConditions] },
-      build: {
-        write: false,
-        lib: { entry, formats: ['iife'], name: 'readmeExample' },
-        minify: false,
-      },
-    })) as Rollup.RollupOutput[];
-    const chunk = output[0]?.output[0];
-    if (chunk?.type !== 'chunk') throw new Error('the README example did not bundle');
-    return chunk.code;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return bundleForPage(`${code}\nObject.assign(globalThis, { pc, myText, take });\n`);
 }
 
 beforeAll(async () => {

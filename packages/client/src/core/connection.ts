@@ -1,0 +1,103 @@
+import { fingerprintOf, shortAuthenticationString } from '@webrtc-connect/signal';
+import { ConnectError } from '../errors.ts';
+
+/** Two peers with an open data channel. */
+export interface Connection {
+  peerConnection: RTCPeerConnection;
+  /** The data channel, open. */
+  channel: RTCDataChannel;
+  /** Six digits both sides show; they differ if someone sits in the middle. */
+  shortAuthenticationString: string;
+  close(): void;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * Resolves when `channel` is open (then with the short authentication string), and fails with
+ * ERR_CONNECTION_FAILED when ICE or DTLS fails, or ERR_TIMEOUT, or ERR_CLOSED.
+ * `started` is when the wait begins: the timer runs only once both signals are in place.
+ */
+export function openConnection(
+  pc: RTCPeerConnection,
+  channel: Promise<RTCDataChannel>,
+  started: Promise<unknown>,
+  timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+): Promise<Connection> {
+  return new Promise<Connection>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const cleanup = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('connectionstatechange', watch);
+    };
+    const fail = (error: ConnectError) => {
+      cleanup();
+      reject(error);
+    };
+    function watch() {
+      if (pc.connectionState === 'failed') {
+        fail(
+          new ConnectError(
+            'ERR_CONNECTION_FAILED',
+            'no network path between the peers (ICE or DTLS failed)',
+          ),
+        );
+      } else if (pc.connectionState === 'closed') {
+        fail(new ConnectError('ERR_CLOSED', 'the connection was closed before it opened'));
+      }
+    }
+    pc.addEventListener('connectionstatechange', watch);
+    started.then(
+      () => {
+        timer = setTimeout(
+          () =>
+            fail(
+              new ConnectError('ERR_TIMEOUT', `the peers did not connect within ${timeoutMs} ms`),
+            ),
+          timeoutMs,
+        );
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+    channel
+      .then(async (open) => {
+        const local = pc.localDescription;
+        const remote = pc.remoteDescription;
+        const sas =
+          local && remote
+            ? await shortAuthenticationString(fingerprintOf(local), fingerprintOf(remote))
+            : '';
+        cleanup();
+        resolve({
+          peerConnection: pc,
+          channel: open,
+          shortAuthenticationString: sas,
+          close: () => pc.close(),
+        });
+      })
+      .catch((error: unknown) => {
+        cleanup();
+        reject(error);
+      });
+  });
+}
+
+/** The channel once open: one we created, or the first the remote side creates. */
+export function whenOpen(pcOrChannel: RTCPeerConnection | RTCDataChannel): Promise<RTCDataChannel> {
+  return new Promise((resolve) => {
+    const onChannel = (channel: RTCDataChannel) => {
+      if (channel.readyState === 'open') resolve(channel);
+      else channel.addEventListener('open', () => resolve(channel), { once: true });
+    };
+    if ('createDataChannel' in pcOrChannel) {
+      pcOrChannel.addEventListener('datachannel', (event) => onChannel(event.channel), {
+        once: true,
+      });
+    } else {
+      onChannel(pcOrChannel);
+    }
+  });
+}

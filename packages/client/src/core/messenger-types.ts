@@ -1,0 +1,89 @@
+import type { ConnectError } from '../errors.ts';
+import type { ControlMessage } from './messenger-wire.ts';
+
+export interface FileDescription {
+  /** Chosen by the sender; names the transfer in its direction. */
+  id: number;
+  name: string;
+  size: number;
+  /** Media type as the sender gave it ('' when unknown). */
+  type: string;
+}
+
+export interface ReceivedFile extends FileDescription {
+  blob: Blob;
+}
+
+/** What a messenger reports, by event name. */
+export interface MessengerEvents {
+  /** A chat message from the peer. */
+  text: string;
+  /** The peer announced a file; its chunks follow. */
+  'file-start': FileDescription;
+  /** More of an incoming file arrived: `bytes` so far. */
+  'file-progress': { file: FileDescription; bytes: number };
+  /** An incoming file is complete, its byte count checked against the announcement. */
+  'file-received': ReceivedFile;
+  /** An incoming file failed: ERR_CANCELLED, ERR_CLOSED, or ERR_PEER_PROTOCOL. */
+  'file-failed': { file: FileDescription; error: ConnectError };
+  /** The peer sent something malformed or unexpected that belongs to no file; we go on. */
+  error: ConnectError;
+  /** The channel closed; every pending transfer has failed with ERR_CLOSED. */
+  close: undefined;
+}
+
+export type Emit = <K extends keyof MessengerEvents>(type: K, event: MessengerEvents[K]) => void;
+
+export interface SendFileOptions {
+  /** Default: the File's name, else "file". */
+  name?: string;
+  /** Default: the Blob's type. */
+  type?: string;
+  /** Bytes handed to the channel so far. */
+  onProgress?: (bytes: number) => void;
+}
+
+export interface OutgoingFile {
+  file: FileDescription;
+  /** Resolves once the peer has counted every byte; rejects with ERR_CANCELLED or ERR_CLOSED. */
+  done: Promise<void>;
+  cancel(reason?: string): void;
+}
+
+export interface MessengerOptions {
+  /** Bytes of file per message (default 64 KiB; every browser takes up to 256 KiB). */
+  chunkSize?: number;
+  /** Stop sending while more than this waits in the channel's buffer (default 1 MiB). */
+  highWaterMark?: number;
+}
+
+export interface Messenger {
+  /** Throws ERR_CLOSED when the channel is not open, ERR_INVALID_ARGUMENT when too long. */
+  sendText(text: string): void;
+  /** Announces the file at once, then streams it; throws ERR_CLOSED when the channel is not open. */
+  sendFile(file: Blob, options?: SendFileOptions): OutgoingFile;
+  /** Gives up on an incoming file; the peer's `done` rejects with ERR_CANCELLED. */
+  cancelReceive(id: number, reason?: string): void;
+  /** Returns the function that removes the listener. */
+  on<K extends keyof MessengerEvents>(
+    type: K,
+    listener: (event: MessengerEvents[K]) => void,
+  ): () => void;
+  /** Stops using the channel (without closing it); pending transfers fail with ERR_CLOSED. */
+  detach(): void;
+}
+
+/** How the sending and receiving halves talk back through the channel. */
+export interface Transport {
+  /** Throws ERR_CLOSED when the channel is not open. */
+  send(data: string | Uint8Array<ArrayBuffer>): void;
+  /** For replies the peer may never read when the channel is closing: nothing to do about it. */
+  sendQuietly(message: ControlMessage): void;
+}
+
+/** Reports an exception of app code (a listener) without stopping the channel's handler. */
+export function reportLater(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}

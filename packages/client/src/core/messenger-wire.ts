@@ -1,0 +1,109 @@
+import { ConnectError } from '../errors.ts';
+
+/**
+ * What the messenger sends over its data channel.
+ *
+ * String messages are JSON control messages (`ControlMessage`). Binary messages are file chunks:
+ * a 4-byte big-endian transfer id, then the bytes. Ids are chosen by the sending side, so an id
+ * names one transfer in one direction: `abort` and `end` name the sender's own transfer,
+ * `ack` and `reject` the transfer the peer sends.
+ */
+export type ControlMessage =
+  | { t: 'text'; text: string }
+  /** A file follows in chunks of this id. */
+  | { t: 'file'; id: number; name: string; size: number; type: string }
+  /** Every chunk of the file has been sent. */
+  | { t: 'end'; id: number }
+  /** The sender gave up on its file. */
+  | { t: 'abort'; id: number; reason: string }
+  /** The receiver has every byte, counted. */
+  | { t: 'ack'; id: number }
+  /** The receiver refuses the file or gives up on it. */
+  | { t: 'reject'; id: number; reason: string };
+
+export const CHUNK_HEADER_BYTES = 4;
+/** Names and media types longer than this are refused: they are labels, not payloads. */
+export const MAX_LABEL_LENGTH = 1024;
+const MAX_REASON_LENGTH = 1024;
+const MAX_ID = 0xffff_ffff;
+
+export function encodeControl(message: ControlMessage): string {
+  return JSON.stringify(message);
+}
+
+/** Parses a control message from the peer, or throws ERR_PEER_PROTOCOL saying what is wrong. */
+export function parseControl(text: string): ControlMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw protocolError('a text message from the peer is not JSON');
+  }
+  if (typeof value !== 'object' || value === null) {
+    throw protocolError('a message from the peer is not a JSON object');
+  }
+  const message = value as Record<string, unknown>;
+  switch (message.t) {
+    case 'text':
+      if (typeof message.text !== 'string') throw protocolError('a text message has no text');
+      return { t: 'text', text: message.text };
+    case 'file': {
+      const { name, size, type } = message;
+      if (typeof name !== 'string' || name.length > MAX_LABEL_LENGTH) {
+        throw protocolError('a file announcement has no valid name');
+      }
+      if (typeof type !== 'string' || type.length > MAX_LABEL_LENGTH) {
+        throw protocolError('a file announcement has no valid media type');
+      }
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+        throw protocolError('a file announcement has no valid size');
+      }
+      return { t: 'file', id: idOf(message), name, size, type };
+    }
+    case 'end':
+    case 'ack':
+      return { t: message.t, id: idOf(message) };
+    case 'abort':
+    case 'reject': {
+      const reason = typeof message.reason === 'string' ? message.reason : '';
+      return { t: message.t, id: idOf(message), reason: reason.slice(0, MAX_REASON_LENGTH) };
+    }
+    default:
+      throw protocolError(`the peer sent a message of unknown kind ${JSON.stringify(message.t)}`);
+  }
+}
+
+export function encodeChunk(id: number, bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const frame = new Uint8Array(new ArrayBuffer(CHUNK_HEADER_BYTES + bytes.length));
+  new DataView(frame.buffer).setUint32(0, id);
+  frame.set(bytes, CHUNK_HEADER_BYTES);
+  return frame;
+}
+
+/** Splits a binary message into transfer id and bytes, or throws ERR_PEER_PROTOCOL. */
+export function decodeChunk(data: unknown): { id: number; bytes: Uint8Array<ArrayBuffer> } {
+  let view: Uint8Array<ArrayBuffer>;
+  if (data instanceof ArrayBuffer) view = new Uint8Array(data);
+  else if (ArrayBuffer.isView(data)) {
+    // A view may sit on a shared or larger buffer: copy out just its bytes.
+    view = new Uint8Array(data.byteLength);
+    view.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  } else throw protocolError('the peer sent a message that is neither text nor bytes');
+  if (view.length < CHUNK_HEADER_BYTES) throw protocolError('a file chunk is too short');
+  const id = new DataView(view.buffer, view.byteOffset, view.byteLength).getUint32(0);
+  return { id, bytes: view.subarray(CHUNK_HEADER_BYTES) };
+}
+
+export function protocolError(message: string): ConnectError {
+  return new ConnectError('ERR_PEER_PROTOCOL', message);
+}
+
+function idOf(message: Record<string, unknown>): number {
+  const { id } = message;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_ID) {
+    throw protocolError(`a "${String(message.t)}" message has no valid transfer id`);
+  }
+  return id;
+}
+
+export { MAX_ID as MAX_TRANSFER_ID };

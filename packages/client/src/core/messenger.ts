@@ -1,0 +1,167 @@
+import { ConnectError, isConnectError } from '../errors.ts';
+import { createFileReceiver } from './file-receiver.ts';
+import { createFileSender, invalid } from './file-sender.ts';
+import {
+  type Messenger,
+  type MessengerEvents,
+  type MessengerOptions,
+  reportLater,
+  type Transport,
+} from './messenger-types.ts';
+import {
+  type ControlMessage,
+  decodeChunk,
+  encodeControl,
+  parseControl,
+  protocolError,
+} from './messenger-wire.ts';
+
+export type {
+  FileDescription,
+  Messenger,
+  MessengerEvents,
+  MessengerOptions,
+  OutgoingFile,
+  ReceivedFile,
+  SendFileOptions,
+} from './messenger-types.ts';
+
+const DEFAULT_CHUNK_SIZE = 64 * 1024;
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+// Chromium and libdatachannel take messages up to 256 KiB; a chunk carries a 4-byte header.
+const MAX_CHUNK_SIZE = 256 * 1024 - 4;
+const MAX_TEXT_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Chat text and files of any size over one ordered data channel, with back-pressure. Messages
+ * the peer gets wrong never throw out of the channel's event handlers: they become `error` or
+ * `file-failed` events, and the messenger goes on. Wire format: messenger-wire.ts.
+ */
+export function createMessenger(
+  channel: RTCDataChannel,
+  options: MessengerOptions = {},
+): Messenger {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
+    throw invalid(`chunkSize must be a whole number from 1 to ${MAX_CHUNK_SIZE}`);
+  }
+  if (!Number.isSafeInteger(highWaterMark) || highWaterMark < chunkSize) {
+    throw invalid('highWaterMark must be a whole number no smaller than chunkSize');
+  }
+  // A file's end must come after its last chunk.
+  if (!channel.ordered) throw invalid('the messenger needs an ordered data channel');
+  if (channel.readyState === 'closing' || channel.readyState === 'closed') {
+    throw new ConnectError('ERR_CLOSED', 'the data channel is already closed');
+  }
+  channel.binaryType = 'arraybuffer';
+  channel.bufferedAmountLowThreshold = Math.floor(highWaterMark / 4);
+
+  const listeners = new Map<keyof MessengerEvents, Set<(event: never) => void>>();
+  let detached = false;
+
+  const emit = <K extends keyof MessengerEvents>(type: K, event: MessengerEvents[K]) => {
+    for (const listener of listeners.get(type) ?? []) {
+      try {
+        (listener as (value: MessengerEvents[K]) => void)(event);
+      } catch (error) {
+        // A failing listener is the app's bug: report it, but keep the channel's handler alive.
+        reportLater(error);
+      }
+    }
+  };
+
+  const transport: Transport = {
+    send(data) {
+      if (detached || channel.readyState !== 'open') {
+        throw new ConnectError('ERR_CLOSED', 'the data channel is not open');
+      }
+      // Two calls because send's overloads take no union.
+      if (typeof data === 'string') channel.send(data);
+      else channel.send(data);
+    },
+    sendQuietly(message) {
+      try {
+        transport.send(encodeControl(message));
+      } catch {}
+    },
+  };
+  const sender = createFileSender(channel, { chunkSize, highWaterMark }, transport);
+  const receiver = createFileReceiver(emit, transport);
+
+  const onControl = (message: ControlMessage) => {
+    switch (message.t) {
+      case 'text':
+        return emit('text', message.text);
+      case 'file':
+        return receiver.announce({
+          id: message.id,
+          name: message.name,
+          size: message.size,
+          type: message.type,
+        });
+      case 'end':
+        return receiver.end(message.id);
+      case 'abort':
+        return receiver.abort(message.id, message.reason);
+      case 'ack':
+        return sender.ack(message.id);
+      case 'reject':
+        return sender.reject(message.id, message.reason);
+    }
+  };
+
+  const onMessage = (event: MessageEvent) => {
+    try {
+      if (typeof event.data === 'string') onControl(parseControl(event.data));
+      else {
+        const { id, bytes } = decodeChunk(event.data);
+        receiver.chunk(id, bytes);
+      }
+    } catch (error) {
+      emit('error', isConnectError(error) ? error : protocolError(String(error)));
+    }
+  };
+
+  const onLow = () => sender.wake();
+
+  const stop = (reason: string) => {
+    if (detached) return;
+    detached = true;
+    channel.removeEventListener('message', onMessage);
+    channel.removeEventListener('bufferedamountlow', onLow);
+    channel.removeEventListener('close', onClose);
+    const error = new ConnectError('ERR_CLOSED', reason);
+    sender.failAll(error);
+    receiver.failAll(error);
+  };
+
+  function onClose() {
+    stop('the data channel closed before the transfer was complete');
+    emit('close', undefined);
+  }
+
+  channel.addEventListener('message', onMessage);
+  channel.addEventListener('bufferedamountlow', onLow);
+  channel.addEventListener('close', onClose);
+
+  return {
+    sendText(text) {
+      if (typeof text !== 'string') throw invalid('sendText takes a string');
+      const message = encodeControl({ t: 'text', text });
+      if (new TextEncoder().encode(message).length > MAX_TEXT_MESSAGE_BYTES) {
+        throw invalid(`a text message is limited to ${MAX_TEXT_MESSAGE_BYTES} bytes; send a file`);
+      }
+      transport.send(message);
+    },
+    sendFile: (blob, sendOptions = {}) => sender.send(blob, sendOptions),
+    cancelReceive: (id, reason = 'cancelled by the receiver') => receiver.cancel(id, reason),
+    on(type, listener) {
+      const set = listeners.get(type) ?? new Set();
+      listeners.set(type, set);
+      set.add(listener as (event: never) => void);
+      return () => set.delete(listener as (event: never) => void);
+    },
+    detach: () => stop('the messenger was detached from the data channel'),
+  };
+}

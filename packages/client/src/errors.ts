@@ -1,0 +1,48 @@
+/**
+ * Every failure of `webrtc-connect` is a `ConnectError` whose `code` is one of these; the
+ * README's error table is generated from this record.
+ */
+export const CONNECT_ERROR_CODES = {
+  ERR_INVALID_OPTIONS:
+    'An option is missing or has the wrong type (for example no RTCPeerConnection implementation).',
+  ERR_BAD_LINK: 'The link is not a WebRTC Connect link, or it was cut or changed on the way.',
+  ERR_BAD_ANSWER: 'The pasted answer text is cut or changed, or is not an answer.',
+  ERR_BAD_REPLY_CODE: 'The reply code is not 5 or 6 characters of Crockford base32.',
+  ERR_NOT_FOUND: 'The mailbox knows no such offer or reply code: mistyped, or from another server.',
+  ERR_EXPIRED: 'The offer or reply code has expired: make a new link.',
+  ERR_ALREADY_USED: 'The offer was already answered, or the reply code was already read.',
+  ERR_RATE_LIMITED:
+    'Too many requests or wrong codes from this client: wait a minute and try again.',
+  ERR_MAILBOX: 'The mailbox server failed or could not be reached.',
+  ERR_NO_MAILBOX: 'This step needs a mailbox server, and none was given.',
+  ERR_FORGED:
+    'A signal from the mailbox did not open under the link secret: it was altered or forged, so it was refused.',
+  ERR_WRONG_SIGNAL:
+    'The signal is of the wrong kind here (an answer where an offer belongs, or the reverse).',
+  ERR_CONNECTION_FAILED:
+    'The peers exchanged signals but found no network path (ICE or DTLS failed).',
+  ERR_TIMEOUT: 'The peers did not connect in time.',
+  ERR_CLOSED: 'The link or connection was closed before this finished.',
+  ERR_INVALID_ARGUMENT:
+    'An argument has the wrong type, size or state (for example a text too long for one message, or an unordered data channel).',
+  ERR_PEER_PROTOCOL:
+    'The peer sent a message that is malformed or unexpected here (an unknown kind, a chunk of no announced file, more or fewer bytes than a file announced).',
+  ERR_CANCELLED: 'A file transfer was cancelled, by this side or by the peer.',
+} as const;
+
+export type ConnectErrorCode = keyof typeof CONNECT_ERROR_CODES;
+
+/** The one error class of `webrtc-connect`; switch on `code`, never on `message`. */
+export class ConnectError extends Error {
+  override readonly name = 'ConnectError';
+  readonly code: ConnectErrorCode;
+
+  constructor(code: ConnectErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isConnectError(value: unknown): value is ConnectError {
+  return value instanceof ConnectError;
+}

@@ -1,0 +1,108 @@
+import {
+  decodeSignal,
+  encodeSignal,
+  openSignal,
+  sealSignal,
+  toLinkText,
+} from '@webrtc-connect/signal';
+import { type Connection, openConnection, whenOpen } from '../core/connection.ts';
+import { gatheredDescription } from '../core/gather.ts';
+import { checkPeerOptions, createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
+import { ConnectError, isConnectError } from '../errors.ts';
+import { readLinkToken } from './link-token.ts';
+import { MailboxClient } from './mailbox-client.ts';
+
+export interface AcceptLinkOptions extends PeerOptions {
+  /**
+   * The mailbox server's URL. Default: the link's own origin when the link is an http(s) URL.
+   * `null`: no mailbox (only self-contained links work; the answer is given as text).
+   */
+  mailbox?: string | null;
+}
+
+export interface Acceptance {
+  /** The code to give A (5 or 6 characters), or null when there was no mailbox to post to. */
+  replyCode: string | null;
+  /** The whole answer as text, for A to paste when there is no mailbox. */
+  answerText: string;
+  connected: Promise<Connection>;
+  close(): void;
+}
+
+/** B's side of the link way: opens A's link, answers, and posts the sealed answer. */
+export async function acceptLink(link: string, options: AcceptLinkOptions): Promise<Acceptance> {
+  checkPeerOptions(options);
+  const token = readLinkToken(link);
+  const mailboxUrl = options.mailbox === undefined ? originOf(link) : options.mailbox;
+  const mailbox = mailboxUrl === null ? null : new MailboxClient(mailboxUrl);
+  if (token.kind === 'mailbox' && !mailbox) {
+    throw new ConnectError(
+      'ERR_NO_MAILBOX',
+      'this link names an offer in a mailbox, and no mailbox was given',
+    );
+  }
+
+  let offerBytes: Uint8Array;
+  if (token.kind === 'mailbox' && mailbox) {
+    const sealed = await mailbox.getOffer(token.offerId);
+    try {
+      offerBytes = await openSignal(sealed, token.secret, 'offer');
+    } catch (cause) {
+      throw new ConnectError(
+        'ERR_FORGED',
+        'the offer did not open under the link secret: refused',
+        { cause },
+      );
+    }
+  } else {
+    offerBytes = token.kind === 'self-contained' ? token.offer : new Uint8Array(0);
+  }
+  let offer: RTCSessionDescriptionInit;
+  try {
+    offer = decodeSignal(offerBytes);
+  } catch (cause) {
+    throw new ConnectError('ERR_BAD_LINK', 'the offer in the link is cut or changed', { cause });
+  }
+  if (offer.type !== 'offer') throw new ConnectError('ERR_WRONG_SIGNAL', 'the link holds no offer');
+
+  const pc = createPeerConnection(options);
+  try {
+    const channel = whenOpen(pc);
+    await pc.setRemoteDescription(offer);
+    const answer = encodeSignal(
+      await gatheredDescription(pc, await pc.createAnswer(), options.gatherTimeout),
+    );
+    let replyCode: string | null = null;
+    if (mailbox) {
+      const sealed = await sealSignal(answer, token.secret, 'answer');
+      try {
+        const offerId = token.kind === 'mailbox' ? token.offerId : undefined;
+        replyCode = (await mailbox.postReply(sealed, offerId)).code;
+      } catch (error) {
+        // A self-contained link still works without the mailbox: A pastes the answer text.
+        if (token.kind === 'mailbox' || !isConnectError(error) || error.code !== 'ERR_MAILBOX')
+          throw error;
+      }
+    }
+    const connected = openConnection(pc, channel, Promise.resolve(), options.connectTimeout);
+    connected.catch(() => {});
+    return {
+      replyCode,
+      answerText: toLinkText(answer),
+      connected,
+      close: () => pc.close(),
+    };
+  } catch (error) {
+    pc.close();
+    throw error;
+  }
+}
+
+function originOf(link: string): string | null {
+  try {
+    const url = new URL(link);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,177 @@
+import {
+  createLinkSecret,
+  decodeSignal,
+  encodeSignal,
+  fromLinkText,
+  openSignal,
+  sealSignal,
+} from '@webrtc-connect/signal';
+import { type Connection, openConnection, whenOpen } from '../core/connection.ts';
+import { gatheredDescription } from '../core/gather.ts';
+import { checkPeerOptions, createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
+import { ConnectError } from '../errors.ts';
+import { writeLinkToken } from './link-token.ts';
+import { MailboxClient, type PostedOffer } from './mailbox-client.ts';
+import { looksLikeReplyCode, normalizeReplyCode } from './reply-code.ts';
+
+export interface CreateLinkOptions extends PeerOptions {
+  /**
+   * The mailbox server's URL. With it, the link names an offer stored there (sealed) and the
+   * reply comes back by itself; without it, the link carries the offer itself.
+   */
+  mailbox?: string;
+  /** Put the offer in the link even when there is a mailbox (which then carries only the reply). */
+  selfContained?: boolean;
+  /** The page links open (default: the mailbox URL). */
+  appUrl?: string;
+  /** Label of the data channel (default "webrtc-connect"). */
+  channelLabel?: string;
+}
+
+export interface Invitation {
+  /** The link for B: `<appUrl>#<token>`. The token holds the link secret: share it, don't log it. */
+  link: string;
+  kind: 'mailbox' | 'self-contained';
+  /** Resolves once connected: by the reply the mailbox pushes, or by `acceptReply`. */
+  connected: Promise<Connection>;
+  /**
+   * What B shows: a reply code (through the mailbox), or, with no mailbox, the whole answer text.
+   * Resolves once the answer is applied; connecting then continues in `connected`.
+   */
+  acceptReply(reply: string): Promise<void>;
+  close(): void;
+}
+
+/** A's side of the link way: makes the offer and its link, then takes B's answer. */
+export async function createLink(options: CreateLinkOptions): Promise<Invitation> {
+  checkPeerOptions(options);
+  const mailbox = options.mailbox === undefined ? null : new MailboxClient(options.mailbox);
+  const appUrl = options.appUrl ?? options.mailbox;
+  if (appUrl === undefined)
+    throw new ConnectError('ERR_INVALID_OPTIONS', 'give appUrl (or a mailbox) for the link');
+
+  const pc = createPeerConnection(options);
+  const channel = pc.createDataChannel(options.channelLabel ?? 'webrtc-connect');
+  const stop = new AbortController();
+  try {
+    const offer = encodeSignal(
+      await gatheredDescription(pc, await pc.createOffer(), options.gatherTimeout),
+    );
+    const secret = createLinkSecret();
+    let posted: PostedOffer | null = null;
+    let token: string;
+    if (mailbox && !options.selfContained) {
+      posted = await mailbox.postOffer(await sealSignal(offer, secret, 'offer'));
+      token = writeLinkToken({ kind: 'mailbox', secret, offerId: posted.id });
+    } else {
+      token = writeLinkToken({ kind: 'self-contained', secret, offer });
+    }
+
+    let answered: Promise<void> | null = null;
+    let markStarted: (value: unknown) => void = () => {};
+    let failStarted: (error: unknown) => void = () => {};
+    const started = new Promise((resolve, reject) => {
+      markStarted = resolve;
+      failStarted = reject;
+    });
+    // The one place an answer is applied, whichever way it came: the first one wins.
+    const applyAnswer = (bytes: Promise<Uint8Array>): Promise<void> => {
+      answered ??= bytes
+        .then(async (signal) => {
+          const answer = decodeAnswer(signal);
+          await pc.setRemoteDescription(answer);
+          stop.abort();
+          markStarted(undefined);
+        })
+        .catch((error: unknown) => {
+          answered = null;
+          throw error;
+        });
+      return answered;
+    };
+    const openSealed = async (sealed: Uint8Array) => {
+      try {
+        return await openSignal(sealed, secret, 'answer');
+      } catch (cause) {
+        throw new ConnectError(
+          'ERR_FORGED',
+          'the reply did not open under the link secret: refused',
+          { cause },
+        );
+      }
+    };
+
+    if (mailbox && posted) {
+      const offerRecord = posted;
+      mailbox.waitForReply(offerRecord, stop.signal).then(
+        (reply) => applyAnswer(openSealed(reply.sealed)).catch(failStarted),
+        (error: unknown) => {
+          // Stopping the wait because a typed code or close() came first is not a failure.
+          if (!stop.signal.aborted) failStarted(error);
+        },
+      );
+    }
+
+    const connected = openConnection(pc, whenOpen(channel), started, options.connectTimeout);
+    // Callers that never await `connected` (they closed the link) must not see an unhandled rejection.
+    connected.catch(() => {});
+    return {
+      link: linkTo(appUrl, token),
+      kind: posted ? 'mailbox' : 'self-contained',
+      connected,
+      acceptReply: async (reply) => {
+        if (looksLikeReplyCode(reply)) {
+          const code = normalizeReplyCode(reply);
+          if (!mailbox)
+            return Promise.reject(
+              new ConnectError('ERR_NO_MAILBOX', 'a reply code needs a mailbox'),
+            );
+          return applyAnswer(mailbox.readReply(code).then(openSealed));
+        }
+        return applyAnswer(
+          Promise.resolve().then(() => {
+            try {
+              return fromLinkText(reply);
+            } catch (cause) {
+              throw new ConnectError('ERR_BAD_ANSWER', 'the answer text is cut or changed', {
+                cause,
+              });
+            }
+          }),
+        );
+      },
+      close: () => {
+        stop.abort();
+        failStarted(new ConnectError('ERR_CLOSED', 'the link was closed'));
+        pc.close();
+      },
+    };
+  } catch (error) {
+    stop.abort();
+    pc.close();
+    throw error;
+  }
+}
+
+function decodeAnswer(signal: Uint8Array): RTCSessionDescriptionInit {
+  let answer: RTCSessionDescriptionInit;
+  try {
+    answer = decodeSignal(signal);
+  } catch (cause) {
+    throw new ConnectError('ERR_BAD_ANSWER', 'the answer is cut or changed', { cause });
+  }
+  if (answer.type !== 'answer')
+    throw new ConnectError('ERR_WRONG_SIGNAL', 'the reply is not an answer');
+  return answer;
+}
+
+function linkTo(appUrl: string, token: string): string {
+  let url: URL;
+  try {
+    url = new URL(appUrl);
+  } catch (cause) {
+    throw new ConnectError('ERR_INVALID_OPTIONS', `appUrl "${appUrl}" is not a URL`, { cause });
+  }
+  url.hash = token;
+  return url.href;
+}

@@ -1,0 +1,64 @@
+import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
+import { ConnectError } from '../errors.ts';
+
+/**
+ * What a link's `#fragment` carries. Browsers never send the fragment to a server, so the link
+ * secret stays between the two people.
+ *
+ *   byte 0   0001 kkkk   version 1; kind 1 = mailbox, 2 = self-contained
+ *   16 bytes            link secret
+ *   rest                mailbox: the offer id; self-contained: the compact offer itself
+ */
+export type LinkToken =
+  | { kind: 'mailbox'; secret: Uint8Array; offerId: string }
+  | { kind: 'self-contained'; secret: Uint8Array; offer: Uint8Array };
+
+const VERSION = 1;
+const KINDS = { mailbox: 1, 'self-contained': 2 } as const;
+const SECRET_LENGTH = 16;
+
+export function writeLinkToken(token: LinkToken): string {
+  const payload = token.kind === 'mailbox' ? fromLinkText(token.offerId) : token.offer;
+  const bytes = new Uint8Array(1 + SECRET_LENGTH + payload.length);
+  bytes[0] = (VERSION << 4) | KINDS[token.kind];
+  bytes.set(token.secret, 1);
+  bytes.set(payload, 1 + SECRET_LENGTH);
+  return toLinkText(bytes);
+}
+
+/** Reads a token, a fragment (`#…`) or a whole link. */
+export function readLinkToken(link: string): LinkToken {
+  if (typeof link !== 'string') throw new ConnectError('ERR_BAD_LINK', 'a link is a string');
+  const hash = link.indexOf('#');
+  const text = (hash >= 0 ? link.slice(hash + 1) : link).trim();
+  let bytes: Uint8Array;
+  try {
+    bytes = fromLinkText(text);
+  } catch (cause) {
+    throw new ConnectError(
+      'ERR_BAD_LINK',
+      'the link is cut or changed: its fragment is not base64url',
+      { cause },
+    );
+  }
+  const header = bytes[0] ?? 0;
+  if (header >> 4 !== VERSION) {
+    throw new ConnectError(
+      'ERR_BAD_LINK',
+      'this is not a WebRTC Connect link, or it is from a newer version',
+    );
+  }
+  const secret = bytes.slice(1, 1 + SECRET_LENGTH);
+  const payload = bytes.slice(1 + SECRET_LENGTH);
+  if (secret.length < SECRET_LENGTH || payload.length === 0) {
+    throw new ConnectError('ERR_BAD_LINK', 'the link is cut short');
+  }
+  switch (header & 0x0f) {
+    case KINDS.mailbox:
+      return { kind: 'mailbox', secret, offerId: toLinkText(payload) };
+    case KINDS['self-contained']:
+      return { kind: 'self-contained', secret, offer: payload };
+    default:
+      throw new ConnectError('ERR_BAD_LINK', 'the link is of an unknown kind');
+  }
+}

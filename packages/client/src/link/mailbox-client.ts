@@ -1,0 +1,132 @@
+import type {
+  GetOfferResponse,
+  GetReplyResponse,
+  MailboxErrorCode,
+  OwnReplyResponse,
+  PostOfferRequest,
+  PostOfferResponse,
+  PostReplyRequest,
+  PostReplyResponse,
+} from '@webrtc-connect/server/protocol';
+import { MAILBOX_PATHS } from '@webrtc-connect/server/protocol';
+import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
+import { ConnectError, type ConnectErrorCode } from '../errors.ts';
+
+/** The mailbox's error codes that mean something to a person; anything else is ERR_MAILBOX. */
+const SERVER_CODES: Partial<Record<MailboxErrorCode, ConnectErrorCode>> = {
+  ERR_NOT_FOUND: 'ERR_NOT_FOUND',
+  ERR_EXPIRED: 'ERR_EXPIRED',
+  ERR_REPLY_ALREADY_READ: 'ERR_ALREADY_USED',
+  ERR_OFFER_ALREADY_ANSWERED: 'ERR_ALREADY_USED',
+  ERR_RATE_LIMITED: 'ERR_RATE_LIMITED',
+};
+
+export type PostedOffer = PostOfferResponse;
+
+export interface ReceivedReply {
+  sealed: Uint8Array;
+  code: string;
+}
+
+/** The mailbox API (DESIGN §4) over fetch: sealed bytes in, sealed bytes out. */
+export class MailboxClient {
+  readonly #base: string;
+
+  constructor(base: string) {
+    let url: URL;
+    try {
+      url = new URL(base);
+    } catch (cause) {
+      throw new ConnectError('ERR_INVALID_OPTIONS', `the mailbox address "${base}" is not a URL`, {
+        cause,
+      });
+    }
+    this.#base = url.href.replace(/\/$/, '');
+  }
+
+  async postOffer(sealed: Uint8Array): Promise<PostedOffer> {
+    const body: PostOfferRequest = { sealed: toLinkText(sealed) };
+    return (await this.#request('POST', MAILBOX_PATHS.offers, body)) as PostedOffer;
+  }
+
+  async getOffer(id: string): Promise<Uint8Array> {
+    const path = MAILBOX_PATHS.offer(encodeURIComponent(id));
+    return fromLinkText(((await this.#request('GET', path)) as GetOfferResponse).sealed);
+  }
+
+  async postReply(sealed: Uint8Array, offerId?: string): Promise<PostReplyResponse> {
+    const body: PostReplyRequest = {
+      sealed: toLinkText(sealed),
+      ...(offerId === undefined ? {} : { offerId }),
+    };
+    return (await this.#request('POST', MAILBOX_PATHS.replies, body)) as PostReplyResponse;
+  }
+
+  async readReply(code: string): Promise<Uint8Array> {
+    const path = MAILBOX_PATHS.reply(encodeURIComponent(code));
+    return fromLinkText(((await this.#request('GET', path)) as GetReplyResponse).sealed);
+  }
+
+  /**
+   * Waits for the reply to an offer (long-poll, repeated), until it comes, `signal` aborts, or
+   * the mailbox says it never will. A few failed requests in a row are retried with back-off.
+   */
+  async waitForReply(offer: PostedOffer, signal: AbortSignal): Promise<ReceivedReply> {
+    let failures = 0;
+    for (;;) {
+      try {
+        const body = (await this.#request(
+          'GET',
+          `${MAILBOX_PATHS.offerReply(encodeURIComponent(offer.id))}?wait=25`,
+          undefined,
+          {
+            authorization: `Bearer ${offer.ownerToken}`,
+            signal,
+          },
+        )) as OwnReplyResponse | null;
+        failures = 0;
+        if (body) return { sealed: fromLinkText(body.sealed), code: body.code };
+      } catch (error) {
+        if (signal.aborted) {
+          throw new ConnectError('ERR_CLOSED', 'stopped waiting for the reply', { cause: error });
+        }
+        if (!(error instanceof ConnectError) || error.code !== 'ERR_MAILBOX' || ++failures > 5) {
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** failures));
+      }
+    }
+  }
+
+  async #request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    extra: { authorization?: string; signal?: AbortSignal } = {},
+  ): Promise<unknown> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (extra.authorization) headers.authorization = extra.authorization;
+    let response: Response;
+    try {
+      response = await fetch(`${this.#base}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(extra.signal ? { signal: extra.signal } : {}),
+      });
+    } catch (cause) {
+      throw new ConnectError('ERR_MAILBOX', `the mailbox at ${this.#base} cannot be reached`, {
+        cause,
+      });
+    }
+    if (response.status === 204) return null;
+    const json = (await response.json().catch(() => null)) as {
+      error?: { code?: string; message?: string };
+    } | null;
+    if (response.ok && json) return json;
+    const serverCode = (json?.error?.code ?? '') as MailboxErrorCode;
+    const message = json?.error?.message ?? `HTTP ${response.status}`;
+    throw new ConnectError(SERVER_CODES[serverCode] ?? 'ERR_MAILBOX', `mailbox: ${message}`);
+  }
+}

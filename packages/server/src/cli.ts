@@ -1,0 +1,153 @@
+import { parseArgs } from 'node:util';
+import { isServerError, ServerError } from './errors.ts';
+import type { LogLevel } from './server-options.ts';
+import { type StartedServer, type StartServerOptions, startServer } from './start-server.ts';
+
+export const HELP = `Usage: webrtc-connect serve [options]
+
+Serves the mailbox API (and the web app, given --web-root) until SIGINT or SIGTERM.
+Every option falls back to the environment variable in brackets, then to its default.
+
+  --port <n>            port to listen on; 0 picks a free one    [PORT]       8080
+  --host <address>      address to listen on; 0.0.0.0 for all     [HOST]       127.0.0.1
+  --web-root <dir>      built web app to serve at /               [WEB_ROOT]   none
+  --offer-ttl <s>       seconds an offer lives                    [OFFER_TTL]  600
+  --reply-ttl <s>       seconds a reply lives                     [REPLY_TTL]  offer-ttl
+  --max-blob-bytes <n>  largest sealed blob, at most 4096         [MAX_BLOB_BYTES] 4096
+  --max-offers <n>      live offers held at most                  [MAX_OFFERS] 10000
+  --max-replies <n>     live replies held at most                 [MAX_REPLIES] 10000
+  --max-waiters <n>     long-polls held open at most              [MAX_WAITERS] 10000
+  --max-wait <s>        longest long-poll, at most 60             [MAX_WAIT]   60
+  --body-limit <bytes>  largest request body                      [BODY_LIMIT] 6486
+  --rate-limit <n>      requests a minute per client; 0 for none  [RATE_LIMIT] 600
+  --miss-limit <n>      unknown reply codes a minute per client;  [MISS_LIMIT] 10
+                        0 for none
+  --trust-proxy         take client addresses from x-forwarded-for [TRUST_PROXY=1]
+  --log-level <level>   fatal, error, warn, info, debug, trace or silent
+                                                                  [LOG_LEVEL]  info
+  -h, --help            show this text
+`;
+
+const OPTIONS = {
+  port: { type: 'string', env: 'PORT' },
+  host: { type: 'string', env: 'HOST' },
+  'web-root': { type: 'string', env: 'WEB_ROOT' },
+  'offer-ttl': { type: 'string', env: 'OFFER_TTL' },
+  'reply-ttl': { type: 'string', env: 'REPLY_TTL' },
+  'max-blob-bytes': { type: 'string', env: 'MAX_BLOB_BYTES' },
+  'max-offers': { type: 'string', env: 'MAX_OFFERS' },
+  'max-replies': { type: 'string', env: 'MAX_REPLIES' },
+  'max-waiters': { type: 'string', env: 'MAX_WAITERS' },
+  'max-wait': { type: 'string', env: 'MAX_WAIT' },
+  'body-limit': { type: 'string', env: 'BODY_LIMIT' },
+  'rate-limit': { type: 'string', env: 'RATE_LIMIT' },
+  'miss-limit': { type: 'string', env: 'MISS_LIMIT' },
+  'trust-proxy': { type: 'boolean', env: 'TRUST_PROXY' },
+  'log-level': { type: 'string', env: 'LOG_LEVEL' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+/** `serve`'s flags and environment as `startServer` options; ERR_INVALID_CONFIG names a bad one. */
+export function parseServeArgs(args: readonly string[], env: Env): StartServerOptions {
+  const { values } = parseArgs({ args: [...args], options: OPTIONS, strict: true });
+  const text = (name: keyof typeof OPTIONS): string | undefined => {
+    const value = values[name];
+    if (typeof value === 'string') return value;
+    const option = OPTIONS[name];
+    return 'env' in option ? env[option.env] : undefined;
+  };
+  const whole = (name: keyof typeof OPTIONS, min = 1): number | undefined => {
+    const value = text(name);
+    if (value === undefined || value === '') return undefined;
+    const number = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+    if (!(number >= min)) {
+      throw new ServerError('ERR_INVALID_CONFIG', `--${name} must be a whole number ≥ ${min}`);
+    }
+    return number;
+  };
+  const seconds = (name: keyof typeof OPTIONS) => {
+    const value = whole(name);
+    return value === undefined ? undefined : value * 1000;
+  };
+  const perMinute = (name: 'rate-limit' | 'miss-limit') => {
+    const max = whole(name, 0);
+    if (max === undefined) return undefined;
+    return max === 0 ? false : { max, windowMs: 60_000 };
+  };
+  const logLevel = text('log-level');
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ServerError(
+      'ERR_INVALID_CONFIG',
+      `--log-level must be one of ${LOG_LEVELS.join(', ')}`,
+    );
+  }
+  const trustProxy = values['trust-proxy'] ?? /^(1|true|yes)$/i.test(env.TRUST_PROXY ?? '');
+  const options: StartServerOptions = { trustProxy };
+  const set = <K extends keyof StartServerOptions>(
+    key: K,
+    value: StartServerOptions[K] | undefined,
+  ) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set('port', whole('port', 0));
+  set('host', text('host'));
+  set('webRoot', text('web-root'));
+  set('offerTtlMs', seconds('offer-ttl'));
+  set('replyTtlMs', seconds('reply-ttl'));
+  set('maxSealedBytes', whole('max-blob-bytes'));
+  set('maxOffers', whole('max-offers'));
+  set('maxReplies', whole('max-replies'));
+  set('maxWaiters', whole('max-waiters'));
+  set('maxWaitSeconds', whole('max-wait'));
+  set('bodyLimitBytes', whole('body-limit'));
+  set('rateLimit', perMinute('rate-limit'));
+  set('missLimit', perMinute('miss-limit'));
+  set('logLevel', logLevel as LogLevel | undefined);
+  return options;
+}
+
+/**
+ * The `webrtc-connect` command. Resolves with the running server for `serve` (which then runs
+ * until a signal), or with an exit code when there is nothing to run.
+ */
+export async function runCli(
+  argv: readonly string[],
+  env: Env,
+  output: { log(text: string): void; error(text: string): void } = console,
+): Promise<StartedServer | number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    output.log(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'serve') {
+    output.error(`webrtc-connect: unknown command "${command}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    if (args.includes('--help') || args.includes('-h')) {
+      output.log(HELP);
+      return 0;
+    }
+    return await startServer(parseServeArgs(args, env));
+  } catch (error) {
+    // parseArgs throws TypeErrors with codes for unknown or incomplete flags.
+    const code = (error as { code?: unknown }).code;
+    const usage =
+      isServerError(error) || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+    // A taken port and the like: one line, not a stack trace.
+    output.error(`webrtc-connect: ${(error as Error).message}${usage ? `\n\n${HELP}` : ''}`);
+    return usage ? 2 : 1;
+  }
+}

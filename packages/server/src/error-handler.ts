@@ -1,0 +1,74 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isServerError, ServerError } from './errors.ts';
+import type { ErrorResponse, MailboxErrorCode } from './protocol/index.ts';
+
+/**
+ * Turns every failure, ours or Fastify's, into `{ error: { code, message } }` with its status,
+ * so a client never meets a second error shape.
+ */
+export function handleError(
+  error: FastifyError | ServerError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): ErrorResponse {
+  const known = isServerError(error) ? error : fromFastifyError(error);
+  if (known.code === 'ERR_INVALID_CONFIG' || known.code === 'ERR_INTERNAL') {
+    request.log.error({ err: error }, 'request failed');
+  }
+  const code = known.code === 'ERR_INVALID_CONFIG' ? 'ERR_INTERNAL' : known.code;
+  if (known.retryAfterSeconds !== undefined) {
+    reply.header('retry-after', String(known.retryAfterSeconds));
+  }
+  if (code === 'ERR_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer');
+  reply.code(known.statusCode);
+  // Internal messages may name internals; clients get the description instead.
+  const message = code === 'ERR_INTERNAL' ? 'the server failed' : known.message.slice(0, 300);
+  return { error: { code, message } };
+}
+
+interface ValidationIssue {
+  instancePath?: string;
+  keyword?: string;
+}
+
+function fromFastifyError(error: FastifyError): ServerError {
+  if (error.validation) {
+    const issues = error.validation as ValidationIssue[];
+    return new ServerError(validationCode(error.validationContext, issues), error.message);
+  }
+  const code = FASTIFY_CODES[error.code];
+  if (code) return new ServerError(code, error.message);
+  if (error.statusCode === 429) return new ServerError('ERR_RATE_LIMITED', error.message);
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ServerError('ERR_BAD_REQUEST', error.message);
+  }
+  return new ServerError('ERR_INTERNAL', error.message, { cause: error });
+}
+
+const FASTIFY_CODES: Readonly<Record<string, MailboxErrorCode>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'ERR_INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'ERR_INVALID_BODY',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'ERR_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ERR_BAD_REQUEST',
+  FST_ERR_BAD_URL: 'ERR_BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'ERR_BAD_REQUEST',
+};
+
+function validationCode(context: string | undefined, issues: ValidationIssue[]): MailboxErrorCode {
+  const first = issues[0] ?? {};
+  switch (context) {
+    case 'headers':
+      // The only header any route requires is the owner's bearer token.
+      return 'ERR_UNAUTHORIZED';
+    case 'querystring':
+      return 'ERR_INVALID_QUERY';
+    case 'params':
+      return first.instancePath === '/code' ? 'ERR_INVALID_CODE' : 'ERR_INVALID_ID';
+    default:
+      if (first.instancePath === '/sealed' && first.keyword === 'maxLength') {
+        return 'ERR_BLOB_TOO_LARGE';
+      }
+      return first.instancePath === '/offerId' ? 'ERR_INVALID_ID' : 'ERR_INVALID_BODY';
+  }
+}

@@ -1,0 +1,16 @@
+export { HELP, parseServeArgs, runCli } from './cli.ts';
+export { isServerError, SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.ts';
+export { createServer } from './server.ts';
+export type { LogLevel, RateLimit, ServerOptions } from './server-options.ts';
+export { type StartedServer, type StartServerOptions, startServer } from './start-server.ts';
+export type {
+  MailboxStore,
+  OfferLookup,
+  PutOfferResult,
+  PutReplyResult,
+  StoredOffer,
+  StoredReply,
+  TakeOwnReplyResult,
+  TakeReplyResult,
+} from './store/mailbox-store.ts';
+export { MemoryMailboxStore, type MemoryStoreOptions } from './store/memory-store.ts';

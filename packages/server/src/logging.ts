@@ -1,0 +1,29 @@
+import type { FastifyRequest } from 'fastify';
+import type { ResolvedServerOptions } from './server-options.ts';
+
+/**
+ * pino options for Fastify. Requests are logged by method, path and client address only: no
+ * headers (the owner token is a bearer header) and no bodies (sealed blobs); reply codes are
+ * masked in paths, since a code in a log is a reply someone could read first.
+ */
+export function loggerOptions(options: ResolvedServerOptions) {
+  return {
+    level: options.logLevel,
+    ...(options.logStream ? { stream: options.logStream } : {}),
+    // Belt and braces, should a later serializer or plugin log headers.
+    redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: maskPath(request.url),
+        remoteAddress: request.ip,
+      }),
+    },
+  };
+}
+
+export function maskPath(url: string): string {
+  const masked = url.replace(/^\/api\/replies\/[^/?#]+/, '/api/replies/:code');
+  // Unmatched paths are whatever a client sent: keep log lines short.
+  return masked.length > 200 ? `${masked.slice(0, 200)}…` : masked;
+}

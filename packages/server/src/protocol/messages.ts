@@ -1,0 +1,66 @@
+/**
+ * Request and response bodies of the mailbox API. Sealed blobs travel as unpadded base64url
+ * strings; times as ISO 8601 strings.
+ */
+
+export const MAILBOX_PATHS = {
+  offers: '/api/offers',
+  offer: (id: string) => `/api/offers/${id}`,
+  offerReply: (id: string) => `/api/offers/${id}/reply`,
+  replies: '/api/replies',
+  reply: (code: string) => `/api/replies/${code}`,
+  health: '/api/health',
+} as const;
+
+/** `POST /api/offers` */
+export interface PostOfferRequest {
+  sealed: string;
+}
+
+/** 201 to `POST /api/offers`. Only the owner token lets A wait for and read the reply by id. */
+export interface PostOfferResponse {
+  id: string;
+  ownerToken: string;
+  expiresAt: string;
+}
+
+/** 200 to `GET /api/offers/:id` */
+export interface GetOfferResponse {
+  sealed: string;
+  expiresAt: string;
+}
+
+/** `POST /api/replies`; without `offerId` the reply stands alone, reachable by its code only. */
+export interface PostReplyRequest {
+  sealed: string;
+  offerId?: string;
+}
+
+/** 201 to `POST /api/replies` */
+export interface PostReplyResponse {
+  code: string;
+  expiresAt: string;
+}
+
+/** 200 to `GET /api/offers/:id/reply` (204 with no body when the wait ends first). */
+export interface OwnReplyResponse {
+  sealed: string;
+  code: string;
+}
+
+/** 200 to `GET /api/replies/:code` */
+export interface GetReplyResponse {
+  sealed: string;
+  offerId?: string;
+}
+
+/** 200 to `GET /api/health` */
+export interface HealthResponse {
+  status: 'ok';
+  store: string;
+  uptimeSeconds: number;
+  offers: number;
+  replies: number;
+  /** Long-polls waiting for a reply right now. */
+  waiting: number;
+}

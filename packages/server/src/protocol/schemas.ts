@@ -1,0 +1,138 @@
+import { MAILBOX_ERROR_CODES } from './errors.ts';
+import {
+  base64urlLength,
+  MAX_SEALED_BYTES,
+  MAX_WAIT_SECONDS,
+  OFFER_ID_LENGTH,
+  OWNER_TOKEN_LENGTH,
+} from './limits.ts';
+import { REPLY_CODE_PATTERN } from './reply-code.ts';
+
+/**
+ * JSON Schemas (draft-07, as Fastify's Ajv takes them) of every mailbox route. The server
+ * validates requests and serialises responses with them; clients may validate with them too.
+ */
+
+const BASE64URL_CHAR = '[A-Za-z0-9_-]';
+
+/** A sealed blob: unpadded base64url of 1 to `maxBytes` bytes (never 4n + 1 characters). */
+export function sealedSchema(maxBytes: number = MAX_SEALED_BYTES) {
+  return {
+    type: 'string',
+    minLength: 2,
+    maxLength: base64urlLength(maxBytes),
+    pattern: `^(?:${BASE64URL_CHAR}{4})*(?:${BASE64URL_CHAR}{2,3})?$`,
+  } as const;
+}
+
+export const offerIdSchema = {
+  type: 'string',
+  pattern: `^${BASE64URL_CHAR}{${OFFER_ID_LENGTH}}$`,
+} as const;
+
+export const replyCodeSchema = { type: 'string', pattern: REPLY_CODE_PATTERN } as const;
+
+const expiresAtSchema = { type: 'string', format: 'date-time' } as const;
+
+export const errorResponseSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(MAILBOX_ERROR_CODES) },
+        message: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+const errors = { '4xx': errorResponseSchema, '5xx': errorResponseSchema } as const;
+
+function object<P extends Record<string, unknown>, R extends readonly (keyof P & string)[]>(
+  properties: P,
+  required: R,
+) {
+  return { type: 'object', additionalProperties: false, required, properties } as const;
+}
+
+/** Route schemas for a server storing blobs of at most `maxSealedBytes` bytes. */
+export function mailboxSchemas(maxSealedBytes: number = MAX_SEALED_BYTES) {
+  const sealed = sealedSchema(maxSealedBytes);
+  return {
+    postOffer: {
+      body: object({ sealed }, ['sealed']),
+      response: {
+        201: object(
+          {
+            id: offerIdSchema,
+            ownerToken: { type: 'string', minLength: OWNER_TOKEN_LENGTH },
+            expiresAt: expiresAtSchema,
+          },
+          ['id', 'ownerToken', 'expiresAt'],
+        ),
+        ...errors,
+      },
+    },
+    getOffer: {
+      params: object({ id: offerIdSchema }, ['id']),
+      response: {
+        200: object({ sealed, expiresAt: expiresAtSchema }, ['sealed', 'expiresAt']),
+        ...errors,
+      },
+    },
+    waitForReply: {
+      params: object({ id: offerIdSchema }, ['id']),
+      headers: {
+        type: 'object',
+        required: ['authorization'],
+        properties: {
+          authorization: {
+            type: 'string',
+            pattern: `^[Bb]earer ${BASE64URL_CHAR}{${OWNER_TOKEN_LENGTH}}$`,
+          },
+        },
+      },
+      // Whole seconds as digits: the query is a string, and the server does not coerce types.
+      // Other query parameters (cache busters) are let through.
+      querystring: {
+        type: 'object',
+        properties: {
+          wait: { type: 'string', pattern: `^(?:[0-9]|[1-5][0-9]|${MAX_WAIT_SECONDS})$` },
+        },
+      },
+      response: { 200: object({ sealed, code: replyCodeSchema }, ['sealed', 'code']), ...errors },
+    },
+    postReply: {
+      body: object({ sealed, offerId: offerIdSchema }, ['sealed']),
+      response: {
+        201: object({ code: replyCodeSchema, expiresAt: expiresAtSchema }, ['code', 'expiresAt']),
+        ...errors,
+      },
+    },
+    getReply: {
+      params: object({ code: replyCodeSchema }, ['code']),
+      response: { 200: object({ sealed, offerId: offerIdSchema }, ['sealed']), ...errors },
+    },
+    health: {
+      response: {
+        200: object(
+          {
+            status: { type: 'string', enum: ['ok'] },
+            store: { type: 'string' },
+            uptimeSeconds: { type: 'number' },
+            offers: { type: 'integer' },
+            replies: { type: 'integer' },
+            waiting: { type: 'integer' },
+          },
+          ['status', 'store', 'uptimeSeconds', 'offers', 'replies', 'waiting'],
+        ),
+        ...errors,
+      },
+    },
+  } as const;
+}
+
+export type MailboxSchemas = ReturnType<typeof mailboxSchemas>;

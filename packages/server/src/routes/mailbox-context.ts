@@ -1,0 +1,46 @@
+import { ServerError } from '../errors.ts';
+import type { ReplyWaiters } from '../long-poll.ts';
+import type { MailboxSchemas } from '../protocol/index.ts';
+import type { ResolvedServerOptions } from '../server-options.ts';
+import type { MailboxStore, TakeReplyResult } from '../store/mailbox-store.ts';
+
+/** What the mailbox routes share: given to each route plugin as its options. */
+export interface MailboxContext {
+  store: MailboxStore;
+  waiters: ReplyWaiters;
+  schemas: MailboxSchemas;
+  options: ResolvedServerOptions;
+}
+
+export function expiredError(what: string): ServerError {
+  return new ServerError('ERR_EXPIRED', `the ${what} expired`);
+}
+
+export function notFoundError(what: string): ServerError {
+  return new ServerError(
+    'ERR_NOT_FOUND',
+    `no ${what} has this ${what === 'offer' ? 'id' : 'code'}`,
+  );
+}
+
+/** The error for a reply that could not be taken. */
+export function untakenReplyError(result: Exclude<TakeReplyResult, { status: 'taken' }>) {
+  switch (result.status) {
+    case 'already-read':
+      return new ServerError('ERR_REPLY_ALREADY_READ', 'the reply was already read');
+    case 'expired':
+      return expiredError('reply');
+    case 'missing':
+      return notFoundError('reply');
+  }
+}
+
+export function mailboxFullError(what: 'offers' | 'replies'): ServerError {
+  return new ServerError('ERR_MAILBOX_FULL', `the mailbox holds all the ${what} it may`, {
+    retryAfterSeconds: 60,
+  });
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,111 @@
+import { ServerError } from './errors.ts';
+import {
+  base64urlLength,
+  DEFAULT_WAIT_SECONDS,
+  MAX_SEALED_BYTES,
+  MAX_WAIT_SECONDS,
+} from './protocol/index.ts';
+import type { MailboxStore } from './store/mailbox-store.ts';
+
+/** At most `max` in each window of `windowMs`, per client address. */
+export interface RateLimit {
+  max: number;
+  windowMs: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface ServerOptions {
+  /** Where offers and replies live; default an in-memory store built from the limits below. */
+  store?: MailboxStore;
+  /** A directory to serve as the web app (index.html at `/`); skipped when it does not exist. */
+  webRoot?: string;
+  /** How long an offer lives (default 10 minutes). */
+  offerTtlMs?: number;
+  /** How long a reply lives (default: as long as an offer). */
+  replyTtlMs?: number;
+  /** How long used and expired ids and codes are told apart from unknown ones (default 1 h). */
+  tombstoneTtlMs?: number;
+  /** Largest sealed blob stored, in bytes (default and maximum 4096). */
+  maxSealedBytes?: number;
+  /** Live offers held at most (default 10,000). Only for the default store. */
+  maxOffers?: number;
+  /** Live replies held at most (default 10,000). Only for the default store. */
+  maxReplies?: number;
+  /** Long-polls held open at most (default 10,000). */
+  maxWaiters?: number;
+  /** Largest request body, in bytes (default: the largest blob as base64url, plus 1 KiB). */
+  bodyLimitBytes?: number;
+  /** Requests per client address (default 600 a minute); `false` for none. */
+  rateLimit?: RateLimit | false;
+  /** Unknown reply codes per client address (default 10 a minute); `false` for none. */
+  missLimit?: RateLimit | false;
+  /** Longest long-poll, in seconds (default and maximum 60); longer waits are cut to it. */
+  maxWaitSeconds?: number;
+  /** Trust `x-forwarded-for` from a reverse proxy (true, or its addresses), for client addresses. */
+  trustProxy?: boolean | string;
+  /** Default `info`; logs go to stdout, or to `logStream`. */
+  logLevel?: LogLevel;
+  logStream?: { write(line: string): void };
+  /** Milliseconds since the epoch, for expiry; tests pass a fake clock. */
+  clock?: () => number;
+}
+
+type Optional = 'store' | 'webRoot' | 'logStream';
+export type ResolvedServerOptions = Required<Omit<ServerOptions, Optional>> & {
+  [K in Optional]: ServerOptions[K] | undefined;
+} & { defaultWaitSeconds: number };
+
+const MINUTE = 60_000;
+
+/** Fills in defaults and refuses values that cannot work, naming the option. */
+export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
+  const offerTtlMs = options.offerTtlMs ?? 10 * MINUTE;
+  const maxSealedBytes = options.maxSealedBytes ?? MAX_SEALED_BYTES;
+  const maxWaitSeconds = options.maxWaitSeconds ?? MAX_WAIT_SECONDS;
+  const resolved: ResolvedServerOptions = {
+    store: options.store,
+    webRoot: options.webRoot,
+    logStream: options.logStream,
+    offerTtlMs,
+    replyTtlMs: options.replyTtlMs ?? offerTtlMs,
+    tombstoneTtlMs: options.tombstoneTtlMs ?? 60 * MINUTE,
+    maxSealedBytes,
+    maxOffers: options.maxOffers ?? 10_000,
+    maxReplies: options.maxReplies ?? 10_000,
+    maxWaiters: options.maxWaiters ?? 10_000,
+    bodyLimitBytes: options.bodyLimitBytes ?? base64urlLength(maxSealedBytes) + 1024,
+    rateLimit: options.rateLimit ?? { max: 600, windowMs: MINUTE },
+    missLimit: options.missLimit ?? { max: 10, windowMs: MINUTE },
+    maxWaitSeconds,
+    defaultWaitSeconds: Math.min(DEFAULT_WAIT_SECONDS, maxWaitSeconds),
+    trustProxy: options.trustProxy ?? false,
+    logLevel: options.logLevel ?? 'info',
+    clock: options.clock ?? Date.now,
+  };
+  positive('offerTtlMs', resolved.offerTtlMs);
+  positive('replyTtlMs', resolved.replyTtlMs);
+  positive('tombstoneTtlMs', resolved.tombstoneTtlMs);
+  positive('maxSealedBytes', maxSealedBytes, MAX_SEALED_BYTES);
+  positive('maxOffers', resolved.maxOffers);
+  positive('maxReplies', resolved.maxReplies);
+  positive('maxWaiters', resolved.maxWaiters);
+  positive('bodyLimitBytes', resolved.bodyLimitBytes);
+  positive('maxWaitSeconds', maxWaitSeconds, MAX_WAIT_SECONDS);
+  for (const name of ['rateLimit', 'missLimit'] as const) {
+    const limit = resolved[name];
+    if (limit === false) continue;
+    positive(`${name}.max`, limit.max);
+    positive(`${name}.windowMs`, limit.windowMs);
+  }
+  return resolved;
+}
+
+function positive(name: string, value: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new ServerError(
+      'ERR_INVALID_CONFIG',
+      `${name} must be a whole number from 1 to ${max}, not ${String(value)}`,
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import fastifyRateLimit from '@fastify/rate-limit';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { handleError } from './error-handler.ts';
+import { ServerError } from './errors.ts';
+import { loggerOptions, maskPath } from './logging.ts';
+import { ReplyWaiters } from './long-poll.ts';
+import { mailboxSchemas } from './protocol/index.ts';
+import { healthRoute } from './routes/health-route.ts';
+import type { MailboxContext } from './routes/mailbox-context.ts';
+import { offerRoutes } from './routes/offer-routes.ts';
+import { replyRoutes } from './routes/reply-routes.ts';
+import { sendAppPage, servesAppPage, webAppRoot, webAppRoutes } from './routes/web-app.ts';
+import { resolveServerOptions, type ServerOptions } from './server-options.ts';
+import { MemoryMailboxStore } from './store/memory-store.ts';
+
+type RateLimitState = Awaited<ReturnType<ReturnType<FastifyInstance['createRateLimit']>>>;
+
+/**
+ * The mailbox API (and the web app, given its directory) as a Fastify instance, ready but not
+ * listening: `app.inject()` it in tests, `app.listen()` it, or use `startServer`.
+ */
+export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
+  const resolved = resolveServerOptions(options);
+  const store =
+    resolved.store ??
+    new MemoryMailboxStore({
+      maxOffers: resolved.maxOffers,
+      maxReplies: resolved.maxReplies,
+      tombstoneTtlMs: resolved.tombstoneTtlMs,
+      clock: resolved.clock,
+    });
+  // Malformed paths fail in the router, before any hook: counted and answered here instead.
+  let countBadPath: ((request: FastifyRequest) => Promise<RateLimitState>) | undefined;
+  const app = Fastify({
+    logger: loggerOptions(resolved),
+    bodyLimit: resolved.bodyLimitBytes,
+    trustProxy: resolved.trustProxy,
+    // Fastify's own 503 while closing has another error shape; long-polls end at close anyway.
+    return503OnClosing: false,
+    // No type coercion (a number is not a sealed string) and no silent dropping of fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    // Long enough that an over-long id or code meets its schema (and its error code).
+    routerOptions: { maxParamLength: 500 },
+    frameworkErrors: async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const state = await countBadPath?.(request);
+      const failure =
+        state && !state.isAllowed && state.isExceeded
+          ? new ServerError('ERR_RATE_LIMITED', 'too many requests', {
+              retryAfterSeconds: state.ttlInSeconds,
+            })
+          : error;
+      return reply.send(handleError(failure, request, reply));
+    },
+  });
+  app.setErrorHandler(handleError);
+
+  const { rateLimit } = resolved;
+  await app.register(fastifyRateLimit, {
+    // Registered even when off: the reply-code miss limit is built on it.
+    global: rateLimit !== false,
+    ...(rateLimit === false ? {} : { max: rateLimit.max, timeWindow: rateLimit.windowMs }),
+    errorResponseBuilder: (_request, context) =>
+      new ServerError('ERR_RATE_LIMITED', `too many requests; retry in ${context.after}`),
+  });
+  if (rateLimit !== false) countBadPath = app.createRateLimit();
+
+  const waiters = new ReplyWaiters(resolved.maxWaiters);
+  const context: MailboxContext = {
+    store,
+    waiters,
+    schemas: mailboxSchemas(resolved.maxSealedBytes),
+    options: resolved,
+  };
+  await app.register(offerRoutes, context);
+  await app.register(replyRoutes, context);
+  await app.register(healthRoute, context);
+
+  const root = webAppRoot(resolved.webRoot);
+  if (root) await webAppRoutes(app, root);
+  else if (resolved.webRoot !== undefined) {
+    app.log.warn(`web root ${resolved.webRoot} is not a directory: serving the API only`);
+  }
+  app.setNotFoundHandler(
+    // Unknown paths count against the rate limit too, or they would be a free way to flood.
+    rateLimit === false ? {} : { preHandler: app.rateLimit() },
+    (request, reply) => {
+      if (root && servesAppPage(request)) return sendAppPage(reply);
+      throw new ServerError('ERR_NO_ROUTE', `no route ${request.method} ${maskPath(request.url)}`);
+    },
+  );
+
+  app.addHook('preClose', async () => waiters.close());
+  if (!resolved.store) app.addHook('onClose', async () => store.close());
+  return app;
+}

@@ -1,0 +1,213 @@
+import { EventEmitter } from 'node:events';
+import type {
+  MailboxStore,
+  OfferLookup,
+  PutOfferResult,
+  PutReplyResult,
+  StoredOffer,
+  StoredReply,
+  TakeOwnReplyResult,
+  TakeReplyResult,
+} from './mailbox-store.ts';
+
+export interface MemoryStoreOptions {
+  /** Live offers held at most (default 10,000: at 4 KiB a blob, 40 MiB at worst). */
+  maxOffers?: number;
+  /** Live replies held at most (default 10,000). */
+  maxReplies?: number;
+  /** How long a used or expired id or code is remembered as such (default 1 hour). */
+  tombstoneTtlMs?: number;
+  /** Tombstones held at most, per kind (default 100,000); the oldest go first. */
+  maxTombstones?: number;
+  /** How often expired entries are dropped (default 30 s); lookups also expire lazily. */
+  sweepIntervalMs?: number;
+  /** Milliseconds since the epoch; tests pass a fake to expire without waiting. */
+  clock?: () => number;
+}
+
+type ReplyTombstone = { reason: 'read' | 'expired'; forgetAt: number };
+interface LiveOffer extends StoredOffer {
+  replyCode: string | undefined;
+}
+
+/**
+ * The default store: one process, nothing persisted. Bounded in every map it keeps, so no
+ * sequence of requests grows it without limit.
+ */
+export class MemoryMailboxStore implements MailboxStore {
+  readonly kind = 'memory';
+  readonly #offers = new Map<string, LiveOffer>();
+  readonly #replies = new Map<string, StoredReply>();
+  /** Offers are never "read", only expired: the tombstone is its forget time. */
+  readonly #offerTombstones = new Map<string, number>();
+  readonly #replyTombstones = new Map<string, ReplyTombstone>();
+  readonly #events = new EventEmitter();
+  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #maxOffers: number;
+  readonly #maxReplies: number;
+  readonly #tombstoneTtlMs: number;
+  readonly #maxTombstones: number;
+  readonly #now: () => number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#maxOffers = options.maxOffers ?? 10_000;
+    this.#maxReplies = options.maxReplies ?? 10_000;
+    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? 3_600_000;
+    this.#maxTombstones = options.maxTombstones ?? 100_000;
+    this.#now = options.clock ?? Date.now;
+    // One listener per waiting long-poll, many per process: not a leak.
+    this.#events.setMaxListeners(0);
+    this.#timer = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? 30_000);
+    this.#timer.unref();
+  }
+
+  async putOffer(offer: StoredOffer): Promise<PutOfferResult> {
+    if (this.#offers.has(offer.id) || this.#offerTombstones.has(offer.id)) return 'id-taken';
+    if (this.#offers.size >= this.#maxOffers) {
+      this.#sweep();
+      if (this.#offers.size >= this.#maxOffers) return 'full';
+    }
+    this.#offers.set(offer.id, { ...offer, sealed: offer.sealed.slice(), replyCode: undefined });
+    return 'stored';
+  }
+
+  async getOffer(id: string): Promise<OfferLookup> {
+    const offer = this.#liveOffer(id);
+    if (offer === 'expired' || offer === undefined) return { status: offer ?? 'missing' };
+    const { replyCode: _, ...stored } = offer;
+    return { status: 'live', offer: { ...stored, sealed: stored.sealed.slice() } };
+  }
+
+  async putReply(reply: StoredReply): Promise<PutReplyResult> {
+    let offer: LiveOffer | undefined;
+    if (reply.offerId !== undefined) {
+      const found = this.#liveOffer(reply.offerId);
+      if (found === undefined) return 'offer-missing';
+      if (found === 'expired') return 'offer-expired';
+      if (found.replyCode !== undefined) return 'offer-answered';
+      offer = found;
+    }
+    if (this.#replies.size >= this.#maxReplies) {
+      this.#sweep();
+      if (this.#replies.size >= this.#maxReplies) return 'full';
+    }
+    // A code stays unusable while its tombstone lives, so an old code never reaches a new reply.
+    if (this.#replies.has(reply.code) || this.#replyTombstone(reply.code)) return 'code-taken';
+    this.#replies.set(reply.code, { ...reply, sealed: reply.sealed.slice() });
+    if (offer) {
+      offer.replyCode = reply.code;
+      offer.expiresAt = Math.max(offer.expiresAt, reply.expiresAt);
+      this.#events.emit(offer.id);
+    }
+    return 'stored';
+  }
+
+  async takeReply(code: string): Promise<TakeReplyResult> {
+    const reply = this.#replies.get(code);
+    if (reply) {
+      const now = this.#now();
+      if (reply.expiresAt <= now) {
+        this.#expireReply(reply);
+        return { status: 'expired' };
+      }
+      this.#replies.delete(code);
+      // Remembered as read for at least as long as it would have lived, and then some.
+      const forgetAt = Math.max(reply.expiresAt, now) + this.#tombstoneTtlMs;
+      this.#addReplyTombstone(code, { reason: 'read', forgetAt });
+      return { status: 'taken', reply };
+    }
+    const tombstone = this.#replyTombstone(code);
+    if (!tombstone) return { status: 'missing' };
+    return { status: tombstone.reason === 'read' ? 'already-read' : 'expired' };
+  }
+
+  async takeReplyForOffer(offerId: string): Promise<TakeOwnReplyResult> {
+    const offer = this.#liveOffer(offerId);
+    if (offer === undefined) return { status: 'missing' };
+    if (offer === 'expired') return { status: 'expired' };
+    if (offer.replyCode === undefined) return { status: 'pending' };
+    const taken = await this.takeReply(offer.replyCode);
+    // The reply's tombstone can be forgotten before its offer ends; it was read or expired.
+    return taken.status === 'missing' ? { status: 'expired' } : taken;
+  }
+
+  onReply(offerId: string, listener: () => void): () => void {
+    this.#events.on(offerId, listener);
+    return () => this.#events.off(offerId, listener);
+  }
+
+  async counts(): Promise<{ offers: number; replies: number }> {
+    this.#sweep();
+    return { offers: this.#offers.size, replies: this.#replies.size };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#events.removeAllListeners();
+  }
+
+  #liveOffer(id: string): LiveOffer | 'expired' | undefined {
+    const now = this.#now();
+    const offer = this.#offers.get(id);
+    if (offer) {
+      if (offer.expiresAt > now) return offer;
+      this.#expireOffer(offer);
+      return 'expired';
+    }
+    const forgetAt = this.#offerTombstones.get(id);
+    if (forgetAt === undefined) return undefined;
+    if (forgetAt > now) return 'expired';
+    this.#offerTombstones.delete(id);
+    return undefined;
+  }
+
+  #replyTombstone(code: string): ReplyTombstone | undefined {
+    const tombstone = this.#replyTombstones.get(code);
+    if (tombstone && tombstone.forgetAt <= this.#now()) {
+      this.#replyTombstones.delete(code);
+      return undefined;
+    }
+    return tombstone;
+  }
+
+  #expireOffer(offer: LiveOffer): void {
+    this.#offers.delete(offer.id);
+    this.#offerTombstones.set(offer.id, offer.expiresAt + this.#tombstoneTtlMs);
+    evictOldest(this.#offerTombstones, this.#maxTombstones);
+  }
+
+  #expireReply(reply: StoredReply): void {
+    this.#replies.delete(reply.code);
+    this.#addReplyTombstone(reply.code, {
+      reason: 'expired',
+      forgetAt: reply.expiresAt + this.#tombstoneTtlMs,
+    });
+  }
+
+  #addReplyTombstone(code: string, tombstone: ReplyTombstone): void {
+    this.#replyTombstones.set(code, tombstone);
+    evictOldest(this.#replyTombstones, this.#maxTombstones);
+  }
+
+  /** Drops the bytes of everything expired and forgets old tombstones. */
+  #sweep(): void {
+    const now = this.#now();
+    for (const offer of this.#offers.values()) if (offer.expiresAt <= now) this.#expireOffer(offer);
+    for (const reply of this.#replies.values())
+      if (reply.expiresAt <= now) this.#expireReply(reply);
+    for (const [id, forgetAt] of this.#offerTombstones) {
+      if (forgetAt <= now) this.#offerTombstones.delete(id);
+    }
+    for (const [code, { forgetAt }] of this.#replyTombstones) {
+      if (forgetAt <= now) this.#replyTombstones.delete(code);
+    }
+  }
+}
+
+/** Maps iterate in insertion order, so the first keys are the oldest. */
+function evictOldest<K, V>(map: Map<K, V>, max: number): void {
+  for (const key of map.keys()) {
+    if (map.size <= max) return;
+    map.delete(key);
+  }
+}

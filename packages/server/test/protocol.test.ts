@@ -1,0 +1,39 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { SERVER_ERROR_CODES } from '@webrtc-connect/server';
+import {
+  MAILBOX_ERROR_CODES,
+  MAILBOX_ERROR_STATUS,
+  mailboxSchemas,
+} from '@webrtc-connect/server/protocol';
+import { describe, expect, it } from 'vitest';
+
+describe('@webrtc-connect/server/protocol', () => {
+  it('is runtime-neutral: imports only its own modules and uses no Node globals', async () => {
+    const dir = new URL('../src/protocol/', import.meta.url);
+    const files = (await readdir(dir)).filter((name) => name.endsWith('.ts'));
+    expect(files).toContain('index.ts');
+    for (const name of files) {
+      const source = await readFile(new URL(name, dir), 'utf8');
+      const imports = [...source.matchAll(/from '([^']+)'/g)].map((match) => match[1]);
+      for (const specifier of imports)
+        expect(specifier, `${name} imports ${specifier}`).toMatch(/^\.\/[a-z-]+\.ts$/);
+      expect(source, name).not.toMatch(/\b(Buffer|process|require)\b/);
+    }
+  });
+
+  it('gives every error code a status and a description, in the README table too', () => {
+    expect(Object.keys(MAILBOX_ERROR_STATUS).sort()).toEqual(
+      Object.keys(MAILBOX_ERROR_CODES).sort(),
+    );
+    for (const [code, status] of Object.entries(MAILBOX_ERROR_STATUS)) {
+      expect(SERVER_ERROR_CODES[code as keyof typeof SERVER_ERROR_CODES]).toMatch(
+        new RegExp(`^HTTP ${status}\\. `),
+      );
+    }
+  });
+
+  it('bounds the sealed blob in the schema at the configured size', () => {
+    expect(mailboxSchemas(4096).postOffer.body.properties.sealed.maxLength).toBe(5462);
+    expect(mailboxSchemas(64).postReply.body.properties.sealed.maxLength).toBe(86);
+  });
+});
