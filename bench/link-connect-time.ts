@@ -30,6 +30,10 @@ interface PageApi {
     timeoutMs: number,
   ): Promise<RTCSessionDescriptionInit>;
   pending?: Promise<unknown>;
+  /** Every RTCPeerConnection the page made, for closePeers. */
+  peers: RTCPeerConnection[];
+  /** RTCPeerConnection that records itself in `peers`; both ways use it. */
+  TrackedPeerConnection: typeof RTCPeerConnection;
   pc?: RTCPeerConnection;
   opened?: Promise<unknown>;
 }
@@ -44,21 +48,27 @@ export async function benchLinkConnectTime(runs = 20): Promise<ConnectTimeResult
   const bundle = await bundleForPage(
     `import { acceptLink, createLink } from 'webrtc-connect/link';
 import { gatheredDescription } from ${JSON.stringify(gatherModule)};
-Object.assign(globalThis, { acceptLink, createLink, gatheredDescription });
+const peers = [];
+class TrackedPeerConnection extends RTCPeerConnection {
+  constructor(configuration) {
+    super(configuration);
+    peers.push(this);
+  }
+}
+Object.assign(globalThis, { acceptLink, createLink, gatheredDescription, peers, TrackedPeerConnection });
 `,
   );
   const browser = await launchChromium();
   const linkMs: number[] = [];
   const rawMs: number[] = [];
   try {
+    // The same two pages for both ways, as the issue asks; runs alternate so drift hits both.
+    const pages = await freshPages(browser.newPage, origin, bundle);
     for (let run = 0; run < runs; run += 1) {
-      // Fresh pages each run, on the mailbox's origin, so both ways start alike.
-      const pages = await freshPages(browser.newPage, origin, bundle);
       linkMs.push(await timeLink(pages, origin));
-      await Promise.all(pages.map((page) => page.close()));
-      const rawPages = await freshPages(browser.newPage, origin, bundle);
-      rawMs.push(await timeRaw(rawPages));
-      await Promise.all(rawPages.map((page) => page.close()));
+      await closePeers(pages);
+      rawMs.push(await timeRaw(pages));
+      await closePeers(pages);
     }
   } finally {
     await browser.close();
@@ -84,12 +94,28 @@ async function freshPages(
   return pages as [Page, Page];
 }
 
+/** Closes every peer connection the pages hold, so the next run starts from nothing. */
+async function closePeers(pages: Page[]): Promise<void> {
+  await Promise.all(
+    pages.map((page) =>
+      page.evaluate(() => {
+        const api = globalThis as unknown as PageApi;
+        for (const pc of api.peers.splice(0)) pc.close();
+      }),
+    ),
+  );
+}
+
 async function timeLink([a, b]: [Page, Page], origin: string): Promise<number> {
   const started = performance.now();
   const link = await a.evaluate(
     async ({ mailbox, gatherTimeout }) => {
       const api = globalThis as unknown as PageApi;
-      const invitation = await api.createLink({ RTCPeerConnection, mailbox, gatherTimeout });
+      const invitation = await api.createLink({
+        RTCPeerConnection: api.TrackedPeerConnection,
+        mailbox,
+        gatherTimeout,
+      });
       api.pending = invitation.connected;
       return invitation.link;
     },
@@ -99,7 +125,8 @@ async function timeLink([a, b]: [Page, Page], origin: string): Promise<number> {
     b.evaluate(
       async ({ link, gatherTimeout }) => {
         const api = globalThis as unknown as PageApi;
-        await (await api.acceptLink(link, { RTCPeerConnection, gatherTimeout })).connected;
+        const options = { RTCPeerConnection: api.TrackedPeerConnection, gatherTimeout };
+        await (await api.acceptLink(link, options)).connected;
       },
       { link, gatherTimeout: GATHER_TIMEOUT_MS },
     ),
@@ -112,7 +139,7 @@ async function timeRaw([a, b]: [Page, Page]): Promise<number> {
   const started = performance.now();
   const offer = await a.evaluate(async (gatherTimeout) => {
     const api = globalThis as unknown as PageApi;
-    const pc = new RTCPeerConnection();
+    const pc = new api.TrackedPeerConnection();
     const channel = pc.createDataChannel('webrtc-connect');
     api.pc = pc;
     api.opened = new Promise((resolve) => channel.addEventListener('open', resolve));
@@ -121,7 +148,7 @@ async function timeRaw([a, b]: [Page, Page]): Promise<number> {
   const answer = await b.evaluate(
     async ({ offer, gatherTimeout }) => {
       const api = globalThis as unknown as PageApi;
-      const pc = new RTCPeerConnection();
+      const pc = new api.TrackedPeerConnection();
       api.opened = new Promise((resolve) =>
         pc.addEventListener('datachannel', ({ channel }) =>
           channel.addEventListener('open', resolve),
