@@ -1,51 +1,81 @@
-import { decodeSignal, encodeSignal, fromLinkText, toLinkText } from '@webrtc-connect/signal';
-import { describeError, h } from './dom.ts';
-import { gatheredDescription } from './local-description.ts';
+import { type Acceptance, acceptLink } from 'webrtc-connect/link';
+import { connectionStatus } from './connection-status.ts';
+import { copyButton, h, startAgain } from './dom.ts';
+import { describeError, errorCode } from './error-messages.ts';
 import { showSession } from './session-view.ts';
-import { sizeTable } from './sizes.ts';
 
-/** Tab B: opened from A's link; answers and shows the answer text to carry back. */
-export function showAnswerPage(container: HTMLElement, offerText: string): void {
-  const status = h('p', { class: 'status', 'data-testid': 'status' }, 'Answering…');
-  const session = h(
-    'section',
-    {},
-    h('h2', {}, 'Talk'),
-    h('p', { class: 'hint' }, 'Not connected yet.'),
+const STEPS: ReadonlyArray<[string, string]> = [
+  ['answering', 'Opening the link…'],
+  ['waiting', 'Waiting for the other device to connect'],
+  ['connected', 'Connected'],
+];
+
+/** Device B: opened A's link; answers, and shows the reply code (or the answer text). */
+export function showAnswerPage(container: HTMLElement, link: string): void {
+  const status = connectionStatus(STEPS);
+  const body = h('div', { class: 'answer' });
+  container.replaceChildren(status.element, body);
+  status.set('answering');
+
+  acceptLink(link, { RTCPeerConnection, mailbox: location.origin }).then(
+    (acceptance) => {
+      body.replaceChildren(replyPanel(acceptance));
+      status.set('waiting');
+      acceptance.connected.then(
+        (connection) => {
+          status.set('connected');
+          const messenger = showSession(body, connection);
+          messenger.on('close', () => status.fail('The other side left.', 'ERR_CLOSED'));
+        },
+        (error: unknown) => {
+          status.fail(describeError(error, 'connection'), errorCode(error));
+          body.append(startAgain());
+        },
+      );
+    },
+    (error: unknown) => {
+      status.fail(describeError(error, 'link'), errorCode(error));
+      body.replaceChildren(startAgain());
+    },
   );
-  container.replaceChildren(h('section', {}, h('h2', {}, 'Answer'), status), session);
-  answer(container, status, session, offerText).catch((error: unknown) => {
-    status.textContent = describeError(error);
-    status.classList.add('error');
-  });
 }
 
-async function answer(
-  container: HTMLElement,
-  status: HTMLElement,
-  session: HTMLElement,
-  offerText: string,
-) {
-  const offer = decodeSignal(fromLinkText(offerText));
-  if (offer.type !== 'offer') throw new Error('this link holds an answer, not an offer');
-  const pc = new RTCPeerConnection();
-  pc.addEventListener('datachannel', ({ channel }) => {
-    channel.addEventListener('open', () => {
-      status.textContent = 'Connected';
-      showSession(session, pc, channel);
-    });
-  });
-  await pc.setRemoteDescription(offer);
-  const answerDescription = await gatheredDescription(pc, await pc.createAnswer());
-  const bytes = encodeSignal(answerDescription);
-  const text = toLinkText(bytes);
-  status.textContent = 'Give this answer to the tab that made the link:';
-  const copy = h('button', {}, 'Copy answer');
-  copy.addEventListener('click', () => void navigator.clipboard?.writeText(text));
-  status.after(
-    h('textarea', { rows: '3', readonly: '', 'data-testid': 'answer-text' }, text),
-    copy,
-    sizeTable(answerDescription.sdp ?? '', bytes, text),
+function replyPanel(acceptance: Acceptance): HTMLElement {
+  if (acceptance.replyCode) {
+    const code = acceptance.replyCode;
+    return h(
+      'section',
+      { class: 'reply-code-panel' },
+      h('h2', {}, 'Reply code'),
+      h('p', { class: 'reply-code', 'data-testid': 'reply-code' }, groupCode(code)),
+      h(
+        'p',
+        { class: 'hint' },
+        'The other device should connect by itself. If it asks for a code, type or read out this one.',
+      ),
+      copyButton('Copy code', () => code),
+    );
+  }
+  const field = h(
+    'textarea',
+    { rows: '4', readonly: '', 'aria-label': 'Answer text', 'data-testid': 'answer-text' },
+    acceptance.answerText,
   );
-  container.dataset.answered = 'true';
+  return h(
+    'section',
+    { class: 'answer-text-panel' },
+    h('h2', {}, 'Answer'),
+    h(
+      'p',
+      { class: 'hint' },
+      'The server cannot be reached, so send this whole text back to the device that made the link and paste it there.',
+    ),
+    field,
+    copyButton('Copy answer', () => acceptance.answerText, field),
+  );
+}
+
+/** "7KQ2MX" → "7KQ 2MX": groups of three are easier to read out and to type. */
+function groupCode(code: string): string {
+  return code.replace(/(.{3})(?=.)/g, '$1 ');
 }

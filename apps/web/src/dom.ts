@@ -1,6 +1,6 @@
 type Child = Node | string;
 
-/** Creates an element with attributes and children: enough DOM for a page this size. */
+/** Creates an element with attributes and children: enough DOM for pages this size. */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attributes: Record<string, string> = {},
@@ -12,10 +12,41 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
-export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${error.message} (${code})` : error.message;
+/** A button that copies `text`, says so for a moment, and falls back to selecting `field`. */
+export function copyButton(
+  label: string,
+  text: () => string,
+  field?: HTMLInputElement | HTMLTextAreaElement,
+) {
+  const button = h('button', { type: 'button', class: 'secondary' }, label);
+  button.addEventListener('click', () => {
+    const done = () => {
+      button.textContent = 'Copied';
+      setTimeout(() => {
+        button.textContent = label;
+      }, 1500);
+    };
+    // The clipboard API needs a secure context and a user gesture; without it, select the text.
+    if (navigator.clipboard)
+      navigator.clipboard.writeText(text()).then(done, () => field?.select());
+    else field?.select();
+  });
+  return button;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
   }
-  return String(error);
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** Back to the start page, to make a new link. */
+export function startAgain(): HTMLElement {
+  return h('p', {}, h('a', { href: location.pathname, class: 'button' }, 'Start again'));
 }

@@ -1,12 +1,12 @@
 import { showAnswerPage } from './answer-page.ts';
-import { showOfferPage } from './offer-page.ts';
+import { showHomePage } from './home-page.ts';
 
 const app = document.getElementById('app');
 if (!app) throw new Error('the page has no #app element');
 
-const offerText = new URLSearchParams(location.hash.slice(1)).get('o');
-if (offerText) showAnswerPage(app, offerText);
-else showOfferPage(app);
+// A link's fragment holds the offer (or its id) and the link secret; browsers never send it.
+if (location.hash.length > 1) showAnswerPage(app, location.href);
+else showHomePage(app);
 
 // Opening another link in the same tab starts over with it.
 window.addEventListener('hashchange', () => location.reload());

@@ -1,111 +1,145 @@
-import { decodeSignal, encodeSignal, fromLinkText, toLinkText } from '@webrtc-connect/signal';
-import { describeError, h } from './dom.ts';
-import { gatheredDescription } from './local-description.ts';
+import { createLink, type Invitation } from 'webrtc-connect/link';
+import { connectionStatus } from './connection-status.ts';
+import { copyButton, h, startAgain } from './dom.ts';
+import { describeError, errorCode } from './error-messages.ts';
+import { observedPeerConnection } from './peer-connection.ts';
+import { qrCode } from './qr-code.ts';
 import { showSession } from './session-view.ts';
-import { sizeTable } from './sizes.ts';
 
-/** Tab A: makes the offer link, then takes B's answer text. */
-export function showOfferPage(container: HTMLElement): void {
-  const start = h('button', { 'data-testid': 'create-offer' }, 'Create a link');
-  const status = h('p', { class: 'status', 'data-testid': 'status' }, '');
-  container.replaceChildren(
-    h(
-      'section',
-      {},
-      h('h2', {}, '1. Create a link'),
-      h(
-        'p',
-        { class: 'hint' },
-        'Open it in another tab or browser; that tab answers with a short text.',
-      ),
-      start,
-      status,
-    ),
-  );
-  start.addEventListener('click', () => {
-    start.disabled = true;
-    status.textContent = 'Gathering candidates…';
-    createOffer(container, status).catch((error: unknown) => {
-      status.textContent = describeError(error);
-      status.classList.add('error');
-      start.disabled = false;
+const STEPS: ReadonlyArray<[string, string]> = [
+  ['gathering', 'Preparing the link…'],
+  ['waiting', 'Waiting for the other device to open the link'],
+  ['connecting', 'Connecting…'],
+  ['connected', 'Connected'],
+];
+
+/** Device A: makes the link, shows it (text and QR code), and takes the reply. */
+export function showOfferPage(container: HTMLElement, options: { selfContained: boolean }): void {
+  const status = connectionStatus(STEPS);
+  const body = h('div', { class: 'offer' });
+  container.replaceChildren(status.element, body);
+  status.set('gathering');
+
+  const PeerConnection = observedPeerConnection((pc) => {
+    // The answer is in place (pushed by the mailbox or typed): ICE and DTLS are next.
+    pc.addEventListener('signalingstatechange', () => {
+      if (pc.remoteDescription && status.state === 'waiting') {
+        status.set('connecting');
+      }
     });
   });
+  const appUrl = `${location.origin}${location.pathname}`;
+  createLink({
+    RTCPeerConnection: PeerConnection,
+    mailbox: location.origin,
+    appUrl,
+    selfContained: options.selfContained,
+  }).then(
+    (invitation) => {
+      const reply = replyForm(invitation, invitation.kind === 'mailbox');
+      body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply);
+      status.set('waiting');
+      invitation.connected.then(
+        (connection) => {
+          status.set('connected');
+          const messenger = showSession(body, connection);
+          messenger.on('close', () => status.fail('The other side left.', 'ERR_CLOSED'));
+        },
+        (error: unknown) => {
+          status.fail(describeError(error, 'connection'), errorCode(error));
+          reply.remove();
+          body.append(startAgain());
+        },
+      );
+    },
+    (error: unknown) => {
+      status.fail(describeError(error, 'link'), errorCode(error));
+      body.replaceChildren(startAgain());
+    },
+  );
 }
 
-async function createOffer(container: HTMLElement, status: HTMLElement): Promise<void> {
-  const pc = new RTCPeerConnection();
-  const channel = pc.createDataChannel('chat');
-  const offer = await gatheredDescription(pc, await pc.createOffer());
-  const bytes = encodeSignal(offer);
-  const text = toLinkText(bytes);
-  const link = `${location.origin}${location.pathname}#o=${text}`;
-  status.textContent = 'Waiting for the answer';
-
-  const linkField = h('input', {
+function linkPanel(link: string, kind: Invitation['kind']): HTMLElement {
+  const field = h('input', {
     type: 'text',
     readonly: '',
     value: link,
-    'data-testid': 'offer-link',
+    'aria-label': 'Link',
+    'data-testid': 'link',
   });
-  const copy = h('button', {}, 'Copy link');
-  copy.addEventListener('click', () => void navigator.clipboard?.writeText(link));
-  const answerField = h('textarea', {
-    rows: '3',
-    placeholder: 'Paste the answer',
-    'data-testid': 'answer-input',
-  });
-  const connect = h('button', { 'data-testid': 'connect' }, 'Connect');
-  const answerStatus = h('p', { class: 'status', 'data-testid': 'answer-status' });
-  const session = h(
+  field.addEventListener('focus', () => field.select());
+  const actions = h(
+    'div',
+    { class: 'row' },
+    copyButton('Copy link', () => link, field),
+  );
+  if (typeof navigator.share === 'function') {
+    const share = h('button', { type: 'button', class: 'secondary' }, 'Share…');
+    share.addEventListener('click', () => {
+      navigator.share({ url: link }).catch(() => {});
+    });
+    actions.append(share);
+  }
+  const qr = qrCode(link, 'QR code of the link');
+  return h(
     'section',
-    {},
-    h('h2', {}, '3. Talk'),
-    h('p', { class: 'hint' }, 'Not connected yet.'),
-  );
-
-  container.append(
+    { class: 'link-panel' },
+    h('h2', {}, 'Your link'),
     h(
-      'section',
-      {},
-      h('h2', {}, 'Your link'),
-      linkField,
-      h(
-        'div',
-        { class: 'row' },
-        copy,
-        h('a', { href: link, target: '_blank' }, 'Open in a new tab'),
-      ),
-      sizeTable(offer.sdp ?? '', bytes, text),
+      'p',
+      { class: 'hint' },
+      kind === 'mailbox'
+        ? 'Send this link to the other device, or scan the code with it. It works once, for ten minutes.'
+        : 'This link carries the whole offer: the server never holds it. Send it, or scan the code.',
     ),
-    h('section', {}, h('h2', {}, '2. Paste the answer'), answerField, connect, answerStatus),
-    session,
+    field,
+    actions,
+    h('div', { class: 'qr', 'data-testid': 'qr-code' }, qr),
   );
+}
 
-  connect.addEventListener('click', () => {
-    answerStatus.classList.remove('error');
-    try {
-      const answer = decodeSignal(fromLinkText(answerField.value));
-      if (answer.type !== 'answer') throw new Error('that text is an offer, not an answer');
-      answerStatus.textContent = 'Connecting…';
-      pc.setRemoteDescription(answer).catch((error: unknown) => {
-        answerStatus.textContent = describeError(error);
-        answerStatus.classList.add('error');
-      });
-    } catch (error) {
-      answerStatus.textContent = describeError(error);
-      answerStatus.classList.add('error');
-    }
+function replyForm(invitation: Invitation, automatic: boolean): HTMLElement {
+  const input = h('input', {
+    type: 'text',
+    autocomplete: 'off',
+    autocapitalize: 'characters',
+    spellcheck: 'false',
+    placeholder: 'e.g. 7KQ 2MX',
+    'aria-label': 'Reply code or answer text',
+    'data-testid': 'reply-input',
   });
-  pc.addEventListener('iceconnectionstatechange', () => {
-    if (pc.iceConnectionState === 'failed') {
-      answerStatus.textContent = 'The connection failed (ICE): no path between the two tabs.';
-      answerStatus.classList.add('error');
-    }
+  const submit = h('button', { type: 'submit', 'data-testid': 'reply-submit' }, 'Connect');
+  const error = h('p', { class: 'error', 'data-testid': 'reply-error', role: 'alert' });
+  const form = h('form', { class: 'reply-form' }, h('div', { class: 'row' }, input, submit), error);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const typed = input.value.trim();
+    if (!typed) return;
+    submit.disabled = true;
+    error.textContent = '';
+    error.removeAttribute('data-error-code');
+    invitation.acceptReply(typed).then(
+      () => {
+        form.replaceChildren(h('p', { class: 'hint' }, 'Reply accepted.'));
+      },
+      (failure: unknown) => {
+        error.textContent = describeError(failure, 'reply');
+        error.dataset.errorCode = errorCode(failure);
+        submit.disabled = false;
+      },
+    );
   });
-  channel.addEventListener('open', () => {
-    status.textContent = 'Connected';
-    answerStatus.textContent = 'Connected';
-    showSession(session, pc, channel);
-  });
+  return h(
+    'section',
+    { class: 'reply-panel' },
+    h('h2', {}, 'Reply code'),
+    h(
+      'p',
+      { class: 'hint' },
+      automatic
+        ? 'The reply comes by itself once the other device opens the link. If it does not, type the code that device shows (or paste its answer text).'
+        : 'Type the code the other device shows once it opens the link (or paste its answer text).',
+    ),
+    form,
+  );
 }

@@ -1,59 +1,65 @@
-import { fingerprintOf, shortAuthenticationString } from '@webrtc-connect/signal';
+import { type Connection, createMessenger, type Messenger } from 'webrtc-connect';
 import { h } from './dom.ts';
+import { describeError } from './error-messages.ts';
+import { fileTransfers } from './file-transfers.ts';
 
-/** The connected state: the short authentication string and a chat over the data channel. */
-export function showSession(
-  container: HTMLElement,
-  pc: RTCPeerConnection,
-  channel: RTCDataChannel,
-): void {
-  const sas = h('p', { class: 'sas', 'data-testid': 'sas' }, '…');
-  const messages = h('ul', { id: 'messages', 'data-testid': 'messages' });
+/**
+ * The connected state: the short authentication string, a chat and file transfers over the
+ * connection's data channel. Returns the messenger, whose `close` event says the peer left.
+ */
+export function showSession(container: HTMLElement, connection: Connection): Messenger {
+  const messenger = createMessenger(connection.channel);
+  const messages = h('ul', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
   const input = h('input', {
     type: 'text',
     placeholder: 'Message',
+    autocomplete: 'off',
+    'aria-label': 'Message',
     'data-testid': 'message-input',
   });
   const send = h('button', { type: 'submit', 'data-testid': 'send' }, 'Send');
-  const form = h('form', { class: 'row' }, input, send);
+  const form = h('form', { class: 'chat-form' }, input, send);
+
   container.replaceChildren(
-    h('p', { class: 'status', 'data-testid': 'status' }, 'Connected'),
-    h('p', { class: 'hint' }, 'Both tabs show the same code if nobody sits in the middle:'),
-    sas,
-    messages,
-    form,
+    h(
+      'section',
+      { class: 'sas-panel' },
+      h('p', { class: 'hint' }, 'Security code: check that the other screen shows the same.'),
+      h('p', { class: 'sas', 'data-testid': 'sas' }, connection.shortAuthenticationString),
+      h(
+        'p',
+        { class: 'hint' },
+        'If the codes differ, someone sits between you: close this page and start again.',
+      ),
+    ),
+    h('section', { class: 'chat' }, h('h2', {}, 'Chat'), messages, form),
+    fileTransfers(messenger),
   );
 
-  const local = pc.localDescription;
-  const remote = pc.remoteDescription;
-  if (local && remote) {
-    shortAuthenticationString(fingerprintOf(local), fingerprintOf(remote)).then(
-      (code) => {
-        sas.textContent = code;
-      },
-      () => {
-        sas.textContent = 'unavailable';
-      },
+  const append = (text: string, from: 'me' | 'peer' | 'notice') => {
+    const who = from === 'me' ? 'You' : from === 'peer' ? 'Them' : '';
+    messages.append(
+      h('li', { 'data-from': from }, ...(who ? [h('strong', {}, `${who}: `)] : []), text),
     );
-  }
-
-  const append = (text: string, mine: boolean) => {
-    messages.append(h('li', mine ? { class: 'mine' } : {}, `${mine ? 'you' : 'peer'}: ${text}`));
     messages.scrollTop = messages.scrollHeight;
   };
-  channel.addEventListener('message', (event) => {
-    if (typeof event.data === 'string') append(event.data, false);
-  });
-  channel.addEventListener('close', () => {
-    container.querySelector('[data-testid="status"]')?.replaceChildren('Disconnected');
+  messenger.on('text', (text) => append(text, 'peer'));
+  messenger.on('error', (error) => append(describeError(error, 'transfer'), 'notice'));
+  messenger.on('close', () => {
+    append('The other side left: the connection is closed.', 'notice');
+    input.disabled = true;
     send.disabled = true;
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    if (!input.value || channel.readyState !== 'open') return;
-    channel.send(input.value);
-    append(input.value, true);
-    input.value = '';
+    if (!input.value) return;
+    try {
+      messenger.sendText(input.value);
+      append(input.value, 'me');
+      input.value = '';
+    } catch (error) {
+      append(describeError(error, 'connection'), 'notice');
+    }
   });
-  input.focus();
+  return messenger;
 }

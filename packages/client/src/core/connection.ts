@@ -62,14 +62,15 @@ export function openConnection(
         reject(error);
       },
     );
-    channel
-      .then(async (open) => {
+    // Chromium can open the channel a moment before setRemoteDescription has resolved (when the
+    // peer's DTLS hello was already waiting), so wait for both before reading the descriptions.
+    Promise.all([channel, started])
+      .then(async ([open]) => {
         const local = pc.localDescription;
         const remote = pc.remoteDescription;
-        const sas =
-          local && remote
-            ? await shortAuthenticationString(fingerprintOf(local), fingerprintOf(remote))
-            : '';
+        if (!local || !remote)
+          throw new ConnectError('ERR_CLOSED', 'the connection lost its descriptions');
+        const sas = await shortAuthenticationString(fingerprintOf(local), fingerprintOf(remote));
         cleanup();
         resolve({
           peerConnection: pc,

@@ -10,7 +10,10 @@ export interface PeerOptions {
   iceServers?: RTCIceServer[];
   /** Longest wait for ICE gathering, in ms (default 3000): a dead STUN server must not stall us. */
   gatherTimeout?: number;
-  /** Longest wait from having both signals to an open data channel, in ms (default 30000). */
+  /**
+   * Longest wait for an open data channel, in ms. A: from applying the answer (default 30000).
+   * B: from answering (default: as long as its reply lives in the mailbox, 10 min without one).
+   */
   connectTimeout?: number;
 }
 

@@ -12,6 +12,9 @@ import { ConnectError, isConnectError } from '../errors.ts';
 import { readLinkToken } from './link-token.ts';
 import { MailboxClient } from './mailbox-client.ts';
 
+/** How long B waits for A to paste its answer text when there is no mailbox. */
+const PASTED_ANSWER_WAIT_MS = 10 * 60_000;
+
 export interface AcceptLinkOptions extends PeerOptions {
   /**
    * The mailbox server's URL. Default: the link's own origin when the link is an http(s) URL.
@@ -73,18 +76,25 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
       await gatheredDescription(pc, await pc.createAnswer(), options.gatherTimeout),
     );
     let replyCode: string | null = null;
+    let replyExpiresAt = Date.now() + PASTED_ANSWER_WAIT_MS;
     if (mailbox) {
       const sealed = await sealSignal(answer, token.secret, 'answer');
       try {
         const offerId = token.kind === 'mailbox' ? token.offerId : undefined;
-        replyCode = (await mailbox.postReply(sealed, offerId)).code;
+        const reply = await mailbox.postReply(sealed, offerId);
+        replyCode = reply.code;
+        replyExpiresAt = Date.parse(reply.expiresAt);
       } catch (error) {
         // A self-contained link still works without the mailbox: A pastes the answer text.
         if (token.kind === 'mailbox' || !isConnectError(error) || error.code !== 'ERR_MAILBOX')
           throw error;
       }
     }
-    const connected = openConnection(pc, channel, Promise.resolve(), options.connectTimeout);
+    // B cannot see when A applies the answer: a person may type the code minutes later. So B
+    // waits as long as its reply can still be read, unless told otherwise; ICE failure still
+    // ends the wait at once.
+    const waitMs = options.connectTimeout ?? Math.max(1000, replyExpiresAt - Date.now());
+    const connected = openConnection(pc, channel, Promise.resolve(), waitMs);
     connected.catch(() => {});
     return {
       replyCode,

@@ -1,0 +1,70 @@
+import { type ConnectErrorCode, isConnectError } from 'webrtc-connect';
+
+/** What the person was doing when it failed: the same code means different things to them. */
+export type ErrorContext = 'link' | 'reply' | 'connection' | 'transfer';
+
+type Sentence = string | (Partial<Record<ErrorContext, string>> & { other: string });
+
+/**
+ * One sentence per error code, in words a person can act on. A Record over every code, so a
+ * new code in the library fails the type check here until it has its sentence.
+ */
+const SENTENCES: Record<ConnectErrorCode, Sentence> = {
+  ERR_INVALID_OPTIONS: 'This page is set up wrongly. Reload it and try again.',
+  ERR_BAD_LINK:
+    'This is not a WebRTC Connect link, or it was cut short or changed on the way. Ask for the link again and copy it whole.',
+  ERR_BAD_ANSWER:
+    'That answer text is cut short or changed. Copy it again, whole, from the other device.',
+  ERR_BAD_REPLY_CODE:
+    'That is not a reply code. A reply code is 5 or 6 letters and digits, shown large on the other device.',
+  ERR_NOT_FOUND: {
+    link: 'This link points to nothing the server knows: it was mistyped, made on another server, or expired long ago. Ask for a new link.',
+    reply:
+      'No reply has this code. Check it against the other device (0 and O, 1 and I count the same).',
+    other: 'The server does not know this link or code.',
+  },
+  ERR_EXPIRED: {
+    link: 'This link has expired: links last ten minutes. Ask for a new one.',
+    reply: 'This reply code has expired. Make a new link and start again.',
+    other: 'This link or code has expired. Make a new link and start again.',
+  },
+  ERR_ALREADY_USED: {
+    link: 'This link was already used: someone else has answered it, and a link connects two devices only. Ask for a new one.',
+    reply: 'This reply code was already used: a code works once. Make a new link and start again.',
+    other: 'This link or code was already used. Make a new link and start again.',
+  },
+  ERR_RATE_LIMITED: 'Too many tries from this device. Wait a minute, then try again.',
+  ERR_MAILBOX: 'The server could not be reached, or it failed. Check the network and try again.',
+  ERR_NO_MAILBOX:
+    'This needs the server, and none is reachable. Paste the whole answer text instead of the code.',
+  ERR_FORGED:
+    'What came back through the server does not belong to this link: it was altered or forged, so it was refused. Make a new link.',
+  ERR_WRONG_SIGNAL:
+    'That is the wrong kind of text here: an answer where a link belongs, or the reverse.',
+  ERR_CONNECTION_FAILED:
+    'The two devices found no network path to each other. Try again with both on the same network.',
+  ERR_TIMEOUT: 'The two devices did not manage to connect in time. Make a new link and try again.',
+  ERR_CLOSED: {
+    transfer: 'The connection closed before the file was complete.',
+    other: 'The connection was closed.',
+  },
+  ERR_INVALID_ARGUMENT:
+    'That cannot be sent: it is too large for one message or of the wrong kind.',
+  ERR_PEER_PROTOCOL:
+    'The other device sent something this app does not understand; it was ignored.',
+  ERR_CANCELLED: 'The file transfer was cancelled.',
+};
+
+/** A sentence for a person; anything that is not a ConnectError is an unexpected failure. */
+export function describeError(error: unknown, context: ErrorContext): string {
+  if (!isConnectError(error)) {
+    return `Something unexpected went wrong: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const sentence = SENTENCES[error.code];
+  return typeof sentence === 'string' ? sentence : (sentence[context] ?? sentence.other);
+}
+
+/** The error's stable code, for people who report a problem (and for tests). */
+export function errorCode(error: unknown): string {
+  return isConnectError(error) ? error.code : 'unexpected';
+}

@@ -1,0 +1,34 @@
+import { h } from './dom.ts';
+import { showOfferPage } from './offer-page.ts';
+
+/** The start: one button makes a link; the option puts the offer in the link itself. */
+export function showHomePage(container: HTMLElement): void {
+  const selfContained = h('input', { type: 'checkbox', 'data-testid': 'self-contained' });
+  const create = h(
+    'button',
+    { type: 'button', class: 'primary', 'data-testid': 'create-link' },
+    'Create a link',
+  );
+  create.addEventListener('click', () =>
+    showOfferPage(container, { selfContained: selfContained.checked }),
+  );
+  container.replaceChildren(
+    h(
+      'section',
+      { class: 'home' },
+      h('h2', {}, 'Connect two devices'),
+      h(
+        'p',
+        {},
+        'Make a link here and open it on the other device (or scan its QR code). The two connect directly: chat and files never pass through the server.',
+      ),
+      create,
+      h(
+        'label',
+        { class: 'option' },
+        selfContained,
+        ' Put the whole offer in the link (longer; the server never holds it, and you type the reply code)',
+      ),
+    ),
+  );
+}

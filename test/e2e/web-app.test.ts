@@ -1,0 +1,169 @@
+// The web app as people use it, in Chromium, against the real server serving its production
+// build: two pages connect by a link, chat, send a file, and see clear errors.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toLinkText } from '@webrtc-connect/signal';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AppServer,
+  type BuiltApp,
+  buildWebApp,
+  startAppServer,
+} from '../harness/app-server.ts';
+import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
+import { assertPrivateNetns } from '../harness/netns.ts';
+import {
+  createLinkOn,
+  expectSameSas,
+  openApp,
+  replyCodeOn,
+  sendChat,
+  shownError,
+  typeReply,
+  waitForState,
+} from '../harness/web-app-pages.ts';
+
+let built: BuiltApp;
+let server: AppServer;
+let chromium: ChromiumHandle;
+let pages: Page[] = [];
+let scratch: string;
+
+beforeAll(async () => {
+  assertPrivateNetns();
+  built = await buildWebApp();
+  server = await startAppServer(built.dir);
+  chromium = await launchChromium();
+  scratch = await mkdtemp(join(tmpdir(), 'webrtc-connect-files-'));
+});
+
+afterEach(async () => {
+  await Promise.all(pages.map((page) => page.close()));
+  pages = [];
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await server?.close();
+  await built?.remove();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+async function open(url = `${server.url}/`): Promise<Page> {
+  const page = await openApp(chromium, url);
+  pages.push(page);
+  return page;
+}
+
+/** SHA-256 (hex) of what the page's download link holds: the Blob the receiver assembled. */
+function downloadedHash(page: Page, href: string): Promise<string> {
+  return page.evaluate(async (url) => {
+    const bytes = await (await fetch(url)).arrayBuffer();
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  }, href);
+}
+
+describe('the web app in Chromium, against the real server', () => {
+  it('connects two pages by a link with the automatic reply; they chat and a 10 MiB file arrives intact', async () => {
+    const a = await open();
+    const link = await createLinkOn(a);
+    expect(link).toMatch(new RegExp(`^${server.url}/#[A-Za-z0-9_-]+$`));
+    expect(await a.getByTestId('qr-code').locator('svg path').count()).toBe(1);
+
+    const b = await open(link);
+    expect(await replyCodeOn(b)).toMatch(/^[0-9A-HJKMNP-TV-Z]{3} [0-9A-HJKMNP-TV-Z]{2,3}$/);
+    // Nobody types anything: the mailbox pushes B's reply to A.
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    await expectSameSas(a, b);
+    await sendChat(a, b, 'hello from A');
+    await sendChat(b, a, 'hello from B, ünïcødé 👋');
+
+    const content = randomBytes(10 * 1024 * 1024);
+    const file = join(scratch, 'random-10MiB.bin');
+    await writeFile(file, content);
+    await a.getByTestId('file-input').setInputFiles(file);
+    const received = b.locator('[data-testid="transfer"][data-direction="incoming"]');
+    const download = received.getByTestId('download');
+    await download.waitFor({ timeout: 30_000 });
+    await a
+      .locator('[data-testid="transfer"][data-direction="outgoing"][data-state="done"]')
+      .waitFor({ timeout: 10_000 });
+    expect(await download.getAttribute('download')).toBe('random-10MiB.bin');
+    const href = (await download.getAttribute('href')) ?? '';
+    expect(await downloadedHash(b, href)).toBe(createHash('sha256').update(content).digest('hex'));
+    // Both progress bars ran to the end.
+    for (const bar of [
+      received.locator('progress'),
+      a.locator('[data-testid="transfer"] progress'),
+    ]) {
+      expect(await bar.evaluate((element: HTMLProgressElement) => element.value)).toBe(
+        content.length,
+      );
+    }
+  });
+
+  it('connects by a self-contained link, with the reply code typed as a person might', async () => {
+    const a = await open();
+    const link = await createLinkOn(a, { selfContained: true });
+    // The offer travels in the link itself: far longer than a mailbox link's 39 characters.
+    expect(new URL(link).hash.length).toBeGreaterThan(100);
+    const b = await open(link);
+    const code = await replyCodeOn(b);
+    await typeReply(a, code.toLowerCase());
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    await expectSameSas(a, b);
+    await sendChat(b, a, 'over a self-contained link');
+    await sendChat(a, b, 'and back');
+  });
+
+  it('says clearly when a link points to no offer, was already used, or a code is used, unknown or garbage', async () => {
+    // A link in the right form whose offer id the mailbox never issued (format: link-token.ts).
+    const token = new Uint8Array([0x11, ...randomBytes(16), ...randomBytes(12)]);
+    const unknown = await open(`${server.url}/#${toLinkText(token)}`);
+    const notFound = await shownError(unknown, 'status');
+    expect(notFound.code).toBe('ERR_NOT_FOUND');
+    expect(notFound.text).toContain('This link points to nothing the server knows');
+
+    const garbled = await open(`${server.url}/#this-is-not*a*link`);
+    expect(await shownError(garbled, 'status')).toMatchObject({ code: 'ERR_BAD_LINK' });
+
+    // A and B connect; the reply code B shows is then used (A's page read it by itself).
+    const a = await open();
+    const link = await createLinkOn(a);
+    const b = await open(link);
+    const usedCode = await replyCodeOn(b);
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+
+    const late = await open(link);
+    const usedLink = await shownError(late, 'status');
+    expect(usedLink.code).toBe('ERR_ALREADY_USED');
+    expect(usedLink.text).toContain('This link was already used');
+
+    const other = await open();
+    await createLinkOn(other);
+    const cases: Array<[typed: string, code: string, sentence: string]> = [
+      [usedCode, 'ERR_ALREADY_USED', 'This reply code was already used'],
+      ['HELLO!', 'ERR_BAD_REPLY_CODE', 'That is not a reply code'],
+      ['this is not an answer at all', 'ERR_BAD_ANSWER', 'That answer text is cut short'],
+      ['ZZZ ZZ', 'ERR_NOT_FOUND', 'No reply has this code'],
+    ];
+    for (const [typed, code, sentence] of cases) {
+      await typeReply(other, typed);
+      const shown = await other.waitForFunction(
+        (expected) => {
+          const element = document.querySelector('[data-testid="reply-error"]');
+          return element?.getAttribute('data-error-code') === expected && element.textContent;
+        },
+        code,
+        { timeout: 15_000 },
+      );
+      expect(await shown.jsonValue()).toContain(sentence);
+    }
+    // None of it broke the page: it still waits for a reply.
+    expect(await other.getByTestId('status').getAttribute('data-state')).toBe('waiting');
+  });
+});
