@@ -17,6 +17,8 @@ export const SIGNAL_ERROR_CODES = {
   ERR_MALFORMED_TEXT:
     'The link text is not canonical base64url (a character outside A-Z a-z 0-9 - _, or an impossible length).',
   ERR_TOO_LARGE: 'The input or its decompressed SDP is larger than a signal may be (64 KiB).',
+  ERR_NO_WEBCRYPTO:
+    'WebCrypto (crypto.subtle) is missing: browsers provide it only to secure contexts, pages served over https or from localhost.',
   ERR_AUTHENTICATION_FAILED:
     'A sealed signal did not open under this link secret and role: it was altered, forged, or sealed for another link.',
 } as const;

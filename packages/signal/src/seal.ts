@@ -1,4 +1,5 @@
 import { SignalError } from './errors.ts';
+import { randomBytes, subtle } from './webcrypto.ts';
 
 /**
  * Sealing under a link secret (DESIGN §3). The secret is 128 random bits that live only in a
@@ -33,7 +34,7 @@ const ROLE_CODES: Record<SignalRole, number> = { offer: 1, answer: 2 };
 
 /** A fresh random 128-bit link secret. */
 export function createLinkSecret(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(LINK_SECRET_LENGTH));
+  return randomBytes(LINK_SECRET_LENGTH);
 }
 
 export async function sealSignal(
@@ -46,10 +47,10 @@ export async function sealSignal(
   const form = FORMS[options.form ?? 'standard'];
   if (!form)
     throw new SignalError('ERR_INVALID_ARGUMENT', `unknown seal form ${String(options.form)}`);
-  const salt = crypto.getRandomValues(new Uint8Array(form.salt));
+  const salt = randomBytes(form.salt);
   const header = Uint8Array.of(form.byte, ...salt);
   const { key, iv } = await deriveKey(secret, salt, role);
-  const sealed = await crypto.subtle.encrypt(
+  const sealed = await subtle().encrypt(
     {
       name: 'AES-GCM',
       iv,
@@ -84,7 +85,7 @@ export async function openSignal(
   const header = sealed.subarray(0, headerLength);
   const { key, iv } = await deriveKey(secret, header.subarray(1), role);
   try {
-    const opened = await crypto.subtle.decrypt(
+    const opened = await subtle().decrypt(
       {
         name: 'AES-GCM',
         iv,
@@ -112,9 +113,9 @@ async function deriveKey(secret: Uint8Array, salt: Uint8Array, role: SignalRole)
   if (!(role in ROLE_CODES)) {
     throw new SignalError('ERR_INVALID_ARGUMENT', `unknown role ${String(role)}`);
   }
-  const base = await crypto.subtle.importKey('raw', own(secret), 'HKDF', false, ['deriveBits']);
+  const base = await subtle().importKey('raw', own(secret), 'HKDF', false, ['deriveBits']);
   const bits = new Uint8Array(
-    await crypto.subtle.deriveBits(
+    await subtle().deriveBits(
       {
         name: 'HKDF',
         hash: 'SHA-256',
@@ -125,7 +126,7 @@ async function deriveKey(secret: Uint8Array, salt: Uint8Array, role: SignalRole)
       (16 + 12) * 8,
     ),
   );
-  const key = await crypto.subtle.importKey('raw', bits.subarray(0, 16), 'AES-GCM', false, [
+  const key = await subtle().importKey('raw', bits.subarray(0, 16), 'AES-GCM', false, [
     'encrypt',
     'decrypt',
   ]);

@@ -1,5 +1,6 @@
 import { SignalError } from './errors.ts';
 import { formatFingerprint, parseFingerprint, readSdp } from './sdp.ts';
+import { subtle } from './webcrypto.ts';
 
 /**
  * The short authentication string: six digits both people see after connecting, derived from
@@ -14,7 +15,7 @@ export async function shortAuthenticationString(
 ): Promise<string> {
   const [first, second] = [canonical(fingerprintA), canonical(fingerprintB)].sort();
   const digest = new Uint8Array(
-    await crypto.subtle.digest(
+    await subtle().digest(
       'SHA-256',
       new TextEncoder().encode(`webrtc-connect sas v1\n${first}\n${second}`),
     ),

@@ -1,5 +1,5 @@
 import { createLinkSecret, openSignal, sealSignal } from '@webrtc-connect/signal';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { asyncCodeOf } from './expect-code.ts';
 
 const signal = Uint8Array.from({ length: 74 }, (_, i) => (i * 37) & 0xff);
@@ -97,5 +97,18 @@ describe('sealing under a link secret', () => {
     expect(
       await asyncCodeOf(() => sealSignal('x' as unknown as Uint8Array, secret, 'answer')),
     ).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  describe('outside a secure context', () => {
+    afterEach(() => {
+      vi.unstubAllGlobals();
+    });
+
+    it('names the missing WebCrypto instead of failing on undefined', async () => {
+      const secret = createLinkSecret();
+      vi.stubGlobal('crypto', undefined);
+      expect(await asyncCodeOf(() => sealSignal(signal, secret, 'offer'))).toBe('ERR_NO_WEBCRYPTO');
+      expect(await asyncCodeOf(async () => createLinkSecret())).toBe('ERR_NO_WEBCRYPTO');
+    });
   });
 });
