@@ -1,7 +1,8 @@
 import wrtc from '@roamhq/wrtc';
-import { createServer } from '@webrtc-connect/server';
+import { createServer, MemoryMailboxStore, type ServerOptions } from '@webrtc-connect/server';
+import type { HealthResponse } from '@webrtc-connect/server/protocol';
 import { createLinkSecret, sealSignal } from '@webrtc-connect/signal';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type ConnectErrorCode,
   isConnectError,
@@ -19,8 +20,8 @@ const peer = { RTCPeerConnection, gatherTimeout: 2000, connectTimeout: 15_000 };
 
 let server: Awaited<ReturnType<typeof startMailbox>>;
 
-async function startMailbox() {
-  const app = await createServer({ logLevel: 'silent' });
+async function startMailbox(options: ServerOptions = {}) {
+  const app = await createServer({ logLevel: 'silent', ...options });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the mailbox has no port');
@@ -45,6 +46,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.app.close();
 });
+
+/** The offer id a mailbox link names (after the version byte and the 16-byte secret). */
+function offerIdOf(link: string): string {
+  const token = new URL(link).hash.slice(1);
+  return Buffer.from(token, 'base64url').subarray(17).toString('base64url');
+}
 
 async function expectTalking(
   a: Promise<{ channel: RTCDataChannel; shortAuthenticationString: string; close(): void }>,
@@ -97,8 +104,10 @@ describe('the link way, in Node against the real mailbox', () => {
 
   it('refuses a reply the mailbox did not get from B: A fails with ERR_FORGED', async () => {
     const invitation = await createLink({ ...peer, mailbox: server.url });
-    const token = new URL(invitation.link).hash.slice(1);
-    const offerId = Buffer.from(token, 'base64url').subarray(17).toString('base64url');
+    const offerId = offerIdOf(invitation.link);
+    // The link shows before A uploads its offer, and an offer not uploaded takes no reply:
+    // wait, as B would, until it is there.
+    while ((await fetch(`${server.url}/api/offers/${offerId}?wait=25`)).status === 204);
     // Anyone who can write to the mailbox, but lacks the link secret, can only seal under another key.
     const forged = await sealSignal(Uint8Array.of(0x28, 1, 2, 3), createLinkSecret(), 'answer');
     const response = await fetch(`${server.url}/api/replies`, {
@@ -125,5 +134,59 @@ describe('the link way, in Node against the real mailbox', () => {
       'ERR_FORGED',
     );
     invitation.close();
+  });
+});
+
+describe('a mailbox link shows before its offer is gathered', () => {
+  it('comes from the reservation alone; B’s fetch waits for the upload, then they connect', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    /** Holds A's gathering back until the test lets it go. */
+    class HeldPeerConnection extends RTCPeerConnection {
+      override async setLocalDescription(description?: RTCLocalSessionDescriptionInit) {
+        await gate;
+        return super.setLocalDescription(description);
+      }
+    }
+    const invitation = await createLink({
+      ...peer,
+      RTCPeerConnection: HeldPeerConnection,
+      mailbox: server.url,
+    });
+    expect(invitation.kind).toBe('mailbox');
+    const offerUrl = `${server.url}/api/offers/${offerIdOf(invitation.link)}`;
+    expect((await fetch(`${offerUrl}?wait=0`)).status).toBe(204);
+
+    const accepting = acceptLink(invitation.link, peer);
+    // A waits for the reply, B for the offer.
+    await vi.waitFor(async () => {
+      const health = (await (await fetch(`${server.url}/api/health`)).json()) as HealthResponse;
+      expect(health.waiting).toBe(2);
+    });
+    release();
+    const acceptance = await accepting;
+    await expectTalking(invitation.connected, acceptance.connected);
+  });
+
+  it('fails `connected` with the mailbox’s code when the offer cannot be uploaded', async () => {
+    /** A mailbox that loses every upload, as if the offer vanished in between. */
+    class LosingStore extends MemoryMailboxStore {
+      override async setOfferSealed() {
+        return 'missing' as const;
+      }
+    }
+    const store = new LosingStore();
+    const mailbox = await startMailbox({ store });
+    try {
+      const invitation = await createLink({ ...peer, mailbox: mailbox.url });
+      // The reply wait stays pending (the offer is there): only the upload can fail this.
+      expect(await codeOf(invitation.connected)).toBe('ERR_NOT_FOUND');
+      invitation.close();
+    } finally {
+      await mailbox.app.close();
+      await store.close();
+    }
   });
 });

@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
+import { ACCOUNT_FLAGS, ACCOUNT_HELP, accountOptionsFromFlags } from './account/account-flags.ts';
 import { isServerError, ServerError } from './errors.ts';
 import type { LogLevel } from './server-options.ts';
 import { type StartedServer, type StartServerOptions, startServer } from './start-server.ts';
 
 export const HELP = `Usage: webrtc-connect serve [options]
 
-Serves the mailbox API (and the web app, given --web-root) until SIGINT or SIGTERM.
+Serves the mailbox API, account rooms (and the web app, given --web-root) until SIGINT or
+SIGTERM.
 Every option falls back to the environment variable in brackets, then to its default.
 
   --port <n>            port to listen on; 0 picks a free one    [PORT]       8080
@@ -26,7 +28,7 @@ Every option falls back to the environment variable in brackets, then to its def
   --log-level <level>   fatal, error, warn, info, debug, trace or silent
                                                                   [LOG_LEVEL]  info
   -h, --help            show this text
-`;
+${ACCOUNT_HELP}`;
 
 const OPTIONS = {
   port: { type: 'string', env: 'PORT' },
@@ -45,6 +47,7 @@ const OPTIONS = {
   'trust-proxy': { type: 'boolean', env: 'TRUST_PROXY' },
   'log-level': { type: 'string', env: 'LOG_LEVEL' },
   help: { type: 'boolean', short: 'h' },
+  ...ACCOUNT_FLAGS,
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -93,7 +96,11 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
     );
   }
   const trustProxy = values['trust-proxy'] ?? /^(1|true|yes)$/i.test(env.TRUST_PROXY ?? '');
-  const options: StartServerOptions = { trustProxy };
+  const account = accountOptionsFromFlags(
+    { text, whole, flag: (name) => values[name] as boolean | undefined },
+    env,
+  );
+  const options: StartServerOptions = { trustProxy, ...account };
   const set = <K extends keyof StartServerOptions>(
     key: K,
     value: StartServerOptions[K] | undefined,

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isServerError, ServerError } from './errors.ts';
-import type { ErrorResponse, MailboxErrorCode } from './protocol/index.ts';
+import { type ErrorResponse, isMailboxErrorCode, type MailboxErrorCode } from './protocol/index.ts';
 
 /**
  * Turns every failure, ours or Fastify's, into `{ error: { code, message } }` with its status,
@@ -12,10 +12,9 @@ export function handleError(
   reply: FastifyReply,
 ): ErrorResponse {
   const known = isServerError(error) ? error : fromFastifyError(error);
-  if (known.code === 'ERR_INVALID_CONFIG' || known.code === 'ERR_INTERNAL') {
-    request.log.error({ err: error }, 'request failed');
-  }
-  const code = known.code === 'ERR_INVALID_CONFIG' ? 'ERR_INTERNAL' : known.code;
+  // Configuration and account-socket codes have no HTTP meaning: over HTTP they are a failure.
+  const code = isMailboxErrorCode(known.code) ? known.code : 'ERR_INTERNAL';
+  if (code === 'ERR_INTERNAL') request.log.error({ err: error }, 'request failed');
   if (known.retryAfterSeconds !== undefined) {
     reply.header('retry-after', String(known.retryAfterSeconds));
   }

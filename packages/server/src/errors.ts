@@ -1,15 +1,20 @@
 import {
+  ACCOUNT_ERROR_CLOSE,
+  ACCOUNT_ERROR_CODES,
+  type AccountErrorCode,
+  isMailboxErrorCode,
   MAILBOX_ERROR_CODES,
   MAILBOX_ERROR_STATUS,
   type MailboxErrorCode,
 } from './protocol/index.ts';
 
-export type ServerErrorCode = MailboxErrorCode | 'ERR_INVALID_CONFIG';
+export type ServerErrorCode = MailboxErrorCode | AccountErrorCode | 'ERR_INVALID_CONFIG';
 
 /**
  * Every failure of this package is a `ServerError` whose `code` is one of these: the mailbox's
- * wire codes (with the HTTP status they are sent with) and configuration errors. The source of
- * the README's error table (scripts/error-table.ts).
+ * wire codes (with the HTTP status they are sent with), the account socket's (with the close
+ * code that follows the fatal ones) and configuration errors. The source of the README's
+ * error table (scripts/error-table.ts).
  */
 export const SERVER_ERROR_CODES: Readonly<Record<ServerErrorCode, string>> = {
   ...(Object.fromEntries(
@@ -18,6 +23,12 @@ export const SERVER_ERROR_CODES: Readonly<Record<ServerErrorCode, string>> = {
       `HTTP ${MAILBOX_ERROR_STATUS[code as MailboxErrorCode]}. ${meaning}`,
     ]),
   ) as Record<MailboxErrorCode, string>),
+  ...(Object.fromEntries(
+    Object.entries(ACCOUNT_ERROR_CODES).map(([code, meaning]) => {
+      const close = ACCOUNT_ERROR_CLOSE[code as AccountErrorCode];
+      return [code, `Account socket${close === null ? '' : `, then close ${close}`}. ${meaning}`];
+    }),
+  ) as Record<AccountErrorCode, string>),
   ERR_INVALID_CONFIG:
     'A server option, flag or environment variable has a wrong value (the message names it); thrown before the server starts.',
 };
@@ -26,7 +37,7 @@ export const SERVER_ERROR_CODES: Readonly<Record<ServerErrorCode, string>> = {
 export class ServerError extends Error {
   override readonly name = 'ServerError';
   readonly code: ServerErrorCode;
-  /** The HTTP status the error is answered with (500 for configuration errors). */
+  /** The HTTP status a mailbox error is answered with (500 for the others, never sent). */
   readonly statusCode: number;
   /** Sent as `retry-after` (seconds) with 429 and 503. */
   readonly retryAfterSeconds: number | undefined;
@@ -38,7 +49,7 @@ export class ServerError extends Error {
   ) {
     super(message, options.cause === undefined ? {} : { cause: options.cause });
     this.code = code;
-    this.statusCode = code === 'ERR_INVALID_CONFIG' ? 500 : MAILBOX_ERROR_STATUS[code];
+    this.statusCode = isMailboxErrorCode(code) ? MAILBOX_ERROR_STATUS[code] : 500;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

@@ -1,3 +1,4 @@
+export type { AccountOptions, JwtOptions } from './account/account-options.ts';
 export { HELP, parseServeArgs, runCli } from './cli.ts';
 export { isServerError, SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.ts';
 export { createServer } from './server.ts';
@@ -8,9 +9,20 @@ export type {
   OfferLookup,
   PutOfferResult,
   PutReplyResult,
+  SetOfferSealedResult,
   StoredOffer,
   StoredReply,
   TakeOwnReplyResult,
   TakeReplyResult,
 } from './store/mailbox-store.ts';
+export { MemoryRoomStore } from './store/memory-room-store.ts';
 export { MemoryMailboxStore, type MemoryStoreOptions } from './store/memory-store.ts';
+export type {
+  RoomDraft,
+  RoomEvent,
+  RoomMember,
+  RoomState,
+  RoomStore,
+  SignalEvent,
+  StateEvent,
+} from './store/room-store.ts';

@@ -1,5 +1,4 @@
 import { ServerError } from './errors.ts';
-import type { MailboxStore, TakeOwnReplyResult } from './store/mailbox-store.ts';
 
 /** What ends a wait early: the response (its `close` event means the client went away). */
 export interface Closable {
@@ -7,13 +6,21 @@ export interface Closable {
   off(event: 'close', listener: () => void): unknown;
 }
 
+/** What one long-poll waits for: a look at the store, and the store event that asks for another. */
+export interface WaitTarget<T> {
+  /** Calls `wake` whenever the store may hold the outcome now; returns the unsubscribe. */
+  subscribe(wake: () => void): () => void;
+  /** One look: the outcome, or `undefined` while there is none yet. */
+  look(): Promise<T | undefined>;
+}
+
 /**
- * An offer's owner waits for its reply by long-poll: one plain GET the server holds until the
- * reply is stored or the wait ends. A reply is a single event, so a stream (SSE, WebSocket)
- * would buy nothing; a GET works with bare `fetch` in browsers and Node, through every proxy
- * and CDN, with no protocol beyond HTTP, and a client that misses the answer just asks again.
+ * Held GETs: B waiting for a reserved offer's blob, A waiting for its reply. Each waits for one
+ * event, so a stream (SSE, WebSocket) would buy nothing; a GET works with bare `fetch` in
+ * browsers and Node, through every proxy and CDN, with no protocol beyond HTTP, and a client
+ * that misses the answer just asks again. Both waits share this one limit and shutdown.
  */
-export class ReplyWaiters {
+export class LongPollWaiters {
   readonly #max: number;
   /** Each waiter's "stop waiting now" (for shutdown). */
   readonly #active = new Set<() => void>();
@@ -28,23 +35,19 @@ export class ReplyWaiters {
   }
 
   /**
-   * Takes the offer's reply as soon as it is stored, or resolves `pending` when `waitMs` pass,
-   * the connection closes, or the server shuts down. The caller has checked the owner.
+   * Resolves with the target's outcome as soon as a look finds one, or with `undefined` when
+   * `waitMs` pass, the connection closes, or the server shuts down. The caller has checked
+   * who may wait.
    */
-  wait(
-    store: MailboxStore,
-    offerId: string,
-    waitMs: number,
-    connection: Closable,
-  ): Promise<TakeOwnReplyResult> {
+  wait<T>(target: WaitTarget<T>, waitMs: number, connection: Closable): Promise<T | undefined> {
     if (this.#active.size >= this.#max) {
-      throw new ServerError('ERR_TOO_MANY_WAITERS', 'too many requests are waiting for replies', {
+      throw new ServerError('ERR_TOO_MANY_WAITERS', 'too many requests are waiting', {
         retryAfterSeconds: 5,
       });
     }
     return new Promise((resolve, reject) => {
       let settled = false;
-      let checks = 0;
+      let looks = 0;
       let timedOut = this.#closed;
       const settle = (outcome: () => void) => {
         if (settled) return;
@@ -55,30 +58,30 @@ export class ReplyWaiters {
         this.#active.delete(timeUp);
         outcome();
       };
-      const stop = () => settle(() => resolve({ status: 'pending' }));
-      // A take in flight may return the reply: let it finish rather than drop what it took.
+      const stop = () => settle(() => resolve(undefined));
+      // A look in flight may take something (a reply is read once): let it finish, not drop it.
       const timeUp = () => {
         timedOut = true;
-        if (checks === 0) stop();
+        if (looks === 0) stop();
       };
-      const check = () => {
+      const look = () => {
         if (settled) return;
-        checks += 1;
-        store.takeReplyForOffer(offerId).then(
-          (result) => {
-            checks -= 1;
-            if (result.status !== 'pending') settle(() => resolve(result));
-            else if (timedOut && checks === 0) stop();
+        looks += 1;
+        target.look().then(
+          (found) => {
+            looks -= 1;
+            if (found !== undefined) settle(() => resolve(found));
+            else if (timedOut && looks === 0) stop();
           },
           (error: unknown) => settle(() => reject(error)),
         );
       };
-      // Subscribe before the first look, so a reply stored in between still wakes us.
-      const unsubscribe = store.onReply(offerId, check);
+      // Subscribe before the first look, so an event in between still wakes us.
+      const unsubscribe = target.subscribe(look);
       const timer = setTimeout(timeUp, waitMs);
       connection.once('close', stop);
       this.#active.add(timeUp);
-      check();
+      look();
     });
   }
 

@@ -1,3 +1,8 @@
+import {
+  type AccountOptions,
+  type ResolvedAccountOptions,
+  resolveAccountOptions,
+} from './account/account-options.ts';
 import { ServerError } from './errors.ts';
 import {
   base64urlLength,
@@ -15,7 +20,8 @@ export interface RateLimit {
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface ServerOptions {
+/** Everything is optional: `createServer()` serves the mailbox, and refuses account hellos. */
+export interface ServerOptions extends AccountOptions {
   /** Where offers and replies live; default an in-memory store built from the limits below. */
   store?: MailboxStore;
   /** A directory to serve as the web app (index.html at `/`); skipped when it does not exist. */
@@ -52,9 +58,11 @@ export interface ServerOptions {
 }
 
 type Optional = 'store' | 'webRoot' | 'logStream';
-export type ResolvedServerOptions = Required<Omit<ServerOptions, Optional>> & {
+export type ResolvedServerOptions = Required<
+  Omit<ServerOptions, Optional | keyof AccountOptions>
+> & {
   [K in Optional]: ServerOptions[K] | undefined;
-} & { defaultWaitSeconds: number };
+} & { defaultWaitSeconds: number; account: ResolvedAccountOptions };
 
 const MINUTE = 60_000;
 
@@ -82,6 +90,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     trustProxy: options.trustProxy ?? false,
     logLevel: options.logLevel ?? 'info',
     clock: options.clock ?? Date.now,
+    account: resolveAccountOptions(options),
   };
   positive('offerTtlMs', resolved.offerTtlMs);
   positive('replyTtlMs', resolved.replyTtlMs);

@@ -1,14 +1,16 @@
 import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { AccountService, accountRoutes, MAX_TRANSPORT_PAYLOAD } from './account/account-service.ts';
 import { handleError } from './error-handler.ts';
 import { ServerError } from './errors.ts';
 import { loggerOptions, maskPath } from './logging.ts';
-import { ReplyWaiters } from './long-poll.ts';
+import { LongPollWaiters } from './long-poll.ts';
 import { mailboxSchemas } from './protocol/index.ts';
 import { healthRoute } from './routes/health-route.ts';
 import type { MailboxContext } from './routes/mailbox-context.ts';
@@ -21,8 +23,9 @@ import { MemoryMailboxStore } from './store/memory-store.ts';
 type RateLimitState = Awaited<ReturnType<ReturnType<FastifyInstance['createRateLimit']>>>;
 
 /**
- * The mailbox API (and the web app, given its directory) as a Fastify instance, ready but not
- * listening: `app.inject()` it in tests, `app.listen()` it, or use `startServer`.
+ * The mailbox API, the account rooms' WebSocket endpoint (and the web app, given its
+ * directory) as a Fastify instance, ready but not listening: `app.inject()` it in tests,
+ * `app.listen()` it, or use `startServer`.
  */
 export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const resolved = resolveServerOptions(options);
@@ -69,7 +72,21 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   });
   if (rateLimit !== false) countBadPath = app.createRateLimit();
 
-  const waiters = new ReplyWaiters(resolved.maxWaiters);
+  const account = new AccountService(resolved.account, resolved.clock, app.log);
+  // Before the WebSocket plugin's own preClose, so devices get 1001 and leave their rooms.
+  app.addHook('preClose', async () => account.close());
+  // Registered at the root, so an upgrade to any other path is refused, not left hanging.
+  // Upgrades pass the rate limit like every request.
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: MAX_TRANSPORT_PAYLOAD },
+    // Only a throw from the route's handler gets here (socket errors have their own listener).
+    errorHandler: (error, socket, request) => {
+      request.log.error({ err: error }, 'account socket failed');
+      socket.terminate();
+    },
+  });
+
+  const waiters = new LongPollWaiters(resolved.maxWaiters);
   const context: MailboxContext = {
     store,
     waiters,
@@ -79,6 +96,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   await app.register(offerRoutes, context);
   await app.register(replyRoutes, context);
   await app.register(healthRoute, context);
+  await app.register(accountRoutes, account);
 
   const root = webAppRoot(resolved.webRoot);
   if (root) await webAppRoutes(app, root);

@@ -55,6 +55,36 @@ export async function postOffer(
   return response.json();
 }
 
+/** `POST /api/offers` with `{}`: an offer id and owner token, the blob to follow by PUT. */
+export async function reserveOffer(app: FastifyInstance): Promise<PostOfferResponse> {
+  const response = await app.inject({ method: 'POST', url: '/api/offers', payload: {} });
+  if (response.statusCode !== 201) throw new Error(`POST /api/offers {}: ${response.body}`);
+  return response.json();
+}
+
+export function uploadOffer(
+  app: FastifyInstance,
+  offer: PostOfferResponse,
+  sealed = blob(),
+  ownerToken = offer.ownerToken,
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'PUT',
+    url: `/api/offers/${offer.id}`,
+    headers: { authorization: `Bearer ${ownerToken}` },
+    payload: { sealed },
+  });
+}
+
+export function getOffer(
+  app: FastifyInstance,
+  offer: PostOfferResponse,
+  wait?: number | string,
+): Promise<LightMyRequestResponse> {
+  const query = wait === undefined ? '' : `?wait=${wait}`;
+  return app.inject({ method: 'GET', url: `/api/offers/${offer.id}${query}` });
+}
+
 export async function postReply(
   app: FastifyInstance,
   body: { sealed?: string; offerId?: string } = {},
@@ -105,11 +135,19 @@ export class RecordingStore implements MailboxStore {
   }
 
   putOffer(offer: StoredOffer) {
-    this.offers.push({ ...offer, sealed: offer.sealed.slice() });
+    this.offers.push({ ...offer, sealed: offer.sealed?.slice() ?? null });
     return this.#inner.putOffer(offer);
   }
   getOffer(id: string) {
     return this.#inner.getOffer(id);
+  }
+  setOfferSealed(id: string, sealed: Uint8Array) {
+    const recorded = this.offers.find((offer) => offer.id === id);
+    if (recorded) recorded.sealed = sealed.slice();
+    return this.#inner.setOfferSealed(id, sealed);
+  }
+  onOffer(id: string, listener: () => void) {
+    return this.#inner.onOffer(id, listener);
   }
   putReply(reply: StoredReply) {
     this.replies.push({ ...reply, sealed: reply.sealed.slice() });

@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { SERVER_ERROR_CODES } from '@webrtc-connect/server';
 import {
+  ACCOUNT_ERROR_CLOSE,
+  ACCOUNT_ERROR_CODES,
   MAILBOX_ERROR_CODES,
   MAILBOX_ERROR_STATUS,
   mailboxSchemas,
@@ -29,6 +31,22 @@ describe('@webrtc-connect/server/protocol', () => {
       expect(SERVER_ERROR_CODES[code as keyof typeof SERVER_ERROR_CODES]).toMatch(
         new RegExp(`^HTTP ${status}\\. `),
       );
+    }
+  });
+
+  it('gives every account error code its close behaviour, in the README table too', () => {
+    expect(Object.keys(ACCOUNT_ERROR_CLOSE).sort()).toEqual(
+      Object.keys(ACCOUNT_ERROR_CODES).sort(),
+    );
+    for (const [code, close] of Object.entries(ACCOUNT_ERROR_CLOSE)) {
+      const described = SERVER_ERROR_CODES[code as keyof typeof SERVER_ERROR_CODES];
+      expect(described).toMatch(
+        close === null
+          ? /^Account socket\. /
+          : new RegExp(`^Account socket, then close ${close}\\. `),
+      );
+      // Codes are unique across the mailbox and the account socket: one meaning each.
+      expect(Object.hasOwn(MAILBOX_ERROR_CODES, code), code).toBe(false);
     }
   });
 

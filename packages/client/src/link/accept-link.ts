@@ -47,6 +47,7 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
 
   let offerBytes: Uint8Array;
   if (token.kind === 'mailbox' && mailbox) {
+    // A shows the link while it still gathers: the mailbox holds this fetch until A uploads.
     const sealed = await mailbox.getOffer(token.offerId);
     try {
       offerBytes = await openSignal(sealed, token.secret, 'offer');

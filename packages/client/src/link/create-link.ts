@@ -9,7 +9,7 @@ import {
 import { type Connection, openConnection, whenOpen } from '../core/connection.ts';
 import { gatheredDescription } from '../core/gather.ts';
 import { checkPeerOptions, createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
-import { ConnectError } from '../errors.ts';
+import { ConnectError, isConnectError } from '../errors.ts';
 import { writeLinkToken } from './link-token.ts';
 import { MailboxClient, type PostedOffer } from './mailbox-client.ts';
 import { looksLikeReplyCode, normalizeReplyCode } from './reply-code.ts';
@@ -42,7 +42,12 @@ export interface Invitation {
   close(): void;
 }
 
-/** A's side of the link way: makes the offer and its link, then takes B's answer. */
+/**
+ * A's side of the link way: makes the offer and its link, then takes B's answer. A mailbox
+ * link names an offer id reserved while ICE gathers, so it resolves after one request; the
+ * sealed offer follows once gathered (B's fetch waits for it). A self-contained link carries
+ * the offer, so it resolves once gathered.
+ */
 export async function createLink(options: CreateLinkOptions): Promise<Invitation> {
   checkPeerOptions(options);
   const mailbox = options.mailbox === undefined ? null : new MailboxClient(options.mailbox);
@@ -53,19 +58,24 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
   const pc = createPeerConnection(options);
   const channel = pc.createDataChannel(options.channelLabel ?? 'webrtc-connect');
   const stop = new AbortController();
+  // 150 ms to 3 s; for a mailbox link it runs alongside the reservation, off the critical path.
+  const gathered = pc
+    .createOffer()
+    .then((description) => gatheredDescription(pc, description, options.gatherTimeout))
+    .then(encodeSignal);
   try {
-    const offer = encodeSignal(
-      await gatheredDescription(pc, await pc.createOffer(), options.gatherTimeout),
-    );
     const secret = createLinkSecret();
     let posted: PostedOffer | null = null;
     let token: string;
     if (mailbox && !options.selfContained) {
-      posted = await mailbox.postOffer(await sealSignal(offer, secret, 'offer'));
+      // Its failure is reported through `connected` (below), or not at all if reserving fails.
+      gathered.catch(() => {});
+      posted = await mailbox.reserveOffer();
       token = writeLinkToken({ kind: 'mailbox', secret, offerId: posted.id });
     } else {
-      token = writeLinkToken({ kind: 'self-contained', secret, offer });
+      token = writeLinkToken({ kind: 'self-contained', secret, offer: await gathered });
     }
+    const link = linkTo(appUrl, token);
 
     let answered: Promise<void> | null = null;
     let markStarted: (value: unknown) => void = () => {};
@@ -103,6 +113,17 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
 
     if (mailbox && posted) {
       const offerRecord = posted;
+      gathered
+        .then(async (offer) => {
+          const sealed = await sealSignal(offer, secret, 'offer');
+          await mailbox.uploadOffer(offerRecord, sealed, stop.signal);
+        })
+        .catch((error: unknown) => {
+          // Closed meanwhile, or B already answered (so the upload did arrive): not a failure.
+          if (stop.signal.aborted) return;
+          stop.abort();
+          failStarted(uploadError(error));
+        });
       mailbox.waitForReply(offerRecord, stop.signal).then(
         (reply) => applyAnswer(openSealed(reply.sealed)).catch(failStarted),
         (error: unknown) => {
@@ -116,7 +137,7 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
     // Callers that never await `connected` (they closed the link) must not see an unhandled rejection.
     connected.catch(() => {});
     return {
-      link: linkTo(appUrl, token),
+      link,
       kind: posted ? 'mailbox' : 'self-contained',
       connected,
       acceptReply: async (reply) => {
@@ -151,6 +172,16 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
     pc.close();
     throw error;
   }
+}
+
+/** B can never fetch an offer A failed to upload: say so, keeping the mailbox's code. */
+function uploadError(error: unknown): unknown {
+  if (!isConnectError(error)) return error;
+  return new ConnectError(
+    error.code,
+    `the offer could not be uploaded to the mailbox, so the link cannot be answered (${error.message})`,
+    { cause: error },
+  );
 }
 
 function decodeAnswer(signal: Uint8Array): RTCSessionDescriptionInit {

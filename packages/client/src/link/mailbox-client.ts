@@ -7,8 +7,9 @@ import type {
   PostOfferResponse,
   PostReplyRequest,
   PostReplyResponse,
+  PutOfferRequest,
 } from '@webrtc-connect/server/protocol';
-import { MAILBOX_PATHS } from '@webrtc-connect/server/protocol';
+import { DEFAULT_WAIT_SECONDS, MAILBOX_PATHS } from '@webrtc-connect/server/protocol';
 import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
 import { ConnectError, type ConnectErrorCode } from '../errors.ts';
 
@@ -22,6 +23,13 @@ const SERVER_CODES: Partial<Record<MailboxErrorCode, ConnectErrorCode>> = {
 };
 
 export type PostedOffer = PostOfferResponse;
+
+/**
+ * How long B waits for a reserved offer's blob at most: an offer's default life. A uploads it
+ * within its gathering cap (3 s by default); the mailbox ends the wait sooner when the offer
+ * expires or is forgotten, so this bounds only a mailbox that never says so.
+ */
+const OFFER_WAIT_MS = 10 * 60_000;
 
 export interface ReceivedReply {
   sealed: Uint8Array;
@@ -44,14 +52,33 @@ export class MailboxClient {
     this.#base = url.href.replace(/\/$/, '');
   }
 
-  async postOffer(sealed: Uint8Array): Promise<PostedOffer> {
-    const body: PostOfferRequest = { sealed: toLinkText(sealed) };
+  /** Reserves an offer id (`POST {}`), so the link exists before the offer is gathered. */
+  async reserveOffer(): Promise<PostedOffer> {
+    const body: PostOfferRequest = {};
     return (await this.#request('POST', MAILBOX_PATHS.offers, body)) as PostedOffer;
   }
 
+  /** Uploads a reserved offer's sealed blob, once. */
+  async uploadOffer(offer: PostedOffer, sealed: Uint8Array, signal: AbortSignal): Promise<void> {
+    const body: PutOfferRequest = { sealed: toLinkText(sealed) };
+    await this.#request('PUT', MAILBOX_PATHS.offer(encodeURIComponent(offer.id)), body, {
+      authorization: `Bearer ${offer.ownerToken}`,
+      signal,
+    });
+  }
+
+  /**
+   * The offer's sealed blob. A reserved offer's is held back by the mailbox until A uploads it
+   * (204 when a wait ends first), so this asks again until it comes or the offer expires.
+   */
   async getOffer(id: string): Promise<Uint8Array> {
-    const path = MAILBOX_PATHS.offer(encodeURIComponent(id));
-    return fromLinkText(((await this.#request('GET', path)) as GetOfferResponse).sealed);
+    const path = `${MAILBOX_PATHS.offer(encodeURIComponent(id))}?wait=${DEFAULT_WAIT_SECONDS}`;
+    const deadline = Date.now() + OFFER_WAIT_MS;
+    do {
+      const body = (await this.#request('GET', path)) as GetOfferResponse | null;
+      if (body) return fromLinkText(body.sealed);
+    } while (Date.now() < deadline);
+    throw new ConnectError('ERR_EXPIRED', 'the offer was never uploaded to the mailbox');
   }
 
   async postReply(sealed: Uint8Array, offerId?: string): Promise<PostReplyResponse> {
@@ -77,7 +104,7 @@ export class MailboxClient {
       try {
         const body = (await this.#request(
           'GET',
-          `${MAILBOX_PATHS.offerReply(encodeURIComponent(offer.id))}?wait=25`,
+          `${MAILBOX_PATHS.offerReply(encodeURIComponent(offer.id))}?wait=${DEFAULT_WAIT_SECONDS}`,
           undefined,
           {
             authorization: `Bearer ${offer.ownerToken}`,
@@ -99,7 +126,7 @@ export class MailboxClient {
   }
 
   async #request(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     body?: unknown,
     extra: { authorization?: string; signal?: AbortSignal } = {},

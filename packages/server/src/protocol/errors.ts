@@ -13,12 +13,17 @@ export const MAILBOX_ERROR_CODES = {
   ERR_UNSUPPORTED_MEDIA_TYPE: 'The request body is not application/json.',
   ERR_BODY_TOO_LARGE: 'The request body is larger than the server accepts.',
   ERR_BLOB_TOO_LARGE: 'The sealed blob is larger than the server stores (4096 bytes by default).',
-  ERR_UNAUTHORIZED: 'Waiting for a reply needs the header `authorization: Bearer <ownerToken>`.',
+  ERR_UNAUTHORIZED:
+    'Waiting for a reply, or uploading a reserved offer, needs the header `authorization: Bearer <ownerToken>`.',
   ERR_NOT_OWNER: 'The owner token does not belong to this offer.',
   ERR_NOT_FOUND:
     'No offer or reply has this id or code: it never existed, or expired long enough ago to be forgotten.',
   ERR_NO_ROUTE: 'No route has this method and path.',
   ERR_OFFER_ALREADY_ANSWERED: 'The offer already has its reply; an offer takes one.',
+  ERR_OFFER_ALREADY_SET:
+    'The reserved offer already has its sealed blob; it is uploaded once, by its owner.',
+  ERR_OFFER_NOT_SET:
+    'The offer is reserved but its sealed blob is not uploaded yet, so it cannot be answered.',
   ERR_EXPIRED: 'The offer or reply expired (they live minutes).',
   ERR_REPLY_ALREADY_READ:
     'The reply was already read, by its code or by the owner of its offer; a reply is read once.',
@@ -47,6 +52,8 @@ export const MAILBOX_ERROR_STATUS = {
   ERR_NOT_FOUND: 404,
   ERR_NO_ROUTE: 404,
   ERR_OFFER_ALREADY_ANSWERED: 409,
+  ERR_OFFER_ALREADY_SET: 409,
+  ERR_OFFER_NOT_SET: 409,
   ERR_EXPIRED: 410,
   ERR_REPLY_ALREADY_READ: 410,
   ERR_RATE_LIMITED: 429,

@@ -1,8 +1,56 @@
 /**
- * `@webrtc-connect/server/protocol`: the mailbox's wire protocol (types, JSON schemas, limits,
- * error codes, reply-code spelling). Runtime-neutral: no Node APIs, no dependencies, so the
- * browser client imports it as the server does.
+ * `@webrtc-connect/server/protocol`: the wire protocols of the mailbox and of account rooms
+ * (types, JSON schemas, limits, error codes, reply-code spelling). Runtime-neutral: no Node
+ * APIs, no dependencies, so the browser client imports it as the server does.
  */
+export {
+  ACCOUNT_ERROR_CLOSE,
+  ACCOUNT_ERROR_CODES,
+  type AccountErrorCode,
+  isAccountErrorCode,
+} from './account-errors.ts';
+export {
+  ACCOUNT_CLOSE_CODES,
+  ACCOUNT_PATHS,
+  ACCOUNT_PROTOCOL_VERSION,
+  type AccountCloseCode,
+  broadcasterAlias,
+  clientId,
+  DEFAULT_HEARTBEAT_MS,
+  DEV_TOKEN_TTL_SECONDS,
+  HELLO_TIMEOUT_MS,
+  MAX_FRAME_BYTES,
+  MAX_SIGNAL_DATA_BYTES,
+  MAX_TOKEN_LENGTH,
+  SILENCE_HEARTBEATS,
+  UNREACHABLE_AFTER_MS,
+  USER_NAME_PATTERN,
+} from './account-limits.ts';
+export type {
+  AccountErrorFrame,
+  DeviceFrame,
+  DevSignInRequest,
+  DevSignInResponse,
+  HelloFrame,
+  JsonValue,
+  LeaveFrame,
+  PingFrame,
+  PongFrame,
+  RelayedSignalFrame,
+  RoomFrame,
+  RoomMemberView,
+  RoomView,
+  ServerFrame,
+  SignalFrame,
+  UnreachableFrame,
+  WelcomeFrame,
+} from './account-messages.ts';
+export {
+  type DeviceFrameType,
+  deviceFrameSchemas,
+  devSignInSchema,
+  serverFrameSchemas,
+} from './account-schemas.ts';
 export {
   type ErrorResponse,
   isMailboxErrorCode,
@@ -31,6 +79,7 @@ export {
   type PostOfferResponse,
   type PostReplyRequest,
   type PostReplyResponse,
+  type PutOfferRequest,
 } from './messages.ts';
 export { normaliseReplyCode, REPLY_CODE_PATTERN } from './reply-code.ts';
 export {

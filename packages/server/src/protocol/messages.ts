@@ -12,19 +12,33 @@ export const MAILBOX_PATHS = {
   health: '/api/health',
 } as const;
 
-/** `POST /api/offers` */
+/**
+ * `POST /api/offers`: with `sealed`, stores the offer; `{}` reserves an id whose blob the owner
+ * uploads later with `PUT /api/offers/:id`, so A can show the link while it still gathers.
+ */
 export interface PostOfferRequest {
+  sealed?: string;
+}
+
+/** `PUT /api/offers/:id` with the owner token: a reserved offer's sealed blob, once (204). */
+export interface PutOfferRequest {
   sealed: string;
 }
 
-/** 201 to `POST /api/offers`. Only the owner token lets A wait for and read the reply by id. */
+/**
+ * 201 to `POST /api/offers`. Only the owner token lets A upload a reserved offer, and wait for
+ * and read the reply by id.
+ */
 export interface PostOfferResponse {
   id: string;
   ownerToken: string;
   expiresAt: string;
 }
 
-/** 200 to `GET /api/offers/:id` */
+/**
+ * 200 to `GET /api/offers/:id?wait=`; for a reserved offer, once uploaded (204 with no body when
+ * the wait ends first).
+ */
 export interface GetOfferResponse {
   sealed: string;
   expiresAt: string;
@@ -61,6 +75,6 @@ export interface HealthResponse {
   uptimeSeconds: number;
   offers: number;
   replies: number;
-  /** Long-polls waiting for a reply right now. */
+  /** Long-polls waiting right now, for a reply or for a reserved offer's upload. */
   waiting: number;
 }

@@ -58,12 +58,37 @@ function object<P extends Record<string, unknown>, R extends readonly (keyof P &
   return { type: 'object', additionalProperties: false, required, properties } as const;
 }
 
+/** The owner's bearer token, which uploading an offer and waiting for its reply need. */
+const ownerHeaders = {
+  type: 'object',
+  required: ['authorization'],
+  properties: {
+    authorization: {
+      type: 'string',
+      pattern: `^[Bb]earer ${BASE64URL_CHAR}{${OWNER_TOKEN_LENGTH}}$`,
+    },
+  },
+} as const;
+
+/**
+ * `?wait=` of a long-poll, in whole seconds as digits: the query is a string, and the server
+ * does not coerce types. Other query parameters (cache busters) are let through.
+ */
+const waitQuery = {
+  type: 'object',
+  properties: {
+    wait: { type: 'string', pattern: `^(?:[0-9]|[1-5][0-9]|${MAX_WAIT_SECONDS})$` },
+  },
+} as const;
+
 /** Route schemas for a server storing blobs of at most `maxSealedBytes` bytes. */
 export function mailboxSchemas(maxSealedBytes: number = MAX_SEALED_BYTES) {
   const sealed = sealedSchema(maxSealedBytes);
+  const offerParams = object({ id: offerIdSchema }, ['id']);
   return {
     postOffer: {
-      body: object({ sealed }, ['sealed']),
+      // Without `sealed` the offer is reserved, for `putOffer` to fill.
+      body: object({ sealed }, []),
       response: {
         201: object(
           {
@@ -76,33 +101,24 @@ export function mailboxSchemas(maxSealedBytes: number = MAX_SEALED_BYTES) {
         ...errors,
       },
     },
+    putOffer: {
+      params: offerParams,
+      headers: ownerHeaders,
+      body: object({ sealed }, ['sealed']),
+      response: errors,
+    },
     getOffer: {
-      params: object({ id: offerIdSchema }, ['id']),
+      params: offerParams,
+      querystring: waitQuery,
       response: {
         200: object({ sealed, expiresAt: expiresAtSchema }, ['sealed', 'expiresAt']),
         ...errors,
       },
     },
     waitForReply: {
-      params: object({ id: offerIdSchema }, ['id']),
-      headers: {
-        type: 'object',
-        required: ['authorization'],
-        properties: {
-          authorization: {
-            type: 'string',
-            pattern: `^[Bb]earer ${BASE64URL_CHAR}{${OWNER_TOKEN_LENGTH}}$`,
-          },
-        },
-      },
-      // Whole seconds as digits: the query is a string, and the server does not coerce types.
-      // Other query parameters (cache busters) are let through.
-      querystring: {
-        type: 'object',
-        properties: {
-          wait: { type: 'string', pattern: `^(?:[0-9]|[1-5][0-9]|${MAX_WAIT_SECONDS})$` },
-        },
-      },
+      params: offerParams,
+      headers: ownerHeaders,
+      querystring: waitQuery,
       response: { 200: object({ sealed, code: replyCodeSchema }, ['sealed', 'code']), ...errors },
     },
     postReply: {

@@ -1,5 +1,5 @@
 import { ServerError } from '../errors.ts';
-import type { ReplyWaiters } from '../long-poll.ts';
+import type { LongPollWaiters } from '../long-poll.ts';
 import type { MailboxSchemas } from '../protocol/index.ts';
 import type { ResolvedServerOptions } from '../server-options.ts';
 import type { MailboxStore, TakeReplyResult } from '../store/mailbox-store.ts';
@@ -7,7 +7,7 @@ import type { MailboxStore, TakeReplyResult } from '../store/mailbox-store.ts';
 /** What the mailbox routes share: given to each route plugin as its options. */
 export interface MailboxContext {
   store: MailboxStore;
-  waiters: ReplyWaiters;
+  waiters: LongPollWaiters;
   schemas: MailboxSchemas;
   options: ResolvedServerOptions;
 }
@@ -39,6 +39,12 @@ export function mailboxFullError(what: 'offers' | 'replies'): ServerError {
   return new ServerError('ERR_MAILBOX_FULL', `the mailbox holds all the ${what} it may`, {
     retryAfterSeconds: 60,
   });
+}
+
+/** A long-poll's `?wait=` in milliseconds: the default when absent, cut to the longest allowed. */
+export function waitMs(wait: string | undefined, options: ResolvedServerOptions): number {
+  const seconds = wait === undefined ? options.defaultWaitSeconds : Number(wait);
+  return Math.min(seconds, options.maxWaitSeconds) * 1000;
 }
 
 export function isoTime(ms: number): string {

@@ -1,14 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { ServerError } from '../errors.ts';
 import { hashOwnerToken, newOfferId, newOwnerToken, ownerTokenMatches } from '../ids.ts';
+import type { WaitTarget } from '../long-poll.ts';
 import type {
   GetOfferResponse,
   OwnReplyResponse,
   PostOfferRequest,
   PostOfferResponse,
 } from '../protocol/index.ts';
+import type { PutOfferRequest } from '../protocol/messages.ts';
 import { decodeSealed, encodeSealed } from '../sealed-blob.ts';
-import type { StoredOffer } from '../store/mailbox-store.ts';
+import type { StoredOffer, TakeReplyResult } from '../store/mailbox-store.ts';
 import {
   expiredError,
   isoTime,
@@ -16,9 +18,15 @@ import {
   mailboxFullError,
   notFoundError,
   untakenReplyError,
+  waitMs,
 } from './mailbox-context.ts';
 
-/** A's side: store an offer, let B fetch it, wait for B's reply. */
+type UploadedOffer = StoredOffer & { sealed: Uint8Array };
+
+/**
+ * A's side: store an offer (or reserve its id, to upload it once gathered), let B fetch it,
+ * wait for B's reply.
+ */
 export async function offerRoutes(app: FastifyInstance, context: MailboxContext): Promise<void> {
   const { store, waiters, schemas, options } = context;
 
@@ -26,7 +34,7 @@ export async function offerRoutes(app: FastifyInstance, context: MailboxContext)
     '/api/offers',
     { schema: schemas.postOffer },
     async (request, reply) => {
-      const sealed = decodeSealed(request.body.sealed);
+      const sealed = request.body.sealed === undefined ? null : decodeSealed(request.body.sealed);
       const ownerToken = newOwnerToken();
       const expiresAt = options.clock() + options.offerTtlMs;
       // 96 random bits collide never in practice; the loop makes "never" certain.
@@ -44,12 +52,41 @@ export async function offerRoutes(app: FastifyInstance, context: MailboxContext)
     },
   );
 
-  app.get<{ Params: { id: string }; Reply: GetOfferResponse }>(
+  app.put<{
+    Params: { id: string };
+    Headers: { authorization: string };
+    Body: PutOfferRequest;
+    Reply: { 204: undefined };
+  }>('/api/offers/:id', { schema: schemas.putOffer }, async (request, reply) => {
+    const offer = await ownedOffer(request.params.id, request.headers.authorization);
+    const result = await store.setOfferSealed(offer.id, decodeSealed(request.body.sealed));
+    switch (result) {
+      case 'stored':
+        return reply.code(204).send();
+      case 'already-set':
+        throw new ServerError('ERR_OFFER_ALREADY_SET', 'the offer already has its sealed blob');
+      case 'expired':
+        throw expiredError('offer');
+      case 'missing':
+        throw notFoundError('offer');
+    }
+  });
+
+  app.get<{
+    Params: { id: string };
+    Querystring: { wait?: string };
+    Reply: { 200: GetOfferResponse; 204: undefined };
+  }>(
     '/api/offers/:id',
     { schema: schemas.getOffer, exposeHeadRoute: false },
-    async (request) => {
+    async (request, reply) => {
       const offer = await liveOffer(request.params.id);
-      return { sealed: encodeSealed(offer.sealed), expiresAt: isoTime(offer.expiresAt) };
+      // An uploaded offer (always, for the one-step POST) answers at once, taking no waiter.
+      const uploaded = isUploaded(offer)
+        ? offer
+        : await waiters.wait(uploadOf(offer.id), waitMs(request.query.wait, options), reply.raw);
+      if (uploaded === undefined) return reply.code(204).send();
+      return { sealed: encodeSealed(uploaded.sealed), expiresAt: isoTime(uploaded.expiresAt) };
     },
   );
 
@@ -63,17 +100,13 @@ export async function offerRoutes(app: FastifyInstance, context: MailboxContext)
     // No HEAD twin: it would take the reply and answer without it.
     { schema: schemas.waitForReply, exposeHeadRoute: false },
     async (request, reply) => {
-      const offer = await liveOffer(request.params.id);
-      const token = request.headers.authorization.slice('bearer '.length);
-      if (!ownerTokenMatches(token, offer.ownerTokenHash)) {
-        throw new ServerError('ERR_NOT_OWNER', 'this owner token does not own the offer');
-      }
-      const waitSeconds = Math.min(
-        request.query.wait === undefined ? options.defaultWaitSeconds : Number(request.query.wait),
-        options.maxWaitSeconds,
+      const offer = await ownedOffer(request.params.id, request.headers.authorization);
+      const result = await waiters.wait(
+        replyTo(offer.id),
+        waitMs(request.query.wait, options),
+        reply.raw,
       );
-      const result = await waiters.wait(store, offer.id, waitSeconds * 1000, reply.raw);
-      if (result.status === 'pending') return reply.code(204).send();
+      if (result === undefined) return reply.code(204).send();
       if (result.status !== 'taken') throw untakenReplyError(result);
       return { sealed: encodeSealed(result.reply.sealed), code: result.reply.code };
     },
@@ -85,4 +118,39 @@ export async function offerRoutes(app: FastifyInstance, context: MailboxContext)
     if (found.status === 'missing') throw notFoundError('offer');
     return found.offer;
   }
+
+  async function ownedOffer(id: string, authorization: string): Promise<StoredOffer> {
+    const offer = await liveOffer(id);
+    const token = authorization.slice('bearer '.length);
+    if (!ownerTokenMatches(token, offer.ownerTokenHash)) {
+      throw new ServerError('ERR_NOT_OWNER', 'this owner token does not own the offer');
+    }
+    return offer;
+  }
+
+  /** B's wait: the reserved offer once its owner uploads it (expired or gone: an error). */
+  function uploadOf(id: string): WaitTarget<UploadedOffer> {
+    return {
+      subscribe: (wake) => store.onOffer(id, wake),
+      look: async () => {
+        const offer = await liveOffer(id);
+        return isUploaded(offer) ? offer : undefined;
+      },
+    };
+  }
+
+  /** A's wait: the offer's reply, taken (read once) the moment it is stored. */
+  function replyTo(id: string): WaitTarget<TakeReplyResult> {
+    return {
+      subscribe: (wake) => store.onReply(id, wake),
+      look: async () => {
+        const result = await store.takeReplyForOffer(id);
+        return result.status === 'pending' ? undefined : result;
+      },
+    };
+  }
+}
+
+function isUploaded(offer: StoredOffer): offer is UploadedOffer {
+  return offer.sealed !== null;
 }

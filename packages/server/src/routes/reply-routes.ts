@@ -61,6 +61,8 @@ export async function replyRoutes(app: FastifyInstance, context: MailboxContext)
               throw expiredError('offer');
             case 'offer-answered':
               throw new ServerError('ERR_OFFER_ALREADY_ANSWERED', 'the offer already has a reply');
+            case 'offer-not-set':
+              throw new ServerError('ERR_OFFER_NOT_SET', 'the offer is reserved, not uploaded yet');
             case 'full':
               throw mailboxFullError('replies');
           }

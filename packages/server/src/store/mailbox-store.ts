@@ -3,16 +3,24 @@
  * sees an owner token, only its hash. Times are milliseconds since the epoch.
  *
  * Every method is one atomic step, so a shared store (Redis) can implement each as one command
- * or script and several server instances stay correct: `putReply` checks the offer and claims
- * both the offer's one reply and the code together (SET NX inside a script); `takeReply` reads
- * and marks the reply read together (GETDEL plus a tombstone). `onReply` is the wake-up signal
- * for long-polls: an EventEmitter in memory, pub/sub on Redis.
+ * or script and several server instances stay correct: `setOfferSealed` fills a reserved offer
+ * only if it is still empty; `putReply` checks the offer and claims both the offer's one reply
+ * and the code together (SET NX inside a script); `takeReply` reads and marks the reply read
+ * together (GETDEL plus a tombstone). `onOffer` and `onReply` are the wake-up signals for
+ * long-polls: an EventEmitter in memory, pub/sub on Redis.
  */
 export interface MailboxStore {
   /** Shown by the health route ("memory", "redis"). */
   readonly kind: string;
   putOffer(offer: StoredOffer): Promise<PutOfferResult>;
   getOffer(id: string): Promise<OfferLookup>;
+  /**
+   * Gives a reserved offer (stored with `sealed: null`) its blob, in one step: only the first
+   * call fills it. The caller has checked the owner. Wakes the offer's waiters.
+   */
+  setOfferSealed(id: string, sealed: Uint8Array): Promise<SetOfferSealedResult>;
+  /** Calls `listener` whenever the blob of the reserved offer `id` is set; returns the unsubscribe. */
+  onOffer(id: string, listener: () => void): () => void;
   /**
    * Stores a reply under its code; with `offerId`, also as that offer's one reply, extending the
    * offer's life to the reply's so its owner can still collect it. Wakes the offer's waiters.
@@ -31,7 +39,8 @@ export interface MailboxStore {
 
 export interface StoredOffer {
   id: string;
-  sealed: Uint8Array;
+  /** Null while the offer is reserved: A shows the link before it has the blob to fill it. */
+  sealed: Uint8Array | null;
   /** SHA-256 of the owner token, base64url: a leaked store does not leak tokens. */
   ownerTokenHash: string;
   expiresAt: number;
@@ -47,12 +56,16 @@ export interface StoredReply {
 /** `id-taken` and `code-taken` ask the caller to draw another id or code. */
 export type PutOfferResult = 'stored' | 'id-taken' | 'full';
 
+export type SetOfferSealedResult = 'stored' | 'already-set' | 'missing' | 'expired';
+
 export type PutReplyResult =
   | 'stored'
   | 'code-taken'
   | 'offer-missing'
   | 'offer-expired'
   | 'offer-answered'
+  /** The offer is reserved and has no blob yet: nobody can have answered it. */
+  | 'offer-not-set'
   | 'full';
 
 export type OfferLookup =

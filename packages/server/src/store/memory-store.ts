@@ -4,6 +4,7 @@ import type {
   OfferLookup,
   PutOfferResult,
   PutReplyResult,
+  SetOfferSealedResult,
   StoredOffer,
   StoredReply,
   TakeOwnReplyResult,
@@ -67,7 +68,8 @@ export class MemoryMailboxStore implements MailboxStore {
       this.#sweep();
       if (this.#offers.size >= this.#maxOffers) return 'full';
     }
-    this.#offers.set(offer.id, { ...offer, sealed: offer.sealed.slice(), replyCode: undefined });
+    const sealed = offer.sealed?.slice() ?? null;
+    this.#offers.set(offer.id, { ...offer, sealed, replyCode: undefined });
     return 'stored';
   }
 
@@ -75,7 +77,21 @@ export class MemoryMailboxStore implements MailboxStore {
     const offer = this.#liveOffer(id);
     if (offer === 'expired' || offer === undefined) return { status: offer ?? 'missing' };
     const { replyCode: _, ...stored } = offer;
-    return { status: 'live', offer: { ...stored, sealed: stored.sealed.slice() } };
+    return { status: 'live', offer: { ...stored, sealed: stored.sealed?.slice() ?? null } };
+  }
+
+  async setOfferSealed(id: string, sealed: Uint8Array): Promise<SetOfferSealedResult> {
+    const offer = this.#liveOffer(id);
+    if (offer === undefined) return 'missing';
+    if (offer === 'expired') return 'expired';
+    if (offer.sealed !== null) return 'already-set';
+    offer.sealed = sealed.slice();
+    this.#events.emit(offerEvent(id));
+    return 'stored';
+  }
+
+  onOffer(id: string, listener: () => void): () => void {
+    return this.#listen(offerEvent(id), listener);
   }
 
   async putReply(reply: StoredReply): Promise<PutReplyResult> {
@@ -85,6 +101,7 @@ export class MemoryMailboxStore implements MailboxStore {
       if (found === undefined) return 'offer-missing';
       if (found === 'expired') return 'offer-expired';
       if (found.replyCode !== undefined) return 'offer-answered';
+      if (found.sealed === null) return 'offer-not-set';
       offer = found;
     }
     if (this.#replies.size >= this.#maxReplies) {
@@ -97,7 +114,7 @@ export class MemoryMailboxStore implements MailboxStore {
     if (offer) {
       offer.replyCode = reply.code;
       offer.expiresAt = Math.max(offer.expiresAt, reply.expiresAt);
-      this.#events.emit(offer.id);
+      this.#events.emit(replyEvent(offer.id));
     }
     return 'stored';
   }
@@ -132,8 +149,7 @@ export class MemoryMailboxStore implements MailboxStore {
   }
 
   onReply(offerId: string, listener: () => void): () => void {
-    this.#events.on(offerId, listener);
-    return () => this.#events.off(offerId, listener);
+    return this.#listen(replyEvent(offerId), listener);
   }
 
   async counts(): Promise<{ offers: number; replies: number }> {
@@ -144,6 +160,11 @@ export class MemoryMailboxStore implements MailboxStore {
   async close(): Promise<void> {
     clearInterval(this.#timer);
     this.#events.removeAllListeners();
+  }
+
+  #listen(event: string, listener: () => void): () => void {
+    this.#events.on(event, listener);
+    return () => this.#events.off(event, listener);
   }
 
   #liveOffer(id: string): LiveOffer | 'expired' | undefined {
@@ -203,6 +224,10 @@ export class MemoryMailboxStore implements MailboxStore {
     }
   }
 }
+
+/** One offer id names two events: its blob arriving, and its reply arriving. */
+const offerEvent = (id: string) => `offer:${id}`;
+const replyEvent = (id: string) => `reply:${id}`;
 
 /** Maps iterate in insertion order, so the first keys are the oldest. */
 function evictOldest<K, V>(map: Map<K, V>, max: number): void {

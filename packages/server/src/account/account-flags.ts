@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import type { JWK } from 'jose';
+import { ServerError } from '../errors.ts';
+import type { AccountOptions, JwtOptions } from './account-options.ts';
+
+/** `serve`'s account flags, each with the environment variable it falls back to. */
+export const ACCOUNT_FLAGS = {
+  'dev-sign-in': { type: 'boolean', env: 'WEBRTC_CONNECT_DEV_SIGN_IN' },
+  'jwt-jwks-url': { type: 'string', env: 'JWT_JWKS_URL' },
+  'jwt-public-key-file': { type: 'string', env: 'JWT_PUBLIC_KEY_FILE' },
+  // No env fallback: the flag names the variable that holds the secret, JWT_SECRET by default.
+  'jwt-secret-env': { type: 'string' },
+  'jwt-issuer': { type: 'string', env: 'JWT_ISSUER' },
+  'jwt-audience': { type: 'string', env: 'JWT_AUDIENCE' },
+  'jwt-algorithms': { type: 'string', env: 'JWT_ALGORITHMS' },
+  heartbeat: { type: 'string', env: 'HEARTBEAT_MS' },
+  'max-devices-per-user': { type: 'string', env: 'MAX_DEVICES_PER_USER' },
+  'max-account-sockets': { type: 'string', env: 'MAX_ACCOUNT_SOCKETS' },
+  'max-frames-per-second': { type: 'string', env: 'MAX_FRAMES_PER_SECOND' },
+} as const;
+
+export const ACCOUNT_HELP = `
+Account rooms (WebSocket at /api/account). Give one JWT key source, or --dev-sign-in:
+  --jwt-jwks-url <url>  identity provider's JWKS (https)    [JWT_JWKS_URL]
+  --jwt-public-key-file <file>  public key, PEM or JWK      [JWT_PUBLIC_KEY_FILE]
+  --jwt-secret-env <name>  variable holding an HMAC secret  [JWT_SECRET]
+                        of at least 32 bytes (never a flag: flags show in ps)
+  --jwt-issuer <iss>    accepted iss, comma-separated       [JWT_ISSUER]
+  --jwt-audience <aud>  accepted aud, comma-separated       [JWT_AUDIENCE]
+  --jwt-algorithms <a>  accepted alg, comma-separated       [JWT_ALGORITHMS]
+                        (default: RS256 for JWKS, the key's own, HS256 for a secret)
+  --dev-sign-in         development sign-in: anyone can be anyone; never in production
+                                                  [WEBRTC_CONNECT_DEV_SIGN_IN=1]
+  --heartbeat <ms>      how often devices ping; silent after 3  [HEARTBEAT_MS] 750
+  --max-devices-per-user <n>  devices in one user's room   [MAX_DEVICES_PER_USER] 32
+  --max-account-sockets <n>   account sockets at once      [MAX_ACCOUNT_SOCKETS] 50000
+  --max-frames-per-second <n> frames a second per socket   [MAX_FRAMES_PER_SECOND] 100
+`;
+
+type Flag = keyof typeof ACCOUNT_FLAGS;
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** How `parseServeArgs` reads one flag (or its variable). */
+export interface FlagReader {
+  text(name: Flag): string | undefined;
+  whole(name: Flag): number | undefined;
+  flag(name: Flag): boolean | undefined;
+}
+
+/** The account part of `serve`'s options, from its flags and environment. */
+export function accountOptionsFromFlags(read: FlagReader, env: Env): AccountOptions {
+  const options: AccountOptions = {};
+  const devSignIn =
+    read.flag('dev-sign-in') ?? /^(1|true|yes)$/i.test(env.WEBRTC_CONNECT_DEV_SIGN_IN ?? '');
+  if (devSignIn) options.devSignIn = true;
+  const jwt = jwtFromFlags(read, env);
+  if (jwt) options.jwt = jwt;
+  const numbers = [
+    ['heartbeatMs', 'heartbeat'],
+    ['maxDevicesPerUser', 'max-devices-per-user'],
+    ['maxAccountSockets', 'max-account-sockets'],
+    ['maxFramesPerSecond', 'max-frames-per-second'],
+  ] as const;
+  for (const [key, flag] of numbers) {
+    const value = read.whole(flag);
+    if (value !== undefined) options[key] = value;
+  }
+  return options;
+}
+
+function jwtFromFlags(read: FlagReader, env: Env): JwtOptions | undefined {
+  const jwt: JwtOptions = {};
+  const jwksUrl = read.text('jwt-jwks-url');
+  if (jwksUrl) jwt.jwksUrl = jwksUrl;
+  const keyFile = read.text('jwt-public-key-file');
+  if (keyFile) jwt.publicKey = readPublicKey(keyFile);
+  const secretName = read.text('jwt-secret-env');
+  const secret = env[secretName || 'JWT_SECRET'];
+  if (secretName && !secret) {
+    throw new ServerError('ERR_INVALID_CONFIG', `--jwt-secret-env: ${secretName} is not set`);
+  }
+  if (secret) jwt.secret = secret;
+  const issuer = commaList(read.text('jwt-issuer'));
+  if (issuer) jwt.issuer = issuer;
+  const audience = commaList(read.text('jwt-audience'));
+  if (audience) jwt.audience = audience;
+  const algorithms = commaList(read.text('jwt-algorithms'));
+  if (algorithms) jwt.algorithms = algorithms;
+  if (Object.keys(jwt).length === 0) return undefined;
+  if (!jwt.jwksUrl && !jwt.publicKey && !jwt.secret) {
+    throw new ServerError(
+      'ERR_INVALID_CONFIG',
+      '--jwt-issuer, --jwt-audience and --jwt-algorithms need a key source (--jwt-jwks-url, --jwt-public-key-file or JWT_SECRET)',
+    );
+  }
+  return jwt;
+}
+
+/** PEM text, or a JWK as JSON. */
+function readPublicKey(file: string): string | JWK {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ServerError('ERR_INVALID_CONFIG', `--jwt-public-key-file: cannot read ${file}`, {
+      cause: error,
+    });
+  }
+  if (!text.trimStart().startsWith('{')) return text;
+  try {
+    return JSON.parse(text) as JWK;
+  } catch (error) {
+    throw new ServerError('ERR_INVALID_CONFIG', `--jwt-public-key-file: ${file} is not JSON`, {
+      cause: error,
+    });
+  }
+}
+
+function commaList(text: string | undefined): string[] | undefined {
+  const items = text
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  return items && items.length > 0 ? items : undefined;
+}

@@ -1,0 +1,86 @@
+import type { JWK } from 'jose';
+import { ServerError } from '../errors.ts';
+import { DEFAULT_HEARTBEAT_MS, HELLO_TIMEOUT_MS } from '../protocol/index.ts';
+import type { RoomStore } from '../store/room-store.ts';
+import { type JwtKeySource, resolveJwtKeySource } from './jwt-key-source.ts';
+
+/** Where account tokens come from and what they must say. Give exactly one key source. */
+export interface JwtOptions {
+  /** An identity provider's JWKS (OpenID Connect `jwks_uri`); needs `issuer` and `audience`. */
+  jwksUrl?: string;
+  /** A public key as PEM (SPKI) text or a JWK. */
+  publicKey?: string | JWK;
+  /** A shared HMAC secret, at least 32 bytes. */
+  secret?: string | Uint8Array;
+  /** Accepted `iss` values; checked when given (always, with a JWKS URL). */
+  issuer?: string | string[];
+  /** Accepted `aud` values; checked when given (always, with a JWKS URL). */
+  audience?: string | string[];
+  /**
+   * Accepted `alg` values, all of the key source's kind: default RS256 for a JWKS URL, the key's
+   * own algorithm for a public key, HS256 for a secret. Never `none`.
+   */
+  algorithms?: string[];
+  /** Leeway for `exp` and `nbf`, in seconds (default 30). */
+  clockToleranceSeconds?: number;
+}
+
+/** The account rooms' part of `ServerOptions`. */
+export interface AccountOptions {
+  /** How account tokens are verified. Without it (and without `devSignIn`) hellos are refused. */
+  jwt?: JwtOptions;
+  /** Development sign-in: anyone may sign in as anyone. Off by default; logged loudly when on. */
+  devSignIn?: boolean;
+  /** Where rooms live; default in memory (one instance). */
+  roomStore?: RoomStore;
+  /** How often devices ping (default 750 ms); silent after 3 heartbeats without a frame. */
+  heartbeatMs?: number;
+  /** How long a new socket may take to send its hello (default 10 s). */
+  helloTimeoutMs?: number;
+  /** Devices one user may have in the room at once (default 32). */
+  maxDevicesPerUser?: number;
+  /** Account sockets open at once, all users together (default 50,000). */
+  maxAccountSockets?: number;
+  /** Frames a second one socket may send, with bursts of twice as many (default 100). */
+  maxFramesPerSecond?: number;
+}
+
+export interface ResolvedAccountOptions {
+  jwt: JwtKeySource | undefined;
+  devSignIn: boolean;
+  roomStore: RoomStore | undefined;
+  heartbeatMs: number;
+  helloTimeoutMs: number;
+  maxDevicesPerUser: number;
+  maxAccountSockets: number;
+  maxFramesPerSecond: number;
+}
+
+export function resolveAccountOptions(options: AccountOptions): ResolvedAccountOptions {
+  const resolved: ResolvedAccountOptions = {
+    jwt: options.jwt === undefined ? undefined : resolveJwtKeySource(options.jwt),
+    devSignIn: options.devSignIn ?? false,
+    roomStore: options.roomStore,
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    helloTimeoutMs: options.helloTimeoutMs ?? HELLO_TIMEOUT_MS,
+    maxDevicesPerUser: options.maxDevicesPerUser ?? 32,
+    maxAccountSockets: options.maxAccountSockets ?? 50_000,
+    maxFramesPerSecond: options.maxFramesPerSecond ?? 100,
+  };
+  // Below 10 ms the sweep would spin; above a minute a dead broadcaster stalls a room too long.
+  whole('heartbeatMs', resolved.heartbeatMs, 10, 60_000);
+  whole('helloTimeoutMs', resolved.helloTimeoutMs, 10, 60_000);
+  whole('maxDevicesPerUser', resolved.maxDevicesPerUser, 1, 1_000);
+  whole('maxAccountSockets', resolved.maxAccountSockets, 1, 10_000_000);
+  whole('maxFramesPerSecond', resolved.maxFramesPerSecond, 1, 100_000);
+  return resolved;
+}
+
+function whole(name: string, value: number, min: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ServerError(
+      'ERR_INVALID_CONFIG',
+      `${name} must be a whole number from ${min} to ${max}, not ${String(value)}`,
+    );
+  }
+}

@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { ServerError } from '../errors.ts';
+import { broadcasterAlias } from '../protocol/index.ts';
+import type { RoomDraft, RoomEvent, RoomState, RoomStore } from '../store/room-store.ts';
+import { joinRoom, leaveRoom, reportUnreachable, sameView } from './room-rules.ts';
+import type { VerifiedIdentity } from './token-verifier.ts';
+
+/** What the rooms need of a device's socket on this instance. */
+export interface RoomDevice {
+  readonly id: string | undefined;
+  readonly user: string | undefined;
+  readonly room: string | undefined;
+  /** Called once the device is in the room (before `join` resolves), with the room it joined. */
+  joined(id: string, state: RoomState): void;
+  /** Every later value of the room (null: the room is gone). */
+  roomChanged(state: RoomState | null): void;
+  /** A frame already serialised (a relayed signal). */
+  sendText(text: string): void;
+}
+
+/** The devices of one room whose sockets are on this instance, and the room's latest value. */
+interface LocalRoom {
+  readonly devices: Map<string, RoomDevice>;
+  state: RoomState | null | undefined;
+  /** Joins in flight: keep the subscription while there are any. */
+  joining: number;
+  unsubscribe: () => void;
+}
+
+export interface AccountRoomsOptions {
+  maxDevicesPerUser: number;
+  clock: () => number;
+}
+
+/** Compare-and-swap retries before a busy room gives up with ERR_ROOM_UNAVAILABLE. */
+const MAX_ATTEMPTS = 20;
+
+/**
+ * The room logic of one server instance: joins, leaves and unreachable reports applied to the
+ * store by compare-and-swap (room-rules.ts decides; the store makes it atomic), and the store's
+ * events delivered to this instance's sockets. Signals are checked against the room's latest
+ * value, so a device can only ever name devices of its own user's room.
+ */
+export class AccountRooms {
+  /** Names this instance in member records, for a shared store. */
+  readonly instance = randomBytes(6).toString('base64url');
+  readonly #store: RoomStore;
+  readonly #options: AccountRoomsOptions;
+  readonly #log: FastifyBaseLogger;
+  readonly #local = new Map<string, LocalRoom>();
+
+  constructor(store: RoomStore, options: AccountRoomsOptions, log: FastifyBaseLogger) {
+    this.#store = store;
+    this.#options = options;
+    this.#log = log;
+  }
+
+  get store(): RoomStore {
+    return this.#store;
+  }
+
+  /** Adds the device to its user's room; `device.joined` is called before this resolves. */
+  async join(device: RoomDevice, identity: VerifiedIdentity): Promise<void> {
+    const local = this.#open(identity.room);
+    local.joining += 1;
+    try {
+      const { state, decision } = await this.#change(identity.room, (current) => {
+        const joined = joinRoom(current, identity.user, {
+          joinedAt: this.#options.clock(),
+          instance: this.instance,
+          maxDevices: this.#options.maxDevicesPerUser,
+        });
+        if (joined === 'full') {
+          throw new ServerError(
+            'ERR_ROOM_FULL',
+            `a user may have ${this.#options.maxDevicesPerUser} devices at once`,
+          );
+        }
+        return { next: joined.next, id: joined.id };
+      });
+      if (!state || !decision) throw new Error('a join left no room');
+      const { id } = decision;
+      local.devices.set(id, device);
+      this.#observe(local, state);
+      device.joined(id, local.state ?? state);
+      this.#log.info(
+        { room: identity.room, device: id, members: state.members.length },
+        'device joined',
+      );
+      if (state.broadcaster === id) this.#logPromotion(identity.room, state, 'first device');
+    } finally {
+      local.joining -= 1;
+      this.#closeIfIdle(identity.room, local);
+    }
+  }
+
+  /** Removes the device (left, closed, crashed or silent); promotes a new broadcaster if needed. */
+  async leave(device: RoomDevice, reason: string): Promise<void> {
+    const { id, room } = device;
+    if (id === undefined || room === undefined) return;
+    const local = this.#local.get(room);
+    if (local?.devices.get(id) === device) local.devices.delete(id);
+    try {
+      const { state, decision } = await this.#change(room, (current) => {
+        const next = current && leaveRoom(current, id);
+        return next === undefined ? undefined : { next, epoch: current?.epoch };
+      });
+      if (decision) this.#log.info({ room, device: id, reason }, 'device left');
+      if (state && decision && state.epoch !== decision.epoch) {
+        this.#logPromotion(room, state, `${id} ${reason}`);
+      }
+    } finally {
+      if (local) this.#closeIfIdle(room, local);
+    }
+  }
+
+  /** Relays a signal to `to` (a client id or the broadcaster alias) of the same room. */
+  async signal(device: RoomDevice, to: string, dataJson: string): Promise<void> {
+    const { id, user, room } = device;
+    const state = room === undefined ? undefined : this.#local.get(room)?.state;
+    if (id === undefined || user === undefined || room === undefined || !state) {
+      throw new ServerError('ERR_ROOM_UNAVAILABLE', 'the device is not in a room');
+    }
+    const target =
+      to === broadcasterAlias(user)
+        ? state.broadcaster
+        : state.members.some((member) => member.id === to)
+          ? to
+          : null;
+    // The same answer for "another user's device" and "no such device": nothing to learn.
+    if (target === null || target === id) {
+      throw new ServerError('ERR_UNKNOWN_DEVICE', 'no other device of this room has this id');
+    }
+    await this.#store.publish(room, {
+      type: 'signal',
+      from: id,
+      to: target,
+      epoch: state.epoch,
+      data: dataJson,
+    });
+  }
+
+  /** Counts the device's report that the broadcaster is unreachable; may replace it. */
+  async unreachable(device: RoomDevice, report: { peer: string; epoch: number }): Promise<void> {
+    const { id, user, room } = device;
+    if (id === undefined || user === undefined || room === undefined) return;
+    const { state, decision } = await this.#change(room, (current) => {
+      const result = current
+        ? reportUnreachable(current, user, id, report)
+        : ({ status: 'stale' } as const);
+      switch (result.status) {
+        case 'stale':
+          throw new ServerError('ERR_STALE_EPOCH', 'the report names an old broadcaster or epoch');
+        case 'self':
+          throw new ServerError('ERR_INVALID_FRAME', 'the broadcaster cannot report itself');
+        case 'repeated':
+          return undefined;
+        default:
+          return { next: result.next, outcome: result.status };
+      }
+    });
+    if (decision?.outcome === 'replaced' && state) {
+      this.#logPromotion(room, state, 'unreachable');
+    }
+  }
+
+  /** Rooms with devices on this instance. */
+  get localRooms(): number {
+    return this.#local.size;
+  }
+
+  /**
+   * Reads the room, lets `decide` compute the next value, and swaps it in; on a conflict,
+   * reads again. `decide` returns undefined when nothing is to change.
+   */
+  async #change<T extends { next: RoomDraft | null }>(
+    room: string,
+    decide: (current: RoomState | undefined) => T | undefined,
+  ): Promise<{ state: RoomState | null | undefined; decision: T | undefined }> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const current = await this.#store.read(room);
+      const decision = decide(current);
+      if (decision === undefined) return { state: current, decision };
+      const state = await this.#store.swap(room, current?.version ?? null, decision.next);
+      if (state !== 'conflict') return { state, decision };
+    }
+    throw new ServerError('ERR_ROOM_UNAVAILABLE', 'the room is too busy; try again');
+  }
+
+  #open(room: string): LocalRoom {
+    const existing = this.#local.get(room);
+    if (existing) return existing;
+    const local: LocalRoom = {
+      devices: new Map(),
+      state: undefined,
+      joining: 0,
+      unsubscribe: () => {},
+    };
+    // Subscribed before the first read, so no change between the read and the swap is missed.
+    local.unsubscribe = this.#store.subscribe(room, (event) => this.#deliver(local, event));
+    this.#local.set(room, local);
+    return local;
+  }
+
+  #closeIfIdle(room: string, local: LocalRoom): void {
+    if (local.devices.size > 0 || local.joining > 0 || this.#local.get(room) !== local) return;
+    local.unsubscribe();
+    this.#local.delete(room);
+  }
+
+  #observe(local: LocalRoom, state: RoomState | null): boolean {
+    // Versions only grow, so an older value arriving late is ignored.
+    if (state !== null && local.state && local.state.version >= state.version) return false;
+    local.state = state;
+    return true;
+  }
+
+  /** A store event: never throws, since it runs inside the store's emit. */
+  #deliver(local: LocalRoom, event: RoomEvent): void {
+    try {
+      if (event.type === 'signal') {
+        local.devices
+          .get(event.to)
+          ?.sendText(
+            `{"type":"signal","from":${JSON.stringify(event.from)},"epoch":${event.epoch},"data":${event.data}}`,
+          );
+        return;
+      }
+      const previous = local.state;
+      if (!this.#observe(local, event.state)) return;
+      // A counted report changes the value, not what devices see: no frame for it.
+      if (previous && event.state && sameView(previous, event.state)) return;
+      for (const device of [...local.devices.values()]) device.roomChanged(event.state);
+    } catch (error) {
+      this.#log.error({ err: error }, 'room event delivery failed');
+    }
+  }
+
+  #logPromotion(room: string, state: RoomState, reason: string): void {
+    this.#log.info(
+      { room, broadcaster: state.broadcaster, epoch: state.epoch, reason },
+      'broadcaster promoted',
+    );
+  }
+}

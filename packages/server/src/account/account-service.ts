@@ -1,0 +1,122 @@
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { ServerError } from '../errors.ts';
+import { ACCOUNT_ERROR_CLOSE, ACCOUNT_PATHS } from '../protocol/index.ts';
+import { MemoryRoomStore } from '../store/memory-room-store.ts';
+import type { RoomStore } from '../store/room-store.ts';
+import type { ResolvedAccountOptions } from './account-options.ts';
+import { AccountRooms } from './account-rooms.ts';
+import { DevSignIn, devSignInRoute } from './dev-sign-in.ts';
+import { type AccountContext, DeviceConnection } from './device-connection.ts';
+import { TokenVerifier } from './token-verifier.ts';
+
+/** The largest message the WebSocket layer takes at all; larger ones close the socket (1009). */
+export const MAX_TRANSPORT_PAYLOAD = 65_536;
+
+/**
+ * Account rooms on one server instance: the sockets, the rooms they are in, the token
+ * verifier, and one sweep that checks every socket's hello deadline, silence and pings (one
+ * timer for all, so a socket costs no timer of its own).
+ */
+export class AccountService {
+  readonly devSignIn: DevSignIn | undefined;
+  readonly store: RoomStore;
+  readonly #ownsStore: boolean;
+  readonly #connections = new Set<DeviceConnection>();
+  readonly #context: AccountContext;
+  readonly #sweep: ReturnType<typeof setInterval>;
+
+  constructor(options: ResolvedAccountOptions, clock: () => number, log: FastifyBaseLogger) {
+    this.devSignIn = options.devSignIn ? new DevSignIn(clock) : undefined;
+    this.#ownsStore = options.roomStore === undefined;
+    this.store = options.roomStore ?? new MemoryRoomStore();
+    const rooms = new AccountRooms(
+      this.store,
+      { maxDevicesPerUser: options.maxDevicesPerUser, clock },
+      log,
+    );
+    const verifier = new TokenVerifier(options.jwt, this.devSignIn, clock);
+    this.#context = { rooms, verifier, options, log };
+    // A quarter heartbeat: a silent device is found at most that late.
+    this.#sweep = setInterval(() => this.#check(), Math.max(5, options.heartbeatMs / 4));
+    this.#sweep.unref();
+    if (this.devSignIn) {
+      log.warn(
+        `DEVELOPMENT SIGN-IN IS ON: anyone can sign in as anyone at POST ${ACCOUNT_PATHS.devSignIn}. Never expose this server to other people.`,
+      );
+    }
+    if (!options.jwt && !this.devSignIn) {
+      log.info('account rooms: no sign-in configured, so every hello is refused');
+    }
+  }
+
+  /** Open account sockets. */
+  get sockets(): number {
+    return this.#connections.size;
+  }
+
+  /** A new socket on the account endpoint. */
+  accept(socket: WebSocket): void {
+    const { maxAccountSockets } = this.#context.options;
+    if (this.#connections.size >= maxAccountSockets) {
+      const error = new ServerError('ERR_SERVER_FULL', 'too many account sockets; retry later');
+      socket.send(JSON.stringify({ type: 'error', code: error.code, message: error.message }));
+      socket.close(ACCOUNT_ERROR_CLOSE.ERR_SERVER_FULL, error.code);
+      return;
+    }
+    const connection = new DeviceConnection(socket, this.#context, performance.now(), () =>
+      this.#connections.delete(connection),
+    );
+    this.#connections.add(connection);
+  }
+
+  /** Closes every socket with 1001 (each leaves its room), then the store if it is ours. */
+  async close(): Promise<void> {
+    clearInterval(this.#sweep);
+    await Promise.allSettled([...this.#connections].map((connection) => connection.shutdown()));
+    if (this.#ownsStore) await this.store.close();
+  }
+
+  #check(): void {
+    const now = performance.now();
+    for (const connection of this.#connections) {
+      // One socket's failure must not stop the sweep for the others.
+      try {
+        connection.check(now);
+      } catch (error) {
+        this.#context.log.error({ err: error }, 'account socket check failed');
+      }
+    }
+  }
+}
+
+/** `GET /api/account` as a WebSocket, and the development sign-in when it is on. */
+export async function accountRoutes(app: FastifyInstance, service: AccountService): Promise<void> {
+  app.get(ACCOUNT_PATHS.socket, { websocket: true }, (socket, request) => {
+    forgetUpgradeRequest(socket, request, app.log);
+    service.accept(socket);
+  });
+  if (service.devSignIn) await devSignInRoute(app, service.devSignIn);
+}
+
+/**
+ * @fastify/websocket keeps the upgrade's request and reply alive as long as the socket: in the
+ * closure of the error listener it adds, and as the raw socket's current response. That is
+ * about 3 of an idle device's 7 KiB; dropping both leaves about 4 KiB.
+ */
+function forgetUpgradeRequest(
+  socket: WebSocket,
+  request: FastifyRequest,
+  log: FastifyBaseLogger,
+): void {
+  socket.removeAllListeners('error');
+  socket.on('error', (error) => {
+    // Bad UTF-8, an oversized frame: ws closes the socket itself; nothing of ours failed.
+    log.debug({ err: error }, 'account socket error');
+    socket.terminate();
+  });
+  const raw = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
+  raw._httpMessage?.detachSocket(raw);
+}

@@ -1,0 +1,77 @@
+import { ACCOUNT_CLOSE_CODES, type AccountCloseCode } from './account-limits.ts';
+
+/**
+ * The codes of `{ type: "error", code, message }` frames on an account socket. Clients switch
+ * on `code`, never on `message`. Fatal ones are followed by the close code beside them.
+ */
+export const ACCOUNT_ERROR_CODES = {
+  ERR_INVALID_FRAME:
+    'A frame is not a JSON text frame of a known type with exactly the fields the protocol gives it (binary, broken JSON, unknown type, missing, extra or mistyped fields), or is not allowed in this state.',
+  ERR_FRAME_TOO_LARGE: 'A frame is larger than 32 KiB; it was dropped.',
+  ERR_SIGNAL_TOO_LARGE: "A signal's data is larger than 16 KiB of JSON; it was not relayed.",
+  ERR_TOO_MANY_FRAMES:
+    'The device sends more frames a second than the server allows; the extra frames were dropped.',
+  ERR_HELLO_REQUIRED: 'The first frame on an account socket must be a hello.',
+  ERR_HELLO_TIMEOUT: 'No hello arrived within 10 seconds of opening the socket.',
+  ERR_UNSUPPORTED_VERSION: 'The hello names a protocol version this server does not speak.',
+  ERR_ACCOUNTS_DISABLED:
+    'This server has no sign-in configured (no JWT key source and no development sign-in).',
+  ERR_TOKEN_MISSING: 'The hello carries no token.',
+  ERR_TOKEN_MALFORMED: 'The token is not a JWT (three base64url parts with a JSON header).',
+  ERR_TOKEN_SIGNATURE:
+    'The token was not signed by a key this server trusts, or was altered after signing.',
+  ERR_TOKEN_ALGORITHM:
+    'The token is signed with an algorithm this server does not accept (none, HMAC where a public key is configured, or the reverse).',
+  ERR_TOKEN_EXPIRED: 'The token expired (its exp claim is past): sign in again.',
+  ERR_TOKEN_NOT_YET_VALID: 'The token is not valid yet (its nbf claim is in the future).',
+  ERR_TOKEN_ISSUER: 'The token was issued by another issuer than the one this server trusts.',
+  ERR_TOKEN_AUDIENCE: 'The token was issued for another audience than this server.',
+  ERR_TOKEN_SUBJECT:
+    'The token has no sub claim, or one that is not 1 to 64 characters of A-Z a-z 0-9 _ . -',
+  ERR_TOKEN_CLAIMS: 'A claim the server requires (exp) is missing or has the wrong type.',
+  ERR_AUTH_UNAVAILABLE:
+    "The server could not fetch the identity provider's keys (JWKS) to check the token; retry later.",
+  ERR_ROOM_FULL: "The user's room holds as many devices as the server allows.",
+  ERR_SERVER_FULL: 'The server holds as many account sockets as it allows; retry later.',
+  ERR_ROOM_UNAVAILABLE: 'The room store failed or stayed busy; reconnect.',
+  ERR_UNKNOWN_DEVICE:
+    "A signal names no device of this user's room (or the sender itself); nothing was relayed.",
+  ERR_STALE_EPOCH:
+    'An unreachable report names a broadcaster or epoch that is no longer current; nothing changed.',
+  ERR_SILENT: 'The device sent no frame for 3 heartbeats and was removed from its room.',
+} as const;
+
+export type AccountErrorCode = keyof typeof ACCOUNT_ERROR_CODES;
+
+/** The close code that follows each fatal error; `null` for errors the socket survives. */
+export const ACCOUNT_ERROR_CLOSE = {
+  ERR_INVALID_FRAME: null,
+  ERR_FRAME_TOO_LARGE: null,
+  ERR_SIGNAL_TOO_LARGE: null,
+  ERR_TOO_MANY_FRAMES: null,
+  ERR_HELLO_REQUIRED: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_HELLO_TIMEOUT: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_UNSUPPORTED_VERSION: ACCOUNT_CLOSE_CODES.protocolError,
+  ERR_ACCOUNTS_DISABLED: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_TOKEN_MISSING: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_TOKEN_MALFORMED: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_TOKEN_SIGNATURE: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_TOKEN_ALGORITHM: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_TOKEN_EXPIRED: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_TOKEN_NOT_YET_VALID: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_TOKEN_ISSUER: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_TOKEN_AUDIENCE: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_TOKEN_SUBJECT: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_TOKEN_CLAIMS: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_AUTH_UNAVAILABLE: ACCOUNT_CLOSE_CODES.tryAgainLater,
+  ERR_ROOM_FULL: ACCOUNT_CLOSE_CODES.roomFull,
+  ERR_SERVER_FULL: ACCOUNT_CLOSE_CODES.tryAgainLater,
+  ERR_ROOM_UNAVAILABLE: ACCOUNT_CLOSE_CODES.tryAgainLater,
+  ERR_UNKNOWN_DEVICE: null,
+  ERR_STALE_EPOCH: null,
+  ERR_SILENT: ACCOUNT_CLOSE_CODES.silent,
+} as const satisfies Record<AccountErrorCode, AccountCloseCode | null>;
+
+export function isAccountErrorCode(value: unknown): value is AccountErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ACCOUNT_ERROR_CODES, value);
+}

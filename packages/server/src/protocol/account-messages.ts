@@ -1,0 +1,121 @@
+import type { AccountErrorCode } from './account-errors.ts';
+
+/**
+ * Frames of an account socket (docs/account-protocol.md): JSON text, one object a frame, told
+ * apart by `type`. Times are ISO 8601 strings, as in the mailbox.
+ */
+
+/** Any JSON value: what a signal's `data` is to the server (opaque, relayed as it came). */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+// Device → server
+
+/** First frame only: the device's token, never in the URL. */
+export interface HelloFrame {
+  type: 'hello';
+  version: number;
+  token: string;
+}
+
+/** Relay `data` to device `to`: a client id, or `<user>-broadcaster`, of the same user. */
+export interface SignalFrame {
+  type: 'signal';
+  to: string;
+  data: JsonValue;
+}
+
+/** Heartbeat, every `heartbeatMs`. */
+export interface PingFrame {
+  type: 'ping';
+}
+
+/** This device cannot reach the broadcaster `peer` over WebRTC in `epoch`. */
+export interface UnreachableFrame {
+  type: 'unreachable';
+  peer: string;
+  epoch: number;
+}
+
+/** Clean leave: removed at once, then the socket closes. */
+export interface LeaveFrame {
+  type: 'leave';
+}
+
+export type DeviceFrame = HelloFrame | SignalFrame | PingFrame | UnreachableFrame | LeaveFrame;
+
+// Server → device
+
+export interface RoomMemberView {
+  id: string;
+  joinedAt: string;
+  role: 'broadcaster' | 'client';
+}
+
+/** A room as devices see it: members oldest first, and who holds `<user>-broadcaster`. */
+export interface RoomView {
+  epoch: number;
+  /** The client id holding `<user>-broadcaster`; null only in an empty room. */
+  broadcaster: string | null;
+  members: RoomMemberView[];
+}
+
+/** After a valid hello: who this device is, and the room it joined. */
+export interface WelcomeFrame extends RoomView {
+  type: 'welcome';
+  /** `<user>-client-<n>` */
+  id: string;
+  user: string;
+  /** How often to send `ping`. */
+  heartbeatMs: number;
+}
+
+/** After every change: a device joined or left, a broadcaster was promoted. */
+export interface RoomFrame extends RoomView {
+  type: 'room';
+}
+
+/** A signal another device of the same user sent to this one. */
+export interface RelayedSignalFrame {
+  type: 'signal';
+  from: string;
+  epoch: number;
+  data: JsonValue;
+}
+
+export interface PongFrame {
+  type: 'pong';
+}
+
+/** A refused frame; a fatal one is followed by a close (see ACCOUNT_ERROR_CLOSE). */
+export interface AccountErrorFrame {
+  type: 'error';
+  code: AccountErrorCode;
+  message: string;
+}
+
+export type ServerFrame =
+  | WelcomeFrame
+  | RoomFrame
+  | RelayedSignalFrame
+  | PongFrame
+  | AccountErrorFrame;
+
+// Development sign-in (HTTP)
+
+/** `POST /api/dev/sign-in` */
+export interface DevSignInRequest {
+  name: string;
+}
+
+/** 200 to `POST /api/dev/sign-in`: a token for the account socket's hello. */
+export interface DevSignInResponse {
+  token: string;
+  user: string;
+  expiresAt: string;
+}

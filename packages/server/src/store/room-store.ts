@@ -1,0 +1,82 @@
+/**
+ * Where account rooms live. A room is one small value (its members, broadcaster and epoch)
+ * under its key, changed only by compare-and-swap: the room logic reads it, computes the next
+ * value with the pure rules of room-rules.ts, and swaps it in if nobody changed it meanwhile.
+ * So membership, the broadcaster lease and the epoch always change together, in one atomic
+ * step: one assignment in memory, one Lua script on Redis, where several instances can never
+ * both promote a broadcaster for the same version.
+ *
+ * Every successful swap is announced to the room's subscribers (`state` events), in order;
+ * signals between devices travel the same way (`signal` events), so devices whose sockets
+ * sit on different instances reach each other: an EventEmitter in memory, pub/sub on Redis.
+ */
+export interface RoomStore {
+  /** Shown in logs and health ("memory", "redis"). */
+  readonly kind: string;
+  /** The room's current value, or undefined when it has no members. */
+  read(room: string): Promise<RoomState | undefined>;
+  /**
+   * Replaces the room's value with `next` (null deletes the room) if its version is still
+   * `expectedVersion` (null: the room must not exist), gives it a fresh version, and announces
+   * it. Resolves with the stored value (null when deleted), or `conflict`: read and try again.
+   */
+  swap(
+    room: string,
+    expectedVersion: number | null,
+    next: RoomDraft | null,
+  ): Promise<RoomState | null | 'conflict'>;
+  /** Sends a signal to the room's subscribers, wherever they are. */
+  publish(room: string, signal: SignalEvent): Promise<void>;
+  /** Calls `listener` with every event of `room`, in order; returns the unsubscribe. */
+  subscribe(room: string, listener: (event: RoomEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** A device in a room. Values are never changed in place: every change is a new value. */
+export interface RoomMember {
+  /** `<user>-client-<n>` */
+  readonly id: string;
+  /** Milliseconds since the epoch. */
+  readonly joinedAt: number;
+  /** The server instance holding the device's socket (for a shared store). */
+  readonly instance: string;
+  /** Was replaced as broadcaster because others could not reach it: promoted last. */
+  readonly passedOver: boolean;
+}
+
+export interface RoomState {
+  /**
+   * Drawn by the store at every swap, larger than every version before it in the whole store,
+   * so a room deleted and made anew never repeats one (no ABA) and events can be ordered.
+   */
+  readonly version: number;
+  /** Grows by one at every change of broadcaster. */
+  readonly epoch: number;
+  /** The client id holding `<user>-broadcaster`. */
+  readonly broadcaster: string | null;
+  /** In join order: the first is the longest connected. */
+  readonly members: readonly RoomMember[];
+  /** The n of the next `<user>-client-<n>`: ids are not reused while the room lives. */
+  readonly nextClient: number;
+  /** Members who reported the broadcaster unreachable in this epoch. */
+  readonly unreachable: readonly string[];
+}
+
+export type RoomDraft = Omit<RoomState, 'version'>;
+
+export type RoomEvent = StateEvent | SignalEvent;
+
+export interface StateEvent {
+  type: 'state';
+  /** The room after a swap; null when it was deleted. */
+  state: RoomState | null;
+}
+
+export interface SignalEvent {
+  type: 'signal';
+  from: string;
+  to: string;
+  epoch: number;
+  /** The signal's data as JSON text, relayed as it came. */
+  data: string;
+}
