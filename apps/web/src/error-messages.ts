@@ -53,6 +53,8 @@ const SENTENCES: Record<ConnectErrorCode, Sentence> = {
   ERR_PEER_PROTOCOL:
     'The other device sent something this app does not understand; it was ignored.',
   ERR_CANCELLED: 'The file transfer was cancelled.',
+  ERR_ACCOUNT_REFUSED: 'The server did not let this device in. Sign in again.',
+  ERR_ACCOUNT_SERVER: 'The server could not be reached, or it closed the connection. Try again.',
 };
 
 /** A sentence for a person; anything that is not a ConnectError is an unexpected failure. */

@@ -28,6 +28,10 @@ export const CONNECT_ERROR_CODES = {
   ERR_PEER_PROTOCOL:
     'The peer sent a message that is malformed or unexpected here (an unknown kind, a chunk of no announced file, more or fewer bytes than a file announced).',
   ERR_CANCELLED: 'A file transfer was cancelled, by this side or by the peer.',
+  ERR_ACCOUNT_REFUSED:
+    "The account server refused this device (a bad or expired token, a full room or server, sign-in not configured); the server's ERR_* code starts the message and is the cause's code.",
+  ERR_ACCOUNT_SERVER:
+    'The account server could not be reached, or its socket closed (the server stopped, or found this device silent).',
 } as const;
 
 export type ConnectErrorCode = keyof typeof CONNECT_ERROR_CODES;

@@ -1,0 +1,65 @@
+import type { PeerOptions } from '../core/peer-options.ts';
+import type { ConnectError } from '../errors.ts';
+import type { WebSocketConstructor } from './account-socket.ts';
+
+export type AccountRole = 'broadcaster' | 'client';
+
+export interface AccountMember {
+  /** `<user>-client-<n>`: new at every join, so a device that reconnects has another id. */
+  id: string;
+  role: AccountRole;
+  joinedAt: string;
+}
+
+export interface AccountMessage {
+  /** The sender's device id when it sent the message. */
+  from: string;
+  data: string | Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * `connecting`: joined, opening the data channel to the broadcaster. `connected`: it is open
+ * (or this device is the broadcaster). `unreachable`: the broadcaster could not be reached for
+ * 5 s; reported to the server, still retrying. `closed`: left, or the socket ended.
+ */
+export type AccountState = 'connecting' | 'connected' | 'unreachable' | 'closed';
+
+export interface AccountEvents {
+  members: AccountMember[];
+  role: AccountRole;
+  message: AccountMessage;
+  state: AccountState;
+  error: ConnectError;
+}
+
+export interface JoinAccountOptions extends Omit<PeerOptions, 'gatherTimeout' | 'connectTimeout'> {
+  /** The server's http(s) base URL, e.g. `https://connect.example.com`. */
+  server: string;
+  /** A JWT the server trusts (from an identity provider, or its development sign-in). */
+  token: string;
+  /** WebSocket implementation; default `globalThis.WebSocket` (pass `ws`'s in Node < 22). */
+  WebSocket?: WebSocketConstructor;
+}
+
+export interface AccountSession {
+  readonly id: string;
+  readonly user: string;
+  /** Grows at every change of broadcaster. */
+  readonly epoch: number;
+  readonly role: AccountRole;
+  /** Oldest first. */
+  readonly members: AccountMember[];
+  readonly state: AccountState;
+  /** Returns the function that removes the listener. */
+  on<K extends keyof AccountEvents>(
+    type: K,
+    listener: (event: AccountEvents[K]) => void,
+  ): () => void;
+  /**
+   * Sends to every other device of the room. Resolves once every member present has it, across
+   * changes of broadcaster; rejects with ERR_CLOSED if this session ends first.
+   */
+  send(data: string | Uint8Array): Promise<void>;
+  /** Leaves the room cleanly; unacknowledged sends reject with ERR_CLOSED. */
+  leave(): void;
+}

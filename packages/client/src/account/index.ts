@@ -1,0 +1,12 @@
+export type { WebSocketConstructor } from './account-socket.ts';
+export type {
+  AccountEvents,
+  AccountMember,
+  AccountMessage,
+  AccountRole,
+  AccountSession,
+  AccountState,
+  JoinAccountOptions,
+} from './account-types.ts';
+export { MAX_ACCOUNT_MESSAGE_BYTES } from './delivery.ts';
+export { joinAccount } from './join-account.ts';

@@ -1,0 +1,286 @@
+import {
+  type RelayedSignalFrame,
+  type RoomView,
+  type ServerFrame,
+  UNREACHABLE_AFTER_MS,
+} from '@webrtc-connect/server/protocol';
+import { checkPeerOptions } from '../core/peer-options.ts';
+import { ConnectError } from '../errors.ts';
+import { AccountEmitter } from './account-events.ts';
+import { type AccountSocket, accountSocketUrl, openAccountSocket } from './account-socket.ts';
+import type {
+  AccountEvents,
+  AccountMember,
+  AccountRole,
+  AccountSession,
+  AccountState,
+  JoinAccountOptions,
+} from './account-types.ts';
+import type { PeerFrame } from './account-wire.ts';
+import { Broadcasting } from './broadcasting.ts';
+import { type Body, bodyOf, bodyToSend, Inbox, Outbox, type Parcel } from './delivery.ts';
+import { createPeerLink, type PeerLink } from './peer-link.ts';
+
+/** Pause before opening the channel again after it closed, while the room has not changed. */
+const RETRY_MS = 250;
+
+/**
+ * Joins the room of the token's user: resolves once the server has welcomed this device.
+ * Fails with ERR_ACCOUNT_REFUSED (a bad token, a full room, …), ERR_ACCOUNT_SERVER or
+ * ERR_TIMEOUT.
+ */
+export async function joinAccount(options: JoinAccountOptions): Promise<AccountSession> {
+  checkPeerOptions(options);
+  if (typeof options.token !== 'string' || options.token === '') {
+    throw new ConnectError('ERR_INVALID_OPTIONS', 'pass the token to sign in with');
+  }
+  const Socket = options.WebSocket ?? globalThis.WebSocket;
+  if (typeof Socket !== 'function') {
+    throw new ConnectError('ERR_INVALID_OPTIONS', 'no WebSocket here: pass one as WebSocket');
+  }
+  const room = new AccountRoom(options);
+  const socket = await openAccountSocket(Socket, accountSocketUrl(options.server), options.token, {
+    frame: (frame) => room.onFrame(frame),
+    closed: (error) => room.end(error),
+  });
+  room.start(socket);
+  return room.session;
+}
+
+/**
+ * One device in its user's room. Each epoch it is either a client, with one channel up to the
+ * broadcaster, or the broadcaster (`Broadcasting`). Messages live in the outbox until acked and
+ * go out again to every new broadcaster; the inbox delivers each once, in its sender's order.
+ */
+class AccountRoom {
+  readonly #options: JoinAccountOptions;
+  readonly #events = new AccountEmitter();
+  // Device ids change when a device joins again; this key does not, so seqs hang on it.
+  readonly #outbox = new Outbox(crypto.randomUUID());
+  readonly #inbox = new Inbox((parcel) =>
+    this.#events.emit('message', { from: parcel.frame.from, data: bodyOf(parcel) }),
+  );
+  #socket: AccountSocket | undefined;
+  #id = '';
+  #user = '';
+  #epoch = 0;
+  #broadcaster: string | null = null;
+  #members: AccountMember[] = [];
+  #role: AccountRole = 'client';
+  #state: AccountState = 'connecting';
+  /** Client: the channel to the broadcaster. */
+  #upstream: PeerLink | undefined;
+  /** Runs while there is no open channel to the broadcaster, across retries. */
+  #unreachableTimer: ReturnType<typeof setTimeout> | undefined;
+  #reportedEpoch = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Broadcaster: the channels from every client. */
+  #broadcasting: Broadcasting | undefined;
+  /** Signals of an epoch this device has not heard of yet (the socket's frames race WebRTC). */
+  #early: RelayedSignalFrame[] = [];
+
+  constructor(options: JoinAccountOptions) {
+    this.#options = options;
+  }
+
+  readonly session: AccountSession = (() => {
+    const room = this;
+    return {
+      get id() {
+        return room.#id;
+      },
+      get user() {
+        return room.#user;
+      },
+      get epoch() {
+        return room.#epoch;
+      },
+      get role() {
+        return room.#role;
+      },
+      get members() {
+        return room.#members.map((member) => ({ ...member }));
+      },
+      get state() {
+        return room.#state;
+      },
+      on: (type, listener) => room.#events.on(type, listener),
+      send: (data) => room.#send(data),
+      leave: () => room.end(undefined, true),
+    };
+  })();
+
+  start(socket: AccountSocket): void {
+    this.#socket = socket;
+    this.#id = socket.welcome.id;
+    this.#user = socket.welcome.user;
+    this.#applyRoom(socket.welcome);
+  }
+
+  onFrame(frame: ServerFrame): void {
+    if (this.#state === 'closed') return;
+    if (frame.type === 'room') this.#applyRoom(frame);
+    else if (frame.type === 'signal') this.#onSignal(frame);
+    // Errors the socket survives (a signal to a device that just left, a report of an epoch
+    // already over) are expected in a room that changes; fatal ones arrive with the close.
+  }
+
+  end(error: ConnectError | undefined, leaving = false): void {
+    if (this.#state === 'closed') return;
+    if (leaving) this.#socket?.leave();
+    else this.#socket?.close();
+    this.#dropLinks();
+    this.#outbox.failAll(new ConnectError('ERR_CLOSED', 'the session ended before delivery'));
+    if (error) this.#emit('error', error);
+    this.#setState('closed');
+  }
+
+  #send(data: string | Uint8Array): Promise<void> {
+    if (this.#state === 'closed') {
+      return Promise.reject(new ConnectError('ERR_CLOSED', 'the session has ended'));
+    }
+    let body: Body;
+    try {
+      body = bodyToSend(data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { parcel, delivered } = this.#outbox.add(this.#id, this.#epoch, body);
+    if (this.#broadcasting) this.#broadcasting.relay(parcel, this.#id);
+    else if (this.#upstream?.isOpen()) this.#upstream.sendParcel(parcel, this.#epoch);
+    return delivered;
+  }
+
+  #applyRoom(view: RoomView): void {
+    if (view.epoch < this.#epoch) return;
+    const changed = view.epoch > this.#epoch;
+    this.#epoch = view.epoch;
+    this.#broadcaster = view.broadcaster;
+    this.#members = view.members.map(({ id, role, joinedAt }) => ({ id, role, joinedAt }));
+    this.#emit('members', this.session.members);
+    if (!changed) {
+      this.#broadcasting?.membersChanged(new Set(this.#members.map((member) => member.id)));
+      return;
+    }
+    // A new broadcaster: every channel of the old epoch goes, and every sender starts over.
+    this.#dropLinks();
+    const role: AccountRole = view.broadcaster === this.#id ? 'broadcaster' : 'client';
+    if (role !== this.#role) {
+      this.#role = role;
+      this.#emit('role', role);
+    }
+    if (role === 'broadcaster') {
+      this.#broadcasting = new Broadcasting({
+        options: this.#options,
+        id: this.#id,
+        epoch: this.#epoch,
+        memberIds: () => this.#members.map((member) => member.id),
+        inbox: this.#inbox,
+        outbox: this.#outbox,
+        signal: (to, data) => this.#socket?.send({ type: 'signal', to, data }),
+        error: (error) => this.#emit('error', error),
+      });
+      this.#setState('connected');
+    } else {
+      this.#setState('connecting');
+      this.#connectUpstream();
+    }
+    const early = this.#early.filter((frame) => frame.epoch >= this.#epoch);
+    this.#early = [];
+    for (const frame of early) this.#onSignal(frame);
+  }
+
+  #dropLinks(): void {
+    clearTimeout(this.#unreachableTimer);
+    this.#unreachableTimer = undefined;
+    clearTimeout(this.#retryTimer);
+    this.#upstream?.close();
+    this.#upstream = undefined;
+    this.#broadcasting?.close();
+    this.#broadcasting = undefined;
+  }
+
+  /**
+   * Client: opens the channel to the broadcaster, and reports the broadcaster unreachable once
+   * this epoch when no channel has been open for 5 s, however many attempts that took.
+   */
+  #connectUpstream(): void {
+    const target = this.#broadcaster;
+    const epoch = this.#epoch;
+    if (target === null || target === this.#id || this.#state === 'closed') return;
+    const link = createPeerLink(
+      this.#options,
+      target,
+      { offer: true },
+      {
+        signal: (data) => this.#socket?.send({ type: 'signal', to: target, data }),
+        open: () => {
+          clearTimeout(this.#unreachableTimer);
+          this.#unreachableTimer = undefined;
+          this.#setState('connected');
+          for (const parcel of this.#outbox.pending()) link.sendParcel(parcel, epoch);
+        },
+        frame: (frame, parcel) => this.#fromBroadcaster(link, frame, parcel),
+        closed: () => {
+          if (this.#upstream !== link) return;
+          this.#upstream = undefined;
+          if (this.#state === 'connected') this.#setState('connecting');
+          this.#retryTimer = setTimeout(() => {
+            if (this.#epoch === epoch && !this.#upstream) this.#connectUpstream();
+          }, RETRY_MS);
+        },
+        error: (error) => this.#emit('error', error),
+      },
+    );
+    this.#upstream = link;
+    this.#unreachableTimer ??= setTimeout(() => {
+      this.#unreachableTimer = undefined;
+      if (this.#epoch !== epoch || this.#upstream?.isOpen()) return;
+      // The server counts one report a device an epoch; the state says we are cut off.
+      if (this.#reportedEpoch !== epoch) {
+        this.#reportedEpoch = epoch;
+        this.#socket?.send({ type: 'unreachable', peer: target, epoch });
+      }
+      this.#setState('unreachable');
+      clearTimeout(this.#retryTimer);
+      this.#upstream?.close();
+      this.#upstream = undefined;
+      this.#connectUpstream();
+    }, UNREACHABLE_AFTER_MS);
+  }
+
+  #fromBroadcaster(link: PeerLink, frame: PeerFrame, parcel: Parcel | undefined): void {
+    if (this.#upstream !== link || frame.epoch < this.#epoch) return;
+    if (frame.k === 'msg' && parcel) {
+      this.#inbox.receive(parcel);
+      link.send({ k: 'got', sid: frame.sid, seq: frame.seq, epoch: this.#epoch });
+    } else if (frame.k === 'ack' && frame.sid === this.#outbox.sid) {
+      this.#outbox.ack(frame.seq);
+    }
+  }
+
+  #onSignal(frame: RelayedSignalFrame): void {
+    if (frame.epoch < this.#epoch) return;
+    if (frame.epoch > this.#epoch) {
+      this.#early.push(frame);
+      return;
+    }
+    const { data } = frame;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
+    const upstream = this.#upstream;
+    if (this.#broadcasting) this.#broadcasting.signal(frame.from, data);
+    else if (upstream && upstream.id === data.link && frame.from === upstream.peer) {
+      upstream.signal(data);
+    }
+  }
+
+  #setState(state: AccountState): void {
+    if (this.#state === state || this.#state === 'closed') return;
+    this.#state = state;
+    this.#emit('state', state);
+  }
+
+  #emit<K extends keyof AccountEvents>(type: K, event: AccountEvents[K]): void {
+    this.#events.emit(type, event);
+  }
+}

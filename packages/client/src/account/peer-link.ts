@@ -1,0 +1,220 @@
+import type { JsonValue } from '@webrtc-connect/server/protocol';
+import { createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
+import { ConnectError, isConnectError } from '../errors.ts';
+import { bytesOf, encodePeerFrame, type PeerFrame, parsePeerFrame } from './account-wire.ts';
+import type { Parcel } from './delivery.ts';
+
+/**
+ * The answering side's first frame. Its `message` listener exists only once the `datachannel`
+ * event has run, and libwebrtc can hand over messages before that (they are lost): so the
+ * offering side sends nothing until this arrives.
+ */
+const READY = '{"k":"ready"}';
+/** Stop handing frames to the channel while this much waits in its buffer. */
+const HIGH_WATER_MARK = 1024 * 1024;
+
+/** What a link reports to the session. */
+export interface LinkHandlers {
+  /** A signal to pass to the other device through the server. */
+  signal(data: JsonValue): void;
+  open(): void;
+  /** A frame from the other device; a binary message comes whole, its body in `parcel.bytes`. */
+  frame(frame: PeerFrame, parcel?: Parcel): void;
+  /** The channel closed or the connection failed; called once, never after `close()`. */
+  closed(): void;
+  error(error: ConnectError): void;
+}
+
+/**
+ * One ordered data channel between a device and its broadcaster, with signals trickled through
+ * the server and a send queue that waits on `bufferedamountlow` instead of flooding the buffer.
+ */
+export interface PeerLink {
+  /** Random, so that signals of an older attempt between the same devices are told apart. */
+  readonly id: string;
+  readonly peer: string;
+  isOpen(): boolean;
+  /** A signal from the other device for this link. */
+  signal(data: Record<string, JsonValue>): void;
+  send(frame: PeerFrame): void;
+  /** Sends a message stamped with `epoch` (and its bytes right after, for binary). */
+  sendParcel(parcel: Parcel, epoch: number): void;
+  close(): void;
+}
+
+type Role = { offer: true } | { offer: false; id: string };
+
+export function createPeerLink(
+  options: PeerOptions,
+  peer: string,
+  role: Role,
+  handlers: LinkHandlers,
+): PeerLink {
+  const id = role.offer ? crypto.randomUUID() : role.id;
+  const pc = createPeerConnection(options);
+  const queue: (string | Uint8Array<ArrayBuffer>)[] = [];
+  const earlyCandidates: RTCIceCandidateInit[] = [];
+  let channel: RTCDataChannel | undefined;
+  let awaitingBytes: Extract<PeerFrame, { k: 'msg' }> | undefined;
+  let done = false;
+  // Our own flag, not readyState: set when the other side is ready (see READY), and only then
+  // do the frames `open` sends go out, so nothing sent earlier can overtake them.
+  let opened = false;
+  // The offerer's candidates can be found before its offer is out: hold them until it is.
+  const heldCandidates: JsonValue[] = [];
+  let offered = !role.offer;
+
+  const fail = (error: unknown) => {
+    if (done) return;
+    handlers.error(
+      isConnectError(error)
+        ? error
+        : new ConnectError('ERR_CONNECTION_FAILED', String(error), { cause: error }),
+    );
+    finish();
+  };
+  const finish = () => {
+    if (done) return;
+    done = true;
+    pc.close();
+    handlers.closed();
+  };
+  const pump = () => {
+    while (opened && queue.length > 0 && channel?.readyState === 'open') {
+      if (channel.bufferedAmount > HIGH_WATER_MARK) return;
+      const next = queue.shift() as string | Uint8Array<ArrayBuffer>;
+      // Two calls because send's overloads take no union.
+      if (typeof next === 'string') channel.send(next);
+      else channel.send(next);
+    }
+  };
+  const onMessage = (event: MessageEvent) => {
+    try {
+      if (event.data === READY) {
+        if (role.offer && !opened) ready();
+      } else if (typeof event.data === 'string') {
+        const frame = parsePeerFrame(event.data);
+        if (frame.k === 'msg' && frame.bin) awaitingBytes = frame;
+        else handlers.frame(frame, frame.k === 'msg' ? { frame } : undefined);
+      } else {
+        const frame = awaitingBytes;
+        awaitingBytes = undefined;
+        if (!frame) throw new ConnectError('ERR_PEER_PROTOCOL', 'bytes of no announced message');
+        handlers.frame(frame, { frame, bytes: bytesOf(event.data) });
+      }
+    } catch (error) {
+      if (isConnectError(error)) handlers.error(error);
+      else throw error;
+    }
+  };
+  const ready = () => {
+    if (done) return;
+    opened = true;
+    handlers.open();
+    pump();
+  };
+  const adopt = (adopted: RTCDataChannel) => {
+    channel = adopted;
+    adopted.binaryType = 'arraybuffer';
+    adopted.bufferedAmountLowThreshold = HIGH_WATER_MARK / 4;
+    adopted.addEventListener('message', onMessage);
+    adopted.addEventListener('bufferedamountlow', pump);
+    adopted.addEventListener('close', finish);
+    const onOpen = () => {
+      if (done || role.offer) return;
+      adopted.send(READY);
+      ready();
+    };
+    if (adopted.readyState === 'open') onOpen();
+    else adopted.addEventListener('open', onOpen, { once: true });
+  };
+
+  pc.addEventListener('icecandidate', (event: RTCPeerConnectionIceEvent) => {
+    const { candidate } = event;
+    if (!candidate || done) return;
+    const data: JsonValue = {
+      link: id,
+      candidate: {
+        candidate: candidate.candidate,
+        sdpMid: candidate.sdpMid ?? null,
+        sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+      },
+    };
+    if (offered) handlers.signal(data);
+    else heldCandidates.push(data);
+  });
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc.connectionState === 'failed' || pc.connectionState === 'closed') finish();
+  });
+
+  if (role.offer) {
+    adopt(pc.createDataChannel('account', { ordered: true }));
+    (async () => {
+      const offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      handlers.signal({ link: id, sdp: { type: 'offer', sdp: offer.sdp ?? '' } });
+      offered = true;
+      for (const data of heldCandidates.splice(0)) handlers.signal(data);
+    })().catch(fail);
+  } else {
+    pc.addEventListener('datachannel', (event: RTCDataChannelEvent) => adopt(event.channel), {
+      once: true,
+    });
+  }
+
+  const applyDescription = async (sdp: RTCSessionDescriptionInit) => {
+    await pc.setRemoteDescription(sdp);
+    if (sdp.type === 'offer') {
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      handlers.signal({ link: id, sdp: { type: 'answer', sdp: answer.sdp ?? '' } });
+    }
+    // Candidates that came before the description can only be added now.
+    for (const candidate of earlyCandidates.splice(0)) await pc.addIceCandidate(candidate);
+  };
+
+  return {
+    id,
+    peer,
+    isOpen: () => !done && opened && channel?.readyState === 'open',
+    signal(data) {
+      if (done) return;
+      const { sdp, candidate } = data;
+      if (isDescription(sdp)) {
+        if (sdp.type === (role.offer ? 'answer' : 'offer')) applyDescription(sdp).catch(fail);
+      } else if (isCandidate(candidate)) {
+        if (pc.remoteDescription) pc.addIceCandidate(candidate).catch(() => {});
+        else earlyCandidates.push(candidate);
+      }
+    },
+    send(frame) {
+      queue.push(encodePeerFrame(frame));
+      pump();
+    },
+    sendParcel(parcel, epoch) {
+      queue.push(encodePeerFrame({ ...parcel.frame, epoch }));
+      if (parcel.bytes) queue.push(parcel.bytes);
+      pump();
+    },
+    close() {
+      done = true;
+      pc.close();
+    },
+  };
+}
+
+function isDescription(value: unknown): value is RTCSessionDescriptionInit {
+  if (typeof value !== 'object' || value === null) return false;
+  const { type, sdp } = value as Record<string, unknown>;
+  return (type === 'offer' || type === 'answer') && typeof sdp === 'string';
+}
+
+function isCandidate(value: unknown): value is RTCIceCandidateInit {
+  if (typeof value !== 'object' || value === null) return false;
+  const { candidate, sdpMid, sdpMLineIndex } = value as Record<string, unknown>;
+  return (
+    typeof candidate === 'string' &&
+    (sdpMid === null || typeof sdpMid === 'string') &&
+    (sdpMLineIndex === null || typeof sdpMLineIndex === 'number')
+  );
+}
