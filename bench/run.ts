@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only codec,connect]`: every benchmark, each printing a table and writing
+ * `npm run bench [-- --only codec,connect,mailbox,modem,failover,capacity]`: every benchmark, each printing a table and writing
  * JSON to bench/results/<name>.json. Runs inside the private network namespace
  * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
  */
@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { firefoxAnswer, firefoxOffer, safariAnswer } from '../packages/signal/test/fixtures.ts';
 import { captureCorpus } from '../test/harness/capture.ts';
+import { benchAccountCapacity } from './account-capacity.ts';
+import { benchAccountFailover } from './account-failover.ts';
 import { measureCodecSizes, printCodecSizes } from './codec-size.ts';
 import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
 import { benchMailbox } from './mailbox.ts';
+import { benchModem } from './modem.ts';
 
 interface Target {
   name: string;
@@ -75,6 +78,18 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async mailbox() {
     return { ...(await benchMailbox()) };
+  },
+
+  async modem() {
+    return { ...(await benchModem()) };
+  },
+
+  async failover() {
+    return { ...(await benchAccountFailover()) };
+  },
+
+  async capacity() {
+    return { ...(await benchAccountCapacity()) };
   },
 };
 

@@ -3,6 +3,7 @@
  * when the README has drifted from them. Run by `npm test`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { MODEM_ERROR_CODES } from '@webrtc-connect/modem';
 import { SERVER_ERROR_CODES } from '@webrtc-connect/server';
 import { SIGNAL_ERROR_CODES } from '@webrtc-connect/signal';
 import { CONNECT_ERROR_CODES } from 'webrtc-connect';
@@ -15,6 +16,7 @@ const sources: Array<[string, string, Record<string, string>]> = [
   ['@webrtc-connect/signal', 'SignalError', SIGNAL_ERROR_CODES],
   ['webrtc-connect', 'ConnectError', CONNECT_ERROR_CODES],
   ['@webrtc-connect/server', 'ServerError', SERVER_ERROR_CODES],
+  ['@webrtc-connect/modem', 'ModemError', MODEM_ERROR_CODES],
 ];
 
 const rows = sources.flatMap(([pkg, errorClass, codes]) =>

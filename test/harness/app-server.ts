@@ -12,9 +12,19 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-/** The real server (in-memory store), listening on a free loopback port. */
-export async function startAppServer(webRoot: string): Promise<AppServer> {
-  const app = await createServer({ webRoot, logLevel: 'silent' });
+/**
+ * The real server (in-memory store), listening on a free loopback port; `devSignIn` turns on
+ * its development sign-in, for the account page.
+ */
+export async function startAppServer(
+  webRoot: string,
+  options: { devSignIn?: boolean } = {},
+): Promise<AppServer> {
+  const app = await createServer({
+    webRoot,
+    logLevel: 'silent',
+    devSignIn: options.devSignIn ?? false,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server has no port');

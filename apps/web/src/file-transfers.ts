@@ -5,7 +5,7 @@ import { describeError, errorCode } from './error-messages.ts';
 /** Redraw a progress bar at most this often: a 10 MiB file brings 160 chunks. */
 const PROGRESS_INTERVAL_MS = 100;
 
-interface TransferRow {
+export interface TransferRow {
   element: HTMLLIElement;
   progress(bytes: number): void;
   succeed(text: string, download?: { blob: Blob; name: string }): void;
@@ -60,7 +60,7 @@ export function fileTransfers(messenger: Messenger): HTMLElement {
   );
 }
 
-function transferRow(
+export function transferRow(
   name: string,
   size: number,
   direction: 'incoming' | 'outgoing',

@@ -29,6 +29,15 @@ export function showHomePage(container: HTMLElement): void {
         selfContained,
         ' Put the whole offer in the link (longer; the server never holds it, and you type the reply code)',
       ),
+      h(
+        'p',
+        {},
+        h(
+          'a',
+          { href: '#account', 'data-testid': 'account-link' },
+          'Your devices: sign in to connect all of them',
+        ),
+      ),
     ),
   );
 }

@@ -1,0 +1,139 @@
+import { joinAccount } from 'webrtc-connect/account';
+import { showAccountRoom } from './account-room-view.ts';
+import { h } from './dom.ts';
+import { describeError, errorCode } from './error-messages.ts';
+
+/** The server's development sign-in (`npm start` has it on); a real deployment has a provider. */
+const DEV_SIGN_IN_PATH = '/api/dev/sign-in';
+
+/**
+ * Signing in, then joining the user's room: by the development sign-in (a name) or with a
+ * token pasted from an identity provider.
+ */
+export function showAccountPage(container: HTMLElement): void {
+  const name = h('input', {
+    type: 'text',
+    placeholder: 'Name, e.g. alice',
+    autocomplete: 'username',
+    'aria-label': 'Name',
+    'data-testid': 'account-name',
+  });
+  const signIn = h('button', { type: 'submit', 'data-testid': 'account-sign-in' }, 'Sign in');
+  const token = h('textarea', {
+    rows: '3',
+    placeholder: 'Or paste a token (JWT)',
+    'aria-label': 'Token',
+    'data-testid': 'account-token',
+  });
+  const useToken = h(
+    'button',
+    { type: 'submit', class: 'secondary', 'data-testid': 'account-use-token' },
+    'Join with this token',
+  );
+  const status = h('p', { class: 'status', role: 'status', 'data-testid': 'account-status' });
+  const buttons = [signIn, useToken];
+
+  const fail = (message: string, code: string) => {
+    status.classList.add('error');
+    status.dataset.errorCode = code;
+    status.textContent = message;
+    for (const button of buttons) button.disabled = false;
+  };
+  const join = async (tokenText: string) => {
+    status.textContent = 'Joining your devices…';
+    try {
+      const session = await joinAccount({
+        server: location.origin,
+        token: tokenText,
+        RTCPeerConnection,
+      });
+      showAccountRoom(container, session);
+    } catch (error) {
+      fail(refusalSentence(error), serverCode(error) ?? errorCode(error));
+    }
+  };
+  const start = (event: SubmitEvent, getToken: () => Promise<string>) => {
+    event.preventDefault();
+    for (const button of buttons) button.disabled = true;
+    status.classList.remove('error');
+    status.removeAttribute('data-error-code');
+    getToken().then(join, (error: unknown) =>
+      fail(error instanceof Error ? error.message : String(error), 'ERR_SIGN_IN'),
+    );
+  };
+
+  const signInForm = h('form', { class: 'chat-form' }, name, signIn);
+  signInForm.addEventListener('submit', (event) => start(event, () => devSignIn(name.value)));
+  const tokenForm = h('form', { class: 'token-form' }, token, useToken);
+  tokenForm.addEventListener('submit', (event) =>
+    start(event, async () => {
+      const text = token.value.trim();
+      if (!text) throw new Error('Paste a token first.');
+      return text;
+    }),
+  );
+
+  container.replaceChildren(
+    h(
+      'section',
+      { class: 'home' },
+      h('h2', {}, 'Your devices'),
+      h(
+        'p',
+        {},
+        'Sign in on each of your devices: they join one room, chat and send files to each other directly. One of them relays for the others; if it goes, another takes over.',
+      ),
+      signInForm,
+      h('p', { class: 'hint' }, 'Development sign-in: anyone can sign in under any name.'),
+      tokenForm,
+      status,
+      h('p', {}, h('a', { href: location.pathname }, 'Back to links')),
+    ),
+  );
+}
+
+async function devSignIn(name: string): Promise<string> {
+  const trimmed = name.trim();
+  if (!trimmed) throw new Error('Type a name first.');
+  let response: Response;
+  try {
+    response = await fetch(DEV_SIGN_IN_PATH, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: trimmed }),
+    });
+  } catch {
+    throw new Error('The server could not be reached. Check the network and try again.');
+  }
+  if (response.status === 404) {
+    throw new Error('This server has no development sign-in. Paste a token instead.');
+  }
+  if (!response.ok) {
+    throw new Error('The server refused that name: use 1 to 64 letters, digits, _ . or -.');
+  }
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** The code the server refused with (ERR_TOKEN_EXPIRED, ERR_ROOM_FULL, …), if it gave one. */
+function serverCode(error: unknown): string | undefined {
+  if (errorCode(error) !== 'ERR_ACCOUNT_REFUSED') return undefined;
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+const REFUSALS: Record<string, string> = {
+  ERR_TOKEN_EXPIRED: 'Your sign-in has expired. Sign in again.',
+  ERR_ROOM_FULL: 'Too many of your devices are connected already. Close one and try again.',
+  ERR_SERVER_FULL: 'The server is full. Try again later.',
+};
+
+function refusalSentence(error: unknown): string {
+  const code = serverCode(error);
+  if (code === undefined) return describeError(error, 'connection');
+  const sentence =
+    REFUSALS[code] ??
+    (code.startsWith('ERR_TOKEN')
+      ? 'The server does not accept this token (it is malformed, or from another issuer). Sign in again.'
+      : describeError(error, 'connection'));
+  return `${sentence} (${code})`;
+}

@@ -1,0 +1,183 @@
+// The account page in Chromium, against the real server (development sign-in on) serving the
+// production build: three pages of one user see each other, chat and send a file across all of
+// them, and go on chatting after their broadcaster's page is closed.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AppServer,
+  type BuiltApp,
+  buildWebApp,
+  startAppServer,
+} from '../harness/app-server.ts';
+import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
+import { assertPrivateNetns } from '../harness/netns.ts';
+
+let built: BuiltApp;
+let server: AppServer;
+let chromium: ChromiumHandle;
+
+beforeAll(async () => {
+  assertPrivateNetns();
+  built = await buildWebApp();
+  server = await startAppServer(built.dir, { devSignIn: true });
+  chromium = await launchChromium();
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await server?.close();
+  await built?.remove();
+});
+
+/** Opens the home page and follows its link to the account page. */
+async function openAccountPage(): Promise<Page> {
+  const page = await chromium.newPage();
+  await page.goto(`${server.url}/`);
+  await page.getByTestId('account-link').click();
+  await page.getByTestId('account-name').waitFor({ timeout: 10_000 });
+  return page;
+}
+
+async function signIn(page: Page, name: string): Promise<string> {
+  await page.getByTestId('account-name').fill(name);
+  await page.getByTestId('account-sign-in').click();
+  const id = page.getByTestId('account-device-id');
+  await id.waitFor({ timeout: 15_000 });
+  return (await id.textContent()) ?? '';
+}
+
+/** What the page's device list shows: ids in order, the broadcaster and the epoch. */
+async function shownRoom(page: Page) {
+  const list = page.getByTestId('account-devices');
+  return {
+    ids: await list.locator('li').evaluateAll((rows) => rows.map((row) => row.dataset.deviceId)),
+    broadcaster: await list.getAttribute('data-broadcaster'),
+    epoch: Number(await list.getAttribute('data-epoch')),
+  };
+}
+
+/** Waits until every page lists exactly `ids` (in any order), one broadcaster among them. */
+async function waitForRoom(pages: Page[], ids: string[]): Promise<void> {
+  await Promise.all(
+    pages.map((page) =>
+      page.waitForFunction(
+        (expected) => {
+          const list = document.querySelector<HTMLElement>('[data-testid="account-devices"]');
+          const shown = [...(list?.querySelectorAll('li') ?? [])].map(
+            (row) => row.dataset.deviceId,
+          );
+          const state = document.querySelector<HTMLElement>('[data-testid="account-state"]');
+          return (
+            state?.dataset.state === 'connected' &&
+            shown.length === expected.length &&
+            expected.every((id) => shown.includes(id)) &&
+            expected.includes(list?.dataset.broadcaster ?? '')
+          );
+        },
+        ids,
+        { timeout: 20_000 },
+      ),
+    ),
+  );
+}
+
+async function chat(from: Page, fromId: string, to: Page[], text: string): Promise<void> {
+  await from.getByTestId('account-message-input').fill(text);
+  await from.getByTestId('account-send').click();
+  await Promise.all(
+    to.map((page) =>
+      page
+        .locator(`[data-testid="account-messages"] li[data-kind="device"][data-from="${fromId}"]`, {
+          hasText: text,
+        })
+        .waitFor({ timeout: 15_000 }),
+    ),
+  );
+  // The sender marks it delivered once every other device has it.
+  await from
+    .locator('[data-testid="account-messages"] li[data-delivery="delivered"]', { hasText: text })
+    .waitFor({ timeout: 15_000 });
+}
+
+function downloadedHash(page: Page, href: string): Promise<string> {
+  return page.evaluate(async (url) => {
+    const bytes = await (await fetch(url)).arrayBuffer();
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  }, href);
+}
+
+describe('the account page in Chromium, against the real server', () => {
+  it('shows the server code when the token is refused', async () => {
+    const page = await openAccountPage();
+    try {
+      await page.getByTestId('account-token').fill('not.a.token');
+      await page.getByTestId('account-use-token').click();
+      const status = page.locator('[data-testid="account-status"][data-error-code]');
+      await status.waitFor({ timeout: 15_000 });
+      expect(await status.getAttribute('data-error-code')).toMatch(/^ERR_TOKEN_/);
+      expect(await status.textContent()).toMatch(/token/i);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('three pages of one user share a broadcaster, chat and a file; after the broadcaster page closes the other two chat on', async () => {
+    const pages = [await openAccountPage(), await openAccountPage(), await openAccountPage()];
+    try {
+      // One after another: the first to join is the broadcaster.
+      const ids: string[] = [];
+      for (const page of pages) ids.push(await signIn(page, 'alice'));
+      expect(new Set(ids).size).toBe(3);
+      await waitForRoom(pages, ids);
+      const rooms = await Promise.all(pages.map(shownRoom));
+      const first = rooms[0];
+      expect(first?.broadcaster).toBe(ids[0]);
+      for (const room of rooms) expect(room).toEqual(first);
+
+      const [a, b, c] = pages as [Page, Page, Page];
+      const [idA, idB, idC] = ids as [string, string, string];
+      await chat(b, idB, [a, c], 'hello from b');
+      await chat(a, idA, [b, c], 'hello from the broadcaster');
+
+      // 600 KiB: four chunks, acknowledged by both other pages.
+      const content = randomBytes(600 * 1024);
+      const expected = createHash('sha256').update(content).digest('hex');
+      await c.getByTestId('account-file-input').setInputFiles({
+        name: 'photo.bin',
+        mimeType: 'application/octet-stream',
+        buffer: content,
+      });
+      for (const page of [a, b]) {
+        const link = page.getByTestId('account-transfers').getByTestId('download');
+        await link.waitFor({ timeout: 20_000 });
+        expect(await downloadedHash(page, (await link.getAttribute('href')) ?? '')).toBe(expected);
+      }
+      await c
+        .locator('[data-testid="account-transfers"] li[data-state="done"]')
+        .waitFor({ timeout: 20_000 });
+
+      await a.close();
+      await waitForRoom([b, c], [idB, idC]);
+      const after = await Promise.all([b, c].map(shownRoom));
+      expect(after[0]).toEqual(after[1]);
+      expect(after[0]?.broadcaster).not.toBe(idA);
+      expect(after[0]?.epoch).toBeGreaterThan(first?.epoch ?? 0);
+      for (const page of [b, c]) {
+        const notice = page.locator(
+          `[data-testid="account-messages"] li[data-kind="notice"][data-epoch="${after[0]?.epoch}"]`,
+        );
+        await notice.waitFor({ timeout: 10_000 });
+        expect(await notice.textContent()).toContain('New broadcaster');
+        expect(await page.locator('[data-testid="account-devices"] li.broadcaster').count()).toBe(
+          1,
+        );
+      }
+      await chat(b, idB, [c], 'still here, b');
+      await chat(c, idC, [b], 'still here, c');
+    } finally {
+      await Promise.all(pages.filter((page) => !page.isClosed()).map((page) => page.close()));
+    }
+  });
+});
