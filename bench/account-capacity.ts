@@ -18,9 +18,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { LoadCommand, LoadReport, ServerKind } from './capacity-load.ts';
+import { freePort, untilAnswering } from './server-process.ts';
 
 const CONNECTIONS = 10_000;
 const PAIRS = 100;
@@ -235,32 +235,6 @@ async function startServer(kind: ServerKind, maxConnections: number) {
   }
   if (child.pid === undefined) throw new Error('the server has no pid');
   return { url, pid: child.pid, stop };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Until the server answers any HTTP request (the CLI compiles TypeScript first). */
-async function untilAnswering(url: string, child: ChildProcess): Promise<void> {
-  const deadline = performance.now() + 30_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    const answered = await fetch(url).then(
-      () => true,
-      () => false,
-    );
-    if (answered) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the server did not answer in 30 s');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

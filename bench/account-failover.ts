@@ -11,13 +11,12 @@
  *
  *   bash scripts/in-netns.sh tsx --conditions=@webrtc-connect/source bench/account-failover.ts
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ACCOUNT_PATHS, type DevSignInResponse } from '@webrtc-connect/server/protocol';
 import { type Device, joinDevice, until } from '../test/harness/account-devices.ts';
 import { assertPrivateNetns } from '../test/harness/netns.ts';
+import { type ServerProcess, startServeProcess } from './server-process.ts';
 
 const DEVICES = 10;
 const CHANGES = 20;
@@ -213,52 +212,8 @@ async function signIn(url: string, name: string): Promise<string> {
 }
 
 /** `webrtc-connect serve` with development sign-in and every account default, on a free port. */
-async function startServerProcess(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const bin = fileURLToPath(new URL('../packages/server/bin/webrtc-connect.js', import.meta.url));
-  const args = ['serve', '--port', String(port), '--host', '127.0.0.1', '--dev-sign-in'];
-  args.push('--rate-limit', '0');
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await untilHealthy(url, child);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return {
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function untilHealthy(url: string, child: ChildProcess): Promise<void> {
-  const deadline = performance.now() + 30_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    const healthy = await fetch(`${url}/api/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the server did not answer in 30 s');
+function startServerProcess(): Promise<ServerProcess> {
+  return startServeProcess(['--dev-sign-in', '--rate-limit', '0']);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await benchAccountFailover();

@@ -6,11 +6,10 @@
  *
  *   tsx --conditions=@webrtc-connect/source bench/mailbox.ts
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { type ServerProcess, startServeProcess } from './server-process.ts';
 
 const CONNECTIONS = 100;
 const CYCLES = 10_000;
@@ -140,53 +139,17 @@ function runCycles(url: string, cycles: number): Promise<autocannon.Result> {
  * `webrtc-connect serve` on a free port, logging as it does by default (to /dev/null), with the
  * per-client limits that would throttle 100 clients on one address turned off.
  */
-async function startServerProcess(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const bin = fileURLToPath(new URL('../packages/server/bin/webrtc-connect.js', import.meta.url));
-  const args = ['serve', '--port', String(port), '--host', '127.0.0.1', '--rate-limit', '0'];
-  args.push('--miss-limit', '0', '--max-offers', '1000000', '--max-replies', '1000000');
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await untilHealthy(url, child);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return {
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Asks the health route until it answers (the CLI compiles TypeScript first: a second or two). */
-async function untilHealthy(url: string, child: ChildProcess): Promise<void> {
-  const deadline = performance.now() + 30_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    const healthy = await fetch(`${url}/api/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the server did not answer in 30 s');
+function startServerProcess(): Promise<ServerProcess> {
+  return startServeProcess([
+    '--rate-limit',
+    '0',
+    '--miss-limit',
+    '0',
+    '--max-offers',
+    '1000000',
+    '--max-replies',
+    '1000000',
+  ]);
 }
 
 function round(value: number): number {
