@@ -2,7 +2,7 @@ import { type Acceptance, acceptLink } from 'webrtc-connect/link';
 import { connectionStatus } from './connection-status.ts';
 import { copyButton, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
-import { showSession } from './session-view.ts';
+import { followConnection } from './session-view.ts';
 
 const STEPS: ReadonlyArray<[string, string]> = [
   ['answering', 'Opening the link…'],
@@ -21,17 +21,7 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
     (acceptance) => {
       body.replaceChildren(replyPanel(acceptance));
       status.set('waiting');
-      acceptance.connected.then(
-        (connection) => {
-          status.set('connected');
-          const messenger = showSession(body, connection);
-          messenger.on('close', () => status.fail('The other side left.', 'ERR_CLOSED'));
-        },
-        (error: unknown) => {
-          status.fail(describeError(error, 'connection'), errorCode(error));
-          body.append(startAgain());
-        },
-      );
+      followConnection(body, status, acceptance.connected);
     },
     (error: unknown) => {
       status.fail(describeError(error, 'link'), errorCode(error));

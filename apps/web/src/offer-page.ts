@@ -4,7 +4,7 @@ import { copyButton, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { observedPeerConnection } from './peer-connection.ts';
 import { qrCode } from './qr-code.ts';
-import { showSession } from './session-view.ts';
+import { followConnection } from './session-view.ts';
 
 const STEPS: ReadonlyArray<[string, string]> = [
   ['gathering', 'Preparing the link…'],
@@ -39,18 +39,7 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
       const reply = replyForm(invitation, invitation.kind === 'mailbox');
       body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply);
       status.set('waiting');
-      invitation.connected.then(
-        (connection) => {
-          status.set('connected');
-          const messenger = showSession(body, connection);
-          messenger.on('close', () => status.fail('The other side left.', 'ERR_CLOSED'));
-        },
-        (error: unknown) => {
-          status.fail(describeError(error, 'connection'), errorCode(error));
-          reply.remove();
-          body.append(startAgain());
-        },
-      );
+      followConnection(body, status, invitation.connected, () => reply.remove());
     },
     (error: unknown) => {
       status.fail(describeError(error, 'link'), errorCode(error));

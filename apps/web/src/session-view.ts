@@ -1,6 +1,7 @@
 import { type Connection, createMessenger, type Messenger } from 'webrtc-connect';
-import { h } from './dom.ts';
-import { describeError } from './error-messages.ts';
+import type { ConnectionStatus } from './connection-status.ts';
+import { h, startAgain } from './dom.ts';
+import { describeError, errorCode } from './error-messages.ts';
 import { fileTransfers } from './file-transfers.ts';
 
 /**
@@ -62,4 +63,28 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
     }
   });
   return messenger;
+}
+
+/**
+ * What both sides do with the promise of a connection: the session once open, or the reason it
+ * failed and a way to start again (`onFailure` first, for what else the page should take down).
+ */
+export function followConnection(
+  body: HTMLElement,
+  status: ConnectionStatus,
+  connected: Promise<Connection>,
+  onFailure: () => void = () => {},
+): void {
+  connected.then(
+    (connection) => {
+      status.set('connected');
+      const messenger = showSession(body, connection);
+      messenger.on('close', () => status.fail('The other side left.', 'ERR_CLOSED'));
+    },
+    (error: unknown) => {
+      status.fail(describeError(error, 'connection'), errorCode(error));
+      onFailure();
+      body.append(startAgain());
+    },
+  );
 }
