@@ -7,31 +7,18 @@ import {
   sealSignal,
 } from '@webrtc-connect/signal';
 import { describe, expect, it } from 'vitest';
+import { chromiumAnswerMdns } from '../../signal/test/fixtures.ts';
 import { postOffer, postReply, RecordingStore, testServer, waitForReply } from './helpers.ts';
 
-/** What a Chromium data-channel session looks like; the server must never see any of it. */
+/**
+ * A Chromium data-channel session (the signal package's fixture) with its own credentials and
+ * role; the server must never see any of it.
+ */
 function session(type: 'offer' | 'answer', ufrag: string, pwd: string) {
-  const sdp = [
-    'v=0',
-    'o=- 6418251046356920316 2 IN IP4 127.0.0.1',
-    's=-',
-    't=0 0',
-    'a=group:BUNDLE 0',
-    'a=extmap-allow-mixed',
-    'a=msid-semantic: WMS',
-    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
-    'c=IN IP4 0.0.0.0',
-    'a=candidate:2739407372 1 udp 2113937151 6f0a8a3e-39e1-4f5e-9a2c-3b1f7a2d4e5c.local 51473 typ host generation 0 network-cost 999',
-    `a=ice-ufrag:${ufrag}`,
-    `a=ice-pwd:${pwd}`,
-    'a=ice-options:trickle',
-    'a=fingerprint:sha-256 5A:0B:7E:91:C3:44:2F:D8:16:E0:3B:9C:72:AD:58:01:F6:4E:29:B7:CA:13:8D:65:F0:42:9E:1B:D3:77:0C:A8',
-    `a=setup:${type === 'offer' ? 'actpass' : 'active'}`,
-    'a=mid:0',
-    'a=sctp-port:5000',
-    'a=max-message-size:262144',
-    '',
-  ].join('\r\n');
+  const sdp = chromiumAnswerMdns.sdp
+    .replace(/a=ice-ufrag:.*/, `a=ice-ufrag:${ufrag}`)
+    .replace(/a=ice-pwd:.*/, `a=ice-pwd:${pwd}`)
+    .replace(/a=setup:.*/, `a=setup:${type === 'offer' ? 'actpass' : 'active'}`);
   return encodeSignal({ type, sdp });
 }
 
