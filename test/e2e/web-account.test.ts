@@ -3,37 +3,15 @@
 // them, and go on chatting after their broadcaster's page is closed.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AppServer,
-  type BuiltApp,
-  buildWebApp,
-  startAppServer,
-} from '../harness/app-server.ts';
-import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
-import { assertPrivateNetns } from '../harness/netns.ts';
+import { describe, expect, it } from 'vitest';
+import { useWebApp } from '../harness/app-server.ts';
 
-let built: BuiltApp;
-let server: AppServer;
-let chromium: ChromiumHandle;
-
-beforeAll(async () => {
-  assertPrivateNetns();
-  built = await buildWebApp();
-  server = await startAppServer(built.dir, { devSignIn: true });
-  chromium = await launchChromium();
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await server?.close();
-  await built?.remove();
-});
+const app = useWebApp({ devSignIn: true });
 
 /** Opens the home page and follows its link to the account page. */
 async function openAccountPage(): Promise<Page> {
-  const page = await chromium.newPage();
-  await page.goto(`${server.url}/`);
+  const page = app.track(await app.chromium.newPage());
+  await page.goto(`${app.server.url}/`);
   await page.getByTestId('account-link').click();
   await page.getByTestId('account-name').waitFor({ timeout: 10_000 });
   return page;

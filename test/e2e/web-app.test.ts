@@ -6,19 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toLinkText } from '@webrtc-connect/signal';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AppServer,
-  type BuiltApp,
-  buildWebApp,
-  startAppServer,
-} from '../harness/app-server.ts';
-import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
-import { assertPrivateNetns } from '../harness/netns.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useWebApp } from '../harness/app-server.ts';
 import {
   createLinkOn,
   expectSameSas,
-  openApp,
   replyCodeOn,
   sendChat,
   shownError,
@@ -26,37 +18,18 @@ import {
   waitForState,
 } from '../harness/web-app-pages.ts';
 
-let built: BuiltApp;
-let server: AppServer;
-let chromium: ChromiumHandle;
-let pages: Page[] = [];
+const app = useWebApp();
 let scratch: string;
 
 beforeAll(async () => {
-  assertPrivateNetns();
-  built = await buildWebApp();
-  server = await startAppServer(built.dir);
-  chromium = await launchChromium();
   scratch = await mkdtemp(join(tmpdir(), 'webrtc-connect-files-'));
 });
 
-afterEach(async () => {
-  await Promise.all(pages.map((page) => page.close()));
-  pages = [];
-});
-
 afterAll(async () => {
-  await chromium?.close();
-  await server?.close();
-  await built?.remove();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-async function open(url = `${server.url}/`): Promise<Page> {
-  const page = await openApp(chromium, url);
-  pages.push(page);
-  return page;
-}
+const open = (url?: string): Promise<Page> => app.open(url);
 
 /** SHA-256 (hex) of what the page's download link holds: the Blob the receiver assembled. */
 function downloadedHash(page: Page, href: string): Promise<string> {
@@ -71,7 +44,7 @@ describe('the web app in Chromium, against the real server', () => {
   it('connects two pages by a link with the automatic reply; they chat and a 10 MiB file arrives intact', async () => {
     const a = await open();
     const link = await createLinkOn(a);
-    expect(link).toMatch(new RegExp(`^${server.url}/#[A-Za-z0-9_-]+$`));
+    expect(link).toMatch(new RegExp(`^${app.server.url}/#[A-Za-z0-9_-]+$`));
     expect(await a.getByTestId('qr-code').locator('svg path').count()).toBe(1);
 
     const b = await open(link);
@@ -123,12 +96,12 @@ describe('the web app in Chromium, against the real server', () => {
   it('says clearly when a link points to no offer, was already used, or a code is used, unknown or garbage', async () => {
     // A link in the right form whose offer id the mailbox never issued (format: link-token.ts).
     const token = new Uint8Array([0x11, ...randomBytes(16), ...randomBytes(12)]);
-    const unknown = await open(`${server.url}/#${toLinkText(token)}`);
+    const unknown = await open(`${app.server.url}/#${toLinkText(token)}`);
     const notFound = await shownError(unknown, 'status');
     expect(notFound.code).toBe('ERR_NOT_FOUND');
     expect(notFound.text).toContain('This link points to nothing the server knows');
 
-    const garbled = await open(`${server.url}/#this-is-not*a*link`);
+    const garbled = await open(`${app.server.url}/#this-is-not*a*link`);
     expect(await shownError(garbled, 'status')).toMatchObject({ code: 'ERR_BAD_LINK' });
 
     // A and B connect; the reply code B shows is then used (A's page read it by itself).

@@ -2,7 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from '@webrtc-connect/server';
+import type { Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type ChromiumHandle, type ChromiumOptions, launchChromium } from './chromium.ts';
+import { assertPrivateNetns } from './netns.ts';
+import { openApp } from './web-app-pages.ts';
 
 const appRoot = join(import.meta.dirname, '../../apps/web');
 
@@ -52,4 +57,64 @@ export async function buildWebApp(): Promise<BuiltApp> {
     throw error;
   }
   return { dir, remove };
+}
+
+export interface WebAppFixture {
+  /** The server serving the build (valid inside tests, after `beforeAll`). */
+  readonly server: AppServer;
+  readonly chromium: ChromiumHandle;
+  /** Opens `path` (default `/`) of the app in a new page, closed after the test. */
+  open(path?: string): Promise<Page>;
+  /** Keeps a page opened some other way to close it after the test. */
+  track(page: Page): Page;
+}
+
+/**
+ * For a test file driving the web app: builds it, serves it with the real server and launches
+ * Chromium before the file's tests (`beforeAll`), closes the pages after each test and the rest
+ * after the file. Runs inside the private network namespace.
+ */
+export function useWebApp(
+  options: { devSignIn?: boolean; chromium?: ChromiumOptions } = {},
+): WebAppFixture {
+  let built: BuiltApp | undefined;
+  let server: AppServer | undefined;
+  let chromium: ChromiumHandle | undefined;
+  let pages: Page[] = [];
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the web app's ${what} is used before beforeAll`);
+    return value;
+  };
+  const fixture: WebAppFixture = {
+    get server() {
+      return ready(server, 'server');
+    },
+    get chromium() {
+      return ready(chromium, 'browser');
+    },
+    async open(path = '/') {
+      const url = /^https?:/.test(path) ? path : `${fixture.server.url}${path}`;
+      return fixture.track(await openApp(fixture.chromium, url));
+    },
+    track(page) {
+      pages.push(page);
+      return page;
+    },
+  };
+  beforeAll(async () => {
+    assertPrivateNetns();
+    built = await buildWebApp();
+    server = await startAppServer(built.dir, { devSignIn: options.devSignIn ?? false });
+    chromium = await launchChromium(options.chromium);
+  });
+  afterEach(async () => {
+    await Promise.all(pages.map((page) => page.close()));
+    pages = [];
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.close();
+    await built?.remove();
+  });
+  return fixture;
 }
