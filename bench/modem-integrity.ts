@@ -8,12 +8,11 @@
  */
 import { createDemodulator, modulate } from '@webrtc-connect/modem';
 import {
+  AMBIENCES,
   ambience,
   createRandom,
   DAMAGES,
   damagedTransmission,
-  type InterferenceKind,
-  type NoiseColour,
 } from '../packages/modem/test/channel/index.ts';
 
 export interface IntegrityTask {
@@ -37,14 +36,6 @@ export interface IntegrityResult extends IntegrityTask {
 const RATES = [16000, 44100, 16000, 48000];
 /** Frames per profile and rate, reused across trials with different damage. */
 const FRAME_POOL = 32;
-const AMBIENCES: Array<{ noise?: NoiseColour; interference?: InterferenceKind }> = [
-  { noise: 'white' },
-  { noise: 'pink' },
-  { interference: 'speech' },
-  { interference: 'music' },
-  { noise: 'pink', interference: 'speech' },
-  { noise: 'white', interference: 'music' },
-];
 
 interface FramePair {
   payloads: [Uint8Array, Uint8Array];

@@ -6,24 +6,15 @@
 import { createDemodulator, modulate } from '@webrtc-connect/modem';
 import { describe, expect, it } from 'vitest';
 import {
+  AMBIENCES,
   ambience,
   createRandom,
   DAMAGES,
   damagedTransmission,
-  type InterferenceKind,
-  type NoiseColour,
 } from './channel/index.ts';
 import { bytes, loop, receive, sameBytes } from './helpers.ts';
 
 const RATE = 16000;
-const SOUNDS: Array<{ noise?: NoiseColour; interference?: InterferenceKind }> = [
-  { noise: 'white' },
-  { noise: 'pink' },
-  { interference: 'speech' },
-  { interference: 'music' },
-  { noise: 'pink', interference: 'speech' },
-  { noise: 'white', interference: 'music' },
-];
 
 describe('integrity', { timeout: 60_000 }, () => {
   it('returns nothing from 800 seconds of noise, speech-like and music-like sound', () => {
@@ -31,7 +22,7 @@ describe('integrity', { timeout: 60_000 }, () => {
     let detections = 0;
     for (let trial = 0; trial < 800; trial += 1) {
       const profile = trial % 2 === 0 ? 'fast' : 'robust';
-      const kind = SOUNDS[trial % SOUNDS.length] as (typeof SOUNDS)[number];
+      const kind = AMBIENCES[trial % AMBIENCES.length] as (typeof AMBIENCES)[number];
       const sound = ambience({ sampleRate: RATE, duration: 1, ...kind, levelDb: 0, seed: trial });
       const { payloads, stats } = receive(sound, { sampleRate: RATE, profile }, 4096);
       returned += payloads.length;

@@ -163,6 +163,16 @@ function addScaled(
     target[i] = (target[i] as number) + gain * (sound[i] as number);
 }
 
+/** The sounds with no transmission that integrity trials cycle through: noise, voice, music, mixes. */
+export const AMBIENCES: ReadonlyArray<{ noise?: NoiseColour; interference?: InterferenceKind }> = [
+  { noise: 'white' },
+  { noise: 'pink' },
+  { interference: 'speech' },
+  { interference: 'music' },
+  { noise: 'pink', interference: 'speech' },
+  { noise: 'white', interference: 'music' },
+];
+
 /** Sound with no transmission in it: noise, and speech or music, for false-positive tests. */
 export function ambience(options: {
   sampleRate: number;

@@ -1,4 +1,5 @@
 export {
+  AMBIENCES,
   ambience,
   inBandPower,
   occupiedBand,
