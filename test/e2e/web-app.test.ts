@@ -93,6 +93,29 @@ describe('the web app in Chromium, against the real server', () => {
     await sendChat(a, b, 'and back');
   });
 
+  it('falls back to the answer text when B cannot reach the mailbox, and A connects by pasting it', async () => {
+    const a = await open();
+    const link = await createLinkOn(a, { selfContained: true });
+    const b = app.track(await app.chromium.newPage());
+    // The mailbox is unreachable for B alone: its reply cannot be posted.
+    let refused = 0;
+    await b.route('**/api/replies', (route) => {
+      refused += 1;
+      return route.abort('connectionrefused');
+    });
+    await b.goto(link);
+    const answerText = b.getByTestId('answer-text');
+    await answerText.waitFor({ timeout: 15_000 });
+    expect(refused).toBeGreaterThan(0);
+    await expect.poll(() => b.getByTestId('reply-code').count()).toBe(0);
+    const text = await answerText.inputValue();
+    expect(text).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    await typeReply(a, text);
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    await expectSameSas(a, b);
+    await sendChat(b, a, 'answered without the mailbox');
+  });
+
   it('says clearly when a link points to no offer, was already used, or a code is used, unknown or garbage', async () => {
     // A link in the right form whose offer id the mailbox never issued (format: link-token.ts).
     const token = new Uint8Array([0x11, ...randomBytes(16), ...randomBytes(12)]);
