@@ -8,6 +8,7 @@ import { toLinkText } from '@webrtc-connect/signal';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
+import { readQrCodes } from '../harness/qr-reader.ts';
 import {
   createLinkOn,
   expectSameSas,
@@ -45,7 +46,9 @@ describe('the web app in Chromium, against the real server', () => {
     const a = await open();
     const link = await createLinkOn(a);
     expect(link).toMatch(new RegExp(`^${app.server.url}/#[A-Za-z0-9_-]+$`));
-    expect(await a.getByTestId('qr-code').locator('svg path').count()).toBe(1);
+    // The QR code a phone would scan holds exactly the link.
+    const qr = await a.getByTestId('qr-code').screenshot();
+    expect(await readQrCodes(qr)).toEqual([link]);
 
     const b = await open(link);
     expect(await replyCodeOn(b)).toMatch(/^[0-9A-HJKMNP-TV-Z]{3} [0-9A-HJKMNP-TV-Z]{2,3}$/);
@@ -84,6 +87,7 @@ describe('the web app in Chromium, against the real server', () => {
     const link = await createLinkOn(a, { selfContained: true });
     // The offer travels in the link itself: far longer than a mailbox link's 39 characters.
     expect(new URL(link).hash.length).toBeGreaterThan(100);
+    expect(await readQrCodes(await a.getByTestId('qr-code').screenshot())).toEqual([link]);
     const b = await open(link);
     const code = await replyCodeOn(b);
     await typeReply(a, code.toLowerCase());
