@@ -27,7 +27,10 @@ export function listenForAnswer(invitation: Invitation, options: ListenOptions):
     return true;
   });
   invitation.connected.then(listener.stop, listener.stop);
-  return { heard: listener.result.then(() => {}), stop: listener.stop };
+  const heard = listener.result.then(() => {});
+  // Callers that only await `connected` must not see an unhandled rejection here.
+  heard.catch(() => {});
+  return { heard, stop: listener.stop };
 }
 
 export interface PlayAnswerOptions {

@@ -124,7 +124,7 @@ export function answerBySound(options: SoundLegOptions): SoundAnswerer {
     return playback;
   });
   const connected = answering.then(() => (acceptance as Acceptance).connected);
-  answering.catch(() => acceptance?.close());
+  answering.catch(() => (acceptance as Acceptance | null)?.close());
   connected.catch(() => {});
   return {
     answering,
