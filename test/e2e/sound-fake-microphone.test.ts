@@ -90,6 +90,23 @@ describe('connect by sound in the web app, Chromium with a fake microphone', () 
     connection.close();
   });
 
+  it('tells the person to check the volume when the microphone hears only silence', async () => {
+    const wav = join(scratch, 'silence.wav');
+    await writeWav(wav, new Float32Array(48000), 48000);
+    const chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
+    browsers.push(chromium);
+    const a = await openApp(chromium, `${server.url}/`);
+    pages.push(a);
+    await createLinkOn(a, { selfContained: true });
+    await a.getByTestId('listen-sound').click();
+    await a.locator('[data-testid="sound-panel"][data-state="listening"]').waitFor();
+    // The library's default: 5 s without sound.
+    const hint = a.locator('[data-testid="sound-hint"][data-error-code="ERR_SILENT_INPUT"]');
+    await hint.waitFor({ timeout: 15_000 });
+    expect(await hint.textContent()).toMatch(/volume/);
+    expect(await a.getByTestId('sound-level').getAttribute('data-level')).toBe('-90');
+  });
+
   it('says so when the microphone is refused', async () => {
     // Fake devices, but no automatic consent: the app's origin holds no permission.
     const chromium = await launchChromium({ fakeMedia: 'devices' });
