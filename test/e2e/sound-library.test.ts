@@ -2,12 +2,14 @@
 // and the channel simulator (phone speaker and microphone, RT60 0.3 s, 44.1 kHz against
 // 48 kHz with a 0.1% clock offset, noise at 0 dB in-band SNR).
 import wrtc from '@roamhq/wrtc';
+import { frameDuration } from '@webrtc-connect/modem';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, PeerConnectionConstructor } from 'webrtc-connect';
 import { acceptLink, createLink } from 'webrtc-connect/link';
 import {
   answerBySound,
   listenForAnswer,
+  type MuteSchedule,
   offerBySound,
   offerSilence,
   playAnswer,
@@ -62,7 +64,9 @@ describe('the sound way in Node, through the simulated room', () => {
   });
 
   it('both legs by sound: A plays its offer, B hears it and plays its answer, they connect', async () => {
-    air = simulatedAir({ snrDb: 0, seed: 11 });
+    // Each device hears its own speaker 20 dB louder than the other's: A hears B's answer only
+    // in the silences of its own offer.
+    air = simulatedAir({ snrDb: 0, seed: 11, gainDb: (from, to) => (from === to ? 20 : 0) });
     const aDevice = air.device({ sampleRate: 44100 });
     const bDevice = air.device({ sampleRate: 48000, clockOffset: -0.001 });
 
@@ -71,10 +75,16 @@ describe('the sound way in Node, through the simulated room', () => {
       speaker: bDevice.speaker,
       microphone: bDevice.microphone,
     });
+    let mute: MuteSchedule | undefined;
     const offer = await offerBySound({
       ...peer,
       speaker: aDevice.speaker,
-      microphone: aDevice.microphone,
+      microphone: {
+        listen: (handlers) => {
+          mute = handlers.mute;
+          return aDevice.microphone.listen(handlers);
+        },
+      },
     });
     // Version, link secret, compact offer.
     expect(offer.payloadBytes).toBeGreaterThan(60);
@@ -89,6 +99,19 @@ describe('the sound way in Node, through the simulated room', () => {
     // The offer loops with a silence to answer in.
     expect(offerLoop?.samples).toBeGreaterThan(offerSilence('fast') * 44100);
     expect(offerLoop?.stoppedAt).not.toBeNull();
+    // A is deaf while its own offer and its echo last, and listens in the rest of each loop,
+    // long enough for two answers.
+    const loopStart = offerLoop?.startedAt ?? Number.NaN;
+    const period = (offerLoop?.samples ?? 0) / 44100;
+    expect(mute?.period).toBeCloseTo(period, 6);
+    expect(mute?.start).toBeLessThanOrEqual(loopStart);
+    const deafUntil = (mute?.start ?? 0) + (mute?.duration ?? 0);
+    expect(deafUntil).toBeGreaterThanOrEqual(
+      loopStart + frameDuration(offer.payloadBytes, 'fast') + 0.3,
+    );
+    expect((mute?.start ?? 0) + period - deafUntil).toBeGreaterThan(
+      2 * frameDuration(answering.payloadBytes, 'fast'),
+    );
     expect(answerLoop?.stoppedAt).not.toBeNull();
     expect(air.loops).toHaveLength(2);
   });

@@ -1,9 +1,18 @@
 import { createDemodulator, type Demodulator } from '@webrtc-connect/modem';
-import type { ListenHandlers, Listening, PlayingSound, SoundDevice } from 'webrtc-connect/sound';
+import type {
+  ListenHandlers,
+  Listening,
+  MuteSchedule,
+  PlayingSound,
+  SoundDevice,
+} from 'webrtc-connect/sound';
 import {
+  createRandom,
+  inBandPower,
   PHONE_MICROPHONE,
   PHONE_SPEAKER,
   playInRoom,
+  type Random,
   record,
 } from '../../packages/modem/test/channel/index.ts';
 
@@ -12,15 +21,24 @@ import {
  * speaker loops goes through the modem's channel simulator (phone speaker, room reverberation,
  * the listener's rate and clock, noise at an in-band SNR, phone microphone) into each
  * listening device's demodulator. Simulated time runs `speed` times faster than the wall clock.
+ * The noise is the microphone's own floor: it does not grow with what a device plays.
  */
 export interface AirOptions {
-  /** In-band SNR of every sound at every microphone, dB (default: no noise). */
+  /**
+   * In-band SNR (1 to 7 kHz) at every microphone of a sound heard at 0 dB gain, dB: white
+   * noise at a fixed level (default: no noise).
+   */
   snrDb?: number;
   /** Reverberation time, seconds (default 0.3). */
   rt60?: number;
   /** Simulated seconds per wall-clock second (default 4). */
   speed?: number;
   seed?: number;
+  /**
+   * Gain from one device's speaker to another's microphone, dB (default 0): a device hears its
+   * own speaker far louder than the other device's.
+   */
+  gainDb?(speaker: number, microphone: number): number;
 }
 
 export interface DeviceOptions {
@@ -50,6 +68,7 @@ interface OnAir {
 }
 
 interface Listener {
+  device: number;
   rxRate: number;
   clockOffset: number;
   demodulator: Demodulator;
@@ -58,6 +77,19 @@ interface Listener {
   position: number;
   startedAt: number;
   seed: number;
+  random: Random;
+  /** Standard deviation of the microphone's noise, once a sound sets the reference level. */
+  noise: number;
+  mute: MuteSchedule | undefined;
+}
+
+const BAND: readonly [number, number] = [1000, 7000];
+
+/** How long the sound lasts within its loop (a loop may end in silence). */
+function frameSeconds(sound: OnAir): number {
+  let last = sound.period.length - 1;
+  while (last > 0 && sound.period[last] === 0) last -= 1;
+  return (last + 1) / sound.txRate;
 }
 
 export interface SimulatedAir {
@@ -94,6 +126,7 @@ export function simulatedAir(options: AirOptions = {}): SimulatedAir {
     const block = new Float32Array(upTo - listener.position);
     for (const sound of onAir) {
       const recording = recordingOf(sound, listener);
+      const gain = 10 ** ((options.gainDb?.(sound.record.device, listener.device) ?? 0) / 20);
       const first = Math.round((sound.record.startedAt - listener.startedAt) * listener.rxRate);
       const last =
         sound.record.stoppedAt === null
@@ -103,14 +136,25 @@ export function simulatedAir(options: AirOptions = {}): SimulatedAir {
         const n = listener.position + i;
         if (n < first || n >= last) continue;
         const index = (n - first) % recording.wrap;
-        block[i] = (block[i] as number) + (recording.samples[index] as number);
+        block[i] = (block[i] as number) + gain * (recording.samples[index] as number);
       }
     }
     listener.position = upTo;
+    if (listener.noise > 0)
+      for (let i = 0; i < block.length; i += 1)
+        block[i] = (block[i] as number) + listener.noise * listener.random.gaussian();
     let energy = 0;
     for (const sample of block) energy += sample * sample;
     const rms = Math.sqrt(energy / Math.max(1, block.length));
     listener.handlers.onLevel(rms > 0 ? 20 * Math.log10(rms) : Number.NEGATIVE_INFINITY);
+    const mute = listener.mute;
+    if (mute) {
+      const first = listener.position - block.length;
+      for (let i = 0; i < block.length; i += 1) {
+        const since = listener.startedAt + (first + i) / listener.rxRate - mute.start;
+        if (since >= 0 && since % mute.period < mute.duration) block[i] = 0;
+      }
+    }
     for (const payload of listener.demodulator.push(block)) listener.handlers.onPayload(payload);
   }
   function recordingOf(sound: OnAir, listener: Listener) {
@@ -130,12 +174,16 @@ export function simulatedAir(options: AirOptions = {}): SimulatedAir {
         clockOffset: listener.clockOffset,
         start: 0,
         duration: periods * periodSeconds * (1 + listener.clockOffset) + 0.1,
-        ...(options.snrDb === undefined
-          ? {}
-          : { snrDb: options.snrDb, band: [1000, 7000] as const }),
         microphone: PHONE_MICROPHONE,
         seed: listener.seed,
       });
+      if (options.snrDb !== undefined && listener.noise === 0) {
+        // White noise whose power in the band is the frame's in-band power less the SNR.
+        const frame = samples.subarray(0, Math.round(frameSeconds(sound) * listener.rxRate));
+        const wanted = inBandPower(frame, listener.rxRate, BAND) / 10 ** (options.snrDb / 10);
+        const share = (BAND[1] - BAND[0]) / (listener.rxRate / 2);
+        listener.noise = Math.sqrt(wanted / share);
+      }
       const wrap = Math.min(
         samples.length,
         Math.round(periods * periodSeconds * listener.rxRate * (1 + listener.clockOffset)),
@@ -168,6 +216,7 @@ export function simulatedAir(options: AirOptions = {}): SimulatedAir {
             onAir.add(sound);
             loops.push(sound.record);
             const playing: PlayingSound = {
+              startedAt: now,
               stop: () => {
                 if (sound.record.stoppedAt === null) sound.record.stoppedAt = now;
                 mine.delete(playing);
@@ -181,6 +230,7 @@ export function simulatedAir(options: AirOptions = {}): SimulatedAir {
           listen: async (handlers) => {
             seed += 1;
             const listener: Listener = {
+              device: index,
               rxRate: device.sampleRate,
               clockOffset: device.clockOffset ?? 0,
               demodulator: createDemodulator({
@@ -191,6 +241,9 @@ export function simulatedAir(options: AirOptions = {}): SimulatedAir {
               position: 0,
               startedAt: now,
               seed,
+              random: createRandom(seed),
+              noise: 0,
+              mute: handlers.mute,
             };
             listeners.add(listener);
             schedule();

@@ -3,7 +3,7 @@ import type { Acceptance } from '../link/accept-link.ts';
 import type { Invitation } from '../link/create-link.ts';
 import { type ListenOptions, listenForPayload } from './listen.ts';
 import { playPayload } from './play-loop.ts';
-import type { Speaker } from './sound-device.ts';
+import type { MuteSchedule, Speaker } from './sound-device.ts';
 
 export interface AnswerListener {
   /**
@@ -22,10 +22,23 @@ export interface AnswerListener {
  * first answer wins, and listening stops once the peers connect or fail.
  */
 export function listenForAnswer(invitation: Invitation, options: ListenOptions): AnswerListener {
-  const listener = listenForPayload(options, async (payload) => {
-    await invitation.acceptReply(payload);
-    return true;
-  });
+  return hearAnswer(invitation, options);
+}
+
+/** `listenForAnswer`, deaf while this device's own loop plays (both legs by sound). */
+export function hearAnswer(
+  invitation: Invitation,
+  options: ListenOptions,
+  mute?: MuteSchedule,
+): AnswerListener {
+  const listener = listenForPayload(
+    options,
+    async (payload) => {
+      await invitation.acceptReply(payload);
+      return true;
+    },
+    mute,
+  );
   invitation.connected.then(listener.stop, listener.stop);
   const heard = listener.result.then(() => {});
   // Callers that only await `connected` must not see an unhandled rejection here.

@@ -6,7 +6,7 @@ import { ConnectError } from '../errors.ts';
 import { type Acceptance, acceptLink } from '../link/accept-link.ts';
 import { createLink, type Invitation } from '../link/create-link.ts';
 import { linkTokenBytes, readLinkToken, readLinkTokenBytes } from '../link/link-token.ts';
-import { listenForAnswer, playAnswer, type SoundPlayback } from './answer-by-sound.ts';
+import { hearAnswer, playAnswer, type SoundPlayback } from './answer-by-sound.ts';
 import { type ListenOptions, listenForPayload } from './listen.ts';
 import { peerOptionsOf } from './peer-options-of.ts';
 import { playPayload } from './play-loop.ts';
@@ -19,12 +19,21 @@ import type { PlayingSound, Speaker } from './sound-device.ts';
 const ANSWER_BUDGET_BYTES = 140;
 
 /**
- * Silence after each copy of the offer, in seconds. B answers while A still plays, and A cannot
- * hear through its own offer, so each silence holds two answer frames and a margin: wherever B's
- * loop stands, one whole copy of the answer falls inside it.
+ * How long A stays deaf after each copy of its offer ends: the room's echo and the audio
+ * path's latency, both ways.
+ */
+const ECHO_SECONDS = 0.5;
+/** A starts being deaf this early: the output's and input's latencies are estimates. */
+const MUTE_LEAD_SECONDS = 0.05;
+
+/**
+ * Silence after each copy of the offer, in seconds. B answers while A still plays, and A does
+ * not listen to itself (it is deaf while its offer and its echo last), so each silence holds
+ * the echo, two answer frames and a margin: wherever B's loop stands, one whole copy of the
+ * answer falls in A's listening time.
  */
 export function offerSilence(profile: ProfileName): number {
-  return 2 * frameDuration(ANSWER_BUDGET_BYTES, profile) + 0.5;
+  return ECHO_SECONDS + 2 * frameDuration(ANSWER_BUDGET_BYTES, profile) + 0.5;
 }
 
 /** Never a link: the offer on the air has a link's token, and it is opened by nobody's browser. */
@@ -59,7 +68,7 @@ export async function offerBySound(options: SoundLegOptions): Promise<SoundOffer
     selfContained: true,
     appUrl: NO_APP_URL,
   });
-  let playing: PlayingSound | null = null;
+  let playing: (PlayingSound & { period: number }) | null = null;
   try {
     const payload = linkTokenBytes(readLinkToken(invitation.link));
     playing = await playPayload(options.speaker, payload, {
@@ -67,7 +76,15 @@ export async function offerBySound(options: SoundLegOptions): Promise<SoundOffer
       gapSeconds: offerSilence(profile),
     });
     const offerPlaying = playing;
-    const listener = listenForAnswer(invitation, { ...options, profile });
+    const listener = hearAnswer(
+      invitation,
+      { ...options, profile },
+      {
+        start: offerPlaying.startedAt - MUTE_LEAD_SECONDS,
+        period: offerPlaying.period,
+        duration: MUTE_LEAD_SECONDS + frameDuration(payload.length, profile) + ECHO_SECONDS,
+      },
+    );
     const stopOffer = () => offerPlaying.stop();
     listener.heard.then(stopOffer, stopOffer);
     // A microphone refused, or nothing heard in time, ends the attempt.

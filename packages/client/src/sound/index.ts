@@ -18,6 +18,7 @@ export type {
   ListenHandlers,
   Listening,
   Microphone,
+  MuteSchedule,
   PlayingSound,
   SoundDevice,
   Speaker,

@@ -1,6 +1,6 @@
 import type { ProfileName } from '@webrtc-connect/modem';
 import { ConnectError } from '../errors.ts';
-import type { Listening, Microphone } from './sound-device.ts';
+import type { Listening, Microphone, MuteSchedule } from './sound-device.ts';
 
 /** Below this level (dBFS) the input counts as silent: a muted or unplugged microphone. */
 export const SILENCE_LEVEL_DBFS = -60;
@@ -42,6 +42,7 @@ export interface PayloadListener<T> {
 export function listenForPayload<T>(
   options: ListenOptions,
   accept: (payload: Uint8Array) => Promise<T | undefined>,
+  mute?: MuteSchedule,
 ): PayloadListener<T> {
   let settled = false;
   let listening: Listening | null = null;
@@ -122,18 +123,25 @@ export function listenForPayload<T>(
     options.onLevel?.(level);
   };
 
-  options.microphone.listen({ profile: options.profile ?? 'fast', onPayload, onLevel }).then(
-    (started) => {
-      if (settled) {
-        started.stop();
-        return;
-      }
-      listening = started;
-      lastSound = Date.now();
-      options.onListening?.(started);
-    },
-    (error: unknown) => fail(error),
-  );
+  options.microphone
+    .listen({
+      profile: options.profile ?? 'fast',
+      onPayload,
+      onLevel,
+      ...(mute === undefined ? {} : { mute }),
+    })
+    .then(
+      (started) => {
+        if (settled) {
+          started.stop();
+          return;
+        }
+        listening = started;
+        lastSound = Date.now();
+        options.onListening?.(started);
+      },
+      (error: unknown) => fail(error),
+    );
 
   return {
     result,

@@ -12,7 +12,21 @@ export interface Speaker {
 }
 
 export interface PlayingSound {
+  /** When the first sample reaches the speaker, in seconds of the device's clock (`Clocked`). */
+  readonly startedAt: number;
   stop(): void;
+}
+
+/**
+ * Times the microphone hears nothing: from `start`, every `period` seconds, for `duration`
+ * seconds (the device's clock, as `PlayingSound.startedAt`). A device that plays its own frame
+ * in a loop is deaf to the other device meanwhile, and its own loud frame would only spoil the
+ * earlier copies the demodulator combines: a half-duplex radio mutes its receiver the same way.
+ */
+export interface MuteSchedule {
+  start: number;
+  period: number;
+  duration: number;
 }
 
 export interface ListenHandlers {
@@ -21,6 +35,8 @@ export interface ListenHandlers {
   onPayload(payload: Uint8Array): void;
   /** The input's level in dBFS (RMS), about ten times a second. */
   onLevel(level: number): void;
+  /** Silence the input at these times (while this device's own loop plays). */
+  mute?: MuteSchedule;
 }
 
 export interface Microphone {

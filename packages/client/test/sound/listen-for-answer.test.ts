@@ -171,6 +171,7 @@ describe('playAnswer', () => {
         const loop = { samples, stopped: false };
         loops.push(loop);
         return {
+          startedAt: 0,
           stop: () => {
             loop.stopped = true;
           },

@@ -1,6 +1,6 @@
 // The decoder's thread: blocks from the capture worklet in, payloads and levels out.
 import { createDemodulator } from '@webrtc-connect/modem';
-import type { DecoderReport, DecoderStart } from './decoder-messages.ts';
+import type { CapturedBlock, DecoderReport, DecoderStart } from './decoder-messages.ts';
 
 // Typed by hand: the WebWorker lib cannot sit beside the DOM lib in one program.
 const scope = globalThis as unknown as {
@@ -10,7 +10,7 @@ const scope = globalThis as unknown as {
 const report = (message: DecoderReport) => scope.postMessage(message);
 
 scope.onmessage = (event: MessageEvent<DecoderStart>) => {
-  const { sampleRate, profile, blocks } = event.data;
+  const { sampleRate, profile, blocks, mute } = event.data;
   let demodulator: ReturnType<typeof createDemodulator>;
   try {
     demodulator = createDemodulator({ sampleRate, profile });
@@ -23,8 +23,8 @@ scope.onmessage = (event: MessageEvent<DecoderStart>) => {
   const levelSpan = Math.round(sampleRate / 10);
   let energy = 0;
   let counted = 0;
-  blocks.onmessage = (message: MessageEvent<Float32Array>) => {
-    const block = message.data;
+  blocks.onmessage = (message: MessageEvent<CapturedBlock>) => {
+    const { samples: block, time } = message.data;
     for (let i = 0; i < block.length; i += 1) {
       const sample = block[i] as number;
       energy += sample * sample;
@@ -35,6 +35,13 @@ scope.onmessage = (event: MessageEvent<DecoderStart>) => {
       report({ kind: 'level', level: rms > 0 ? 20 * Math.log10(rms) : -Infinity });
       energy = 0;
       counted = 0;
+    }
+    // The level is of what the microphone hears; the demodulator does not hear our own loop.
+    if (mute) {
+      for (let i = 0; i < block.length; i += 1) {
+        const since = time + i / sampleRate - mute.start;
+        if (since >= 0 && since % mute.period < mute.duration) block[i] = 0;
+      }
     }
     for (const payload of demodulator.push(block)) report({ kind: 'payload', payload });
   };

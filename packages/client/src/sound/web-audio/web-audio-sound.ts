@@ -36,8 +36,10 @@ export function webAudioSound(options: WebAudioSoundOptions = {}): SoundDevice {
     source.buffer = buffer;
     source.loop = true;
     source.connect(context.destination);
-    source.start();
+    const when = context.currentTime + START_LEAD_SECONDS;
+    source.start(when);
     const playing: PlayingSound = {
+      startedAt: when + (context.outputLatency || context.baseLatency || 0),
       stop: () => {
         if (!active.delete(playing)) return;
         source.stop();
@@ -62,6 +64,7 @@ export function webAudioSound(options: WebAudioSoundOptions = {}): SoundDevice {
         sampleRate: context.sampleRate,
         profile: handlers.profile,
         blocks: pipe.port2,
+        ...(handlers.mute === undefined ? {} : { mute: handlers.mute }),
       });
       const node = new AudioWorkletNode(context, CAPTURE_PROCESSOR, {
         numberOfInputs: 1,
@@ -119,6 +122,9 @@ export function webAudioSound(options: WebAudioSoundOptions = {}): SoundDevice {
     },
   };
 }
+
+/** Playback starts this far ahead, so `startedAt` is when it really starts. */
+const START_LEAD_SECONDS = 0.05;
 
 function defaultDecoderWorker(): Worker {
   return new Worker(new URL('./decoder-worker.ts', import.meta.url), { type: 'module' });
