@@ -118,6 +118,8 @@ describe('connect by sound in the web app, Chromium with a fake microphone', () 
     const error = await shownError(a, 'sound-error');
     expect(error.code).toBe('ERR_MICROPHONE_REFUSED');
     expect(error.text).toMatch(/allow this page/i);
+    // The person may allow the microphone and try again.
+    expect(await a.getByTestId('listen-sound').textContent()).toBe('Try listening again');
     // The link still works: the page did not give up on the connection.
     expect(await a.getByTestId('status').getAttribute('data-state')).toBe('waiting');
   });

@@ -26,13 +26,16 @@ export function listenForAnswerPanel(invitation: Invitation): HTMLElement {
     ),
     start,
   );
+  let shown: HTMLElement | null = null;
   start.addEventListener('click', () => {
     start.remove();
+    shown?.remove();
     const panel = listeningPanel(
       'Listening for the answer',
       'Listening… On the other device, choose "Play the answer as sound".',
     );
     section.append(panel.element);
+    shown = panel.element;
     let device: ReturnType<typeof webAudioSound>;
     try {
       device = webAudioSound();
@@ -50,8 +53,15 @@ export function listenForAnswerPanel(invitation: Invitation): HTMLElement {
       () => panel.done('Answer heard: connecting…'),
       (error: unknown) => {
         // Connected or failed another way: the status line says what happened.
-        if (isConnectError(error) && error.code === 'ERR_CLOSED') panel.done('Stopped listening.');
-        else panel.fail(error);
+        if (isConnectError(error) && error.code === 'ERR_CLOSED') {
+          panel.done('Stopped listening.');
+          return;
+        }
+        panel.fail(error);
+        device.close();
+        // The person may allow the microphone, or plug one in, and try again.
+        start.textContent = 'Try listening again';
+        section.append(start);
       },
     );
     invitation.connected.finally(() => device.close()).catch(() => {});
