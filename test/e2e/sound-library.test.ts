@@ -58,9 +58,50 @@ describe('the sound way in Node, through the simulated room', () => {
 
     await listener.heard;
     await expectTalking(invitation.connected, acceptance.connected);
+    // One answer applied: A stopped listening at the first payload that opened.
+    expect(air.listening).toBe(0);
     expect(air.loops).toHaveLength(1);
     expect(air.loops[0]?.stoppedAt).not.toBeNull();
     expect(Math.max(...levels)).toBeGreaterThan(-40);
+  });
+
+  it("A ignores another pair's answer heard first, and connects with B's", async () => {
+    air = simulatedAir({ snrDb: 3, seed: 5 });
+    const aDevice = air.device({ sampleRate: 48000 });
+    const bDevice = air.device({ sampleRate: 48000, clockOffset: 0.001 });
+    const neighbour = air.device({ sampleRate: 44100 });
+
+    const invitation = await createLink({ ...peer, appUrl: 'https://example.invalid/app' });
+    const acceptance = await acceptLink(invitation.link, { ...peer, mailbox: null });
+    // Another pair in the room: an answer sealed under another link's secret.
+    const other = await createLink({ ...peer, appUrl: 'https://example.invalid/app' });
+    const otherAcceptance = await acceptLink(other.link, { ...peer, mailbox: null });
+    const otherPlayback = await playAnswer(otherAcceptance, { speaker: neighbour.speaker });
+
+    const heardPayloads: number[] = [];
+    let bPlays: Promise<unknown> | null = null;
+    const listener = listenForAnswer(invitation, {
+      microphone: {
+        listen: (handlers) =>
+          aDevice.microphone.listen({
+            ...handlers,
+            onPayload: (payload) => {
+              heardPayloads.push(payload.length);
+              // The neighbour's answer was heard: it stops, and B starts.
+              if (!bPlays) {
+                otherPlayback.stop();
+                bPlays = playAnswer(acceptance, { speaker: bDevice.speaker });
+              }
+              handlers.onPayload(payload);
+            },
+          }),
+      },
+    });
+    await listener.heard;
+    await expectTalking(invitation.connected, acceptance.connected);
+    expect(heardPayloads.length).toBeGreaterThanOrEqual(2);
+    other.close();
+    otherAcceptance.close();
   });
 
   it('both legs by sound: A plays its offer, B hears it and plays its answer, they connect', async () => {
@@ -114,5 +155,6 @@ describe('the sound way in Node, through the simulated room', () => {
     );
     expect(answerLoop?.stoppedAt).not.toBeNull();
     expect(air.loops).toHaveLength(2);
+    expect(air.listening).toBe(0);
   });
 });

@@ -80,9 +80,13 @@ function startupOf(daemon: ChildProcess): Promise<void> {
         resolve();
       }
     });
-    daemon.once('error', (error) => {
+    daemon.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(error);
+      reject(
+        error.code === 'ENOENT'
+          ? new Error('pulseaudio is not installed: apt-get install pulseaudio pulseaudio-utils')
+          : error,
+      );
     });
     daemon.once('exit', (code) => {
       clearTimeout(timer);

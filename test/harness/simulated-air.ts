@@ -97,6 +97,8 @@ export interface SimulatedAir {
   /** Simulated seconds since the air was made. */
   readonly now: number;
   readonly loops: readonly LoopRecord[];
+  /** Microphones listening right now. */
+  readonly listening: number;
   close(): void;
 }
 
@@ -199,6 +201,9 @@ export function simulatedAir(options: AirOptions = {}): SimulatedAir {
       return now;
     },
     loops,
+    get listening() {
+      return listeners.size;
+    },
     device: (device) => {
       const index = deviceCount;
       deviceCount += 1;
