@@ -107,7 +107,7 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
       } catch (cause) {
         throw new ConnectError(
           'ERR_FORGED',
-          'the answer did not open under the link secret: refused',
+          'the reply did not open under the link secret: refused',
           { cause },
         );
       }
