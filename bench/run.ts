@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only codec,connect,mailbox,modem,failover,capacity]`: every benchmark, each printing a table and writing
+ * `npm run bench [-- --only codec,connect,mailbox,modem,sound,failover,capacity]`: every benchmark, each printing a table and writing
  * JSON to bench/results/<name>.json. Runs inside the private network namespace
  * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
  */
@@ -14,6 +14,7 @@ import { measureCodecSizes, printCodecSizes } from './codec-size.ts';
 import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
 import { benchMailbox } from './mailbox.ts';
 import { benchModem } from './modem.ts';
+import { benchSound } from './sound.ts';
 
 interface Target {
   name: string;
@@ -82,6 +83,10 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async modem() {
     return { ...(await benchModem()) };
+  },
+
+  async sound() {
+    return { ...(await benchSound()) };
   },
 
   async failover() {

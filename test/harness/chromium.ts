@@ -31,6 +31,13 @@ export interface ChromiumOptions {
   fakeAudioFile?: string;
   /** False drops Playwright's --mute-audio, so playback reaches a (PulseAudio) sink. */
   muteAudio?: boolean;
+  /**
+   * Answer every permission prompt (--use-fake-ui-for-media-stream) while capturing from the
+   * real devices (a PulseAudio source in tests), not fake ones.
+   */
+  acceptRealMedia?: boolean;
+  /** Added to the browser's environment (e.g. PULSE_SERVER). */
+  env?: Record<string, string>;
 }
 
 export interface NewPageOptions {
@@ -53,7 +60,8 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
   if (options.fakeMedia !== undefined || options.fakeAudioFile !== undefined) {
     args.push('--use-fake-device-for-media-stream');
   }
-  if (options.fakeMedia === 'auto-accept') args.push('--use-fake-ui-for-media-stream');
+  if (options.fakeMedia === 'auto-accept' || options.acceptRealMedia)
+    args.push('--use-fake-ui-for-media-stream');
   if (options.fakeAudioFile !== undefined) {
     args.push(`--use-file-for-fake-audio-capture=${options.fakeAudioFile}`);
   }
@@ -79,6 +87,7 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
       headless: true,
       args,
       ...(options.muteAudio === false ? { ignoreDefaultArgs: ['--mute-audio'] } : {}),
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     });
     await context.grantPermissions(['microphone', 'camera'], { origin: permitted.origin });
     // Functions handed to page.evaluate are compiled by tsx/vite first, and esbuild's keepNames

@@ -3,6 +3,7 @@ import { connectionStatus } from './connection-status.ts';
 import { copyButton, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { followConnection } from './session-view.ts';
+import { playAnswerPanel } from './sound-answer-panels.ts';
 
 const STEPS: ReadonlyArray<[string, string]> = [
   ['answering', 'Opening the link…'],
@@ -19,7 +20,7 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
 
   acceptLink(link, { RTCPeerConnection, mailbox: location.origin }).then(
     (acceptance) => {
-      body.replaceChildren(replyPanel(acceptance));
+      body.replaceChildren(replyPanel(acceptance), playAnswerPanel(acceptance));
       status.set('waiting');
       followConnection(body, status, acceptance.connected);
     },

@@ -1,7 +1,7 @@
 import { type ConnectErrorCode, isConnectError } from 'webrtc-connect';
 
 /** What the person was doing when it failed: the same code means different things to them. */
-export type ErrorContext = 'link' | 'reply' | 'connection' | 'transfer';
+export type ErrorContext = 'link' | 'reply' | 'connection' | 'transfer' | 'sound';
 
 type Sentence = string | (Partial<Record<ErrorContext, string>> & { other: string });
 
@@ -55,6 +55,18 @@ const SENTENCES: Record<ConnectErrorCode, Sentence> = {
   ERR_CANCELLED: 'The file transfer was cancelled.',
   ERR_ACCOUNT_REFUSED: 'The server did not let this device in. Sign in again.',
   ERR_ACCOUNT_SERVER: 'The server could not be reached, or it closed the connection. Try again.',
+  ERR_MICROPHONE_REFUSED:
+    'The microphone was refused. Allow this page to use it (the microphone or lock icon beside the address), then try again.',
+  ERR_NO_MICROPHONE:
+    'No microphone could be opened. Plug one in, or close the program that uses it, then try again.',
+  ERR_SILENT_INPUT:
+    'Nothing to hear: check that the microphone is not muted and turn up the volume on the other device.',
+  ERR_PAYLOAD_TOO_LARGE:
+    'This connection is too long to send by sound. Use the link or the reply code instead.',
+  ERR_SOUND_TIMEOUT:
+    'Nothing could be decoded in time. Bring the devices closer, turn the volume up, and try again.',
+  ERR_AUDIO_UNAVAILABLE:
+    'This browser cannot play or record sound here. Use the link or the reply code instead.',
 };
 
 /** A sentence for a person; anything that is not a ConnectError is an unexpected failure. */

@@ -34,6 +34,15 @@ export function showHomePage(container: HTMLElement): void {
         {},
         h(
           'a',
+          { href: '#sound', 'data-testid': 'sound-link' },
+          'No network server? Connect by sound',
+        ),
+      ),
+      h(
+        'p',
+        {},
+        h(
+          'a',
           { href: '#account', 'data-testid': 'account-link' },
           'Your devices: sign in to connect all of them',
         ),

@@ -1,15 +1,18 @@
 import { showAccountPage } from './account-page.ts';
 import { showAnswerPage } from './answer-page.ts';
 import { showHomePage } from './home-page.ts';
+import { showSoundPage } from './sound-page.ts';
 
 const app = document.getElementById('app');
 if (!app) throw new Error('the page has no #app element');
 
-/** The account page's fragment; any other fragment is a link's. */
+/** The account and sound pages' fragments; any other fragment is a link's. */
 const ACCOUNT_HASH = '#account';
+const SOUND_HASH = '#sound';
 
 // A link's fragment holds the offer (or its id) and the link secret; browsers never send it.
 if (location.hash === ACCOUNT_HASH) showAccountPage(app);
+else if (location.hash === SOUND_HASH) showSoundPage(app);
 else if (location.hash.length > 1) showAnswerPage(app, location.href);
 else showHomePage(app);
 

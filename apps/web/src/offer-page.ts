@@ -5,6 +5,7 @@ import { describeError, errorCode } from './error-messages.ts';
 import { observedPeerConnection } from './peer-connection.ts';
 import { qrCode } from './qr-code.ts';
 import { followConnection } from './session-view.ts';
+import { listenForAnswerPanel } from './sound-answer-panels.ts';
 
 const STEPS: ReadonlyArray<[string, string]> = [
   ['gathering', 'Preparing the link…'],
@@ -37,9 +38,13 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
   }).then(
     (invitation) => {
       const reply = replyForm(invitation, invitation.kind === 'mailbox');
-      body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply);
+      const sound = listenForAnswerPanel(invitation);
+      body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply, sound);
       status.set('waiting');
-      followConnection(body, status, invitation.connected, () => reply.remove());
+      followConnection(body, status, invitation.connected, () => {
+        reply.remove();
+        sound.remove();
+      });
     },
     (error: unknown) => {
       status.fail(describeError(error, 'link'), errorCode(error));

@@ -32,6 +32,18 @@ export const CONNECT_ERROR_CODES = {
     "The account server refused this device (a bad or expired token, a full room or server, sign-in not configured); the server's ERR_* code starts the message and is the cause's code.",
   ERR_ACCOUNT_SERVER:
     'The account server could not be reached, or its socket closed (the server stopped, or found this device silent).',
+  ERR_MICROPHONE_REFUSED:
+    'The microphone was refused: the person or the browser denied access (or the page is not a secure context).',
+  ERR_NO_MICROPHONE:
+    'There is no microphone to listen with, or it could not be started (unplugged, or in use by another program).',
+  ERR_SILENT_INPUT:
+    'The microphone delivers only silence: it is muted or turned down, or the other device plays too quietly. Listening goes on.',
+  ERR_PAYLOAD_TOO_LARGE:
+    'The signal is too long to send by sound (more than 255 bytes): too many ICE candidates or servers.',
+  ERR_SOUND_TIMEOUT:
+    'Nothing decodable was heard in time: bring the devices closer, turn the volume up, or try the robust profile.',
+  ERR_AUDIO_UNAVAILABLE:
+    'This browser cannot play or record sound for the sound way (no Web Audio, AudioWorklet or Worker), or audio could not start.',
 } as const;
 
 export type ConnectErrorCode = keyof typeof CONNECT_ERROR_CODES;

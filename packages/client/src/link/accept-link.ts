@@ -2,6 +2,7 @@ import {
   decodeSignal,
   encodeSignal,
   openSignal,
+  type SealForm,
   sealSignal,
   toLinkText,
 } from '@webrtc-connect/signal';
@@ -28,6 +29,11 @@ export interface Acceptance {
   replyCode: string | null;
   /** The whole answer as text, for A to paste when there is no mailbox. */
   answerText: string;
+  /**
+   * The answer sealed under the link secret with a fresh salt, to carry some other way: the
+   * `compact` form (8-byte salt and tag) is what the sound way plays.
+   */
+  sealAnswer(form?: SealForm): Promise<Uint8Array>;
   connected: Promise<Connection>;
   close(): void;
 }
@@ -100,6 +106,7 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
     return {
       replyCode,
       answerText: toLinkText(answer),
+      sealAnswer: (form = 'standard') => sealSignal(answer, token.secret, 'answer', { form }),
       connected,
       close: () => pc.close(),
     };

@@ -35,10 +35,12 @@ export interface Invitation {
   /** Resolves once connected: by the reply the mailbox pushes, or by `acceptReply`. */
   connected: Promise<Connection>;
   /**
-   * What B shows: a reply code (through the mailbox), or, with no mailbox, the whole answer text.
-   * Resolves once the answer is applied; connecting then continues in `connected`.
+   * What B shows: a reply code (through the mailbox), or, with no mailbox, the whole answer text;
+   * or B's answer sealed under the link secret that came some other way (bytes: by sound, see
+   * `webrtc-connect/sound`). Resolves once the answer is applied; connecting then continues in
+   * `connected`. The first answer applied wins; later ones resolve the same way.
    */
-  acceptReply(reply: string): Promise<void>;
+  acceptReply(reply: string | Uint8Array): Promise<void>;
   close(): void;
 }
 
@@ -141,6 +143,7 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
       kind: posted ? 'mailbox' : 'self-contained',
       connected,
       acceptReply: async (reply) => {
+        if (reply instanceof Uint8Array) return applyAnswer(openSealed(reply));
         if (looksLikeReplyCode(reply)) {
           const code = normalizeReplyCode(reply);
           if (!mailbox)

@@ -18,12 +18,17 @@ const KINDS = { mailbox: 1, 'self-contained': 2 } as const;
 const SECRET_LENGTH = 16;
 
 export function writeLinkToken(token: LinkToken): string {
+  return toLinkText(linkTokenBytes(token));
+}
+
+/** The token's bytes, as the sound way sends them (no base64url: every byte costs airtime). */
+export function linkTokenBytes(token: LinkToken): Uint8Array {
   const payload = token.kind === 'mailbox' ? fromLinkText(token.offerId) : token.offer;
   const bytes = new Uint8Array(1 + SECRET_LENGTH + payload.length);
   bytes[0] = (VERSION << 4) | KINDS[token.kind];
   bytes.set(token.secret, 1);
   bytes.set(payload, 1 + SECRET_LENGTH);
-  return toLinkText(bytes);
+  return bytes;
 }
 
 /** Reads a token, a fragment (`#…`) or a whole link. */
@@ -41,6 +46,10 @@ export function readLinkToken(link: string): LinkToken {
       { cause },
     );
   }
+  return readLinkTokenBytes(bytes);
+}
+
+export function readLinkTokenBytes(bytes: Uint8Array): LinkToken {
   const header = bytes[0] ?? 0;
   if (header >> 4 !== VERSION) {
     throw new ConnectError(

@@ -1,0 +1,151 @@
+import { type Connection, isConnectError } from 'webrtc-connect';
+import { answerBySound, offerBySound, webAudioSound } from 'webrtc-connect/sound';
+import { connectionStatus } from './connection-status.ts';
+import { h, startAgain } from './dom.ts';
+import { describeError, errorCode } from './error-messages.ts';
+import { followConnection } from './session-view.ts';
+import { listeningPanel, playingPanel } from './sound-panel.ts';
+
+/**
+ * Both legs by sound, for devices with no server between them: one device plays its offer and
+ * listens; the other listens, then plays its answer. No link, no code, no mailbox.
+ */
+export function showSoundPage(container: HTMLElement): void {
+  const offer = h(
+    'button',
+    { type: 'button', class: 'primary', 'data-testid': 'sound-offer' },
+    'Start: play an offer',
+  );
+  const answer = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'sound-answer' },
+    'Join: listen for an offer',
+  );
+  offer.addEventListener('click', () => showOffering(container));
+  answer.addEventListener('click', () => showAnswering(container));
+  container.replaceChildren(
+    h(
+      'section',
+      { class: 'home' },
+      h('h2', {}, 'Connect by sound'),
+      h(
+        'p',
+        {},
+        'For two devices in the same room with no server to reach: one plays its offer, the other hears it and plays its answer back. Choose "Start" on one device and "Join" on the other. Turn the volume up; both need a microphone.',
+      ),
+      offer,
+      answer,
+      h('p', {}, h('a', { href: location.pathname }, 'Back: connect by link')),
+    ),
+  );
+}
+
+const OFFER_STEPS: ReadonlyArray<[string, string]> = [
+  ['preparing', 'Preparing the offer…'],
+  ['playing', 'Playing the offer and listening for the answer'],
+  ['connecting', 'Answer heard: connecting…'],
+  ['connected', 'Connected'],
+];
+
+function showOffering(container: HTMLElement): void {
+  const status = connectionStatus(OFFER_STEPS);
+  const body = h('div', { class: 'sound' });
+  const playing = playingPanel();
+  const listening = listeningPanel(
+    'Listening for the answer',
+    'Listening… On the other device, choose "Join: listen for an offer".',
+  );
+  container.replaceChildren(status.element, body);
+  body.replaceChildren(playing.element, listening.element);
+  status.set('preparing');
+  const device = started(status, body);
+  if (!device) return;
+  offerBySound({
+    RTCPeerConnection,
+    speaker: device.speaker,
+    microphone: device.microphone,
+    onLevel: listening.onLevel,
+    onSilence: listening.onSilence,
+    onListening: listening.onListening,
+  }).then(
+    (sound) => {
+      status.set('playing');
+      playing.playing('the offer', sound.payloadBytes, sound.airtime);
+      sound.heard.then(
+        () => {
+          status.set('connecting');
+          playing.stopped('Stopped playing: the answer was heard.');
+          listening.done('Answer heard.');
+        },
+        (error: unknown) => {
+          if (!isConnectError(error) || error.code !== 'ERR_CLOSED') listening.fail(error);
+        },
+      );
+      follow(body, status, sound.connected, device);
+    },
+    (error: unknown) => {
+      device.close();
+      status.fail(describeError(error, 'sound'), errorCode(error));
+      body.replaceChildren(startAgain());
+    },
+  );
+}
+
+const ANSWER_STEPS: ReadonlyArray<[string, string]> = [
+  ['listening', 'Listening for an offer'],
+  ['answering', 'Offer heard: playing the answer'],
+  ['connected', 'Connected'],
+];
+
+function showAnswering(container: HTMLElement): void {
+  const status = connectionStatus(ANSWER_STEPS);
+  const body = h('div', { class: 'sound' });
+  const listening = listeningPanel(
+    'Listening for an offer',
+    'Listening… On the other device, choose "Start: play an offer".',
+  );
+  const playing = playingPanel();
+  container.replaceChildren(status.element, body);
+  body.replaceChildren(listening.element, playing.element);
+  status.set('listening');
+  const device = started(status, body);
+  if (!device) return;
+  const answerer = answerBySound({
+    RTCPeerConnection,
+    speaker: device.speaker,
+    microphone: device.microphone,
+    onLevel: listening.onLevel,
+    onSilence: listening.onSilence,
+    onListening: listening.onListening,
+  });
+  answerer.answering.then(
+    (playback) => {
+      status.set('answering');
+      listening.done('Offer heard.');
+      playing.playing('the answer', playback.payloadBytes, playback.airtime);
+    },
+    (error: unknown) => listening.fail(error),
+  );
+  follow(body, status, answerer.connected, device);
+}
+
+/** The sound device, made in the click that chose the role (browsers want a gesture for audio). */
+function started(status: ReturnType<typeof connectionStatus>, body: HTMLElement) {
+  try {
+    return webAudioSound();
+  } catch (error) {
+    status.fail(describeError(error, 'sound'), errorCode(error));
+    body.replaceChildren(startAgain());
+    return null;
+  }
+}
+
+function follow(
+  body: HTMLElement,
+  status: ReturnType<typeof connectionStatus>,
+  connected: Promise<Connection>,
+  device: ReturnType<typeof webAudioSound>,
+): void {
+  connected.finally(() => device.close()).catch(() => {});
+  followConnection(body, status, connected);
+}

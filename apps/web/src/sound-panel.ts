@@ -1,0 +1,140 @@
+import type { ConnectError } from 'webrtc-connect';
+import type { Listening } from 'webrtc-connect/sound';
+import { h } from './dom.ts';
+import { describeError, errorCode } from './error-messages.ts';
+
+/** Quietest and loudest levels the meter shows, dBFS. */
+const METER_FLOOR = -90;
+/** The spectrum shows the band the modem uses (1 to 7 kHz) and a little either side. */
+const SPECTRUM_HZ = 8000;
+const SPECTRUM_BARS = 48;
+const REDRAW_MS = 100;
+
+export interface ListeningPanel {
+  element: HTMLElement;
+  /** Handlers for the library's ListenOptions. */
+  onLevel(level: number): void;
+  onSilence(warning: ConnectError | null): void;
+  onListening(listening: Listening): void;
+  /** Listening ended in failure: say why, in words a person can act on. */
+  fail(error: unknown): void;
+  /** Listening ended (heard, or connected another way). */
+  done(message: string): void;
+}
+
+/**
+ * What a listening device shows: a live level meter and spectrum (so the person sees the
+ * microphone hears the other device), and guidance when the microphone is refused or silent.
+ */
+export function listeningPanel(title: string, hint: string): ListeningPanel {
+  const meter = h('meter', {
+    min: String(METER_FLOOR),
+    max: '0',
+    low: '-60',
+    high: '-6',
+    optimum: '-20',
+    value: String(METER_FLOOR),
+    'aria-label': 'Microphone level',
+    'data-testid': 'sound-level',
+  });
+  const canvas = h('canvas', {
+    width: '480',
+    height: '80',
+    class: 'spectrum',
+    'aria-hidden': 'true',
+  });
+  const guidance = h('p', { class: 'hint', 'data-testid': 'sound-hint', role: 'status' }, hint);
+  const error = h('p', { class: 'error', 'data-testid': 'sound-error', role: 'alert' });
+  const element = h(
+    'section',
+    { class: 'sound-panel', 'data-testid': 'sound-panel', 'data-state': 'starting' },
+    h('h2', {}, title),
+    meter,
+    canvas,
+    guidance,
+    error,
+  );
+  let redraw: ReturnType<typeof setInterval> | undefined;
+  const stopDrawing = () => clearInterval(redraw);
+
+  return {
+    element,
+    onLevel: (level) => {
+      const shown = Math.max(METER_FLOOR, Number.isFinite(level) ? level : METER_FLOOR);
+      meter.value = shown;
+      meter.dataset.level = String(Math.round(shown));
+    },
+    onSilence: (warning) => {
+      if (warning) {
+        guidance.textContent = describeError(warning, 'sound');
+        guidance.dataset.errorCode = warning.code;
+      } else {
+        guidance.textContent = hint;
+        guidance.removeAttribute('data-error-code');
+      }
+    },
+    onListening: (listening) => {
+      element.dataset.state = 'listening';
+      const analyser = listening.analyser;
+      const context = canvas.getContext('2d');
+      if (!analyser || !context) return;
+      const bins = new Uint8Array(analyser.frequencyBinCount);
+      const binHz = analyser.context.sampleRate / analyser.fftSize;
+      const perBar = Math.max(1, Math.floor(SPECTRUM_HZ / binHz / SPECTRUM_BARS));
+      // By time, not requestAnimationFrame: a background tab never runs the latter.
+      redraw = setInterval(() => {
+        analyser.getByteFrequencyData(bins);
+        context.clearRect(0, 0, canvas.width, canvas.height);
+        context.fillStyle = getComputedStyle(canvas).color;
+        const width = canvas.width / SPECTRUM_BARS;
+        for (let bar = 0; bar < SPECTRUM_BARS; bar += 1) {
+          let peak = 0;
+          for (let i = bar * perBar; i < (bar + 1) * perBar; i += 1)
+            peak = Math.max(peak, bins[i] ?? 0);
+          const height = (peak / 255) * canvas.height;
+          context.fillRect(bar * width, canvas.height - height, width - 1, height);
+        }
+      }, REDRAW_MS);
+    },
+    fail: (failure) => {
+      stopDrawing();
+      element.dataset.state = 'failed';
+      error.textContent = describeError(failure, 'sound');
+      error.dataset.errorCode = errorCode(failure);
+    },
+    done: (message) => {
+      stopDrawing();
+      element.dataset.state = 'done';
+      guidance.textContent = message;
+      guidance.removeAttribute('data-error-code');
+    },
+  };
+}
+
+/** What a playing device shows: what it plays, until the peers connect. */
+export function playingPanel(): {
+  element: HTMLElement;
+  playing(what: string, bytes: number, airtime: number): void;
+  stopped(message: string): void;
+  fail(error: unknown): void;
+} {
+  const line = h('p', { class: 'hint', 'data-testid': 'sound-playing', 'data-state': 'idle' });
+  const error = h('p', { class: 'error', 'data-testid': 'sound-error', role: 'alert' });
+  return {
+    element: h('div', { class: 'playing-panel' }, line, error),
+    playing: (what, bytes, airtime) => {
+      line.dataset.state = 'playing';
+      line.dataset.bytes = String(bytes);
+      line.textContent = `Playing ${what} (${bytes} bytes, ${airtime.toFixed(1)} s a copy) until the devices connect. Keep the volume up and the devices close.`;
+    },
+    stopped: (message) => {
+      line.dataset.state = 'stopped';
+      line.textContent = message;
+    },
+    fail: (failure) => {
+      line.dataset.state = 'failed';
+      error.textContent = describeError(failure, 'sound');
+      error.dataset.errorCode = errorCode(failure);
+    },
+  };
+}

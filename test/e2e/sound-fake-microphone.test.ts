@@ -1,0 +1,126 @@
+// The sound way in the web app, in Chromium with a fake microphone: A's page listens on a
+// microphone fed with a WAV file of B's looped answer (--use-file-for-fake-audio-capture;
+// Chromium loops the file and opens it when capture starts, so the test writes it once B has
+// answered). B is a Node peer (node-datachannel) using the library.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { modulate } from '@webrtc-connect/modem';
+import { RTCPeerConnection as NdcPeerConnection } from 'node-datachannel/polyfill';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMessenger, type PeerConnectionConstructor } from 'webrtc-connect';
+import { acceptLink } from 'webrtc-connect/link';
+import {
+  type AppServer,
+  type BuiltApp,
+  buildWebApp,
+  startAppServer,
+} from '../harness/app-server.ts';
+import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
+import { assertPrivateNetns } from '../harness/netns.ts';
+import { writeWav } from '../harness/wav.ts';
+import { createLinkOn, openApp, shownError, waitForState } from '../harness/web-app-pages.ts';
+
+const RTCPeerConnection = NdcPeerConnection as unknown as PeerConnectionConstructor;
+
+let built: BuiltApp;
+let server: AppServer;
+let scratch: string;
+const browsers: ChromiumHandle[] = [];
+let pages: Page[] = [];
+
+beforeAll(async () => {
+  assertPrivateNetns();
+  built = await buildWebApp();
+  server = await startAppServer(built.dir);
+  scratch = await mkdtemp(join(tmpdir(), 'webrtc-connect-sound-'));
+});
+
+afterEach(async () => {
+  await Promise.all(pages.map((page) => page.close()));
+  pages = [];
+});
+
+afterAll(async () => {
+  await Promise.all(browsers.map((browser) => browser.close()));
+  await server?.close();
+  await built?.remove();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe('connect by sound in the web app, Chromium with a fake microphone', () => {
+  it("A's page hears B's looped answer from the microphone, connects, and they chat", async () => {
+    const wav = join(scratch, 'answer.wav');
+    const chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
+    browsers.push(chromium);
+    const a = await openApp(chromium, `${server.url}/`);
+    pages.push(a);
+    // Self-contained: no mailbox reply can overtake the sound.
+    const link = await createLinkOn(a, { selfContained: true });
+
+    const acceptance = await acceptLink(link, {
+      RTCPeerConnection,
+      mailbox: null,
+      connectTimeout: 30_000,
+    });
+    const sealed = await acceptance.sealAnswer('compact');
+    // One period of the loop, as a speaker would play it over and over.
+    await writeWav(join(scratch, 'answer.wav'), modulate(sealed, { sampleRate: 48000 }), 48000);
+
+    const playStart = performance.now();
+    await a.getByTestId('listen-sound').click();
+    await waitForState(a, 'connected', 30_000);
+    const connection = await acceptance.connected;
+    console.info(
+      `sound (fake microphone): answer ${sealed.length} bytes, connected ${((performance.now() - playStart) / 1000).toFixed(2)} s after listening started`,
+    );
+
+    const messenger = createMessenger(connection.channel);
+    const fromPage = new Promise<string>((resolve) => messenger.on('text', resolve));
+    await a.getByTestId('message-input').fill('heard you');
+    await a.getByTestId('send').click();
+    expect(await fromPage).toBe('heard you');
+    messenger.sendText('loud and clear');
+    await a
+      .getByTestId('messages')
+      .locator('li[data-from="peer"]', { hasText: 'loud and clear' })
+      .waitFor({ timeout: 10_000 });
+    expect(await a.getByTestId('sas').textContent()).toBe(connection.shortAuthenticationString);
+    connection.close();
+  });
+
+  it('tells the person to check the volume when the microphone hears only silence', async () => {
+    const wav = join(scratch, 'silence.wav');
+    await writeWav(wav, new Float32Array(48000), 48000);
+    const chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
+    browsers.push(chromium);
+    const a = await openApp(chromium, `${server.url}/`);
+    pages.push(a);
+    await createLinkOn(a, { selfContained: true });
+    await a.getByTestId('listen-sound').click();
+    await a.locator('[data-testid="sound-panel"][data-state="listening"]').waitFor();
+    // The library's default: 5 s without sound.
+    const hint = a.locator('[data-testid="sound-hint"][data-error-code="ERR_SILENT_INPUT"]');
+    await hint.waitFor({ timeout: 15_000 });
+    expect(await hint.textContent()).toMatch(/volume/);
+    expect(await a.getByTestId('sound-level').getAttribute('data-level')).toBe('-90');
+  });
+
+  it('says so when the microphone is refused', async () => {
+    // Fake devices, but no automatic consent: the app's origin holds no permission.
+    const chromium = await launchChromium({ fakeMedia: 'devices' });
+    browsers.push(chromium);
+    const a = await openApp(chromium, `${server.url}/`);
+    pages.push(a);
+    await createLinkOn(a, { selfContained: true });
+    await a.getByTestId('listen-sound').click();
+    const error = await shownError(a, 'sound-error');
+    expect(error.code).toBe('ERR_MICROPHONE_REFUSED');
+    expect(error.text).toMatch(/allow this page/i);
+    // The person may allow the microphone and try again.
+    expect(await a.getByTestId('listen-sound').textContent()).toBe('Try listening again');
+    // The link still works: the page did not give up on the connection.
+    expect(await a.getByTestId('status').getAttribute('data-state')).toBe('waiting');
+  });
+});

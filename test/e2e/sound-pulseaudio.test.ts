@@ -1,0 +1,129 @@
+// The sound way through a real audio path: a PulseAudio daemon with a null sink and a remap
+// source of its monitor (DESIGN.md §8). Pages really play into the sink (no --mute-audio) and
+// really record the source, through Web Audio, the capture worklet and the decoder's worker.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AppServer,
+  type BuiltApp,
+  buildWebApp,
+  startAppServer,
+} from '../harness/app-server.ts';
+import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
+import { assertPrivateNetns } from '../harness/netns.ts';
+import { type PulseAudio, startPulseAudio } from '../harness/pulseaudio.ts';
+import {
+  createLinkOn,
+  expectSameSas,
+  openApp,
+  replyCodeOn,
+  sendChat,
+  waitForState,
+} from '../harness/web-app-pages.ts';
+
+let built: BuiltApp;
+let server: AppServer;
+let pulse: PulseAudio;
+let chromium: ChromiumHandle;
+let pages: Page[] = [];
+
+beforeAll(async () => {
+  assertPrivateNetns();
+  built = await buildWebApp();
+  server = await startAppServer(built.dir);
+  pulse = await startPulseAudio();
+  chromium = await launchChromium({ acceptRealMedia: true, muteAudio: false, env: pulse.env });
+});
+
+afterEach(async () => {
+  await Promise.all(pages.map((page) => page.close()));
+  pages = [];
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await pulse?.close();
+  await server?.close();
+  await built?.remove();
+});
+
+async function open(url: string): Promise<Page> {
+  const page = await openApp(chromium, url);
+  pages.push(page);
+  return page;
+}
+
+/** The streams playing into the daemon's sink right now. */
+async function sinkInputs(): Promise<number> {
+  const { stdout } = await promisify(execFile)('pactl', ['list', 'short', 'sink-inputs'], {
+    env: { ...process.env, ...pulse.env },
+  });
+  return stdout.split('\n').filter((line) => line.trim() !== '').length;
+}
+
+/** Waits, bounded, until nothing plays into the sink any more. */
+async function sinkFallsSilent(timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await sinkInputs()) > 0) {
+    if (Date.now() > deadline) throw new Error('the pages still play into the sink');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(2);
+}
+
+describe('connect by sound through PulseAudio (null sink, remap source of its monitor)', () => {
+  it("B's page plays its answer into the sink, A's page hears it from the source; playback stops once connected", async () => {
+    const a = await open(`${server.url}/`);
+    // Self-contained: A gets no reply from the mailbox by itself, only by sound (or a typed code).
+    const link = await createLinkOn(a, { selfContained: true });
+    const b = await open(link);
+    await replyCodeOn(b);
+    await a.getByTestId('listen-sound').click();
+    await a.locator('[data-testid="sound-panel"][data-state="listening"]').waitFor();
+
+    const playStart = performance.now();
+    await b.getByTestId('play-sound').click();
+    await b.locator('[data-testid="sound-playing"][data-state="playing"]').waitFor();
+    const bytes = await b.getByTestId('sound-playing').getAttribute('data-bytes');
+    expect(await sinkInputs()).toBeGreaterThan(0);
+    await Promise.all([waitForState(a, 'connected', 30_000), waitForState(b, 'connected')]);
+    console.info(
+      `sound (PulseAudio, answer by sound): answer ${bytes} bytes, connected ${seconds(playStart)} s after play started`,
+    );
+    await sinkFallsSilent();
+    await expectSameSas(a, b);
+    await sendChat(a, b, 'through the speaker');
+    await sendChat(b, a, 'and back by the data channel');
+  });
+
+  it('both legs by sound from the home page: no link, no code, no mailbox', async () => {
+    const a = await open(`${server.url}/`);
+    const b = await open(`${server.url}/`);
+    await a.getByTestId('sound-link').click();
+    await b.getByTestId('sound-link').click();
+    await b.getByTestId('sound-answer').click();
+    await waitForState(b, 'listening');
+
+    const playStart = performance.now();
+    await a.getByTestId('sound-offer').click();
+    await waitForState(a, 'playing');
+    const offerBytes = await a
+      .locator('[data-testid="sound-playing"][data-state="playing"]')
+      .getAttribute('data-bytes');
+    await waitForState(b, 'answering', 30_000);
+    const heard = seconds(playStart);
+    await Promise.all([waitForState(a, 'connected', 40_000), waitForState(b, 'connected', 40_000)]);
+    console.info(
+      `sound (PulseAudio, both legs): offer ${offerBytes} bytes heard after ${heard} s, connected ${seconds(playStart)} s after play started`,
+    );
+    await sinkFallsSilent();
+    await expectSameSas(a, b);
+    await sendChat(a, b, 'no server at all');
+    await sendChat(b, a, 'only sound');
+  });
+});
