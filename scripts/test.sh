@@ -32,6 +32,14 @@ echo "test: format and lint"
 echo "test: type check"
 "$bin/tsc" -p packages/signal/tsconfig.json
 "$bin/tsc" -p tsconfig.json
+echo "test: package builds (what npm publish would ship)"
+# In dependency order, each against the others' built types as an installed package would be;
+# the builds are removed again so the tests below run the sources.
+packages=(signal server modem client)
+for package in "${packages[@]}"; do
+  "$bin/tsc" -p "packages/$package/tsconfig.build.json"
+done
+for package in "${packages[@]}"; do rm -rf "packages/$package/dist"; done
 echo "test: generated docs"
 "${tsx[@]}" scripts/error-table.ts --check
 
