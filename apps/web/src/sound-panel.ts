@@ -27,16 +27,23 @@ export interface ListeningPanel {
  * microphone hears the other device), and guidance when the microphone is refused or silent.
  */
 export function listeningPanel(title: string, hint: string): ListeningPanel {
-  const meter = h('meter', {
-    min: String(METER_FLOOR),
-    max: '0',
-    low: '-60',
-    high: '-6',
-    optimum: '-20',
-    value: String(METER_FLOOR),
-    'aria-label': 'Microphone level',
-    'data-testid': 'sound-level',
-  });
+  // A bar of our own rather than <meter>, whose look browsers draw each their own way.
+  const fill = h('span', { class: 'level-fill' });
+  const meter = h(
+    'div',
+    {
+      class: 'level',
+      role: 'meter',
+      'aria-label': 'Microphone level',
+      'aria-valuemin': String(METER_FLOOR),
+      'aria-valuemax': '0',
+      'aria-valuenow': String(METER_FLOOR),
+      'aria-valuetext': 'silent',
+      'data-testid': 'sound-level',
+      'data-level': String(METER_FLOOR),
+    },
+    fill,
+  );
   const canvas = h('canvas', {
     width: '480',
     height: '80',
@@ -61,8 +68,11 @@ export function listeningPanel(title: string, hint: string): ListeningPanel {
     element,
     onLevel: (level) => {
       const shown = Math.max(METER_FLOOR, Number.isFinite(level) ? level : METER_FLOOR);
-      meter.value = shown;
-      meter.dataset.level = String(Math.round(shown));
+      const rounded = Math.round(shown);
+      fill.style.width = `${(100 * (shown - METER_FLOOR)) / -METER_FLOOR}%`;
+      meter.dataset.level = String(rounded);
+      meter.setAttribute('aria-valuenow', String(rounded));
+      meter.setAttribute('aria-valuetext', rounded <= METER_FLOOR ? 'silent' : `${rounded} dB`);
     },
     onSilence: (warning) => {
       if (warning) {
