@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the suite needs, as "command:package".
-required=(/usr/bin/chromium:chromium ip:iproute2 unshare:util-linux)
+required=(/usr/bin/chromium:chromium ip:iproute2 unshare:util-linux redis-server:redis-server)
 missing=()
 for entry in "${required[@]}"; do
   command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry##*:}")

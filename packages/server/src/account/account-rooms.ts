@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { ServerError } from '../errors.ts';
+import { isServerError, ServerError } from '../errors.ts';
 import { broadcasterAlias } from '../protocol/index.ts';
-import type { RoomDraft, RoomEvent, RoomState, RoomStore } from '../store/room-store.ts';
+import type {
+  RoomDraft,
+  RoomEvent,
+  RoomMember,
+  RoomState,
+  RoomStore,
+} from '../store/room-store.ts';
+import { reconcileRoom, withoutInstance } from './room-recovery.ts';
 import { joinRoom, leaveRoom, reportUnreachable, sameView } from './room-rules.ts';
 import type { VerifiedIdentity } from './token-verifier.ts';
 
@@ -49,11 +56,23 @@ export class AccountRooms {
   readonly #options: AccountRoomsOptions;
   readonly #log: FastifyBaseLogger;
   readonly #local = new Map<string, LocalRoom>();
+  readonly #unregister: (() => void) | undefined;
 
   constructor(store: RoomStore, options: AccountRoomsOptions, log: FastifyBaseLogger) {
     this.#store = store;
     this.#options = options;
     this.#log = log;
+    // A shared store: other instances may die, and the store itself may go and come back.
+    this.#unregister = store.register?.({
+      instance: this.instance,
+      instanceGone: (instance, rooms) => this.#removeInstance(instance, rooms),
+      reconnected: (rooms) => this.#reconcile(rooms),
+    });
+  }
+
+  /** Stops keeping this instance alive in a shared store (after its devices left). */
+  close(): void {
+    this.#unregister?.();
   }
 
   get store(): RoomStore {
@@ -78,6 +97,12 @@ export class AccountRooms {
           );
         }
         return { next: joined.next, id: joined.id };
+      }).catch((error: unknown) => {
+        // Fatal for a hello (the device should come back later), unlike for a signal.
+        if (isServerError(error) && error.code === 'ERR_STORE_UNAVAILABLE') {
+          throw new ServerError('ERR_ROOM_UNAVAILABLE', error.message, { cause: error });
+        }
+        throw error;
       });
       if (!state || !decision) throw new Error('a join left no room');
       const { id } = decision;
@@ -103,7 +128,9 @@ export class AccountRooms {
     if (local?.devices.get(id) === device) local.devices.delete(id);
     try {
       const { state, decision } = await this.#change(room, (current) => {
-        const next = current && leaveRoom(current, id);
+        // Only this instance's member of that id: after a store outage another may hold it.
+        const mine = current?.members.some((m) => m.id === id && m.instance === this.instance);
+        const next = current && mine ? leaveRoom(current, id) : undefined;
         return next === undefined ? undefined : { next, epoch: current?.epoch };
       });
       if (decision) this.#log.info({ room, device: id, reason }, 'device left');
@@ -162,6 +189,60 @@ export class AccountRooms {
     });
     if (decision?.outcome === 'replaced' && state) {
       this.#logPromotion(room, state, 'unreachable');
+    }
+  }
+
+  /** Another instance died: its members leave every room they were in. */
+  async #removeInstance(instance: string, rooms: readonly string[]): Promise<void> {
+    let failure: unknown;
+    for (const room of rooms) {
+      try {
+        const { state, decision } = await this.#change(room, (current) => {
+          const next = current && withoutInstance(current, instance);
+          return next === undefined ? undefined : { next, epoch: current?.epoch };
+        });
+        if (decision) this.#log.info({ room, instance }, 'members of a stopped instance removed');
+        if (state && decision && state.epoch !== decision.epoch) {
+          this.#logPromotion(room, state, `instance ${instance} stopped`);
+        }
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * The shared store is back after an outage, maybe empty: every room with devices here gets
+   * them back (same ids), loses those that left meanwhile, and its latest value goes to the
+   * devices here (events sent during the outage never arrived).
+   */
+  async #reconcile(indexed: readonly string[]): Promise<void> {
+    const rooms = new Set([...indexed, ...this.#local.keys()]);
+    this.#log.info({ rooms: rooms.size }, 'store reachable again: restoring rooms');
+    for (const room of rooms) {
+      const local = this.#local.get(room);
+      const known = local?.state;
+      const now = this.#options.clock();
+      const mine: RoomMember[] = [...(local?.devices.keys() ?? [])].map((id) => {
+        const member = known?.members.find((candidate) => candidate.id === id);
+        return member
+          ? { ...member, instance: this.instance }
+          : { id, joinedAt: now, instance: this.instance, passedOver: false };
+      });
+      let lost: string[] = [];
+      try {
+        const { state } = await this.#change(room, (current) => {
+          const reconciled = reconcileRoom(current, this.instance, mine, known);
+          lost = reconciled.lost;
+          return reconciled.next === undefined ? undefined : { next: reconciled.next };
+        });
+        if (!local) continue;
+        for (const id of lost) local.devices.get(id)?.roomChanged(null);
+        if (state !== undefined) this.#deliver(local, { type: 'state', state });
+      } catch (error) {
+        this.#log.error({ err: error, room }, 'room not restored');
+      }
     }
   }
 
