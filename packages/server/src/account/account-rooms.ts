@@ -97,13 +97,7 @@ export class AccountRooms {
           );
         }
         return { next: joined.next, id: joined.id };
-      }).catch((error: unknown) => {
-        // Fatal for a hello (the device should come back later), unlike for a signal.
-        if (isServerError(error) && error.code === 'ERR_STORE_UNAVAILABLE') {
-          throw new ServerError('ERR_ROOM_UNAVAILABLE', error.message, { cause: error });
-        }
-        throw error;
-      });
+      }).catch(storeDown('ERR_ROOM_UNAVAILABLE'));
       if (!state || !decision) throw new Error('a join left no room');
       const { id } = decision;
       local.devices.set(id, device);
@@ -159,13 +153,9 @@ export class AccountRooms {
     if (target === null || target === id) {
       throw new ServerError('ERR_UNKNOWN_DEVICE', 'no other device of this room has this id');
     }
-    await this.#store.publish(room, {
-      type: 'signal',
-      from: id,
-      to: target,
-      epoch: state.epoch,
-      data: dataJson,
-    });
+    await this.#store
+      .publish(room, { type: 'signal', from: id, to: target, epoch: state.epoch, data: dataJson })
+      .catch(storeDown('ERR_RELAY_UNAVAILABLE'));
   }
 
   /** Counts the device's report that the broadcaster is unreachable; may replace it. */
@@ -186,7 +176,7 @@ export class AccountRooms {
         default:
           return { next: result.next, outcome: result.status };
       }
-    });
+    }).catch(storeDown('ERR_RELAY_UNAVAILABLE'));
     if (decision?.outcome === 'replaced' && state) {
       this.#logPromotion(room, state, 'unreachable');
     }
@@ -324,4 +314,17 @@ export class AccountRooms {
       'broadcaster promoted',
     );
   }
+}
+
+/**
+ * A shared store that is down fails a hello for good (ERR_ROOM_UNAVAILABLE: come back later)
+ * but a signal or report only for now (ERR_RELAY_UNAVAILABLE: the socket stays).
+ */
+function storeDown(code: 'ERR_ROOM_UNAVAILABLE' | 'ERR_RELAY_UNAVAILABLE') {
+  return (error: unknown): never => {
+    if (isServerError(error) && error.code === 'ERR_STORE_UNAVAILABLE') {
+      throw new ServerError(code, error.message, { cause: error });
+    }
+    throw error;
+  };
 }

@@ -61,15 +61,23 @@ export function reconcileRoom(
   if (missing.length === 0) {
     return { next: changed ? (room === undefined ? null : draftOf(room)) : undefined, lost };
   }
-  const members = [...(room?.members ?? []), ...missing].sort((a, b) => a.joinedAt - b.joinedAt);
-  const nextClient = Math.max(
-    room?.nextClient ?? 1,
-    known?.nextClient ?? 1,
-    ...members.map((member) => clientNumber(member.id) + 1),
-  );
   const knownEpoch = known?.epoch ?? 0;
   if (room === undefined) {
-    const keeps = known?.broadcaster && here.has(known.broadcaster) ? known.broadcaster : null;
+    // The store lost the room: the first instance back puts it back as it last saw it, other
+    // instances' members included (their instances fix what changed, or are found dead), so
+    // the broadcaster and its epoch stay and nobody has to reconnect.
+    const kept = (current === undefined ? (known?.members ?? []) : []).filter(
+      (member) => member.instance !== instance || here.has(member.id),
+    );
+    const keptIds = new Set(kept.map((member) => member.id));
+    const members = [...kept, ...local.filter((member) => !keptIds.has(member.id))].sort(
+      (a, b) => a.joinedAt - b.joinedAt,
+    );
+    const nextClient = nextClientOf(members, known?.nextClient);
+    const keeps =
+      known?.broadcaster && members.some((member) => member.id === known.broadcaster)
+        ? known.broadcaster
+        : null;
     const broadcaster =
       keeps ?? (members.find((member) => !member.passedOver) ?? members[0])?.id ?? null;
     return {
@@ -85,6 +93,8 @@ export function reconcileRoom(
       lost,
     };
   }
+  const members = [...room.members, ...missing].sort((a, b) => a.joinedAt - b.joinedAt);
+  const nextClient = nextClientOf(members, Math.max(room.nextClient, known?.nextClient ?? 1));
   // Made anew by another instance that had seen less: the epoch must still pass ours.
   const behind =
     knownEpoch > room.epoch ||
@@ -99,6 +109,11 @@ export function reconcileRoom(
     },
     lost,
   };
+}
+
+/** Past every id in use and every id handed out before, so no id is given twice. */
+function nextClientOf(members: readonly RoomMember[], before = 1): number {
+  return Math.max(before, ...members.map((member) => clientNumber(member.id) + 1));
 }
 
 /** n of `<user>-client-<n>`. */

@@ -25,8 +25,11 @@ export interface RedisRoomStoreOptions {
  * microseconds: after a restart that lost the data, versions still grow past every version
  * instances saw before it (they ignore older ones).
  *
- * KEYS room, version counter. ARGV expected version ('' for none), draft JSON ('' to delete),
- * channel, instances, index key prefix, room name.
+ * Every instance named is listed in `instances`, so one that dies is found even if it was
+ * only ever named by another (a room put back after a restart that lost the data).
+ *
+ * KEYS room, version counter, instances. ARGV expected version ('' for none), draft JSON ('' to
+ * delete), channel, instances of the members, index key prefix, room name.
  */
 const SWAP = `
 local current = redis.call('HGET', KEYS[1], 'v')
@@ -44,6 +47,7 @@ local after = {}
 for instance in string.gmatch(ARGV[4], '[^,]+') do
   after[instance] = true
   redis.call('SADD', ARGV[5] .. instance, ARGV[6])
+  redis.call('SADD', KEYS[3], instance)
 end
 for instance in string.gmatch(before, '[^,]+') do
   if not after[instance] then redis.call('SREM', ARGV[5] .. instance, ARGV[6]) end
@@ -74,7 +78,7 @@ export class RedisRoomStore implements RoomStore {
   constructor(link: RedisLink, options: RedisRoomStoreOptions = {}) {
     this.#link = link;
     this.#instanceTtlMs = options.instanceTtlMs ?? 3_000;
-    link.commands.defineCommand('roomSwap', { numberOfKeys: 2, lua: SWAP });
+    link.commands.defineCommand('roomSwap', { numberOfKeys: 3, lua: SWAP });
   }
 
   get link(): RedisLink {
@@ -103,6 +107,7 @@ export class RedisRoomStore implements RoomStore {
       (redis as unknown as SwapCommand).roomSwap(
         this.#roomKey(room),
         this.#link.key('room-version'),
+        this.#link.key('instances'),
         expectedVersion === null ? '' : String(expectedVersion),
         json,
         channel,
