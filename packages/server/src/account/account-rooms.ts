@@ -100,8 +100,10 @@ export class AccountRooms {
       }).catch(storeDown('ERR_ROOM_UNAVAILABLE'));
       if (!state || !decision) throw new Error('a join left no room');
       const { id } = decision;
+      // The devices already here learn of the join now: a shared store's event for it may
+      // come later, and would then be older than what this instance has seen.
+      this.#deliver(local, { type: 'state', state });
       local.devices.set(id, device);
-      this.#observe(local, state);
       device.joined(id, local.state ?? state);
       this.#log.info(
         { room: identity.room, device: id, members: state.members.length },
