@@ -9,8 +9,12 @@ export interface ContractStoreOptions {
 const bytes = (...values: number[]) => new Uint8Array(values);
 let serial = 0;
 /** A fresh id (16 characters) and code, so stores on one Redis never share them. */
-const nextId = () => `offer${String((serial += 1)).padStart(11, '0')}`;
-const nextCode = () => `C${String((serial += 1)).padStart(5, '0')}`;
+const nextSerial = () => {
+  serial += 1;
+  return String(serial);
+};
+const nextId = () => `offer${nextSerial().padStart(11, '0')}`;
+const nextCode = () => `C${nextSerial().padStart(5, '0')}`;
 
 function offer(sealed: Uint8Array | null, ttlMs = 60_000): StoredOffer {
   return { id: nextId(), sealed, ownerTokenHash: 'owner-hash', expiresAt: Date.now() + ttlMs };
