@@ -17,10 +17,10 @@ export interface ServerInstance {
 
 /**
  * `webrtc-connect serve` on a free loopback port, in its own process, on the Redis at
- * `redisUrl`, verifying tokens signed with INSTANCE_JWT_SECRET; resolves once it answers.
+ * `redisUrl` (null: in memory, a single instance), verifying tokens signed with INSTANCE_JWT_SECRET; resolves once it answers.
  */
 export async function startInstance(
-  redisUrl: string,
+  redisUrl: string | null,
   args: string[] = [],
 ): Promise<ServerInstance> {
   const port = await freePort();
@@ -32,7 +32,11 @@ export async function startInstance(
     [bin, 'serve', '--port', String(port), '--log-level', 'warn', ...args],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, REDIS_URL: redisUrl, JWT_SECRET: INSTANCE_JWT_SECRET },
+      env: {
+        ...withoutRedis(process.env),
+        JWT_SECRET: INSTANCE_JWT_SECRET,
+        ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      },
     },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -84,4 +88,9 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+function withoutRedis(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { REDIS_URL: _, ...rest } = env;
+  return rest;
 }
