@@ -190,8 +190,23 @@ export class RedisLink extends EventEmitter<{ lost: []; restored: [] }> {
       this.emit('lost');
     } else if (connected && this.#down) {
       this.#down = false;
-      this.emit('restored');
+      void this.#resubscribe();
     }
+  }
+
+  /**
+   * ioredis subscribes again by itself, but says nothing when that is done: subscribing once
+   * more (harmless) tells us, so `restored` means events flow again.
+   */
+  async #resubscribe(): Promise<void> {
+    const channels = [...this.#channels.keys()];
+    try {
+      if (channels.length > 0) await this.#subscriber.subscribe(...channels);
+    } catch {
+      // Lost again already: the next reconnect comes back here.
+      return;
+    }
+    if (this.state === 'connected') this.emit('restored');
   }
 }
 
