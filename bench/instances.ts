@@ -22,11 +22,7 @@ import { Redis } from 'ioredis';
 import { type Device, joinDevice, until } from '../test/harness/account-devices.ts';
 import { assertPrivateNetns } from '../test/harness/netns.ts';
 import { type RedisServer, startRedisServer } from '../test/harness/redis-server.ts';
-import {
-  instanceToken,
-  type ServerInstance,
-  startInstance,
-} from '../test/harness/server-instances.ts';
+import { instanceToken, startInstance } from '../test/harness/server-instances.ts';
 import type { RelayCommand, RelayReport } from './instances-load.ts';
 
 const PAIRS = 100;
