@@ -35,7 +35,8 @@ describe('instances on Redis when Redis goes away', () => {
     const token = await tokenFor('outage');
     const one = await a.join(token);
     const two = await b.join(token);
-    await one.next('room', (frame) => frame.members.length === 2);
+    const gone = await a.join(token);
+    await one.next('room', (frame) => frame.members.length === 3);
     // Across instances: a signal from a device on one reaches a device on the other.
     one.send({ type: 'signal', to: two.id, data: { n: 1 } });
     expect((await two.next('signal')).data).toEqual({ n: 1 });
@@ -54,7 +55,9 @@ describe('instances on Redis when Redis goes away', () => {
     // A signal fails for now; the socket stays.
     one.send({ type: 'signal', to: two.id, data: { n: 2 } });
     await one.error('ERR_RELAY_UNAVAILABLE');
-    // A new device is told to come back later.
+    // A device that goes while Redis is away cannot leave its room now ...
+    gone.kill();
+    // ... and a new device is told to come back later.
     const late = await a.open();
     late.send({ type: 'hello', version: 1, token });
     await late.error('ERR_ROOM_UNAVAILABLE');
@@ -64,15 +67,16 @@ describe('instances on Redis when Redis goes away', () => {
     for (const server of [a, b]) {
       await eventually(async () => (await healthOf(server)).body.link === 'connected');
     }
-    // The room is back in the emptied Redis, with its ids and its broadcaster.
-    const three = await b.join(token);
-    expect(three.id).toBe('outage-client-3');
-    expect(three.welcome?.members.map((member) => [member.id, member.role])).toEqual([
+    // The room is back in the emptied Redis, with its ids and its broadcaster, without the
+    // device that went meanwhile, and with no id given twice.
+    const four = await b.join(token);
+    expect(four.id).toBe('outage-client-4');
+    expect(four.welcome?.members.map((member) => [member.id, member.role])).toEqual([
       ['outage-client-1', 'broadcaster'],
       ['outage-client-2', 'client'],
-      ['outage-client-3', 'client'],
+      ['outage-client-4', 'client'],
     ]);
-    expect(three.welcome?.epoch).toBe(1);
+    expect(four.welcome?.epoch).toBe(1);
     one.send({ type: 'signal', to: two.id, data: { n: 3 } });
     expect((await two.next('signal')).data).toEqual({ n: 3 });
   });
