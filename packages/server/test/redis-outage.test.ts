@@ -1,3 +1,4 @@
+import { createServer, MemoryMailboxStore, parseServeArgs } from '@webrtc-connect/server';
 import { ACCOUNT_CLOSE_CODES } from '@webrtc-connect/server/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.ts';
@@ -79,6 +80,23 @@ describe('instances on Redis when Redis goes away', () => {
     expect(four.welcome?.epoch).toBe(1);
     one.send({ type: 'signal', to: two.id, data: { n: 3 } });
     expect((await two.next('signal')).data).toEqual({ n: 3 });
+  });
+
+  it('takes Redis from --redis-url or REDIS_URL, and refuses what cannot work', async () => {
+    expect(parseServeArgs([], { REDIS_URL: 'redis://10.0.0.5:6379' })).toMatchObject({
+      redisUrl: 'redis://10.0.0.5:6379',
+    });
+    expect(
+      parseServeArgs(['--redis-url', 'redis://a:1', '--redis-key-prefix', 'x:'], {}),
+    ).toMatchObject({ redisUrl: 'redis://a:1', redisKeyPrefix: 'x:' });
+    expect(() => parseServeArgs(['--redis-url', 'http://a:1'], {})).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_CONFIG' }),
+    );
+    const both = await createServer({
+      redisUrl: redis.url,
+      store: new MemoryMailboxStore(),
+    }).catch((error: unknown) => error);
+    expect(both).toMatchObject({ code: 'ERR_INVALID_CONFIG' });
   });
 
   it('will not start without Redis: ERR_STORE_UNAVAILABLE, not a hang', async () => {
