@@ -71,7 +71,12 @@ export class RedisLink extends EventEmitter<{ lost: []; restored: [] }> {
     this.#subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       const handlers = this.#channels.get(channel.toString());
       if (!handlers) return;
-      for (const handler of [...handlers.handlers]) handler(message);
+      for (const handler of [...handlers.handlers]) {
+        // A handler's failure must not reach ioredis's reply parser, nor the other handlers.
+        try {
+          handler(message);
+        } catch {}
+      }
     });
     for (const connection of [this.commands, this.#subscriber]) {
       // Errors are followed by a reconnect: the state says it, no need to crash or log each.
