@@ -8,6 +8,7 @@ import type {
   RoomMember,
   RoomState,
   RoomStore,
+  SignalEvent,
 } from '../store/room-store.ts';
 import { reconcileRoom, withoutInstance } from './room-recovery.ts';
 import { joinRoom, leaveRoom, reportUnreachable, sameView } from './room-rules.ts';
@@ -155,9 +156,20 @@ export class AccountRooms {
     if (target === null || target === id) {
       throw new ServerError('ERR_UNKNOWN_DEVICE', 'no other device of this room has this id');
     }
-    await this.#store
-      .publish(room, { type: 'signal', from: id, to: target, epoch: state.epoch, data: dataJson })
-      .catch(storeDown('ERR_RELAY_UNAVAILABLE'));
+    const signal: SignalEvent = {
+      type: 'signal',
+      from: id,
+      to: target,
+      epoch: state.epoch,
+      data: dataJson,
+    };
+    // A device on this instance is reached directly; a shared store carries the others.
+    const local = this.#local.get(room);
+    if (local?.devices.has(target)) {
+      this.#deliver(local, signal);
+      return;
+    }
+    await this.#store.publish(room, signal).catch(storeDown('ERR_RELAY_UNAVAILABLE'));
   }
 
   /** Counts the device's report that the broadcaster is unreachable; may replace it. */

@@ -23,6 +23,7 @@ interface Channel {
   handlers: Set<ChannelHandler>;
   /** Resolves once Redis confirmed the subscription. */
   ready: Promise<void>;
+  confirmed: boolean;
 }
 
 /**
@@ -140,10 +141,13 @@ export class RedisLink extends EventEmitter<{ lost: []; restored: [] }> {
   subscribe(channel: string, handler: ChannelHandler): { ready: Promise<void>; off: () => void } {
     let entry = this.#channels.get(channel);
     if (!entry) {
-      const subscribed = this.#subscriber.subscribe(channel).then(() => {});
+      const created: Channel = { handlers: new Set(), ready: Promise.resolve(), confirmed: false };
+      created.ready = this.#subscriber.subscribe(channel).then(() => {
+        created.confirmed = true;
+      });
       // A failure shows in `ready` for whoever waits on it; never unhandled.
-      subscribed.catch(() => {});
-      entry = { handlers: new Set(), ready: subscribed };
+      created.ready.catch(() => {});
+      entry = created;
       this.#channels.set(channel, entry);
     }
     const current = entry;
@@ -164,7 +168,8 @@ export class RedisLink extends EventEmitter<{ lost: []; restored: [] }> {
   /** Waits for `channel`'s subscription, failing with ERR_STORE_UNAVAILABLE if it takes too long. */
   async subscribed(channel: string): Promise<void> {
     const entry = this.#channels.get(channel);
-    if (!entry) return;
+    // Every signal asks: the common case costs no promise and no timer.
+    if (!entry || entry.confirmed) return;
     try {
       await withTimeout(entry.ready, this.#commandTimeoutMs);
     } catch (error) {
