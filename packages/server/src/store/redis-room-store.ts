@@ -124,7 +124,8 @@ export class RedisRoomStore implements RoomStore {
     const channel = this.#channel(room);
     await this.#link.subscribed(channel);
     const { from, to, epoch, data } = signal;
-    const message = `G${JSON.stringify({ from, to, epoch, data })}`;
+    // Lines, not JSON: the data is JSON text already, and is passed on as it came.
+    const message = `G${from}\n${to}\n${epoch}\n${data}`;
     await this.#link.run((redis) => redis.publish(channel, message));
   }
 
@@ -273,10 +274,23 @@ function draftOf(state: RoomDraft): RoomDraft {
   return { epoch, broadcaster, members, nextClient, unreachable };
 }
 
-/** `S<version>|<draft JSON, empty when deleted>` or `G<signal JSON>`. */
+/**
+ * `S<version>|<draft JSON, empty when deleted>`, or `G<from>\n<to>\n<epoch>\n<data>` (ids
+ * and epochs hold no line break).
+ */
 function eventOf(message: string): RoomEvent | undefined {
   if (message.startsWith('G')) {
-    return { type: 'signal', ...(JSON.parse(message.slice(1)) as Omit<SignalEvent, 'type'>) };
+    const toAt = message.indexOf('\n') + 1;
+    const epochAt = message.indexOf('\n', toAt) + 1;
+    const dataAt = message.indexOf('\n', epochAt) + 1;
+    if (toAt === 0 || epochAt === 0 || dataAt === 0) return undefined;
+    return {
+      type: 'signal',
+      from: message.slice(1, toAt - 1),
+      to: message.slice(toAt, epochAt - 1),
+      epoch: Number(message.slice(epochAt, dataAt - 1)),
+      data: message.slice(dataAt),
+    };
   }
   if (!message.startsWith('S')) return undefined;
   const bar = message.indexOf('|');
