@@ -9,8 +9,9 @@
  *   three instances; the process holding the broadcaster's socket is killed (SIGKILL); the time
  *   from the kill to every surviving device attached to the new broadcaster. Then a fresh
  *   instance takes the dead one's place and its devices join again, and the next round starts.
- *   Bounded by the instance TTL (the others notice a dead instance when its liveness key
- *   expires): 1 s here, 3 s by default.
+ *   The others notice a killed instance at the second liveness beat (a third of the instance
+ *   TTL, the default 3 s here) that finds its Redis subscription gone, or at the latest when
+ *   its liveness key expires.
  * - Recovery from a Redis restart that loses every key: from redis-server answering again to
  *   every instance healthy and the room back in Redis with all its members.
  *
@@ -30,7 +31,8 @@ const RELAY_SECONDS = 10;
 const DEVICES = 6;
 const FAILOVER_ROUNDS = 10;
 const RECOVERY_ROUNDS = 3;
-const INSTANCE_TTL_MS = 1_000;
+/** The default. */
+const INSTANCE_TTL_MS = 3_000;
 const TIMEOUT_MS = 20_000;
 /** Every instance: no per-address limits (all load comes from 127.0.0.1). */
 const SERVE_ARGS = ['--rate-limit', '0', '--max-frames-per-second', '100000'];

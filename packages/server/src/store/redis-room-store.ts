@@ -13,7 +13,8 @@ export interface RedisRoomStoreOptions {
   /**
    * How long an instance that stops refreshing its liveness key counts as alive (default
    * 3,000 ms). Its members are taken out of their rooms by the others after that; it refreshes
-   * every third of it.
+   * every third of it. A killed instance, whose connections to Redis closed, is found sooner:
+   * at the second refresh that sees it without its subscriber connection.
    */
   instanceTtlMs?: number;
 }
@@ -158,9 +159,10 @@ export class RedisRoomStore implements RoomStore {
 }
 
 /**
- * One instance's liveness in Redis: `alive:<id>` with a TTL, refreshed every third of it, and
- * the instance listed in `instances`. At every refresh it also looks for listed instances whose
- * key expired and hands their rooms (from `instance-rooms:<id>`, kept by the swap script) to
+ * One instance's liveness in Redis: `alive:<id>` with a TTL, refreshed every third of it, the
+ * instance listed in `instances`, and a subscription to its own presence channel. At every
+ * refresh it also looks for listed instances whose key expired, or who had no subscriber
+ * connection at two refreshes in a row (a killed process), and hands their rooms (from `instance-rooms:<id>`, kept by the swap script) to
  * the room logic, then forgets them. Several survivors may do so at once: the room changes are
  * compare-and-swaps, so only one of them applies each.
  */
@@ -172,6 +174,8 @@ class InstanceLiveness {
   #beating = false;
   #recovering: Promise<void> | undefined;
   #reapAfter = 0;
+  /** Beats in a row at which an instance had no subscriber connection. */
+  readonly #strikes = new Map<string, number>();
 
   constructor(link: RedisLink, hooks: InstanceHooks, ttlMs: number) {
     this.#link = link;
@@ -183,9 +187,11 @@ class InstanceLiveness {
     this.#timer = setInterval(() => void this.#beat(), Math.max(10, Math.floor(this.#ttlMs / 3)));
     this.#timer.unref();
     this.#link.on('restored', this.#restored);
+    const presence = this.#link.subscribe(this.#presenceChannel(this.#hooks.instance), () => {});
     void this.#beat();
     return () => {
       clearInterval(this.#timer);
+      presence.off();
       this.#link.off('restored', this.#restored);
       const { instance } = this.#hooks;
       // A clean stop: the others need not wait for the TTL (its devices left their rooms).
@@ -231,15 +237,31 @@ class InstanceLiveness {
     const instances = this.#link.key('instances');
     const listed = await this.#link.run((redis) => redis.smembers(instances));
     const others = listed.filter((instance) => instance !== this.#hooks.instance);
+    for (const instance of this.#strikes.keys()) {
+      if (!others.includes(instance)) this.#strikes.delete(instance);
+    }
     if (others.length === 0) return;
-    const alive = await this.#link.run(async (redis) => {
+    const looks = await this.#link.run(async (redis) => {
       const pipeline = redis.pipeline();
-      for (const instance of others) pipeline.exists(this.#aliveKey(instance));
-      // A failed look counts as alive: taking live devices out is worse than waiting a beat.
-      return ((await pipeline.exec()) ?? []).map(([error, exists]) => (error ? 1 : exists));
+      for (const instance of others) {
+        pipeline.exists(this.#aliveKey(instance));
+        pipeline.pubsub('NUMSUB', this.#presenceChannel(instance));
+      }
+      return (await pipeline.exec()) ?? [];
     });
     for (const [n, instance] of others.entries()) {
-      if (alive[n] === 1) continue;
+      const [keyError, exists] = looks[n * 2] ?? [null, 1];
+      const [listenError, numsub] = looks[n * 2 + 1] ?? [null, []];
+      // A failed look counts as alive: taking live devices out is worse than waiting a beat.
+      const keyAlive = keyError !== null || exists === 1;
+      const listening = listenError !== null || Number((numsub as unknown[])[1] ?? 1) > 0;
+      // A killed process's connections are closed by its kernel at once, so Redis drops its
+      // subscription: found at two beats in a row, that is death well before the key expires
+      // (one beat could be a reconnect).
+      const strikes = listening ? 0 : (this.#strikes.get(instance) ?? 0) + 1;
+      this.#strikes.set(instance, strikes);
+      if (keyAlive && strikes < 2) continue;
+      this.#strikes.delete(instance);
       const index = this.#link.key(`instance-rooms:${instance}`);
       const rooms = await this.#link.run((redis) => redis.smembers(index));
       await this.#hooks.instanceGone(instance, rooms);
@@ -263,6 +285,11 @@ class InstanceLiveness {
       }
     })();
   };
+
+  /** Nothing is published here: its subscriber count says the instance is connected. */
+  #presenceChannel(instance: string): string {
+    return this.#link.key(`instance-events:${instance}`);
+  }
 
   #aliveKey(instance: string): string {
     return this.#link.key(`alive:${instance}`);
