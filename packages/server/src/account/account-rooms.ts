@@ -124,19 +124,40 @@ export class AccountRooms {
     const local = this.#local.get(room);
     if (local?.devices.get(id) === device) local.devices.delete(id);
     try {
-      const { state, decision } = await this.#change(room, (current) => {
-        // Only this instance's member of that id: after a store outage another may hold it.
-        const mine = current?.members.some((m) => m.id === id && m.instance === this.instance);
-        const next = current && mine ? leaveRoom(current, id) : undefined;
-        return next === undefined ? undefined : { next, epoch: current?.epoch };
-      });
-      if (decision) this.#log.info({ room, device: id, reason }, 'device left');
-      if (state && decision && state.epoch !== decision.epoch) {
-        this.#logPromotion(room, state, `${id} ${reason}`);
+      await this.#leaveMember(room, id, reason);
+    } catch (error) {
+      // A shared store that failed for a moment: try again, or the member would stay.
+      if (isServerError(error) && error.code === 'ERR_STORE_UNAVAILABLE') {
+        this.#retryLeave(room, id, reason, 1);
       }
+      throw error;
     } finally {
       if (local) this.#closeIfIdle(room, local);
     }
+  }
+
+  async #leaveMember(room: string, id: string, reason: string): Promise<void> {
+    const { state, decision } = await this.#change(room, (current) => {
+      // Only this instance's member of that id: after a store outage another may hold it.
+      const mine = current?.members.some((m) => m.id === id && m.instance === this.instance);
+      const next = current && mine ? leaveRoom(current, id) : undefined;
+      return next === undefined ? undefined : { next, epoch: current?.epoch };
+    });
+    if (decision) this.#log.info({ room, device: id, reason }, 'device left');
+    if (state && decision && state.epoch !== decision.epoch) {
+      this.#logPromotion(room, state, `${id} ${reason}`);
+    }
+  }
+
+  /** Every second for a minute at most (a reconnect also takes out members that went). */
+  #retryLeave(room: string, id: string, reason: string, attempt: number): void {
+    if (attempt > 60) return;
+    setTimeout(() => {
+      if (this.#local.get(room)?.devices.has(id)) return;
+      this.#leaveMember(room, id, reason).catch(() =>
+        this.#retryLeave(room, id, reason, attempt + 1),
+      );
+    }, 1_000).unref();
   }
 
   /** Relays a signal to `to` (a client id or the broadcaster alias) of the same room. */
