@@ -187,6 +187,8 @@ class InstanceLiveness {
     this.#timer = setInterval(() => void this.#beat(), Math.max(10, Math.floor(this.#ttlMs / 3)));
     this.#timer.unref();
     this.#link.on('restored', this.#restored);
+    // Nor at start: Redis may have just restarted, with the others not back yet.
+    this.#reapAfter = performance.now() + this.#ttlMs;
     const presence = this.#link.subscribe(this.#presenceChannel(this.#hooks.instance), () => {});
     void this.#beat();
     return () => {
