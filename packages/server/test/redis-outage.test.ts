@@ -1,11 +1,18 @@
-import { createServer, MemoryMailboxStore, parseServeArgs } from '@webrtc-connect/server';
+import {
+  createServer,
+  MemoryMailboxStore,
+  parseServeArgs,
+  RedisLink,
+  RedisRoomStore,
+} from '@webrtc-connect/server';
 import { ACCOUNT_CLOSE_CODES } from '@webrtc-connect/server/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.ts';
 import { type AccountServer, accountServer, tokenFor } from './account-helpers.ts';
 
-// Two instances in this process on one real redis-server, which goes away and comes back
+// Instances in this process on one real redis-server. When Redis goes away and comes back
 // empty: clear errors with stable codes meanwhile, and the rooms back by themselves after.
+// When an instance goes away: the others take its devices out of their rooms.
 let redis: RedisServer;
 
 beforeAll(async () => {
@@ -28,7 +35,7 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
   }
 }
 
-describe('instances on Redis when Redis goes away', () => {
+describe('instances on Redis when Redis or an instance goes away', () => {
   it('refuses with ERR_STORE_UNAVAILABLE, ERR_RELAY_UNAVAILABLE and ERR_ROOM_UNAVAILABLE, then recovers by itself with the same ids', async () => {
     const a = await accountServer({ redisUrl: redis.url });
     const b = await accountServer({ redisUrl: redis.url });
@@ -80,6 +87,29 @@ describe('instances on Redis when Redis goes away', () => {
     expect(four.welcome?.epoch).toBe(1);
     one.send({ type: 'signal', to: two.id, data: { n: 3 } });
     expect((await two.next('signal')).data).toEqual({ n: 3 });
+  });
+
+  it('takes the devices of an instance that stopped out of their rooms, promoting another broadcaster', async () => {
+    // An instance cut off from Redis without a word: its links just end.
+    const links = await Promise.all(
+      [0, 1].map(() => RedisLink.connect({ url: redis.url, keyPrefix: 'cut:' })),
+    );
+    const [cut, kept] = links as [RedisLink, RedisLink];
+    try {
+      const a = await accountServer({ roomStore: new RedisRoomStore(cut, { instanceTtlMs: 300 }) });
+      const b = await accountServer({
+        roomStore: new RedisRoomStore(kept, { instanceTtlMs: 300 }),
+      });
+      const token = await tokenFor('cut');
+      const one = await a.join(token);
+      const two = await b.join(token);
+      expect(two.welcome).toMatchObject({ epoch: 1, broadcaster: one.id });
+      await cut.close();
+      const promoted = await two.next('room', (frame) => frame.members.length === 1);
+      expect(promoted).toMatchObject({ epoch: 2, broadcaster: two.id });
+    } finally {
+      await Promise.all(links.map((link) => link.close()));
+    }
   });
 
   it('takes Redis from --redis-url or REDIS_URL, and refuses what cannot work', async () => {
