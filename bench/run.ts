@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only codec,connect,mailbox,modem,sound,failover,capacity]`: every benchmark, each printing a table and writing
+ * `npm run bench [-- --only codec,connect,mailbox,modem,sound,failover,capacity,instances]`: every benchmark, each printing a table and writing
  * JSON to bench/results/<name>.json. Runs inside the private network namespace
  * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
  */
@@ -11,6 +11,7 @@ import { captureCorpus } from '../test/harness/capture.ts';
 import { benchAccountCapacity } from './account-capacity.ts';
 import { benchAccountFailover } from './account-failover.ts';
 import { measureCodecSizes, printCodecSizes } from './codec-size.ts';
+import { benchInstances } from './instances.ts';
 import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
 import { benchMailbox } from './mailbox.ts';
 import { benchModem } from './modem.ts';
@@ -95,6 +96,10 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async capacity() {
     return { ...(await benchAccountCapacity()) };
+  },
+
+  async instances() {
+    return { ...(await benchInstances()) };
   },
 };
 

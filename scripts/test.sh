@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the suite needs, as "command:package".
-required=(/usr/bin/chromium:chromium ip:iproute2 unshare:util-linux pulseaudio:pulseaudio pactl:pulseaudio-utils)
+required=(/usr/bin/chromium:chromium ip:iproute2 unshare:util-linux pulseaudio:pulseaudio
+  pactl:pulseaudio-utils redis-server:redis-server)
 missing=()
 for entry in "${required[@]}"; do
   command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry##*:}")

@@ -25,6 +25,13 @@ Every option falls back to the environment variable in brackets, then to its def
   --miss-limit <n>      unknown reply codes a minute per client;  [MISS_LIMIT] 10
                         0 for none
   --trust-proxy         take client addresses from x-forwarded-for [TRUST_PROXY=1]
+  --redis-url <url>     keep offers, replies and rooms in Redis, shared by every
+                        instance given the same URL (redis://host:port)
+                                                                  [REDIS_URL]  in memory
+  --redis-key-prefix <p>  prefix of every Redis key and channel   [REDIS_KEY_PREFIX]
+                                                                  webrtc-connect:
+  --instance-ttl <ms>   with Redis: how long a stopped instance counts as alive
+                        before the others take its devices out    [INSTANCE_TTL_MS] 3000
   --log-level <level>   fatal, error, warn, info, debug, trace or silent
                                                                   [LOG_LEVEL]  info
   -h, --help            show this text
@@ -45,6 +52,9 @@ const OPTIONS = {
   'rate-limit': { type: 'string', env: 'RATE_LIMIT' },
   'miss-limit': { type: 'string', env: 'MISS_LIMIT' },
   'trust-proxy': { type: 'boolean', env: 'TRUST_PROXY' },
+  'redis-url': { type: 'string', env: 'REDIS_URL' },
+  'redis-key-prefix': { type: 'string', env: 'REDIS_KEY_PREFIX' },
+  'instance-ttl': { type: 'string', env: 'INSTANCE_TTL_MS' },
   'log-level': { type: 'string', env: 'LOG_LEVEL' },
   help: { type: 'boolean', short: 'h' },
   ...ACCOUNT_FLAGS,
@@ -121,6 +131,19 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
   set('rateLimit', perMinute('rate-limit'));
   set('missLimit', perMinute('miss-limit'));
   set('logLevel', logLevel as LogLevel | undefined);
+  const redisUrl = text('redis-url');
+  if (redisUrl) {
+    if (!/^rediss?:\/\/./.test(redisUrl)) {
+      throw new ServerError(
+        'ERR_INVALID_CONFIG',
+        '--redis-url must start with redis:// or rediss://',
+      );
+    }
+    options.redisUrl = redisUrl;
+  }
+  const prefix = text('redis-key-prefix');
+  if (prefix) options.redisKeyPrefix = prefix;
+  set('instanceTtlMs', whole('instance-ttl'));
   return options;
 }
 
@@ -152,7 +175,8 @@ export async function runCli(
     // parseArgs throws TypeErrors with codes for unknown or incomplete flags.
     const code = (error as { code?: unknown }).code;
     const usage =
-      isServerError(error) || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+      (isServerError(error) && error.code === 'ERR_INVALID_CONFIG') ||
+      (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
     // A taken port and the like: one line, not a stack trace.
     output.error(`webrtc-connect: ${(error as Error).message}${usage ? `\n\n${HELP}` : ''}`);
     return usage ? 2 : 1;

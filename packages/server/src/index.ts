@@ -17,7 +17,14 @@ export type {
 } from './store/mailbox-store.ts';
 export { MemoryRoomStore } from './store/memory-room-store.ts';
 export { MemoryMailboxStore, type MemoryStoreOptions } from './store/memory-store.ts';
+export { type LinkState, RedisLink, type RedisLinkOptions } from './store/redis-link.ts';
+export {
+  RedisMailboxStore,
+  type RedisMailboxStoreOptions,
+} from './store/redis-mailbox-store.ts';
+export { RedisRoomStore, type RedisRoomStoreOptions } from './store/redis-room-store.ts';
 export type {
+  InstanceHooks,
   RoomDraft,
   RoomEvent,
   RoomMember,

@@ -24,6 +24,18 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface ServerOptions extends AccountOptions {
   /** Where offers and replies live; default an in-memory store built from the limits below. */
   store?: MailboxStore;
+  /**
+   * Keep offers, replies and account rooms in this Redis (`redis://host:port`), shared by every
+   * instance given the same URL and prefix, instead of in memory. Not with `store`/`roomStore`.
+   */
+  redisUrl?: string;
+  /** Put before every Redis key and channel (default `webrtc-connect:`). */
+  redisKeyPrefix?: string;
+  /**
+   * With Redis: how long an instance that stopped (killed, cut off) still counts as alive
+   * before the others take its devices out of their rooms (default 3,000 ms).
+   */
+  instanceTtlMs?: number;
   /** A directory to serve as the web app (index.html at `/`); skipped when it does not exist. */
   webRoot?: string;
   /** How long an offer lives (default 10 minutes). */
@@ -57,7 +69,7 @@ export interface ServerOptions extends AccountOptions {
   clock?: () => number;
 }
 
-type Optional = 'store' | 'webRoot' | 'logStream';
+type Optional = 'store' | 'webRoot' | 'logStream' | 'redisUrl';
 export type ResolvedServerOptions = Required<
   Omit<ServerOptions, Optional | keyof AccountOptions>
 > & {
@@ -73,6 +85,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   const maxWaitSeconds = options.maxWaitSeconds ?? MAX_WAIT_SECONDS;
   const resolved: ResolvedServerOptions = {
     store: options.store,
+    redisUrl: options.redisUrl,
+    redisKeyPrefix: options.redisKeyPrefix ?? 'webrtc-connect:',
+    instanceTtlMs: options.instanceTtlMs ?? 3_000,
     webRoot: options.webRoot,
     logStream: options.logStream,
     offerTtlMs,
@@ -101,6 +116,18 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   positive('maxWaiters', resolved.maxWaiters);
   positive('bodyLimitBytes', resolved.bodyLimitBytes);
   positive('maxWaitSeconds', maxWaitSeconds, MAX_WAIT_SECONDS);
+  positive('instanceTtlMs', resolved.instanceTtlMs);
+  if (resolved.redisUrl !== undefined) {
+    if (!/^rediss?:\/\/./.test(resolved.redisUrl)) {
+      throw new ServerError('ERR_INVALID_CONFIG', 'redisUrl must start with redis:// or rediss://');
+    }
+    if (options.store || options.roomStore) {
+      throw new ServerError(
+        'ERR_INVALID_CONFIG',
+        'redisUrl makes the stores: give it, or store and roomStore, not both',
+      );
+    }
+  }
   for (const name of ['rateLimit', 'missLimit'] as const) {
     const limit = resolved[name];
     if (limit === false) continue;

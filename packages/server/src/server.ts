@@ -19,6 +19,9 @@ import { replyRoutes } from './routes/reply-routes.ts';
 import { sendAppPage, servesAppPage, webAppRoot, webAppRoutes } from './routes/web-app.ts';
 import { resolveServerOptions, type ServerOptions } from './server-options.ts';
 import { MemoryMailboxStore } from './store/memory-store.ts';
+import { RedisLink, redactUrl } from './store/redis-link.ts';
+import { RedisMailboxStore } from './store/redis-mailbox-store.ts';
+import { RedisRoomStore } from './store/redis-room-store.ts';
 
 type RateLimitState = Awaited<ReturnType<ReturnType<FastifyInstance['createRateLimit']>>>;
 
@@ -29,8 +32,24 @@ type RateLimitState = Awaited<ReturnType<ReturnType<FastifyInstance['createRateL
  */
 export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const resolved = resolveServerOptions(options);
+  const link = resolved.redisUrl
+    ? await RedisLink.connect({ url: resolved.redisUrl, keyPrefix: resolved.redisKeyPrefix })
+    : undefined;
+  if (link) {
+    resolved.account = {
+      ...resolved.account,
+      roomStore: new RedisRoomStore(link, { instanceTtlMs: resolved.instanceTtlMs }),
+    };
+  }
   const store =
     resolved.store ??
+    (link &&
+      (await RedisMailboxStore.create(link, {
+        maxOffers: resolved.maxOffers,
+        maxReplies: resolved.maxReplies,
+        tombstoneTtlMs: resolved.tombstoneTtlMs,
+        clock: resolved.clock,
+      }))) ??
     new MemoryMailboxStore({
       maxOffers: resolved.maxOffers,
       maxReplies: resolved.maxReplies,
@@ -92,6 +111,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     waiters,
     schemas: mailboxSchemas(resolved.maxSealedBytes),
     options: resolved,
+    link,
   };
   await app.register(offerRoutes, context);
   await app.register(replyRoutes, context);
@@ -114,5 +134,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
 
   app.addHook('preClose', async () => waiters.close());
   if (!resolved.store) app.addHook('onClose', async () => store.close());
+  if (link) {
+    app.log.info({ redis: redactUrl(resolved.redisUrl ?? '') }, 'stores in Redis');
+    link.on('lost', () => app.log.warn('Redis link lost: reconnecting'));
+    link.on('restored', () => app.log.info('Redis link restored'));
+    app.addHook('onClose', async () => link.close());
+  }
   return app;
 }

@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { ServerError } from '../errors.ts';
+import { isServerError, ServerError } from '../errors.ts';
 import { broadcasterAlias } from '../protocol/index.ts';
-import type { RoomDraft, RoomEvent, RoomState, RoomStore } from '../store/room-store.ts';
+import type {
+  RoomDraft,
+  RoomEvent,
+  RoomMember,
+  RoomState,
+  RoomStore,
+  SignalEvent,
+} from '../store/room-store.ts';
+import { reconcileRoom, withoutInstance } from './room-recovery.ts';
 import { joinRoom, leaveRoom, reportUnreachable, sameView } from './room-rules.ts';
 import type { VerifiedIdentity } from './token-verifier.ts';
 
@@ -49,11 +57,23 @@ export class AccountRooms {
   readonly #options: AccountRoomsOptions;
   readonly #log: FastifyBaseLogger;
   readonly #local = new Map<string, LocalRoom>();
+  readonly #unregister: (() => void) | undefined;
 
   constructor(store: RoomStore, options: AccountRoomsOptions, log: FastifyBaseLogger) {
     this.#store = store;
     this.#options = options;
     this.#log = log;
+    // A shared store: other instances may die, and the store itself may go and come back.
+    this.#unregister = store.register?.({
+      instance: this.instance,
+      instanceGone: (instance, rooms) => this.#removeInstance(instance, rooms),
+      reconnected: (rooms) => this.#reconcile(rooms),
+    });
+  }
+
+  /** Stops keeping this instance alive in a shared store (after its devices left). */
+  close(): void {
+    this.#unregister?.();
   }
 
   get store(): RoomStore {
@@ -78,11 +98,13 @@ export class AccountRooms {
           );
         }
         return { next: joined.next, id: joined.id };
-      });
+      }).catch(storeDown('ERR_ROOM_UNAVAILABLE'));
       if (!state || !decision) throw new Error('a join left no room');
       const { id } = decision;
+      // The devices already here learn of the join now: a shared store's event for it may
+      // come later, and would then be older than what this instance has seen.
+      this.#deliver(local, { type: 'state', state });
       local.devices.set(id, device);
-      this.#observe(local, state);
       device.joined(id, local.state ?? state);
       this.#log.info(
         { room: identity.room, device: id, members: state.members.length },
@@ -102,17 +124,40 @@ export class AccountRooms {
     const local = this.#local.get(room);
     if (local?.devices.get(id) === device) local.devices.delete(id);
     try {
-      const { state, decision } = await this.#change(room, (current) => {
-        const next = current && leaveRoom(current, id);
-        return next === undefined ? undefined : { next, epoch: current?.epoch };
-      });
-      if (decision) this.#log.info({ room, device: id, reason }, 'device left');
-      if (state && decision && state.epoch !== decision.epoch) {
-        this.#logPromotion(room, state, `${id} ${reason}`);
+      await this.#leaveMember(room, id, reason);
+    } catch (error) {
+      // A shared store that failed for a moment: try again, or the member would stay.
+      if (isServerError(error) && error.code === 'ERR_STORE_UNAVAILABLE') {
+        this.#retryLeave(room, id, reason, 1);
       }
+      throw error;
     } finally {
       if (local) this.#closeIfIdle(room, local);
     }
+  }
+
+  async #leaveMember(room: string, id: string, reason: string): Promise<void> {
+    const { state, decision } = await this.#change(room, (current) => {
+      // Only this instance's member of that id: after a store outage another may hold it.
+      const mine = current?.members.some((m) => m.id === id && m.instance === this.instance);
+      const next = current && mine ? leaveRoom(current, id) : undefined;
+      return next === undefined ? undefined : { next, epoch: current?.epoch };
+    });
+    if (decision) this.#log.info({ room, device: id, reason }, 'device left');
+    if (state && decision && state.epoch !== decision.epoch) {
+      this.#logPromotion(room, state, `${id} ${reason}`);
+    }
+  }
+
+  /** Every second for a minute at most (a reconnect also takes out members that went). */
+  #retryLeave(room: string, id: string, reason: string, attempt: number): void {
+    if (attempt > 60) return;
+    setTimeout(() => {
+      if (this.#local.get(room)?.devices.has(id)) return;
+      this.#leaveMember(room, id, reason).catch(() =>
+        this.#retryLeave(room, id, reason, attempt + 1),
+      );
+    }, 1_000).unref();
   }
 
   /** Relays a signal to `to` (a client id or the broadcaster alias) of the same room. */
@@ -132,13 +177,20 @@ export class AccountRooms {
     if (target === null || target === id) {
       throw new ServerError('ERR_UNKNOWN_DEVICE', 'no other device of this room has this id');
     }
-    await this.#store.publish(room, {
+    const signal: SignalEvent = {
       type: 'signal',
       from: id,
       to: target,
       epoch: state.epoch,
       data: dataJson,
-    });
+    };
+    // A device on this instance is reached directly; a shared store carries the others.
+    const local = this.#local.get(room);
+    if (local?.devices.has(target)) {
+      this.#deliver(local, signal);
+      return;
+    }
+    await this.#store.publish(room, signal).catch(storeDown('ERR_RELAY_UNAVAILABLE'));
   }
 
   /** Counts the device's report that the broadcaster is unreachable; may replace it. */
@@ -159,9 +211,63 @@ export class AccountRooms {
         default:
           return { next: result.next, outcome: result.status };
       }
-    });
+    }).catch(storeDown('ERR_RELAY_UNAVAILABLE'));
     if (decision?.outcome === 'replaced' && state) {
       this.#logPromotion(room, state, 'unreachable');
+    }
+  }
+
+  /** Another instance died: its members leave every room they were in. */
+  async #removeInstance(instance: string, rooms: readonly string[]): Promise<void> {
+    let failure: unknown;
+    for (const room of rooms) {
+      try {
+        const { state, decision } = await this.#change(room, (current) => {
+          const next = current && withoutInstance(current, instance);
+          return next === undefined ? undefined : { next, epoch: current?.epoch };
+        });
+        if (decision) this.#log.info({ room, instance }, 'members of a stopped instance removed');
+        if (state && decision && state.epoch !== decision.epoch) {
+          this.#logPromotion(room, state, `instance ${instance} stopped`);
+        }
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * The shared store is back after an outage, maybe empty: every room with devices here gets
+   * them back (same ids), loses those that left meanwhile, and its latest value goes to the
+   * devices here (events sent during the outage never arrived).
+   */
+  async #reconcile(indexed: readonly string[]): Promise<void> {
+    const rooms = new Set([...indexed, ...this.#local.keys()]);
+    this.#log.info({ rooms: rooms.size }, 'store reachable again: restoring rooms');
+    for (const room of rooms) {
+      const local = this.#local.get(room);
+      const known = local?.state;
+      const now = this.#options.clock();
+      const mine: RoomMember[] = [...(local?.devices.keys() ?? [])].map((id) => {
+        const member = known?.members.find((candidate) => candidate.id === id);
+        return member
+          ? { ...member, instance: this.instance }
+          : { id, joinedAt: now, instance: this.instance, passedOver: false };
+      });
+      let lost: string[] = [];
+      try {
+        const { state } = await this.#change(room, (current) => {
+          const reconciled = reconcileRoom(current, this.instance, mine, known);
+          lost = reconciled.lost;
+          return reconciled.next === undefined ? undefined : { next: reconciled.next };
+        });
+        if (!local) continue;
+        for (const id of lost) local.devices.get(id)?.roomChanged(null);
+        if (state !== undefined) this.#deliver(local, { type: 'state', state });
+      } catch (error) {
+        this.#log.error({ err: error, room }, 'room not restored');
+      }
     }
   }
 
@@ -243,4 +349,17 @@ export class AccountRooms {
       'broadcaster promoted',
     );
   }
+}
+
+/**
+ * A shared store that is down fails a hello for good (ERR_ROOM_UNAVAILABLE: come back later)
+ * but a signal or report only for now (ERR_RELAY_UNAVAILABLE: the socket stays).
+ */
+function storeDown(code: 'ERR_ROOM_UNAVAILABLE' | 'ERR_RELAY_UNAVAILABLE') {
+  return (error: unknown): never => {
+    if (isServerError(error) && error.code === 'ERR_STORE_UNAVAILABLE') {
+      throw new ServerError(code, error.message, { cause: error });
+    }
+    throw error;
+  };
 }

@@ -76,6 +76,7 @@ export class AccountService {
   async close(): Promise<void> {
     clearInterval(this.#sweep);
     await Promise.allSettled([...this.#connections].map((connection) => connection.shutdown()));
+    this.#context.rooms.close();
     if (this.#ownsStore) await this.store.close();
   }
 

@@ -34,6 +34,8 @@ export const ACCOUNT_ERROR_CODES = {
   ERR_ROOM_FULL: "The user's room holds as many devices as the server allows.",
   ERR_SERVER_FULL: 'The server holds as many account sockets as it allows; retry later.',
   ERR_ROOM_UNAVAILABLE: 'The room store failed or stayed busy; reconnect.',
+  ERR_RELAY_UNAVAILABLE:
+    'The shared store (Redis) is unreachable for a moment, so the signal or report had no effect; the socket stays open and the server reconnects by itself: send it again later.',
   ERR_UNKNOWN_DEVICE:
     "A signal names no device of this user's room (or the sender itself); nothing was relayed.",
   ERR_STALE_EPOCH:
@@ -67,6 +69,7 @@ export const ACCOUNT_ERROR_CLOSE = {
   ERR_ROOM_FULL: ACCOUNT_CLOSE_CODES.roomFull,
   ERR_SERVER_FULL: ACCOUNT_CLOSE_CODES.tryAgainLater,
   ERR_ROOM_UNAVAILABLE: ACCOUNT_CLOSE_CODES.tryAgainLater,
+  ERR_RELAY_UNAVAILABLE: null,
   ERR_UNKNOWN_DEVICE: null,
   ERR_STALE_EPOCH: null,
   ERR_SILENT: ACCOUNT_CLOSE_CODES.silent,

@@ -31,6 +31,8 @@ export const MAILBOX_ERROR_CODES = {
     'Too many requests, or too many unknown reply codes, from this client; retry after the seconds in `retry-after`.',
   ERR_MAILBOX_FULL: 'The server holds as many offers or replies as it may; retry later.',
   ERR_TOO_MANY_WAITERS: 'The server holds as many waiting requests as it may; retry later.',
+  ERR_STORE_UNAVAILABLE:
+    'The shared store (Redis) is unreachable; the server reconnects by itself: retry after the seconds in `retry-after`.',
   ERR_BAD_REQUEST: 'The request is malformed in a way no other code describes.',
   ERR_INTERNAL: 'The server failed; the request may be retried.',
 } as const;
@@ -60,6 +62,7 @@ export const MAILBOX_ERROR_STATUS = {
   // 503 rather than 507: both are temporary, and every client and proxy knows 503 + retry-after.
   ERR_MAILBOX_FULL: 503,
   ERR_TOO_MANY_WAITERS: 503,
+  ERR_STORE_UNAVAILABLE: 503,
   ERR_BAD_REQUEST: 400,
   ERR_INTERNAL: 500,
 } as const satisfies Record<MailboxErrorCode, number>;

@@ -77,4 +77,9 @@ export interface HealthResponse {
   replies: number;
   /** Long-polls waiting right now, for a reply or for a reserved offer's upload. */
   waiting: number;
+  /**
+   * With a shared store (Redis): its link. While it is down the route answers 503
+   * ERR_STORE_UNAVAILABLE instead, so load balancers send traffic to other instances.
+   */
+  link?: 'connected' | 'reconnecting';
 }

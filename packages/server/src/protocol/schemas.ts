@@ -142,6 +142,7 @@ export function mailboxSchemas(maxSealedBytes: number = MAX_SEALED_BYTES) {
             offers: { type: 'integer' },
             replies: { type: 'integer' },
             waiting: { type: 'integer' },
+            link: { type: 'string', enum: ['connected', 'reconnecting'] },
           },
           ['status', 'store', 'uptimeSeconds', 'offers', 'replies', 'waiting'],
         ),

@@ -3,6 +3,7 @@ import type { LongPollWaiters } from '../long-poll.ts';
 import type { MailboxSchemas } from '../protocol/index.ts';
 import type { ResolvedServerOptions } from '../server-options.ts';
 import type { MailboxStore, TakeReplyResult } from '../store/mailbox-store.ts';
+import type { LinkState } from '../store/redis-link.ts';
 
 /** What the mailbox routes share: given to each route plugin as its options. */
 export interface MailboxContext {
@@ -10,6 +11,8 @@ export interface MailboxContext {
   waiters: LongPollWaiters;
   schemas: MailboxSchemas;
   options: ResolvedServerOptions;
+  /** The shared store's link, when there is one (for health). */
+  link: { readonly state: LinkState } | undefined;
 }
 
 export function expiredError(what: string): ServerError {

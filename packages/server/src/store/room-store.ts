@@ -29,7 +29,29 @@ export interface RoomStore {
   publish(room: string, signal: SignalEvent): Promise<void>;
   /** Calls `listener` with every event of `room`, in order; returns the unsubscribe. */
   subscribe(room: string, listener: (event: RoomEvent) => void): () => void;
+  /**
+   * Shared stores only: keeps this instance known as alive to the others, and calls `hooks`
+   * when another instance dies or when the store comes back after an outage. Returns the stop.
+   */
+  register?(hooks: InstanceHooks): () => void;
   close(): Promise<void>;
+}
+
+/** What a shared store asks of the room logic of one instance. */
+export interface InstanceHooks {
+  /** This instance's id, as in its members' records. */
+  readonly instance: string;
+  /**
+   * `instance` stopped refreshing its liveness: take its members out of `rooms` (promoting a
+   * new broadcaster where needed). Rejects to be asked again at the next check.
+   */
+  instanceGone(instance: string, rooms: readonly string[]): Promise<void>;
+  /**
+   * The store is reachable again after an outage, possibly empty (a restart without
+   * persistence): put this instance's devices back and take out those that left meanwhile.
+   * `rooms` are the rooms the store still lists for this instance.
+   */
+  reconnected(rooms: readonly string[]): Promise<void>;
 }
 
 /** A device in a room. Values are never changed in place: every change is a new value. */

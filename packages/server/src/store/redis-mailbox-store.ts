@@ -1,0 +1,258 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type {
+  MailboxStore,
+  OfferLookup,
+  PutOfferResult,
+  PutReplyResult,
+  SetOfferSealedResult,
+  StoredOffer,
+  StoredReply,
+  TakeOwnReplyResult,
+  TakeReplyResult,
+} from './mailbox-store.ts';
+import type { RedisLink } from './redis-link.ts';
+import {
+  COUNTS,
+  GET_OFFER,
+  PUT_OFFER,
+  PUT_REPLY,
+  SET_OFFER_SEALED,
+  TAKE_REPLY,
+  TAKE_REPLY_FOR_OFFER,
+} from './redis-mailbox-scripts.ts';
+
+export interface RedisMailboxStoreOptions {
+  /** Live offers held at most, all instances together (default 10,000). */
+  maxOffers?: number;
+  /** Live replies held at most (default 10,000). */
+  maxReplies?: number;
+  /** How long a used or expired id or code is remembered as such (default 1 hour). */
+  tombstoneTtlMs?: number;
+  /** Milliseconds since the epoch. */
+  clock?: () => number;
+}
+
+const SCRIPTS = {
+  putOffer: [3, PUT_OFFER],
+  getOffer: [2, GET_OFFER],
+  setOfferSealed: [2, SET_OFFER_SEALED],
+  putReply: [6, PUT_REPLY],
+  takeReply: [3, TAKE_REPLY],
+  takeReplyForOffer: [3, TAKE_REPLY_FOR_OFFER],
+  counts: [2, COUNTS],
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type Arg = string | number | Buffer;
+type Scripts = Record<ScriptName | `${ScriptName}Buffer`, (...args: Arg[]) => Promise<unknown>>;
+
+/**
+ * The mailbox in Redis, shared by every instance: one Lua script per store method (see
+ * redis-mailbox-scripts.ts), Redis expiry for blobs and tombstones, and the long-polls' wake-ups
+ * on one pub/sub channel that each instance hands out to its own waiters.
+ */
+export class RedisMailboxStore implements MailboxStore {
+  readonly kind = 'redis';
+  readonly #link: RedisLink;
+  readonly #events = new EventEmitter();
+  readonly #channel: string;
+  readonly #off: () => void;
+  readonly #maxOffers: number;
+  readonly #maxReplies: number;
+  readonly #tombstoneTtlMs: number;
+  readonly #now: () => number;
+
+  private constructor(link: RedisLink, options: RedisMailboxStoreOptions) {
+    this.#link = link;
+    this.#maxOffers = options.maxOffers ?? 10_000;
+    this.#maxReplies = options.maxReplies ?? 10_000;
+    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? 3_600_000;
+    this.#now = options.clock ?? Date.now;
+    this.#events.setMaxListeners(0);
+    for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) {
+      link.commands.defineCommand(name, { numberOfKeys, lua });
+    }
+    this.#channel = link.key('mailbox-events');
+    const subscription = link.subscribe(this.#channel, (message) => {
+      this.#events.emit(message.toString());
+    });
+    this.#off = subscription.off;
+    // Wake-ups published while the link was down are lost: every waiter looks again.
+    link.on('restored', this.#wakeAll);
+  }
+
+  /** A store on `link`, once its wake-up channel is subscribed. */
+  static async create(
+    link: RedisLink,
+    options: RedisMailboxStoreOptions = {},
+  ): Promise<RedisMailboxStore> {
+    const store = new RedisMailboxStore(link, options);
+    await link.subscribed(store.#channel);
+    return store;
+  }
+
+  get link(): RedisLink {
+    return this.#link;
+  }
+
+  async putOffer(offer: StoredOffer): Promise<PutOfferResult> {
+    const args: Arg[] = [
+      ...this.#offerKeys(offer.id),
+      this.#link.key('offers'),
+      offer.id,
+      offer.expiresAt,
+      offer.ownerTokenHash,
+      this.#tombstoneTtlMs,
+      this.#now(),
+      this.#maxOffers,
+    ];
+    if (offer.sealed !== null) args.push(Buffer.from(offer.sealed));
+    return (await this.#call('putOffer', args)) as PutOfferResult;
+  }
+
+  async getOffer(id: string): Promise<OfferLookup> {
+    const result = (await this.#call('getOfferBuffer', [
+      ...this.#offerKeys(id),
+      this.#now(),
+    ])) as Buffer[];
+    const status = result[0]?.toString();
+    if (status !== 'live') return { status: status === 'expired' ? 'expired' : 'missing' };
+    const [, owner, expiresAt, sealed] = result;
+    return {
+      status: 'live',
+      offer: {
+        id,
+        sealed: sealed ? new Uint8Array(sealed) : null,
+        ownerTokenHash: String(owner),
+        expiresAt: Number(String(expiresAt)),
+      },
+    };
+  }
+
+  async setOfferSealed(id: string, sealed: Uint8Array): Promise<SetOfferSealedResult> {
+    return (await this.#call('setOfferSealed', [
+      ...this.#offerKeys(id),
+      this.#now(),
+      Buffer.from(sealed),
+      this.#channel,
+      offerEvent(id),
+    ])) as SetOfferSealedResult;
+  }
+
+  onOffer(id: string, listener: () => void): () => void {
+    return this.#listen(offerEvent(id), listener);
+  }
+
+  async putReply(reply: StoredReply): Promise<PutReplyResult> {
+    const offerId = reply.offerId ?? '';
+    return (await this.#call('putReply', [
+      ...this.#replyKeys(reply.code),
+      this.#link.key('replies'),
+      ...this.#offerKeys(offerId),
+      this.#link.key('offers'),
+      reply.code,
+      reply.expiresAt,
+      this.#tombstoneTtlMs,
+      this.#now(),
+      this.#maxReplies,
+      Buffer.from(reply.sealed),
+      offerId,
+      this.#channel,
+      replyEvent(offerId),
+    ])) as PutReplyResult;
+  }
+
+  async takeReply(code: string): Promise<TakeReplyResult> {
+    const result = (await this.#call('takeReplyBuffer', [
+      ...this.#replyKeys(code),
+      this.#link.key('replies'),
+      code,
+      this.#now(),
+      this.#tombstoneTtlMs,
+    ])) as Buffer[];
+    return takeResult(result);
+  }
+
+  async takeReplyForOffer(offerId: string): Promise<TakeOwnReplyResult> {
+    const result = (await this.#call('takeReplyForOfferBuffer', [
+      ...this.#offerKeys(offerId),
+      this.#link.key('replies'),
+      this.#now(),
+      this.#tombstoneTtlMs,
+      this.#link.prefix,
+    ])) as Buffer[];
+    const status = result[0]?.toString();
+    if (status === 'pending') return { status: 'pending' };
+    const taken = takeResult(result);
+    // The reply's tombstone can be forgotten before its offer ends; it was read or expired.
+    return taken.status === 'missing' ? { status: 'expired' } : taken;
+  }
+
+  onReply(offerId: string, listener: () => void): () => void {
+    return this.#listen(replyEvent(offerId), listener);
+  }
+
+  async counts(): Promise<{ offers: number; replies: number }> {
+    const [offers, replies] = (await this.#call('counts', [
+      this.#link.key('offers'),
+      this.#link.key('replies'),
+      this.#now(),
+    ])) as [number, number];
+    return { offers, replies };
+  }
+
+  /** Stops listening; the link is closed by whoever made it. */
+  async close(): Promise<void> {
+    this.#off();
+    this.#link.off('restored', this.#wakeAll);
+    this.#events.removeAllListeners();
+  }
+
+  #call(name: keyof Scripts, args: Arg[]): Promise<unknown> {
+    return this.#link.run((redis: Redis) => (redis as unknown as Scripts)[name](...args));
+  }
+
+  #offerKeys(id: string): [string, string] {
+    return [this.#link.key(`offer:${id}`), this.#link.key(`offer-gone:${id}`)];
+  }
+
+  #replyKeys(code: string): [string, string] {
+    return [this.#link.key(`reply:${code}`), this.#link.key(`reply-gone:${code}`)];
+  }
+
+  #listen(event: string, listener: () => void): () => void {
+    this.#events.on(event, listener);
+    return () => this.#events.off(event, listener);
+  }
+
+  readonly #wakeAll = (): void => {
+    for (const event of this.#events.eventNames()) this.#events.emit(event);
+  };
+}
+
+/** A `take` script's answer: status, then sealed, offer id, expiry and code when taken. */
+function takeResult(result: Buffer[]): TakeReplyResult {
+  const status = result[0]?.toString();
+  switch (status) {
+    case 'taken': {
+      const [, sealed, offerId, expiresAt, code] = result;
+      const reply: StoredReply = {
+        code: String(code),
+        sealed: new Uint8Array(sealed ?? []),
+        expiresAt: Number(String(expiresAt)),
+      };
+      const offer = offerId?.toString();
+      if (offer) reply.offerId = offer;
+      return { status, reply };
+    }
+    case 'already-read':
+    case 'expired':
+      return { status };
+    default:
+      return { status: 'missing' };
+  }
+}
+
+const offerEvent = (id: string) => `offer:${id}`;
+const replyEvent = (id: string) => `reply:${id}`;
