@@ -111,7 +111,7 @@ describe('promotion', () => {
     expect(epochs).toEqual([1, 2, 3, 4]);
   });
 
-  it('when a socket stops answering WebSocket pings, even though it sends frames', async () => {
+  it('when the broadcaster’s socket stops answering WebSocket pings, even though it sends frames', async () => {
     const server = await accountServer({ heartbeatMs: 250 });
     const first = await server.join(await tokenFor('alice'), { autoPong: false });
     const second = await server.join(await tokenFor('alice'));

@@ -38,7 +38,13 @@ export class AccountService {
       log,
     );
     const verifier = new TokenVerifier(options.jwt, this.devSignIn, clock);
-    this.#context = { rooms, verifier, options, log };
+    this.#context = {
+      rooms,
+      verifier,
+      options,
+      log,
+      closed: (connection) => this.#connections.delete(connection),
+    };
     // A quarter heartbeat: a silent device is found at most that late.
     this.#sweep = setInterval(() => this.#check(), Math.max(5, options.heartbeatMs / 4));
     this.#sweep.unref();
@@ -66,10 +72,7 @@ export class AccountService {
       socket.close(ACCOUNT_ERROR_CLOSE.ERR_SERVER_FULL, error.code);
       return;
     }
-    const connection = new DeviceConnection(socket, this.#context, performance.now(), () =>
-      this.#connections.delete(connection),
-    );
-    this.#connections.add(connection);
+    this.#connections.add(new DeviceConnection(socket, this.#context, performance.now()));
   }
 
   /** Closes every socket with 1001 (each leaves its room), then the store if it is ours. */
@@ -95,7 +98,7 @@ export class AccountService {
 /** `GET /api/account` as a WebSocket, and the development sign-in when it is on. */
 export async function accountRoutes(app: FastifyInstance, service: AccountService): Promise<void> {
   app.get(ACCOUNT_PATHS.socket, { websocket: true }, (socket, request) => {
-    forgetUpgradeRequest(socket, request, app.log);
+    forgetUpgradeRequest(socket, request);
     service.accept(socket);
   });
   if (service.devSignIn) await devSignInRoute(app, service.devSignIn);
@@ -106,17 +109,17 @@ export async function accountRoutes(app: FastifyInstance, service: AccountServic
  * closure of the error listener it adds, and as the raw socket's current response. That is
  * about 3 of an idle device's 7 KiB; dropping both leaves about 4 KiB.
  */
-function forgetUpgradeRequest(
-  socket: WebSocket,
-  request: FastifyRequest,
-  log: FastifyBaseLogger,
-): void {
+function forgetUpgradeRequest(socket: WebSocket, request: FastifyRequest): void {
   socket.removeAllListeners('error');
-  socket.on('error', (error) => {
-    // Bad UTF-8, an oversized frame: ws closes the socket itself; nothing of ours failed.
-    log.debug({ err: error }, 'account socket error');
-    socket.terminate();
-  });
+  socket.on('error', onSocketError);
   const raw = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
   raw._httpMessage?.detachSocket(raw);
+}
+
+/**
+ * Bad UTF-8, an oversized frame: ws closes the socket itself; nothing of ours failed. One
+ * function for every socket (no closure each).
+ */
+function onSocketError(this: WebSocket): void {
+  this.terminate();
 }

@@ -23,6 +23,13 @@ export const DEFAULT_HEARTBEAT_MS = 750;
 /** A device that sends no frame for this many heartbeats is silent, and removed. */
 export const SILENCE_HEARTBEATS = 3;
 
+/**
+ * A device that is not the broadcaster pings this many times less often (`idleHeartbeatMs` in
+ * `welcome`): only the broadcaster's silence stalls the room, so only it pings at the full
+ * rate, and a server with many idle devices answers far fewer pings.
+ */
+export const IDLE_HEARTBEAT_FACTOR = 4;
+
 /** The first frame, `hello`, must arrive within this long of the socket opening. */
 export const HELLO_TIMEOUT_MS = 10_000;
 
