@@ -238,12 +238,12 @@ async function measure(
     }
     latencies.sort((a, b) => a - b);
     const slopes = (key: 'rss' | 'heapUsed' | 'external') =>
-      samples
-        .slice(2)
-        .map((sample, n) => {
-          const previous = samples[n + 1] as MemorySample;
-          return (sample[key] - previous[key]) / Math.max(1, sample.connections - previous.connections);
-        });
+      samples.slice(2).map((sample, n) => {
+        const previous = samples[n + 1] as MemorySample;
+        return (
+          (sample[key] - previous[key]) / Math.max(1, sample.connections - previous.connections)
+        );
+      });
     const first = samples[1] as MemorySample;
     const last = samples.at(-1) as MemorySample;
     return {
@@ -296,7 +296,9 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return 0;
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -305,8 +307,9 @@ function percentile(sorted: number[], p: number): number {
 
 /** `total` in `parts` whole shares, as even as can be. */
 function split(total: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, n) =>
-    Math.floor(((n + 1) * total) / parts) - Math.floor((n * total) / parts),
+  return Array.from(
+    { length: parts },
+    (_, n) => Math.floor(((n + 1) * total) / parts) - Math.floor((n * total) / parts),
   );
 }
 
@@ -322,7 +325,6 @@ function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
-
 
 function startLoadClient() {
   const file = fileURLToPath(new URL('./capacity-load.ts', import.meta.url));
@@ -398,7 +400,10 @@ async function startServer(kind: ServerKind, maxConnections: number) {
     /** Memory after a full garbage collection, as the probe in the server reports it. */
     memory(): Promise<{ rss: number; heapUsed: number; external: number }> {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the memory probe did not answer')), 30_000);
+        const timer = setTimeout(
+          () => reject(new Error('the memory probe did not answer')),
+          30_000,
+        );
         child.once('message', (report) => {
           clearTimeout(timer);
           const { rss, heapUsed, external, collected } = report as {

@@ -25,7 +25,13 @@ export type LoadCommand =
     };
 
 export type LoadReport =
-  | { cmd: 'open'; opened: number; failed: number; seconds: number; firstError?: string | undefined }
+  | {
+      cmd: 'open';
+      opened: number;
+      failed: number;
+      seconds: number;
+      firstError?: string | undefined;
+    }
   | { cmd: 'close'; closed: number }
   | {
       cmd: 'relay';

@@ -7,7 +7,11 @@ process.on('message', (message) => {
   const collect = globalThis.gc;
   // Several passes: weak references and finalisers free more on the next one.
   for (let pass = 0; pass < 4; pass += 1) collect?.();
-  process.send?.({ cmd: 'memory', collected: typeof collect === 'function', ...process.memoryUsage() });
+  process.send?.({
+    cmd: 'memory',
+    collected: typeof collect === 'function',
+    ...process.memoryUsage(),
+  });
 });
 // The channel must not keep the server alive once it has closed everything else.
 process.channel?.unref();
