@@ -69,6 +69,8 @@ export interface CapacityFigures {
   relayP99Ms: number;
   /** CPU time over wall time while relaying, of the server and of each load process. */
   relayServerCpu: number;
+  /** The server's CPU time per relayed signal: what bounds its rate once it has a core to itself. */
+  serverCpuMicrosPerSignal: number;
   relayLoadCpu: number[];
   /** The machine's 1-minute load average before and after this server's run. */
   loadAverage: number[];
@@ -96,6 +98,14 @@ export async function benchAccountCapacity(
         value: Math.round(ours.bytesPerConnection / 102.4) / 10,
         limit: 6,
         unit: 'KiB',
+      },
+      {
+        // What bounds each server's rate once it has a core to itself (the machine is shared).
+        name: `account server CPU per relayed signal / PeerJS's, ${pairs} pairs`,
+        value:
+          Math.round((ours.serverCpuMicrosPerSignal / peerjs.serverCpuMicrosPerSignal) * 100) / 100,
+        limit: 0.5,
+        unit: '×',
       },
       {
         name: `account relay p99 / PeerJS's, ${pairs} pairs`,
@@ -144,6 +154,7 @@ export function printAccountCapacity(result: AccountCapacityResult): void {
       'p50 ms': figures.relayP50Ms,
       'p99 ms': figures.relayP99Ms,
       'server CPU': figures.relayServerCpu,
+      'server CPU µs/signal': figures.serverCpuMicrosPerSignal,
       'load CPU': figures.relayLoadCpu.join('+'),
       'load avg': figures.loadAverage.join(' → '),
     })),
@@ -207,8 +218,6 @@ async function measure(
       samples.push({ connections: opened, ...(await server.memory()) });
     }
     const idleRssMiB = Math.round(samples.at(-1)?.rss ?? 0) / 2 ** 20;
-    const cpuBefore = cpuSeconds(server.pid);
-    const relayStart = performance.now();
     const pairShares = split(pairs, loads.length);
     const relays = await Promise.all(
       loads.map((load, n) =>
@@ -220,19 +229,21 @@ async function measure(
           seconds,
           window: RELAY_WINDOW,
           prefix: `l${n}relay`,
+          serverPid: server.pid,
         }),
       ),
     );
-    const serverCpu =
-      (cpuSeconds(server.pid) - cpuBefore) / ((performance.now() - relayStart) / 1000);
     let relayed = 0;
     let relaySeconds = 0;
     const latencies: number[] = [];
     const loadCpu: number[] = [];
+    let serverCpuSeconds = 0;
     for (const report of relays) {
       if (report.cmd !== 'relay') throw new Error(`relay: ${JSON.stringify(report)}`);
       relayed += report.relayed;
       relaySeconds = Math.max(relaySeconds, report.seconds);
+      // The windows of the load processes overlap almost exactly: the longest stands for all.
+      serverCpuSeconds = Math.max(serverCpuSeconds, report.serverCpuSeconds);
       for (const latency of report.latencies) latencies.push(latency);
       loadCpu.push(report.loadCpu);
     }
@@ -271,7 +282,8 @@ async function measure(
       relayedPerSecond: Math.round(relayed / relaySeconds),
       relayP50Ms: percentile(latencies, 0.5),
       relayP99Ms: percentile(latencies, 0.99),
-      relayServerCpu: Math.round(serverCpu * 100) / 100,
+      relayServerCpu: Math.round((serverCpuSeconds / relaySeconds) * 100) / 100,
+      serverCpuMicrosPerSignal: Math.round((serverCpuSeconds / Math.max(1, relayed)) * 1e7) / 10,
       relayLoadCpu: loadCpu,
       loadAverage: [loadBefore, loadAverage()],
     };
@@ -316,14 +328,6 @@ function split(total: number, parts: number): number[] {
 /** The machine's 1-minute load average (other work on its cores skews every figure). */
 function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-}
-
-/** User and system CPU time of a process so far, from /proc (Linux; 100 ticks a second). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function startLoadClient() {

@@ -6,6 +6,7 @@
  * names for their role; PeerJS clients send HEARTBEAT every 5 s), and pairs that relay signals
  * to each other through the server with a window of signals in flight each way.
  */
+import { readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 
 export type ServerKind = 'ours' | 'peerjs';
@@ -22,6 +23,8 @@ export type LoadCommand =
       /** Signals in flight each way per pair. */
       window: number;
       prefix: string;
+      /** The server's process: its CPU time is read over the relay's window. */
+      serverPid: number;
     };
 
 export type LoadReport =
@@ -41,6 +44,8 @@ export type LoadReport =
       latencies: number[];
       /** This process's CPU time over the run's wall time: near 1, the load client is the limit. */
       loadCpu: number;
+      /** The server's CPU seconds over the same window. */
+      serverCpuSeconds: number;
     }
   | { cmd: 'error'; message: string };
 
@@ -192,6 +197,7 @@ async function relay(command: Extract<LoadCommand, { cmd: 'relay' }>) {
   };
   const start = performance.now();
   const cpuStart = process.cpuUsage();
+  const serverCpuStart = cpuSeconds(command.serverPid);
   for (let pair = 0; pair < pairs; pair += 1) {
     const a = endpoints[pair * 2];
     const b = endpoints[pair * 2 + 1];
@@ -221,11 +227,20 @@ async function relay(command: Extract<LoadCommand, { cmd: 'relay' }>) {
   }
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   running = false;
+  const serverCpuSeconds = cpuSeconds(command.serverPid) - serverCpuStart;
   const elapsed = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const loadCpu = Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100) / 100;
   closeAll();
-  return { relayed, seconds: elapsed, latencies, loadCpu };
+  return { relayed, seconds: elapsed, latencies, loadCpu, serverCpuSeconds };
+}
+
+/** User and system CPU time of a process so far, from /proc (Linux; 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function closeAll(): number {
