@@ -65,7 +65,7 @@ export const ACCOUNT_CLOSE_CODES = {
   protocolError: 4400,
   /** No valid token in time: sign in again. */
   unauthorized: 4401,
-  /** The device sent no frame for 3 heartbeats, or stopped answering WebSocket pings. */
+  /** The device sent no frame for 3 heartbeats of its role, or (broadcaster) stopped answering WebSocket pings. */
   silent: 4408,
   /** The user already has as many devices in the room as the server allows. */
   roomFull: 4429,
