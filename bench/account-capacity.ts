@@ -53,7 +53,13 @@ export interface CapacityFigures {
   firstError: string | undefined;
   openSeconds: number;
   /** Memory after garbage collection, after each step of connections. */
-  samples: { connections: number; rssMiB: number; heapUsedMiB: number; externalMiB: number }[];
+  samples: {
+    connections: number;
+    files: number;
+    rssMiB: number;
+    heapUsedMiB: number;
+    externalMiB: number;
+  }[];
   /** RSS growth per connection of steps 2 to 5. */
   rssSlopes: number[];
   /** Median of rssSlopes. */
@@ -163,7 +169,10 @@ export function printAccountCapacity(result: AccountCapacityResult): void {
     console.log(
       `${figures.server}: RSS slopes B/connection ${figures.rssSlopes.join(' ')}; samples ` +
         figures.samples
-          .map((sample) => `${sample.connections}: ${sample.rssMiB}/${sample.heapUsedMiB} MiB`)
+          .map(
+            (sample) =>
+              `${sample.connections} (${sample.files} files): ${sample.rssMiB}/${sample.heapUsedMiB} MiB`,
+          )
           .join(', ') +
         (figures.firstError ? `; first failure: ${figures.firstError}` : ''),
     );
@@ -266,6 +275,7 @@ async function measure(
       openSeconds: Math.round(openSeconds * 10) / 10,
       samples: samples.map((sample) => ({
         connections: sample.connections,
+        files: sample.files,
         rssMiB: mib(sample.rss),
         heapUsedMiB: mib(sample.heapUsed),
         externalMiB: mib(sample.external),
@@ -295,6 +305,8 @@ async function measure(
 
 interface MemorySample {
   connections: number;
+  /** Files the server has open: its connections, plus a few dozen of its own. */
+  files: number;
   rss: number;
   heapUsed: number;
   external: number;
@@ -402,7 +414,7 @@ async function startServer(kind: ServerKind, maxConnections: number) {
     pid,
     stop,
     /** Memory after a full garbage collection, as the probe in the server reports it. */
-    memory(): Promise<{ rss: number; heapUsed: number; external: number }> {
+    memory(): Promise<{ rss: number; heapUsed: number; external: number; files: number }> {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error('the memory probe did not answer')),
@@ -410,14 +422,15 @@ async function startServer(kind: ServerKind, maxConnections: number) {
         );
         child.once('message', (report) => {
           clearTimeout(timer);
-          const { rss, heapUsed, external, collected } = report as {
+          const { rss, heapUsed, external, files, collected } = report as {
             rss: number;
             heapUsed: number;
             external: number;
+            files: number;
             collected: boolean;
           };
           if (!collected) reject(new Error('the server runs without --expose-gc'));
-          else resolve({ rss, heapUsed, external });
+          else resolve({ rss, heapUsed, external, files });
         });
         child.send({ cmd: 'memory' });
       });

@@ -120,8 +120,11 @@ function startDevice(server: string, token: string): Promise<DeviceProcess> {
   const file = fileURLToPath(new URL('./failover-device.ts', import.meta.url));
   const child = spawn(
     process.execPath,
-    ['--conditions=@webrtc-connect/source', '--import', 'tsx', file, server, token],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    ['--conditions=@webrtc-connect/source', '--import', 'tsx', file, server],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, ACCOUNT_TOKEN: token },
+    },
   );
   const device: DeviceProcess = { child, last: undefined, listeners: new Set() };
   child.on('message', (report: DeviceReport) => {

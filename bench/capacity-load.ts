@@ -120,8 +120,12 @@ function openPeerjs(url: string, id: string): Promise<Endpoint> {
   });
 }
 
-/** Opens `count` endpoints, two per user (a pair of devices, one token) for our server. */
+/**
+ * Opens `count` endpoints, two per user (a pair of devices, one token) for our server. Each
+ * keeps alive from the moment it is open: opening thousands takes longer than a silence window.
+ */
 async function openMany(kind: ServerKind, url: string, count: number, prefix: string) {
+  keepAlive(kind);
   const endpoints: (Endpoint | undefined)[] = new Array(count);
   let failed = 0;
   let firstError: string | undefined;
@@ -133,11 +137,11 @@ async function openMany(kind: ServerKind, url: string, count: number, prefix: st
       try {
         if (kind === 'ours') {
           const token = await signIn(url, `${prefix}${n / 2}`);
-          endpoints[n] = await openOurs(url, token);
-          if (n + 1 < count) endpoints[n + 1] = await openOurs(url, token);
+          endpoints[n] = keep(await openOurs(url, token));
+          if (n + 1 < count) endpoints[n + 1] = keep(await openOurs(url, token));
         } else {
-          endpoints[n] = await openPeerjs(url, `${prefix}${n}`);
-          if (n + 1 < count) endpoints[n + 1] = await openPeerjs(url, `${prefix}${n + 1}`);
+          endpoints[n] = keep(await openPeerjs(url, `${prefix}${n}`));
+          if (n + 1 < count) endpoints[n + 1] = keep(await openPeerjs(url, `${prefix}${n + 1}`));
         }
       } catch (error) {
         firstError ??= String(error);
@@ -153,6 +157,11 @@ async function openMany(kind: ServerKind, url: string, count: number, prefix: st
     socket.on('error', () => {});
   }
   return { endpoints, opened, failed: Math.min(failed, count - opened.length), firstError };
+}
+
+function keep(endpoint: Endpoint): Endpoint {
+  kept.push(endpoint);
+  return endpoint;
 }
 
 let keepingAlive = false;
@@ -181,7 +190,6 @@ function keepAlive(kind: ServerKind): void {
 async function relay(command: Extract<LoadCommand, { cmd: 'relay' }>) {
   const { kind, url, pairs, seconds, window, prefix } = command;
   const { endpoints } = await openMany(kind, url, pairs * 2, prefix);
-  keepAlive(kind);
   const latencies: number[] = [];
   let relayed = 0;
   let running = true;
@@ -202,7 +210,6 @@ async function relay(command: Extract<LoadCommand, { cmd: 'relay' }>) {
     const a = endpoints[pair * 2];
     const b = endpoints[pair * 2 + 1];
     if (!a || !b) throw new Error(`pair ${pair} did not open`);
-    kept.push(a, b);
     for (const [self, other] of [
       [a, b],
       [b, a],
@@ -261,8 +268,6 @@ process.on('message', (command: LoadCommand) => {
           command.count,
           command.prefix,
         );
-        kept.push(...opened);
-        keepAlive(command.kind);
         const seconds = (performance.now() - start) / 1000;
         return { cmd: 'open', opened: opened.length, failed, seconds, firstError };
       }

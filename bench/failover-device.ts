@@ -2,9 +2,10 @@
  * One device of bench/account-failover.ts in a process of its own (@roamhq/wrtc and `ws`), so
  * that killing the broadcaster kills a real process and one device's stalls do not delay the
  * others. Reports its room over IPC at every change, stamped with the wall clock in ms (the
- * bench compares stamps of several processes); leaves on `{ cmd: 'leave' }`.
+ * bench compares stamps of several processes); leaves on `{ cmd: 'leave' }`. The token comes in
+ * the environment, not on the command line, where every process of the machine could read it.
  *
- *   node --conditions=@webrtc-connect/source --import tsx bench/failover-device.ts <server> <token>
+ *   ACCOUNT_TOKEN=… node --conditions=@webrtc-connect/source --import tsx bench/failover-device.ts <server>
  */
 import wrtc from '@roamhq/wrtc';
 import type { PeerConnectionConstructor } from 'webrtc-connect';
@@ -21,8 +22,9 @@ export interface DeviceReport {
   at: number;
 }
 
-const [server, token] = process.argv.slice(2);
-if (!server || !token) throw new Error('usage: failover-device.ts <server> <token>');
+const server = process.argv[2];
+const token = process.env.ACCOUNT_TOKEN;
+if (!server || !token) throw new Error('usage: ACCOUNT_TOKEN=… failover-device.ts <server>');
 const session = await joinAccount({
   server,
   token,
