@@ -51,6 +51,8 @@ export interface CapacityFigures {
   opened: number;
   failed: number;
   firstError: string | undefined;
+  /** The load processes' longest event-loop stall while opening (their pings wait that long). */
+  loadLoopDelayMaxMs: number;
   openSeconds: number;
   /** Memory after garbage collection, after each step of connections. */
   samples: {
@@ -174,6 +176,7 @@ export function printAccountCapacity(result: AccountCapacityResult): void {
               `${sample.connections} (${sample.files} files): ${sample.rssMiB}/${sample.heapUsedMiB} MiB`,
           )
           .join(', ') +
+        `; load loop stall max ${figures.loadLoopDelayMaxMs} ms` +
         (figures.firstError ? `; first failure: ${figures.firstError}` : ''),
     );
   }
@@ -198,6 +201,7 @@ async function measure(
     let failed = 0;
     let openSeconds = 0;
     let firstError: string | undefined;
+    let loadLoopDelayMaxMs = 0;
     for (let step = 1; step <= MEMORY_STEPS; step += 1) {
       // Whole pairs in each load process, for each step.
       const total = Math.round((connections * step) / MEMORY_STEPS / 2) * 2;
@@ -221,12 +225,21 @@ async function measure(
         failed += report.failed;
         stepSeconds = Math.max(stepSeconds, report.seconds);
         firstError ??= report.firstError;
+        loadLoopDelayMaxMs = Math.max(loadLoopDelayMaxMs, report.loopDelayMaxMs);
       }
       openSeconds += stepSeconds;
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       samples.push({ connections: opened, ...(await server.memory()) });
     }
     const idleRssMiB = Math.round(samples.at(-1)?.rss ?? 0) / 2 ** 20;
+    for (const load of loads) await load.ask({ cmd: 'close' });
+    // Until the server has seen every idle socket go (ours: each leaves its room), so that the
+    // relay is measured alone.
+    const baseline = (samples[0] as MemorySample).files;
+    for (let tries = 0; (await server.memory()).files > baseline + 10; tries += 1) {
+      if (tries > 60) throw new Error('the server kept its idle sockets');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     const pairShares = split(pairs, loads.length);
     const relays = await Promise.all(
       loads.map((load, n) =>
@@ -272,6 +285,7 @@ async function measure(
       opened,
       failed,
       firstError,
+      loadLoopDelayMaxMs,
       openSeconds: Math.round(openSeconds * 10) / 10,
       samples: samples.map((sample) => ({
         connections: sample.connections,

@@ -7,6 +7,7 @@
  * to each other through the server with a window of signals in flight each way.
  */
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 
 export type ServerKind = 'ours' | 'peerjs';
@@ -34,6 +35,8 @@ export type LoadReport =
       failed: number;
       seconds: number;
       firstError?: string | undefined;
+      /** This process's longest event-loop stall while opening: its pings wait that long. */
+      loopDelayMaxMs: number;
     }
   | { cmd: 'close'; closed: number }
   | {
@@ -262,6 +265,8 @@ process.on('message', (command: LoadCommand) => {
     const start = performance.now();
     switch (command.cmd) {
       case 'open': {
+        const loop = monitorEventLoopDelay({ resolution: 20 });
+        loop.enable();
         const { opened, failed, firstError } = await openMany(
           command.kind,
           command.url,
@@ -269,7 +274,9 @@ process.on('message', (command: LoadCommand) => {
           command.prefix,
         );
         const seconds = (performance.now() - start) / 1000;
-        return { cmd: 'open', opened: opened.length, failed, seconds, firstError };
+        loop.disable();
+        const loopDelayMaxMs = Math.round(loop.max / 1e6);
+        return { cmd: 'open', opened: opened.length, failed, seconds, firstError, loopDelayMaxMs };
       }
       case 'close':
         return { cmd: 'close', closed: closeAll() };

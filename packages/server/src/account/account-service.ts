@@ -27,6 +27,9 @@ export class AccountService {
   readonly #connections = new Set<DeviceConnection>();
   readonly #context: AccountContext;
   readonly #sweep: ReturnType<typeof setInterval>;
+  readonly #sweepMs: number;
+  #checkedAt: number;
+  #skipped = false;
 
   constructor(options: ResolvedAccountOptions, clock: () => number, log: FastifyBaseLogger) {
     this.devSignIn = options.devSignIn ? new DevSignIn(clock) : undefined;
@@ -46,7 +49,9 @@ export class AccountService {
       closed: (connection) => this.#connections.delete(connection),
     };
     // A quarter heartbeat: a silent device is found at most that late.
-    this.#sweep = setInterval(() => this.#check(), Math.max(5, options.heartbeatMs / 4));
+    this.#sweepMs = Math.max(5, options.heartbeatMs / 4);
+    this.#checkedAt = performance.now();
+    this.#sweep = setInterval(() => this.#check(), this.#sweepMs);
     this.#sweep.unref();
     if (this.devSignIn) {
       log.warn(
@@ -84,6 +89,16 @@ export class AccountService {
 
   #check(): void {
     const now = performance.now();
+    const late = now - this.#checkedAt > 2 * this.#sweepMs;
+    this.#checkedAt = now;
+    // This process stalled (a long garbage collection, a busy machine): the frames that came
+    // meanwhile wait in the sockets, read only after this timer. Judge silence next tick (one
+    // tick only, so that a process always late still finds silent devices).
+    if (late && !this.#skipped) {
+      this.#skipped = true;
+      return;
+    }
+    this.#skipped = false;
     for (const connection of this.#connections) {
       // One socket's failure must not stop the sweep for the others.
       try {
