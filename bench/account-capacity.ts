@@ -5,8 +5,9 @@
  * relayed per second and their one-way latency at 100 device pairs.
  *
  * Memory: the connections open in 5 equal steps; after each, the server process (started with
- * --expose-gc and bench/memory-probe.js) collects its garbage and reports its memory. The figure
- * is the median over steps 2 to 5 of (growth of RSS) / (connections added), so neither the
+ * --expose-gc and bench/memory-probe.js) collects its garbage and reports its memory and open
+ * files. The figure is the median over steps 2 to 5 of (growth of RSS) / (growth of open
+ * files, one per connection still open), so neither the
  * start-up nor the code warmed by the first connections counts; heap and external slopes are
  * given beside it.
  *
@@ -276,9 +277,8 @@ async function measure(
     const slopes = (key: 'rss' | 'heapUsed' | 'external') =>
       samples.slice(2).map((sample, n) => {
         const previous = samples[n + 1] as MemorySample;
-        return (
-          (sample[key] - previous[key]) / Math.max(1, sample.connections - previous.connections)
-        );
+        // Counted by the server's open files: a socket it has closed holds nothing.
+        return (sample[key] - previous[key]) / Math.max(1, sample.files - previous.files);
       });
     const first = samples[1] as MemorySample;
     const last = samples.at(-1) as MemorySample;
@@ -302,7 +302,7 @@ async function measure(
       heapBytesPerConnection: Math.round(median(slopes('heapUsed'))),
       externalBytesPerConnection: Math.round(median(slopes('external'))),
       overallBytesPerConnection: Math.round(
-        (last.rss - first.rss) / Math.max(1, last.connections - first.connections),
+        (last.rss - first.rss) / Math.max(1, last.files - first.files),
       ),
       idleRssMiB: Math.round(idleRssMiB),
       relayed,
