@@ -274,12 +274,18 @@ async function measure(
       loadCpu.push(report.loadCpu);
     }
     latencies.sort((a, b) => a - b);
+    // Steps in which the server kept at least half the sockets opened (devices found silent
+    // when the machine stalls are closed by the server, and take their memory with them).
+    const steps = samples.slice(2).flatMap((sample, n) => {
+      const previous = samples[n + 1] as MemorySample;
+      const kept = sample.files - previous.files;
+      return kept >= (sample.connections - previous.connections) / 2 ? [{ sample, previous }] : [];
+    });
     const slopes = (key: 'rss' | 'heapUsed' | 'external') =>
-      samples.slice(2).map((sample, n) => {
-        const previous = samples[n + 1] as MemorySample;
+      steps.map(
         // Counted by the server's open files: a socket it has closed holds nothing.
-        return (sample[key] - previous[key]) / Math.max(1, sample.files - previous.files);
-      });
+        ({ sample, previous }) => (sample[key] - previous[key]) / (sample.files - previous.files),
+      );
     const first = samples[1] as MemorySample;
     const last = samples.at(-1) as MemorySample;
     return {
