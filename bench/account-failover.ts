@@ -1,21 +1,24 @@
 /**
  * Account failover: the time from the broadcaster's end to every other device being attached to
  * the new broadcaster (its data channel open, or being the new broadcaster itself), over many
- * changes in a room of 10 devices. Two ways to end: killed (socket terminated, peer connections
- * closed, as a crashed process) and silent (stops every frame, pings included, so the server only
- * finds out after 3 heartbeats). After each change a new device joins, so the room keeps its size.
+ * changes in a room of 10 devices. Two ways to end: killed (SIGKILL to the broadcaster's
+ * process: its sockets and peer connections die with it) and silent (SIGSTOP: the process
+ * freezes, sends nothing, and the server only finds out after 3 heartbeats; it is killed once
+ * the room has moved on). After each change a new device joins, so the room keeps its size.
  *
  * The real `webrtc-connect serve` runs in its own process with development sign-in and its
- * default heartbeat; the 10 devices (@roamhq/wrtc and `ws`) share this process, whose event-loop
- * delay is measured and printed, since a stall would lengthen every figure.
+ * default heartbeat; each device (@roamhq/wrtc and `ws`, bench/failover-device.ts) runs in a
+ * process of its own and stamps its reports with the wall clock, so neither IPC nor one
+ * process's stall delays another's figures.
  *
  *   bash scripts/in-netns.sh tsx --conditions=@webrtc-connect/source bench/account-failover.ts
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ACCOUNT_PATHS, type DevSignInResponse } from '@webrtc-connect/server/protocol';
-import { type Device, joinDevice, until } from '../test/harness/account-devices.ts';
 import { assertPrivateNetns } from '../test/harness/netns.ts';
+import type { DeviceReport } from './failover-device.ts';
 import { type ServerProcess, startServeProcess } from './server-process.ts';
 
 const DEVICES = 10;
@@ -40,9 +43,8 @@ export interface FailoverFigures {
   maxMs: number;
   /** Every change's time, in order. */
   timesMs: number[];
-  /** This process's event-loop delay during the run: devices share it. */
-  loopDelayP99Ms: number;
-  loopDelayMaxMs: number;
+  /** The machine's 1-minute load average before and after (other work skews the figures). */
+  loadAverage: number[];
 }
 
 export interface AccountFailoverResult {
@@ -74,7 +76,7 @@ export async function benchAccountFailover(
         unit: 'ms',
       })),
       devices,
-      heartbeat: 'server default (750 ms; silent after 3)',
+      heartbeat: 'server default (750 ms for the broadcaster; silent after 3)',
       killed,
       silent,
     };
@@ -87,7 +89,7 @@ export async function benchAccountFailover(
 
 export function printAccountFailover(result: AccountFailoverResult): void {
   console.log(
-    `\nAccount failover: ${result.devices} devices (one process, server in another), ` +
+    `\nAccount failover: ${result.devices} devices (a process each, server in another), ` +
       `heartbeat ${result.heartbeat}; broadcaster's end → every device attached to the new one`,
   );
   console.table(
@@ -98,13 +100,69 @@ export function printAccountFailover(result: AccountFailoverResult): void {
       'p99 ms': figures.p99Ms,
       'max ms': figures.maxMs,
       'target p99 ms': LIMITS[figures.ending],
-      'devices loop delay p99 ms': figures.loopDelayP99Ms,
-      'devices loop delay max ms': figures.loopDelayMaxMs,
+      'load avg': figures.loadAverage.join(' → '),
     })),
   );
   for (const figures of [result.killed, result.silent]) {
     console.log(`${figures.ending}, each change in ms: ${figures.timesMs.join(' ')}`);
   }
+}
+
+/** One device in its own process, and its latest report. */
+interface DeviceProcess {
+  child: ChildProcess;
+  last: DeviceReport | undefined;
+  /** Called at every report. */
+  listeners: Set<(report: DeviceReport) => void>;
+}
+
+function startDevice(server: string, token: string): Promise<DeviceProcess> {
+  const file = fileURLToPath(new URL('./failover-device.ts', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@webrtc-connect/source', '--import', 'tsx', file, server],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, ACCOUNT_TOKEN: token },
+    },
+  );
+  const device: DeviceProcess = { child, last: undefined, listeners: new Set() };
+  child.on('message', (report: DeviceReport) => {
+    device.last = report;
+    for (const listener of device.listeners) listener(report);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('a device did not join in time')), 30_000);
+    child.once('message', () => {
+      clearTimeout(timer);
+      resolve(device);
+    });
+    child.once('exit', (code) => reject(new Error(`a device exited with ${code} before joining`)));
+  });
+}
+
+/** Resolves with the report `check` accepts first (the latest one included). */
+function reportWhere(
+  device: DeviceProcess,
+  check: (report: DeviceReport) => boolean,
+  what: string,
+): Promise<DeviceReport> {
+  return new Promise((resolve, reject) => {
+    const done = (report: DeviceReport) => {
+      clearTimeout(timer);
+      device.listeners.delete(listener);
+      resolve(report);
+    };
+    const listener = (report: DeviceReport) => {
+      if (check(report)) done(report);
+    };
+    const timer = setTimeout(() => {
+      device.listeners.delete(listener);
+      reject(new Error(`${device.last?.id ?? 'a device'}: ${what} not in time`));
+    }, CHANGE_TIMEOUT_MS);
+    device.listeners.add(listener);
+    if (device.last && check(device.last)) done(device.last);
+  });
 }
 
 /** One room of `devices`, its broadcaster taken away `changes` times, each change timed. */
@@ -115,34 +173,41 @@ async function timeChanges(
   changes: number,
   devices: number,
 ): Promise<FailoverFigures> {
-  let room: Device[] = [];
-  const gone: Device[] = [];
+  let room: DeviceProcess[] = [];
+  const gone: DeviceProcess[] = [];
+  const loadBefore = loadAverage();
   const join = async () => {
-    room.push(await joinDevice(server, token));
+    room.push(await startDevice(server, token));
     await settled(room);
   };
   const timesMs: number[] = [];
-  // Only while a change is timed: joins in between stall the loop too, and do not count.
-  const loop = monitorEventLoopDelay({ resolution: 10 });
   try {
     for (let n = 0; n < devices; n += 1) await join();
     for (let change = 0; change < changes; change += 1) {
-      const broadcaster = room.find((device) => device.session.role === 'broadcaster');
-      if (!broadcaster) throw new Error('no broadcaster');
+      const broadcaster = room.find((device) => device.last?.role === 'broadcaster');
+      const epoch = broadcaster?.last?.epoch;
+      if (!broadcaster || epoch === undefined) throw new Error('no broadcaster');
       room = room.filter((device) => device !== broadcaster);
       gone.push(broadcaster);
-      const attached = room.map((device) => attachedAfter(device, broadcaster.session.epoch));
-      loop.enable();
-      const start = performance.now();
-      if (ending === 'killed') broadcaster.kill();
-      else broadcaster.silence();
+      const attached = room.map((device) =>
+        reportWhere(
+          device,
+          (report) => report.epoch > epoch && report.state === 'connected',
+          `attached past epoch ${epoch}`,
+        ),
+      );
+      const start = performance.timeOrigin + performance.now();
+      broadcaster.child.kill(ending === 'killed' ? 'SIGKILL' : 'SIGSTOP');
       const ends = await Promise.all(attached);
-      loop.disable();
-      timesMs.push(Math.round(Math.max(...ends) - start));
+      timesMs.push(Math.round(Math.max(...ends.map((report) => report.at)) - start));
+      if (ending === 'silent') broadcaster.child.kill('SIGKILL');
       await join();
     }
   } finally {
-    for (const device of [...room, ...gone]) device.session.leave();
+    for (const device of room) device.child.send({ cmd: 'leave' });
+    for (const device of [...room, ...gone]) {
+      setTimeout(() => device.child.kill('SIGKILL'), 1000).unref();
+    }
   }
   const sorted = [...timesMs].sort((a, b) => a - b);
   return {
@@ -152,48 +217,34 @@ async function timeChanges(
     p99Ms: percentile(sorted, 0.99),
     maxMs: sorted.at(-1) ?? 0,
     timesMs,
-    loopDelayP99Ms: Math.round(loop.percentile(99) / 1e6),
-    loopDelayMaxMs: Math.round(loop.max / 1e6),
+    loadAverage: [loadBefore, loadAverage()],
   };
 }
 
-/** When `device` is first attached past `epoch`: connected to (or being) the new broadcaster. */
-function attachedAfter(device: Device, epoch: number): Promise<number> {
-  const { session } = device;
-  return new Promise((resolve, reject) => {
-    const offs: (() => void)[] = [];
-    const done = (error?: Error) => {
-      clearTimeout(timer);
-      for (const off of offs) off();
-      if (error) reject(error);
-      else resolve(performance.now());
-    };
-    const timer = setTimeout(
-      () => done(new Error(`${session.id} not attached in time (e${session.epoch})`)),
-      CHANGE_TIMEOUT_MS,
+/** Every device sees the same room, connected: the state the next change starts from. */
+async function settled(devices: DeviceProcess[]): Promise<void> {
+  const epoch = () => Math.max(...devices.map((device) => device.last?.epoch ?? 0));
+  for (;;) {
+    const target = epoch();
+    await Promise.all(
+      devices.map((device) =>
+        reportWhere(
+          device,
+          (report) =>
+            report.epoch >= target &&
+            report.state === 'connected' &&
+            report.members === devices.length,
+          'settled',
+        ),
+      ),
     );
-    const test = () => {
-      if (session.epoch > epoch && session.state === 'connected') done();
-    };
-    for (const type of ['state', 'role', 'members'] as const) offs.push(session.on(type, test));
-  });
+    if (devices.every((device) => device.last?.epoch === epoch())) return;
+  }
 }
 
-/** Every device sees the same room, connected: the state the next change starts from. */
-function settled(devices: Device[]): Promise<void> {
-  return until(
-    devices.map((device) => device.session),
-    () => {
-      const epoch = devices[0]?.session.epoch;
-      return devices.every(
-        ({ session }) =>
-          session.epoch === epoch &&
-          session.state === 'connected' &&
-          session.members.length === devices.length,
-      );
-    },
-    CHANGE_TIMEOUT_MS,
-  );
+/** The machine's 1-minute load average. */
+function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
 /** Nearest rank: with 20 samples, p99 is the largest. */
@@ -216,4 +267,6 @@ function startServerProcess(): Promise<ServerProcess> {
   return startServeProcess(['--dev-sign-in', '--rate-limit', '0']);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await benchAccountFailover();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await benchAccountFailover({ changes: Number(process.argv[2] ?? CHANGES) });
+}

@@ -1,61 +1,108 @@
 /**
- * The load client of bench/account-capacity.ts, in its own process (so it shares no event loop
- * with the server it loads), driven over IPC. The same client for both servers: `ws` sockets
- * that authenticate and then only keep alive as each server's own client would (our devices
- * ping every heartbeat; PeerJS clients send HEARTBEAT every 5 s), and pairs that relay signals
- * to each other through the server, one at a time per pair, as fast as the server answers.
+ * A load client of bench/account-capacity.ts, in its own process (so it shares no event loop
+ * with the server it loads, and has its own limit of open files), driven over IPC; the bench
+ * runs several. The same client for both servers: `ws` sockets that authenticate and then only
+ * keep alive as each server's own client would (our devices ping at the heartbeat the welcome
+ * names for their role; PeerJS clients send HEARTBEAT every 5 s), and pairs that relay signals
+ * to each other through the server with a window of signals in flight each way.
  */
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 
 export type ServerKind = 'ours' | 'peerjs';
 
 export type LoadCommand =
-  | { cmd: 'idle'; kind: ServerKind; url: string; count: number }
-  | { cmd: 'relay'; kind: ServerKind; url: string; pairs: number; seconds: number };
+  | { cmd: 'open'; kind: ServerKind; url: string; count: number; prefix: string }
+  | { cmd: 'close' }
+  | {
+      cmd: 'relay';
+      kind: ServerKind;
+      url: string;
+      pairs: number;
+      seconds: number;
+      /** Signals in flight each way per pair. */
+      window: number;
+      prefix: string;
+      /** The server's process: its CPU time is read over the relay's window. */
+      serverPid: number;
+    };
 
 export type LoadReport =
-  | { cmd: 'idle'; opened: number; failed: number; seconds: number }
+  | {
+      cmd: 'open';
+      opened: number;
+      failed: number;
+      seconds: number;
+      firstError?: string | undefined;
+      /** This process's longest event-loop stall while opening: its pings wait that long. */
+      loopDelayMaxMs: number;
+    }
+  | { cmd: 'close'; closed: number }
   | {
       cmd: 'relay';
       relayed: number;
       seconds: number;
-      p50Ms: number;
-      p99Ms: number;
+      /** One-way latencies in ms, rounded to 10 µs (merged across load processes). */
+      latencies: number[];
       /** This process's CPU time over the run's wall time: near 1, the load client is the limit. */
       loadCpu: number;
+      /** The server's CPU seconds over the same window. */
+      serverCpuSeconds: number;
     }
   | { cmd: 'error'; message: string };
 
-const OUR_HEARTBEAT_MS = 750;
 const PEERJS_HEARTBEAT_MS = 5000;
 /** Sign-ins and handshakes in flight at once. */
-const CONCURRENCY = 200;
+const CONCURRENCY = 100;
+/** Keep-alives go out in slices this often, so they are spread over the heartbeat. */
+const SLICE_MS = 50;
 
 /** An authenticated socket; `id` is what other sockets address it by. */
 interface Endpoint {
   socket: WebSocket;
   id: string;
+  /** How often this socket pings. */
+  heartbeatMs: number;
 }
 
-const kept: WebSocket[] = [];
+const kept: Endpoint[] = [];
 
-async function openOurs(url: string, user: string): Promise<Endpoint> {
+async function signIn(url: string, user: string): Promise<string> {
   const response = await fetch(new URL('/api/dev/sign-in', url), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name: user }),
   });
   if (!response.ok) throw new Error(`sign-in: ${response.status}`);
-  const { token } = (await response.json()) as { token: string };
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/account`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+function openOurs(url: string, token: string): Promise<Endpoint> {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/account`, {
+    perMessageDeflate: false,
+  });
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.once('close', (code) => reject(new Error(`closed ${code}`)));
     socket.once('open', () => socket.send(JSON.stringify({ type: 'hello', version: 1, token })));
     socket.once('message', (raw) => {
-      const frame = JSON.parse(String(raw)) as { type: string; id?: string };
-      if (frame.type === 'welcome' && frame.id) resolve({ socket, id: frame.id });
-      else reject(new Error(`first frame: ${String(raw)}`));
+      const frame = JSON.parse(String(raw)) as {
+        type: string;
+        id?: string;
+        broadcaster?: string;
+        heartbeatMs?: number;
+        idleHeartbeatMs?: number;
+      };
+      if (frame.type !== 'welcome' || !frame.id) {
+        reject(new Error(`first frame: ${String(raw)}`));
+        return;
+      }
+      const heartbeatMs =
+        frame.broadcaster === frame.id
+          ? (frame.heartbeatMs ?? 750)
+          : (frame.idleHeartbeatMs ?? frame.heartbeatMs ?? 750);
+      resolve({ socket, id: frame.id, heartbeatMs });
     });
   });
 }
@@ -63,33 +110,45 @@ async function openOurs(url: string, user: string): Promise<Endpoint> {
 function openPeerjs(url: string, id: string): Promise<Endpoint> {
   const socket = new WebSocket(
     `${url.replace(/^http/, 'ws')}/peerjs?key=peerjs&id=${id}&token=${id}-token`,
+    { perMessageDeflate: false },
   );
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.once('close', (code) => reject(new Error(`closed ${code}`)));
     socket.once('message', (raw) => {
       const frame = JSON.parse(String(raw)) as { type: string };
-      if (frame.type === 'OPEN') resolve({ socket, id });
+      if (frame.type === 'OPEN') resolve({ socket, id, heartbeatMs: PEERJS_HEARTBEAT_MS });
       else reject(new Error(`first frame: ${String(raw)}`));
     });
   });
 }
 
-/** Opens `count` endpoints, two per user (a pair of devices) for our server. */
+/**
+ * Opens `count` endpoints, two per user (a pair of devices, one token) for our server. Each
+ * keeps alive from the moment it is open: opening thousands takes longer than a silence window.
+ */
 async function openMany(kind: ServerKind, url: string, count: number, prefix: string) {
+  keepAlive(kind);
   const endpoints: (Endpoint | undefined)[] = new Array(count);
   let failed = 0;
+  let firstError: string | undefined;
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const n = next;
-      next += 1;
-      const user = `${prefix}${Math.floor(n / 2)}`;
+      next += 2;
       try {
-        endpoints[n] =
-          kind === 'ours' ? await openOurs(url, user) : await openPeerjs(url, `${prefix}${n}`);
-      } catch {
-        failed += 1;
+        if (kind === 'ours') {
+          const token = await signIn(url, `${prefix}${n / 2}`);
+          endpoints[n] = keep(await openOurs(url, token));
+          if (n + 1 < count) endpoints[n + 1] = keep(await openOurs(url, token));
+        } else {
+          endpoints[n] = keep(await openPeerjs(url, `${prefix}${n}`));
+          if (n + 1 < count) endpoints[n + 1] = keep(await openPeerjs(url, `${prefix}${n + 1}`));
+        }
+      } catch (error) {
+        firstError ??= String(error);
+        failed += n + 1 < count ? 2 : 1;
       }
     }
   };
@@ -99,26 +158,41 @@ async function openMany(kind: ServerKind, url: string, count: number, prefix: st
     socket.removeAllListeners('close');
     socket.removeAllListeners('error');
     socket.on('error', () => {});
-    kept.push(socket);
   }
-  return { endpoints, failed };
+  return { endpoints, opened, failed: Math.min(failed, count - opened.length), firstError };
 }
 
+function keep(endpoint: Endpoint): Endpoint {
+  kept.push(endpoint);
+  return endpoint;
+}
+
+let keepingAlive = false;
+
+/** Each kept socket pings at its own heartbeat, the sockets spread over slices of 50 ms. */
 function keepAlive(kind: ServerKind): void {
+  if (keepingAlive) return;
+  keepingAlive = true;
   const frame = JSON.stringify(kind === 'ours' ? { type: 'ping' } : { type: 'HEARTBEAT' });
-  setInterval(
-    () => {
-      for (const socket of kept) if (socket.readyState === WebSocket.OPEN) socket.send(frame);
-    },
-    kind === 'ours' ? OUR_HEARTBEAT_MS : PEERJS_HEARTBEAT_MS,
-  ).unref();
+  let tick = 0;
+  setInterval(() => {
+    tick += 1;
+    for (let n = 0; n < kept.length; n += 1) {
+      const endpoint = kept[n] as Endpoint;
+      const slices = Math.max(1, Math.round(endpoint.heartbeatMs / SLICE_MS));
+      if ((n + tick) % slices !== 0) continue;
+      if (endpoint.socket.readyState === WebSocket.OPEN) endpoint.socket.send(frame);
+    }
+  }, SLICE_MS).unref();
 }
 
-/** Each pair bounces one signal back and forth; every hop is one relay, timed one way. */
-async function relay(kind: ServerKind, url: string, pairs: number, seconds: number) {
-  // Measured alone: the idle connections (and their pings) are gone first.
-  for (const socket of kept.splice(0)) socket.terminate();
-  const { endpoints } = await openMany(kind, url, pairs * 2, 'relay');
+/**
+ * Each pair keeps `window` signals in flight each way: every signal that arrives is answered
+ * with a new one, so the server always has work; every hop is one relay, timed one way.
+ */
+async function relay(command: Extract<LoadCommand, { cmd: 'relay' }>) {
+  const { kind, url, pairs, seconds, window, prefix } = command;
+  const { endpoints } = await openMany(kind, url, pairs * 2, prefix);
   const latencies: number[] = [];
   let relayed = 0;
   let running = true;
@@ -134,6 +208,7 @@ async function relay(kind: ServerKind, url: string, pairs: number, seconds: numb
   };
   const start = performance.now();
   const cpuStart = process.cpuUsage();
+  const serverCpuStart = cpuSeconds(command.serverPid);
   for (let pair = 0; pair < pairs; pair += 1) {
     const a = endpoints[pair * 2];
     const b = endpoints[pair * 2 + 1];
@@ -149,39 +224,65 @@ async function relay(kind: ServerKind, url: string, pairs: number, seconds: numb
           payload?: { sent: number };
         };
         const stamp = frame.data?.sent ?? frame.payload?.sent;
-        if (stamp === undefined) return;
+        if (stamp === undefined || !running) return;
         relayed += 1;
-        latencies.push(performance.now() - stamp);
-        if (running) send(self, other);
+        latencies.push(Math.round((performance.now() - stamp) * 100) / 100);
+        send(self, other);
       });
     }
-    send(a, b);
+    for (let n = 0; n < window; n += 1) {
+      send(a, b);
+      send(b, a);
+    }
   }
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   running = false;
+  const serverCpuSeconds = cpuSeconds(command.serverPid) - serverCpuStart;
   const elapsed = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const loadCpu = Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100) / 100;
-  latencies.sort((x, y) => x - y);
-  const at = (p: number) =>
-    Math.round((latencies[Math.ceil(p * latencies.length) - 1] ?? 0) * 100) / 100;
-  return { relayed, seconds: elapsed, p50Ms: at(0.5), p99Ms: at(0.99), loadCpu };
+  closeAll();
+  return { relayed, seconds: elapsed, latencies, loadCpu, serverCpuSeconds };
+}
+
+/** User and system CPU time of a process so far, from /proc (Linux; 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function closeAll(): number {
+  const closing = kept.splice(0);
+  for (const { socket } of closing) socket.terminate();
+  return closing.length;
 }
 
 process.on('message', (command: LoadCommand) => {
   const reply = (report: LoadReport) => process.send?.(report);
   const run = async (): Promise<LoadReport> => {
     const start = performance.now();
-    if (command.cmd === 'idle') {
-      const { endpoints, failed } = await openMany(command.kind, command.url, command.count, 'u');
-      keepAlive(command.kind);
-      const opened = endpoints.filter(Boolean).length;
-      return { cmd: 'idle', opened, failed, seconds: (performance.now() - start) / 1000 };
+    switch (command.cmd) {
+      case 'open': {
+        const loop = monitorEventLoopDelay({ resolution: 20 });
+        loop.enable();
+        const { opened, failed, firstError } = await openMany(
+          command.kind,
+          command.url,
+          command.count,
+          command.prefix,
+        );
+        const seconds = (performance.now() - start) / 1000;
+        loop.disable();
+        const loopDelayMaxMs = Math.round(loop.max / 1e6);
+        return { cmd: 'open', opened: opened.length, failed, seconds, firstError, loopDelayMaxMs };
+      }
+      case 'close':
+        return { cmd: 'close', closed: closeAll() };
+      case 'relay':
+        return { cmd: 'relay', ...(await relay(command)) };
     }
-    return {
-      cmd: 'relay',
-      ...(await relay(command.kind, command.url, command.pairs, command.seconds)),
-    };
   };
   run().then(reply, (error: unknown) => reply({ cmd: 'error', message: String(error) }));
 });

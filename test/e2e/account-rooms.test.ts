@@ -1,4 +1,5 @@
 import wrtc from '@roamhq/wrtc';
+import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ConnectErrorCode, isConnectError } from 'webrtc-connect';
 import { joinAccount } from 'webrtc-connect/account';
@@ -232,5 +233,122 @@ describe('a broadcaster alive for the server but out of reach over WebRTC', () =
     await until([cutOff.session], () => cutOff.session.state === 'unreachable');
     expect(cutOff.session.role).toBe('client');
     expect(b.session.epoch).toBe(2);
+  });
+});
+
+describe('joining again after the socket is lost', () => {
+  /** `device` sends `count` numbered messages, one every `everyMs`; resolves once all are acked. */
+  async function sendSeries(device: Device, label: string, count: number, everyMs: number) {
+    const acked: Promise<void>[] = [];
+    for (let n = 1; n <= count; n += 1) {
+      acked.push(device.session.send(`${label}#${n}`));
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+    await Promise.all(acked);
+  }
+  const bodiesFrom = (device: Device, label: string) =>
+    device.received.flatMap(({ data }) =>
+      typeof data === 'string' && data.startsWith(`${label}#`) ? [data] : [],
+    );
+  const series = (label: string, count: number) =>
+    Array.from({ length: count }, (_, n) => `${label}#${n + 1}`);
+
+  for (const who of ['client', 'broadcaster'] as const) {
+    it(`a ${who} whose socket is cut joins again with a new id, and what it sends arrives once, in order`, async () => {
+      const [a, b, c] = (await room(`blip-${who}`, 3)) as [Device, Device, Device];
+      const cut = who === 'client' ? b : a;
+      const others = [a, b, c].filter((device) => device !== cut);
+      const before = cut.session.id;
+      const rejoined = new Promise<{ id: string; previous: string }>((resolve) =>
+        cut.session.on('rejoined', resolve),
+      );
+      const states: string[] = [];
+      cut.session.on('state', (state) => states.push(state));
+      // Sending before, while and after the socket is gone: 30 messages over about 1.5 s.
+      const sending = sendSeries(cut, 'cut', 30, 50);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      cut.cutSocket();
+      expect(await rejoined).toEqual({ id: expect.not.stringMatching(before), previous: before });
+      await sending;
+      await until(
+        [a, b, c].map((device) => device.session),
+        () =>
+          [a, b, c].every(
+            (device) => device.session.state === 'connected' && device.session.members.length === 3,
+          ),
+      );
+      expect(cut.session.id).not.toBe(before);
+      expect(states[0]).toBe('reconnecting');
+      for (const device of others) expect(bodiesFrom(device, 'cut')).toEqual(series('cut', 30));
+      // And it receives again: what the others send now reaches it, once each.
+      await Promise.all(others.map((device, n) => sendSeries(device, `after${n}`, 5, 0)));
+      for (const n of [0, 1]) expect(bodiesFrom(cut, `after${n}`)).toEqual(series(`after${n}`, 5));
+    });
+  }
+
+  it('joins again when the server restarts, and the room goes on', async () => {
+    // A server of its own, stopped and started again on the same port. The development sign-in
+    // key is new at every start, so the token is signed with a secret both servers trust.
+    const secret = 'a test secret of at least 32 bytes, for HS256';
+    const first = await startAccountServer(500, { secret });
+    const port = Number(new URL(first.url).port);
+    const token = await new SignJWT({ sub: 'restart' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(secret));
+    const joined: Device[] = [];
+    let second: Awaited<ReturnType<typeof startAccountServer>> | undefined;
+    try {
+      for (let n = 0; n < 2; n += 1) joined.push(await joinDevice(first.url, token));
+      const [a, b] = joined as [Device, Device];
+      const connected = () =>
+        until([a.session, b.session], () =>
+          [a, b].every(
+            (device) => device.session.state === 'connected' && device.session.members.length === 2,
+          ),
+        );
+      await connected();
+      const rejoined = Promise.all([a, b].map((device) => nextEvent(device, 'rejoined')));
+      await first.app.close();
+      second = await startAccountServer(500, { secret, port });
+      await rejoined;
+      await connected();
+      // A new room: epochs count from 1 again, and the devices follow.
+      expect([a, b].map((device) => device.session.epoch)).toEqual([1, 1]);
+      await Promise.all([sendSeries(a, 'a', 5, 0), sendSeries(b, 'b', 5, 0)]);
+      expect(bodiesFrom(b, 'a')).toEqual(series('a', 5));
+      expect(bodiesFrom(a, 'b')).toEqual(series('b', 5));
+    } finally {
+      for (const device of joined) device.session.leave();
+      await second?.app.close();
+      await first.app.close();
+    }
+  });
+});
+
+function nextEvent(device: Device, type: 'rejoined'): Promise<unknown> {
+  return new Promise((resolve) => {
+    const off = device.session.on(type, (event) => {
+      off();
+      resolve(event);
+    });
+  });
+}
+
+describe('a member that never reaches the broadcaster', () => {
+  it('does not hold back the others: their messages are acknowledged once it is excused', async () => {
+    const token = await server.signIn('lone-cut-off');
+    const a = await joinDevice(server.url, token);
+    const b = await joinDevice(server.url, token);
+    const cutOff = await joinDevice(server.url, token, { cutOff: true });
+    devices.push(a, b, cutOff);
+    await until([b.session], () => b.session.state === 'connected');
+    // One report out of two other devices is no majority: the broadcaster stays.
+    await Promise.all([b.session.send('from b'), a.session.send('from a')]);
+    expect(cutOff.session.state).toBe('unreachable');
+    expect(a.session.role).toBe('broadcaster');
+    expect(a.session.epoch).toBe(1);
+    expect(a.received).toEqual([{ from: b.session.id, data: 'from b' }]);
+    expect(b.received).toEqual([{ from: a.session.id, data: 'from a' }]);
   });
 });

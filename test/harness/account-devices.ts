@@ -16,10 +16,19 @@ import { assertPrivateNetns } from './netns.ts';
  * process: a stall of the event loop longer than 3 heartbeats stops every ping at once, and the
  * server then finds them all silent. So the heartbeat grows with the number of devices.
  */
-export async function startAccountServer(heartbeatMs = 500) {
+export async function startAccountServer(
+  heartbeatMs = 500,
+  options: { port?: number; secret?: string } = {},
+) {
   assertPrivateNetns();
-  const app = await createServer({ logLevel: 'silent', devSignIn: true, heartbeatMs });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  const app = await createServer({
+    logLevel: 'silent',
+    devSignIn: true,
+    heartbeatMs,
+    // Tokens signed with a secret of the test's own outlive the server (a restart).
+    ...(options.secret ? { jwt: { secret: options.secret } } : {}),
+  });
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server has no port');
   const url = `http://127.0.0.1:${address.port}`;
@@ -42,10 +51,19 @@ export async function startAccountServer(heartbeatMs = 500) {
 export interface Device {
   session: AccountSession;
   received: AccountMessage[];
-  /** Closes its peer connections and cuts its socket without a close frame: a crashed process. */
+  /**
+   * Closes its peer connections and cuts its socket without a close frame: a crashed process.
+   * Its session goes with it (what it had not delivered fails with ERR_CLOSED), and it opens
+   * no socket any more.
+   */
   kill(): void;
-  /** Stops everything it sends the server (pings included), as a frozen or cut-off device. */
+  /**
+   * Stops everything it sends the server (pings included), as a frozen or cut-off device; it
+   * opens no socket any more either.
+   */
   silence(): void;
+  /** Cuts its socket without a close frame, as a network blip: the device joins again. */
+  cutSocket(): void;
 }
 
 /**
@@ -59,6 +77,7 @@ export async function joinDevice(
 ): Promise<Device> {
   const peers: RTCPeerConnection[] = [];
   const sockets: DeviceSocket[] = [];
+  let down = false;
   const Base = wrtc.RTCPeerConnection as unknown as PeerConnectionConstructor;
   class DevicePeerConnection extends Base {
     constructor(configuration?: RTCConfiguration) {
@@ -76,6 +95,7 @@ export async function joinDevice(
   }
   class DeviceSocket extends WebSocket {
     constructor(url: string) {
+      if (down) throw new Error('this device is down');
       super(url);
       sockets.push(this);
     }
@@ -92,11 +112,18 @@ export async function joinDevice(
     session,
     received,
     kill() {
+      down = true;
       for (const peer of peers) peer.close();
       for (const socket of sockets) socket.terminate();
+      // The socket is closing already: no leave goes out, the server sees the socket die.
+      session.leave();
     },
     silence() {
+      down = true;
       for (const socket of sockets) socket.send = () => {};
+    },
+    cutSocket() {
+      for (const socket of sockets) socket.terminate();
     },
   };
 }

@@ -7,6 +7,7 @@ const STATE_LABELS: Record<AccountState, string> = {
   connecting: 'Connecting to the broadcaster…',
   connected: 'Connected',
   unreachable: 'Cut off: the broadcaster cannot be reached from here. Still trying…',
+  reconnecting: 'Lost the server. Joining again…',
   closed: 'Disconnected. Reload the page to join again.',
 };
 
@@ -104,17 +105,17 @@ export function showAccountRoom(container: HTMLElement, session: AccountSession)
     );
   });
   window.addEventListener('pagehide', () => session.leave());
+  const deviceId = h('strong', { 'data-testid': 'account-device-id' }, session.id);
+  // Joined again after losing the server: a new id.
+  session.on('rejoined', ({ id }) => {
+    deviceId.textContent = id;
+  });
 
   container.replaceChildren(
     h(
       'section',
       { class: 'account-panel' },
-      h(
-        'p',
-        { class: 'hint' },
-        `Signed in as ${session.user}. This device: `,
-        h('strong', { 'data-testid': 'account-device-id' }, session.id),
-      ),
+      h('p', { class: 'hint' }, `Signed in as ${session.user}. This device: `, deviceId),
       state,
       h('h2', {}, 'Devices'),
       devices,

@@ -31,7 +31,7 @@ export const CONNECT_ERROR_CODES = {
   ERR_ACCOUNT_REFUSED:
     "The account server refused this device (a bad or expired token, a full room or server, sign-in not configured); the server's ERR_* code starts the message and is the cause's code.",
   ERR_ACCOUNT_SERVER:
-    'The account server could not be reached, or its socket closed (the server stopped, or found this device silent).',
+    'The account server could not be reached, or its socket closed (the server stopped, or found this device silent), or it stopped answering.',
   ERR_MICROPHONE_REFUSED:
     'The microphone was refused: the person or the browser denied access (or the page is not a secure context).',
   ERR_NO_MICROPHONE:

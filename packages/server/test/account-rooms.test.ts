@@ -92,6 +92,34 @@ describe('promotion', () => {
     await second?.roundTrip();
   });
 
+  it('a client pings 4 times less often, and is found silent only after 3 of its own heartbeats', async () => {
+    const server = await accountServer({ heartbeatMs: 100 });
+    const [first, second] = await joinAll(server, 'alice', 2);
+    expect(second?.welcome).toMatchObject({ heartbeatMs: 100, idleHeartbeatMs: 400 });
+    second?.stopPinging();
+    // The server has this last ping once the pong is back: silence counts from no earlier.
+    const stopped = performance.now();
+    await second?.roundTrip();
+    await second?.error('ERR_SILENT');
+    // A broadcaster would be gone after 300 ms; a client has 3 × 400 ms.
+    expect(performance.now() - stopped).toBeGreaterThanOrEqual(1_100);
+    const left = await first?.next('room', (frame) => frame.members.length === 1);
+    expect(left?.epoch).toBe(1);
+  });
+
+  it('a client promoted is held to the broadcaster’s heartbeat from its promotion on', async () => {
+    const server = await accountServer({ heartbeatMs: 100 });
+    const [first, second, third] = await joinAll(server, 'alice', 3);
+    third?.stopPinging();
+    first?.send({ type: 'leave' });
+    await second?.nextRoom(2, 'alice-client-2');
+    // The new broadcaster stops pinging as well: it goes after 3 short heartbeats, and the
+    // silent client (3 × 400 ms) is promoted in its place before being found silent itself.
+    second?.stopPinging();
+    const room = await third?.nextRoom(3, 'alice-client-3');
+    expect(room?.members.map((member) => member.id)).toEqual(['alice-client-3']);
+  });
+
   it('bumps the epoch by exactly one at each change, choosing the longest connected each time', async () => {
     const server = await accountServer({ heartbeatMs: 300 });
     const devices = await joinAll(server, 'alice', 5);
@@ -111,7 +139,7 @@ describe('promotion', () => {
     expect(epochs).toEqual([1, 2, 3, 4]);
   });
 
-  it('when a socket stops answering WebSocket pings, even though it sends frames', async () => {
+  it('when the broadcaster’s socket stops answering WebSocket pings, even though it sends frames', async () => {
     const server = await accountServer({ heartbeatMs: 250 });
     const first = await server.join(await tokenFor('alice'), { autoPong: false });
     const second = await server.join(await tokenFor('alice'));

@@ -6,6 +6,7 @@ import {
   type DeviceFrame,
   HELLO_TIMEOUT_MS,
   type ServerFrame,
+  SILENCE_HEARTBEATS,
   type WelcomeFrame,
 } from '@webrtc-connect/server/protocol';
 import { ConnectError } from '../errors.ts';
@@ -21,11 +22,19 @@ export interface AccountSocket {
   leave(): void;
   /** Closes without a word (the server notices the close). */
   close(): void;
+  /**
+   * Pings every `heartbeatMs` while this device is the broadcaster (the first at once), and
+   * every `idleHeartbeatMs` otherwise.
+   */
+  setBroadcaster(broadcaster: boolean): void;
 }
 
 export interface SocketHandlers {
   frame(frame: ServerFrame): void;
-  /** The socket closed after the welcome: `error` says why, when it was not our doing. */
+  /**
+   * The socket closed after the welcome, or the server went silent (no frame for 3 of our
+   * heartbeats: its pongs stopped): `error` says why, when it was not our doing. Called once.
+   */
   closed(error: ConnectError | undefined): void;
 }
 
@@ -48,7 +57,8 @@ export function accountSocketUrl(server: string): string {
 /**
  * Opens the socket, sends the hello (the token never goes in the URL), and resolves with the
  * welcome; fails with ERR_ACCOUNT_REFUSED (the server's code in the message and `cause`),
- * ERR_ACCOUNT_SERVER or ERR_TIMEOUT. After the welcome, pings every `heartbeatMs`.
+ * ERR_ACCOUNT_SERVER or ERR_TIMEOUT. After the welcome, pings at the heartbeat of its role, and
+ * gives the socket up when the server's answers stop.
  */
 export function openAccountSocket(
   Socket: WebSocketConstructor,
@@ -57,11 +67,20 @@ export function openAccountSocket(
   handlers: SocketHandlers,
 ): Promise<AccountSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new Socket(url);
+    let socket: WebSocket;
+    try {
+      socket = new Socket(url);
+    } catch (error) {
+      // No network, a blocked address: like a socket that closed at once.
+      reject(new ConnectError('ERR_ACCOUNT_SERVER', `no socket: ${String(error)}`));
+      return;
+    }
     let joined: AccountSocket | undefined;
     let lastError: AccountErrorFrame | undefined;
     let ended = false;
     let heartbeat: ReturnType<typeof setInterval> | undefined;
+    let heartbeatMs = 0;
+    let lastFrameAt = 0;
     // The server's own deadline, plus room for the token check.
     const timer = setTimeout(() => {
       fail(new ConnectError('ERR_TIMEOUT', 'the account server sent no welcome in time'));
@@ -80,11 +99,32 @@ export function openAccountSocket(
       clearInterval(heartbeat);
       socket.close();
     };
+    const beat = (every: number) => {
+      if (every === heartbeatMs) return;
+      clearInterval(heartbeat);
+      heartbeatMs = every;
+      heartbeat = setInterval(() => {
+        // Every ping is answered: a server silent this long is gone, even if no close came.
+        if (performance.now() - lastFrameAt > SILENCE_HEARTBEATS * every + 1_000) {
+          lost(new ConnectError('ERR_ACCOUNT_SERVER', 'the account server stopped answering'));
+          return;
+        }
+        send({ type: 'ping' });
+      }, every);
+    };
+    const lost = (error: ConnectError) => {
+      if (ended) return;
+      ended = true;
+      clearInterval(heartbeat);
+      socket.close();
+      handlers.closed(error);
+    };
 
     socket.addEventListener('open', () =>
       send({ type: 'hello', version: ACCOUNT_PROTOCOL_VERSION, token }),
     );
     socket.addEventListener('message', (event: MessageEvent) => {
+      lastFrameAt = performance.now();
       if (typeof event.data !== 'string') return;
       let frame: ServerFrame;
       try {
@@ -99,7 +139,8 @@ export function openAccountSocket(
       }
       if (frame.type === 'welcome' && !joined) {
         clearTimeout(timer);
-        heartbeat = setInterval(() => send({ type: 'ping' }), frame.heartbeatMs);
+        const idleMs = frame.idleHeartbeatMs ?? frame.heartbeatMs;
+        beat(frame.broadcaster === frame.id ? frame.heartbeatMs : idleMs);
         joined = {
           welcome: frame,
           send,
@@ -109,11 +150,17 @@ export function openAccountSocket(
             end();
           },
           close: end,
+          setBroadcaster(broadcaster) {
+            if (ended) return;
+            const every = broadcaster ? frame.heartbeatMs : idleMs;
+            if (broadcaster && every !== heartbeatMs) send({ type: 'ping' });
+            beat(every);
+          },
         };
         resolve(joined);
         return;
       }
-      if (joined) handlers.frame(frame);
+      if (joined && !ended) handlers.frame(frame);
     });
     socket.addEventListener('close', (event: CloseEvent) => {
       clearInterval(heartbeat);
@@ -129,7 +176,7 @@ export function openAccountSocket(
               { cause: { code: lastError?.code } },
             );
       if (!joined) fail(error);
-      else handlers.closed(ended ? undefined : error);
+      else if (!ended) handlers.closed(error);
       ended = true;
     });
   });

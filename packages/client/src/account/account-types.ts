@@ -20,15 +20,25 @@ export interface AccountMessage {
 /**
  * `connecting`: joined, opening the data channel to the broadcaster. `connected`: it is open
  * (or this device is the broadcaster). `unreachable`: the broadcaster could not be reached for
- * 5 s; reported to the server, still retrying. `closed`: left, or the socket ended.
+ * 5 s; reported to the server, still retrying. `reconnecting`: the socket to the server was
+ * lost (network, server restart); joining again, with backoff. `closed`: left, or the session
+ * ended (a refusal joining again cannot cure, such as an expired token, or `rejoin: false`).
  */
-export type AccountState = 'connecting' | 'connected' | 'unreachable' | 'closed';
+export type AccountState = 'connecting' | 'connected' | 'unreachable' | 'reconnecting' | 'closed';
+
+/** The device joined again after losing its socket: it has a new id. */
+export interface AccountRejoined {
+  id: string;
+  previous: string;
+}
 
 export interface AccountEvents {
   members: AccountMember[];
   role: AccountRole;
   message: AccountMessage;
   state: AccountState;
+  rejoined: AccountRejoined;
+  /** Also when the socket is lost and the device joins again (state `reconnecting`). */
   error: ConnectError;
 }
 
@@ -39,9 +49,16 @@ export interface JoinAccountOptions extends Omit<PeerOptions, 'gatherTimeout' | 
   token: string;
   /** WebSocket implementation; default `globalThis.WebSocket` (pass `ws`'s in Node < 22). */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Join again, under a new id, when the socket is lost (default true): after 250 ms, doubling
+   * up to 5 s between attempts, until it works, `leave()` is called, or the server refuses in a
+   * way that retrying cannot cure (the token: state `closed` with ERR_ACCOUNT_REFUSED).
+   */
+  rejoin?: boolean;
 }
 
 export interface AccountSession {
+  /** Changes when the device joins again after losing its socket (`rejoined`). */
   readonly id: string;
   readonly user: string;
   /** Grows at every change of broadcaster. */

@@ -92,7 +92,10 @@ export class Outbox {
  * from a sender sets where its sequence starts for us (we joined after its earlier ones).
  */
 export class Inbox {
-  readonly #senders = new Map<string, { delivered: number; held: Map<number, Parcel> }>();
+  readonly #senders = new Map<
+    string,
+    { delivered: number; held: Map<number, Parcel>; restart: boolean }
+  >();
 
   constructor(private readonly deliver: (parcel: Parcel) => void) {}
 
@@ -100,10 +103,16 @@ export class Inbox {
     const { sid, seq } = parcel.frame;
     let sender = this.#senders.get(sid);
     if (!sender) {
-      sender = { delivered: seq - 1, held: new Map() };
+      sender = { delivered: seq - 1, held: new Map(), restart: false };
       this.#senders.set(sid, sender);
     }
     if (seq <= sender.delivered) return;
+    if (sender.restart) {
+      // This device joined again under a new id: what others sent while it was away is not
+      // coming, so the first new message of a sender starts its run again.
+      sender.restart = false;
+      sender.delivered = seq - 1;
+    }
     sender.held.set(seq, parcel);
     for (let next = sender.held.get(sender.delivered + 1); next; ) {
       sender.held.delete(sender.delivered + 1);
@@ -112,14 +121,45 @@ export class Inbox {
       next = sender.held.get(sender.delivered + 1);
     }
   }
+
+  /**
+   * This device joined the room again (after its socket was lost): messages held back behind a
+   * gap are delivered now, in order, and each sender's next message starts a new run; what was
+   * already delivered is still dropped if it comes again.
+   */
+  rejoined(): void {
+    for (const sender of this.#senders.values()) {
+      for (const seq of [...sender.held.keys()].sort((a, b) => a - b)) {
+        const parcel = sender.held.get(seq) as Parcel;
+        sender.delivered = seq;
+        this.deliver(parcel);
+      }
+      sender.held.clear();
+      sender.restart = true;
+    }
+  }
+}
+
+/** Messages a broadcaster keeps for members it does not wait for (see `Relay.excuse`). */
+const MAX_KEPT_FOR_EXCUSED = 10_000;
+
+interface Waiting {
+  parcel: Parcel;
+  sender: string;
+  missing: Set<string>;
+  /** Acknowledged to its sender already: only excused members still miss it. */
+  acked: boolean;
 }
 
 /**
  * The broadcaster's book: each relayed message and the members that have not confirmed it yet.
- * A message is acknowledged to its sender once that set is empty (got it, or left).
+ * A message is acknowledged to its sender once that set is empty (got it, or left), or holds
+ * only excused members (no channel to the broadcaster for 5 s); it is kept for those until they
+ * confirm it or leave, up to 10,000 messages (the oldest go first).
  */
 export class Relay {
-  readonly #waiting = new Map<string, { parcel: Parcel; sender: string; missing: Set<string> }>();
+  readonly #waiting = new Map<string, Waiting>();
+  readonly #excused = new Set<string>();
 
   constructor(private readonly acknowledge: (sender: string, parcel: Parcel) => void) {}
 
@@ -129,11 +169,14 @@ export class Relay {
     const known = this.#waiting.get(key);
     if (known) {
       known.sender = sender;
+      // Sent again (its sender joined again, or missed the ack): acknowledge it again.
+      if (known.acked) this.acknowledge(sender, known.parcel);
       return false;
     }
-    const entry = { parcel, sender, missing: new Set(members) };
+    const entry: Waiting = { parcel, sender, missing: new Set(members), acked: false };
     this.#waiting.set(key, entry);
     this.#settle(key, entry);
+    this.#trim();
     return true;
   }
 
@@ -147,10 +190,25 @@ export class Relay {
 
   /** Members that left will never confirm: stop waiting for them. */
   keepOnly(members: Set<string>): void {
+    for (const member of this.#excused) if (!members.has(member)) this.#excused.delete(member);
     for (const [key, entry] of this.#waiting) {
       for (const member of entry.missing) if (!members.has(member)) entry.missing.delete(member);
       this.#settle(key, entry);
     }
+  }
+
+  /**
+   * A member that has had no channel to this broadcaster for a while: its senders are not held
+   * back for it any more. What it misses is kept, and sent when its channel opens.
+   */
+  excuse(member: string): void {
+    this.#excused.add(member);
+    for (const [key, entry] of this.#waiting) this.#settle(key, entry);
+  }
+
+  /** The member's channel is open: it confirms again what it gets. */
+  unexcuse(member: string): void {
+    this.#excused.delete(member);
   }
 
   /** Waiting messages `member` has not confirmed, in the order they came. */
@@ -162,12 +220,28 @@ export class Relay {
 
   clear(): void {
     this.#waiting.clear();
+    this.#excused.clear();
   }
 
-  #settle(key: string, entry: { parcel: Parcel; sender: string; missing: Set<string> }): void {
-    if (entry.missing.size > 0) return;
-    this.#waiting.delete(key);
+  #settle(key: string, entry: Waiting): void {
+    if (entry.missing.size === 0) {
+      this.#waiting.delete(key);
+      if (!entry.acked) this.acknowledge(entry.sender, entry.parcel);
+      return;
+    }
+    if (entry.acked) return;
+    for (const member of entry.missing) if (!this.#excused.has(member)) return;
+    entry.acked = true;
     this.acknowledge(entry.sender, entry.parcel);
+  }
+
+  /** Drops the oldest messages kept only for excused members beyond the limit. */
+  #trim(): void {
+    if (this.#waiting.size <= MAX_KEPT_FOR_EXCUSED) return;
+    for (const [key, entry] of this.#waiting) {
+      if (this.#waiting.size <= MAX_KEPT_FOR_EXCUSED) return;
+      if (entry.acked) this.#waiting.delete(key);
+    }
   }
 }
 

@@ -3,6 +3,7 @@ export type {
   AccountEvents,
   AccountMember,
   AccountMessage,
+  AccountRejoined,
   AccountRole,
   AccountSession,
   AccountState,

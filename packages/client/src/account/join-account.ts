@@ -7,7 +7,12 @@ import {
 import { checkPeerOptions } from '../core/peer-options.ts';
 import { ConnectError } from '../errors.ts';
 import { AccountEmitter } from './account-events.ts';
-import { type AccountSocket, accountSocketUrl, openAccountSocket } from './account-socket.ts';
+import {
+  type AccountSocket,
+  accountSocketUrl,
+  openAccountSocket,
+  type WebSocketConstructor,
+} from './account-socket.ts';
 import type {
   AccountEvents,
   AccountMember,
@@ -23,6 +28,15 @@ import { createPeerLink, type PeerLink } from './peer-link.ts';
 
 /** Pause before opening the channel again after it closed, while the room has not changed. */
 const RETRY_MS = 250;
+/** Pauses before joining again after the socket was lost: doubling from the first to the last. */
+const REJOIN_FIRST_MS = 250;
+const REJOIN_MAX_MS = 5_000;
+/**
+ * Refusals that joining again cannot cure: the app has to sign in again (or the server does not
+ * speak this protocol). Anything else (the server restarting, full, its store or keys away, the
+ * network) is retried.
+ */
+const FINAL_REFUSAL = /^ERR_(TOKEN_|HELLO_|UNSUPPORTED_VERSION|ACCOUNTS_DISABLED)/;
 
 /**
  * Joins the room of the token's user: resolves once the server has welcomed this device.
@@ -38,22 +52,32 @@ export async function joinAccount(options: JoinAccountOptions): Promise<AccountS
   if (typeof Socket !== 'function') {
     throw new ConnectError('ERR_INVALID_OPTIONS', 'no WebSocket here: pass one as WebSocket');
   }
-  const room = new AccountRoom(options);
-  const socket = await openAccountSocket(Socket, accountSocketUrl(options.server), options.token, {
-    frame: (frame) => room.onFrame(frame),
-    closed: (error) => room.end(error),
-  });
-  room.start(socket);
+  const room = new AccountRoom(options, Socket, accountSocketUrl(options.server));
+  room.start(await room.open());
   return room.session;
+}
+
+function isFinal(error: unknown): boolean {
+  if (!(error instanceof ConnectError)) return true;
+  if (error.code === 'ERR_TIMEOUT') return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && FINAL_REFUSAL.test(code);
 }
 
 /**
  * One device in its user's room. Each epoch it is either a client, with one channel up to the
  * broadcaster, or the broadcaster (`Broadcasting`). Messages live in the outbox until acked and
  * go out again to every new broadcaster; the inbox delivers each once, in its sender's order.
+ * When the socket is lost, the device joins again (a new id) with backoff, keeping both.
  */
 class AccountRoom {
   readonly #options: JoinAccountOptions;
+  readonly #Socket: WebSocketConstructor;
+  readonly #url: string;
+  /** Counts sockets, so that a lost one's late events are told apart. */
+  #generation = 0;
+  #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+  #rejoinAttempts = 0;
   readonly #events = new AccountEmitter();
   // Device ids change when a device joins again; this key does not, so seqs hang on it.
   readonly #outbox = new Outbox(crypto.randomUUID());
@@ -79,8 +103,24 @@ class AccountRoom {
   /** Signals of an epoch this device has not heard of yet (the socket's frames race WebRTC). */
   #early: RelayedSignalFrame[] = [];
 
-  constructor(options: JoinAccountOptions) {
+  constructor(options: JoinAccountOptions, Socket: WebSocketConstructor, url: string) {
     this.#options = options;
+    this.#Socket = Socket;
+    this.#url = url;
+  }
+
+  /** A new socket, joined; its frames and its loss reach this room only while it is current. */
+  open(): Promise<AccountSocket> {
+    this.#generation += 1;
+    const generation = this.#generation;
+    return openAccountSocket(this.#Socket, this.#url, this.#options.token, {
+      frame: (frame) => {
+        if (generation === this.#generation) this.onFrame(frame);
+      },
+      closed: (error) => {
+        if (generation === this.#generation) this.#lost(error);
+      },
+    });
   }
 
   readonly session: AccountSession = (() => {
@@ -117,6 +157,59 @@ class AccountRoom {
     this.#applyRoom(socket.welcome);
   }
 
+  /**
+   * The socket closed or the server went silent, not by our doing: join again after a pause,
+   * unless the app turned that off or the server's answer says it cannot work.
+   */
+  #lost(error: ConnectError | undefined): void {
+    if (this.#state === 'closed') return;
+    if (!error || this.#options.rejoin === false || isFinal(error)) {
+      this.end(error);
+      return;
+    }
+    this.#socket = undefined;
+    this.#dropLinks();
+    this.#setState('reconnecting');
+    this.#emit('error', error);
+    this.#scheduleRejoin();
+  }
+
+  #scheduleRejoin(): void {
+    const backoff = Math.min(REJOIN_MAX_MS, REJOIN_FIRST_MS * 2 ** this.#rejoinAttempts);
+    this.#rejoinAttempts += 1;
+    // Jitter, so that the devices of a restarted server do not all come back at once.
+    this.#rejoinTimer = setTimeout(() => void this.#rejoin(), backoff * (0.5 + Math.random() / 2));
+  }
+
+  async #rejoin(): Promise<void> {
+    this.#rejoinTimer = undefined;
+    if (this.#state === 'closed') return;
+    let socket: AccountSocket;
+    try {
+      socket = await this.open();
+    } catch (error) {
+      if (this.#closed()) return;
+      if (isFinal(error)) this.end(error as ConnectError);
+      else this.#scheduleRejoin();
+      return;
+    }
+    if (this.#closed()) {
+      socket.leave();
+      return;
+    }
+    this.#rejoinAttempts = 0;
+    const previous = this.#id;
+    // A new member of the room, perhaps of a new room (a restarted server counts epochs again).
+    this.#epoch = 0;
+    this.#reportedEpoch = 0;
+    this.#early = [];
+    this.#inbox.rejoined();
+    this.#socket = socket;
+    this.#id = socket.welcome.id;
+    this.#emit('rejoined', { id: this.#id, previous });
+    this.#applyRoom(socket.welcome);
+  }
+
   onFrame(frame: ServerFrame): void {
     if (this.#state === 'closed') return;
     if (frame.type === 'room') this.#applyRoom(frame);
@@ -127,6 +220,8 @@ class AccountRoom {
 
   end(error: ConnectError | undefined, leaving = false): void {
     if (this.#state === 'closed') return;
+    clearTimeout(this.#rejoinTimer);
+    this.#generation += 1;
     if (leaving) this.#socket?.leave();
     else this.#socket?.close();
     this.#dropLinks();
@@ -165,6 +260,7 @@ class AccountRoom {
     // A new broadcaster: every channel of the old epoch goes, and every sender starts over.
     this.#dropLinks();
     const role: AccountRole = view.broadcaster === this.#id ? 'broadcaster' : 'client';
+    this.#socket?.setBroadcaster(role === 'broadcaster');
     if (role !== this.#role) {
       this.#role = role;
       this.#emit('role', role);
@@ -272,6 +368,11 @@ class AccountRoom {
     else if (upstream && upstream.id === data.link && frame.from === upstream.peer) {
       upstream.signal(data);
     }
+  }
+
+  /** A method, so that checks after an await are not narrowed away. */
+  #closed(): boolean {
+    return this.#state === 'closed';
   }
 
   #setState(state: AccountState): void {

@@ -27,6 +27,9 @@ export class AccountService {
   readonly #connections = new Set<DeviceConnection>();
   readonly #context: AccountContext;
   readonly #sweep: ReturnType<typeof setInterval>;
+  readonly #sweepMs: number;
+  #checkedAt: number;
+  #skipped = false;
 
   constructor(options: ResolvedAccountOptions, clock: () => number, log: FastifyBaseLogger) {
     this.devSignIn = options.devSignIn ? new DevSignIn(clock) : undefined;
@@ -38,9 +41,17 @@ export class AccountService {
       log,
     );
     const verifier = new TokenVerifier(options.jwt, this.devSignIn, clock);
-    this.#context = { rooms, verifier, options, log };
+    this.#context = {
+      rooms,
+      verifier,
+      options,
+      log,
+      closed: (connection) => this.#connections.delete(connection),
+    };
     // A quarter heartbeat: a silent device is found at most that late.
-    this.#sweep = setInterval(() => this.#check(), Math.max(5, options.heartbeatMs / 4));
+    this.#sweepMs = Math.max(5, options.heartbeatMs / 4);
+    this.#checkedAt = performance.now();
+    this.#sweep = setInterval(() => this.#check(), this.#sweepMs);
     this.#sweep.unref();
     if (this.devSignIn) {
       log.warn(
@@ -66,10 +77,7 @@ export class AccountService {
       socket.close(ACCOUNT_ERROR_CLOSE.ERR_SERVER_FULL, error.code);
       return;
     }
-    const connection = new DeviceConnection(socket, this.#context, performance.now(), () =>
-      this.#connections.delete(connection),
-    );
-    this.#connections.add(connection);
+    this.#connections.add(new DeviceConnection(socket, this.#context, performance.now()));
   }
 
   /** Closes every socket with 1001 (each leaves its room), then the store if it is ours. */
@@ -82,6 +90,16 @@ export class AccountService {
 
   #check(): void {
     const now = performance.now();
+    const late = now - this.#checkedAt > 2 * this.#sweepMs;
+    this.#checkedAt = now;
+    // This process stalled (a long garbage collection, a busy machine): the frames that came
+    // meanwhile wait in the sockets, read only after this timer. Judge silence next tick (one
+    // tick only, so that a process always late still finds silent devices).
+    if (late && !this.#skipped) {
+      this.#skipped = true;
+      return;
+    }
+    this.#skipped = false;
     for (const connection of this.#connections) {
       // One socket's failure must not stop the sweep for the others.
       try {
@@ -96,7 +114,7 @@ export class AccountService {
 /** `GET /api/account` as a WebSocket, and the development sign-in when it is on. */
 export async function accountRoutes(app: FastifyInstance, service: AccountService): Promise<void> {
   app.get(ACCOUNT_PATHS.socket, { websocket: true }, (socket, request) => {
-    forgetUpgradeRequest(socket, request, app.log);
+    forgetUpgradeRequest(socket, request);
     service.accept(socket);
   });
   if (service.devSignIn) await devSignInRoute(app, service.devSignIn);
@@ -107,17 +125,17 @@ export async function accountRoutes(app: FastifyInstance, service: AccountServic
  * closure of the error listener it adds, and as the raw socket's current response. That is
  * about 3 of an idle device's 7 KiB; dropping both leaves about 4 KiB.
  */
-function forgetUpgradeRequest(
-  socket: WebSocket,
-  request: FastifyRequest,
-  log: FastifyBaseLogger,
-): void {
+function forgetUpgradeRequest(socket: WebSocket, request: FastifyRequest): void {
   socket.removeAllListeners('error');
-  socket.on('error', (error) => {
-    // Bad UTF-8, an oversized frame: ws closes the socket itself; nothing of ours failed.
-    log.debug({ err: error }, 'account socket error');
-    socket.terminate();
-  });
+  socket.on('error', onSocketError);
   const raw = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
   raw._httpMessage?.detachSocket(raw);
+}
+
+/**
+ * Bad UTF-8, an oversized frame: ws closes the socket itself; nothing of ours failed. One
+ * function for every socket (no closure each).
+ */
+function onSocketError(this: WebSocket): void {
+  this.terminate();
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { isServerError, ServerError } from '../errors.ts';
@@ -5,6 +6,7 @@ import {
   ACCOUNT_CLOSE_CODES,
   ACCOUNT_ERROR_CLOSE,
   type AccountErrorFrame,
+  IDLE_HEARTBEAT_FACTOR,
   type ServerFrame,
   SILENCE_HEARTBEATS,
 } from '../protocol/index.ts';
@@ -12,7 +14,6 @@ import type { RoomState } from '../store/room-store.ts';
 import type { ResolvedAccountOptions } from './account-options.ts';
 import type { AccountRooms, RoomDevice } from './account-rooms.ts';
 import { errorFrameOf, type ParsedFrame, parseDeviceFrame } from './device-frames.ts';
-import { FrameAllowance } from './frame-allowance.ts';
 import { viewOf } from './room-rules.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
@@ -22,82 +23,98 @@ export interface AccountContext {
   verifier: TokenVerifier;
   options: ResolvedAccountOptions;
   log: FastifyBaseLogger;
+  /** A connection's socket closed: forget it. */
+  closed(connection: DeviceConnection): void;
 }
 
 /** A device whose outgoing frames pile up beyond this is too slow to keep: cut it off. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 /** A flooding device is told at most this often that its frames are dropped. */
 const FLOOD_NOTICE_MS = 1_000;
+/** The one frame that is not parsed: `ping`, exactly as every client sends it. */
+const PING = Buffer.from('{"type":"ping"}');
+const PONG = '{"type":"pong"}';
 
-type Phase = 'hello' | 'verifying' | 'joined' | 'closed';
+const HELLO = 0;
+const VERIFYING = 1;
+const JOINED = 2;
+const CLOSED = 3;
+type Phase = typeof HELLO | typeof VERIFYING | typeof JOINED | typeof CLOSED;
 
 /**
  * One account socket, from its first frame to its close: waits for the hello, verifies the
  * token, joins the room, then answers pings and passes signals and reports to the rooms.
- * Liveness is checked from outside (`check`, by the sweep), so a socket costs no timer.
- * Holds nothing from the HTTP request, and never the token.
+ * Liveness is checked from outside (`check`, by the sweep), so a socket costs no timer; only the
+ * broadcaster gets WebSocket-level pings (a joined device must send a frame every few
+ * heartbeats anyway, and one that has not joined has its hello deadline). Holds nothing from
+ * the HTTP request, and never the token; kept small, since a server holds tens of thousands.
  */
 export class DeviceConnection implements RoomDevice {
   id: string | undefined;
   user: string | undefined;
   room: string | undefined;
-  #phase: Phase = 'hello';
-  #lastVersion = 0;
+  #phase: Phase = HELLO;
   #left = false;
+  /** Broadcaster: silent after 3 heartbeats; client: after 3 idle heartbeats. */
+  #broadcaster = false;
+  #lastVersion = 0;
   readonly #socket: WebSocket;
   readonly #context: AccountContext;
   readonly #openedAt: number;
   #lastFrameAt: number;
-  #pingSentAt: number;
-  #awaitingPong = false;
-  readonly #allowance: FrameAllowance;
+  /** The frame allowance: a token bucket refilled at maxFramesPerSecond, two seconds deep. */
+  #allowance: number;
+  #allowanceAt: number;
   #floodNoticeAt = Number.NEGATIVE_INFINITY;
-  #onClosed: (() => void) | undefined;
+  #pingSentAt = Number.NEGATIVE_INFINITY;
+  #awaitingPong = false;
 
-  constructor(socket: WebSocket, context: AccountContext, now: number, onClosed: () => void) {
+  constructor(socket: WebSocket, context: AccountContext, now: number) {
     this.#socket = socket;
     this.#context = context;
     this.#openedAt = now;
     this.#lastFrameAt = now;
-    this.#pingSentAt = now;
-    this.#allowance = new FrameAllowance(context.options.maxFramesPerSecond, now);
-    this.#onClosed = onClosed;
+    this.#allowance = context.options.maxFramesPerSecond * 2;
+    this.#allowanceAt = now;
     socket.on('message', (raw, isBinary) => this.#onMessage(raw as Buffer, isBinary));
-    socket.on('pong', () => {
-      this.#awaitingPong = false;
-    });
     socket.on('close', () => this.#onClose());
   }
 
-  /** Called by the sweep: hello deadline, silence, and transport pings. */
+  /** Called by the sweep: the hello deadline and silence. */
   check(now: number): void {
     const { helloTimeoutMs, heartbeatMs } = this.#context.options;
-    if (this.#phase === 'closed') return;
-    if (this.#phase === 'hello' && now - this.#openedAt > helloTimeoutMs) {
-      this.#fail(new ServerError('ERR_HELLO_TIMEOUT', 'no hello in time'));
+    if (this.#phase === CLOSED) return;
+    if (this.#phase !== JOINED) {
+      if (now - this.#openedAt > helloTimeoutMs) {
+        this.#fail(new ServerError('ERR_HELLO_TIMEOUT', 'no hello in time'));
+      }
       return;
     }
-    const silenceMs = SILENCE_HEARTBEATS * heartbeatMs;
-    if (this.#phase === 'joined' && now - this.#lastFrameAt > silenceMs) {
+    const silenceMs =
+      SILENCE_HEARTBEATS * heartbeatMs * (this.#broadcaster ? 1 : IDLE_HEARTBEAT_FACTOR);
+    if (now - this.#lastFrameAt > silenceMs) {
       this.#fail(new ServerError('ERR_SILENT', `no frame for ${silenceMs} ms`), 'silent');
       return;
     }
-    // WebSocket pings catch a connection that died without a close (cable, crash, sleep):
-    // one unanswered for a whole silence window ends it, whatever the phase.
-    if (now - this.#pingSentAt < silenceMs) return;
+    // The broadcaster alone is also pinged at the WebSocket level, once a silence window: one
+    // that sends but no longer reads (a half-dead connection) would otherwise stall its room.
+    if (!this.#broadcaster || now - this.#pingSentAt < silenceMs) return;
     if (this.#awaitingPong) {
       this.#terminate('no pong');
       return;
     }
     this.#awaitingPong = true;
     this.#pingSentAt = now;
+    this.#socket.once('pong', () => {
+      this.#awaitingPong = false;
+    });
     this.#socket.ping();
   }
 
   /** The server is closing: close with 1001 and leave the room. */
   async shutdown(): Promise<void> {
-    if (this.#phase === 'closed') return;
-    this.#phase = 'closed';
+    if (this.#phase === CLOSED) return;
+    this.#phase = CLOSED;
     this.#socket.close(ACCOUNT_CLOSE_CODES.goingAway, 'server closing');
     await this.#leaveRoom('server closing');
   }
@@ -105,23 +122,26 @@ export class DeviceConnection implements RoomDevice {
   joined(id: string, state: RoomState): void {
     this.id = id;
     // The socket closed while the join was in flight: undo it.
-    if (this.#phase !== 'verifying') {
+    if (this.#phase !== VERIFYING) {
       void this.#leaveRoom('closed while joining');
       return;
     }
-    this.#phase = 'joined';
+    this.#phase = JOINED;
     this.#lastVersion = state.version;
+    this.#broadcaster = state.broadcaster === id;
+    const { heartbeatMs } = this.#context.options;
     this.#send({
       type: 'welcome',
       id,
       user: this.user ?? '',
       ...viewOf(state),
-      heartbeatMs: this.#context.options.heartbeatMs,
+      heartbeatMs,
+      idleHeartbeatMs: heartbeatMs * IDLE_HEARTBEAT_FACTOR,
     });
   }
 
   roomChanged(state: RoomState | null): void {
-    if (this.#phase !== 'joined') return;
+    if (this.#phase !== JOINED) return;
     if (state !== null && state.version <= this.#lastVersion) return;
     if (state === null || !state.members.some((member) => member.id === this.id)) {
       // Removed by someone else (another instance that found this device silent).
@@ -129,16 +149,23 @@ export class DeviceConnection implements RoomDevice {
       return;
     }
     this.#lastVersion = state.version;
+    const broadcaster = state.broadcaster === this.id;
+    // Promoted: from now on silent after 3 short heartbeats, counted from its promotion (it
+    // pings as soon as it reads this frame).
+    if (broadcaster && !this.#broadcaster) this.#lastFrameAt = performance.now();
+    this.#broadcaster = broadcaster;
     this.#send({ type: 'room', ...viewOf(state) });
   }
 
   sendText(text: string): void {
-    if (this.#socket.readyState !== this.#socket.OPEN) return;
-    if (this.#socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    const socket = this.#socket;
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.#terminate('too slow to read its frames');
       return;
     }
-    this.#socket.send(text);
+    holdWrites(socket);
+    socket.send(text);
   }
 
   #send(frame: ServerFrame): void {
@@ -146,14 +173,19 @@ export class DeviceConnection implements RoomDevice {
   }
 
   #onMessage(raw: Buffer, isBinary: boolean): void {
-    if (this.#phase === 'closed') return;
+    if (this.#phase === CLOSED) return;
     const now = performance.now();
     this.#lastFrameAt = now;
-    if (!this.#allowance.take(now)) {
+    if (!this.#take(now)) {
       if (now - this.#floodNoticeAt >= FLOOD_NOTICE_MS) {
         this.#floodNoticeAt = now;
         this.#refuse(new ServerError('ERR_TOO_MANY_FRAMES', 'frames dropped: too many a second'));
       }
+      return;
+    }
+    // Most frames are pings: answered without parsing.
+    if (this.#phase !== HELLO && !isBinary && raw.equals(PING)) {
+      this.sendText(PONG);
       return;
     }
     let parsed: ParsedFrame;
@@ -161,21 +193,34 @@ export class DeviceConnection implements RoomDevice {
       parsed = parseDeviceFrame(raw, isBinary);
     } catch (error) {
       // Until the hello, nothing but a well-formed hello is acceptable.
-      if (this.#phase === 'hello') this.#fail(error);
+      if (this.#phase === HELLO) this.#fail(error);
       else this.#refuse(error);
       return;
     }
     switch (this.#phase) {
-      case 'hello':
+      case HELLO:
         this.#onHello(parsed);
         return;
-      case 'verifying':
+      case VERIFYING:
         this.#onFrameWhileVerifying(parsed);
         return;
-      case 'joined':
+      case JOINED:
         this.#onFrameInRoom(parsed);
         return;
     }
+  }
+
+  /** Spends one frame's allowance; false when there is none left. */
+  #take(now: number): boolean {
+    const { maxFramesPerSecond } = this.#context.options;
+    this.#allowance = Math.min(
+      maxFramesPerSecond * 2,
+      this.#allowance + ((now - this.#allowanceAt) * maxFramesPerSecond) / 1000,
+    );
+    this.#allowanceAt = now;
+    if (this.#allowance < 1) return false;
+    this.#allowance -= 1;
+    return true;
   }
 
   #onHello({ frame }: ParsedFrame): void {
@@ -183,7 +228,7 @@ export class DeviceConnection implements RoomDevice {
       this.#fail(new ServerError('ERR_HELLO_REQUIRED', 'the first frame must be a hello'));
       return;
     }
-    this.#phase = 'verifying';
+    this.#phase = VERIFYING;
     void this.#signIn(frame.token);
   }
 
@@ -191,7 +236,7 @@ export class DeviceConnection implements RoomDevice {
     const { verifier, rooms, log } = this.#context;
     try {
       const identity = await verifier.verify(token);
-      if (this.#phase !== 'verifying') return;
+      if (this.#phase !== VERIFYING) return;
       this.user = identity.user;
       this.room = identity.room;
       await rooms.join(this, identity);
@@ -203,7 +248,7 @@ export class DeviceConnection implements RoomDevice {
   }
 
   #onFrameWhileVerifying({ frame }: ParsedFrame): void {
-    if (frame.type === 'ping') this.#send({ type: 'pong' });
+    if (frame.type === 'ping') this.sendText(PONG);
     else if (frame.type === 'leave') this.#closeAfterLeave();
     else this.#refuse(new ServerError('ERR_INVALID_FRAME', `${frame.type}: wait for welcome`));
   }
@@ -212,7 +257,7 @@ export class DeviceConnection implements RoomDevice {
     const { rooms } = this.#context;
     switch (parsed.frame.type) {
       case 'ping':
-        this.#send({ type: 'pong' });
+        this.sendText(PONG);
         return;
       case 'signal':
         if ('dataJson' in parsed) {
@@ -234,7 +279,7 @@ export class DeviceConnection implements RoomDevice {
   }
 
   #closeAfterLeave(): void {
-    this.#phase = 'closed';
+    this.#phase = CLOSED;
     void this.#leaveRoom('left').finally(() => {
       this.#socket.close(ACCOUNT_CLOSE_CODES.normal, 'left');
     });
@@ -243,7 +288,7 @@ export class DeviceConnection implements RoomDevice {
   /** An error frame; the socket survives it unless its code is a fatal one. */
   #refuse(error: unknown): void {
     if (ACCOUNT_ERROR_CLOSE[errorFrameOf(error).code] !== null) this.#fail(error);
-    else if (this.#phase !== 'closed') this.#send(this.#known(error));
+    else if (this.#phase !== CLOSED) this.#send(this.#known(error));
   }
 
   /**
@@ -251,9 +296,9 @@ export class DeviceConnection implements RoomDevice {
    * themselves (a malformed frame) are, in place of a hello: they close with 4400.
    */
   #fail(error: unknown, reason = 'refused'): void {
-    if (this.#phase === 'closed') return;
+    if (this.#phase === CLOSED) return;
     const frame = this.#known(error);
-    this.#phase = 'closed';
+    this.#phase = CLOSED;
     this.#send(frame);
     const code = ACCOUNT_ERROR_CLOSE[frame.code] ?? ACCOUNT_CLOSE_CODES.protocolError;
     this.#socket.close(code, frame.code);
@@ -263,16 +308,15 @@ export class DeviceConnection implements RoomDevice {
   /** No close handshake: for sockets that stopped answering or reading. */
   #terminate(reason: string): void {
     this.#context.log.info({ room: this.room, device: this.id, reason }, 'socket terminated');
-    this.#phase = 'closed';
+    this.#phase = CLOSED;
     this.#socket.terminate();
     void this.#leaveRoom(reason);
   }
 
   #onClose(): void {
     this.#context.log.debug({ room: this.room, device: this.id }, 'account socket closed');
-    this.#phase = 'closed';
-    this.#onClosed?.();
-    this.#onClosed = undefined;
+    this.#phase = CLOSED;
+    this.#context.closed(this);
     void this.#leaveRoom('closed');
   }
 
@@ -293,4 +337,24 @@ export class DeviceConnection implements RoomDevice {
     }
     return frame;
   }
+}
+
+/**
+ * Frames sent to one socket while the event loop works through the frames that came in (a
+ * burst of signals, a room change sent to every device) leave in one write: the socket is
+ * corked at its first frame and uncorked once the loop has handled this round of input.
+ */
+const held = new Set<Socket>();
+
+function holdWrites(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: Socket })._socket;
+  if (!raw || held.has(raw)) return;
+  if (held.size === 0) setImmediate(releaseWrites);
+  held.add(raw);
+  raw.cork();
+}
+
+function releaseWrites(): void {
+  for (const raw of held) raw.uncork();
+  held.clear();
 }

@@ -23,6 +23,13 @@ export const DEFAULT_HEARTBEAT_MS = 750;
 /** A device that sends no frame for this many heartbeats is silent, and removed. */
 export const SILENCE_HEARTBEATS = 3;
 
+/**
+ * A device that is not the broadcaster pings this many times less often (`idleHeartbeatMs` in
+ * `welcome`): only the broadcaster's silence stalls the room, so only it pings at the full
+ * rate, and a server with many idle devices answers far fewer pings.
+ */
+export const IDLE_HEARTBEAT_FACTOR = 4;
+
 /** The first frame, `hello`, must arrive within this long of the socket opening. */
 export const HELLO_TIMEOUT_MS = 10_000;
 
@@ -58,7 +65,7 @@ export const ACCOUNT_CLOSE_CODES = {
   protocolError: 4400,
   /** No valid token in time: sign in again. */
   unauthorized: 4401,
-  /** The device sent no frame for 3 heartbeats, or stopped answering WebSocket pings. */
+  /** The device sent no frame for 3 heartbeats of its role, or (broadcaster) stopped answering WebSocket pings. */
   silent: 4408,
   /** The user already has as many devices in the room as the server allows. */
   roomFull: 4429,

@@ -71,8 +71,13 @@ export interface WelcomeFrame extends RoomView {
   /** `<user>-client-<n>` */
   id: string;
   user: string;
-  /** How often to send `ping`. */
+  /** How often to send `ping` while this device is the broadcaster. */
   heartbeatMs: number;
+  /**
+   * How often to send `ping` while it is a client (servers before it was added: `heartbeatMs`).
+   * On becoming broadcaster, a device pings at once and then every `heartbeatMs`.
+   */
+  idleHeartbeatMs?: number;
 }
 
 /** After every change: a device joined or left, a broadcaster was promoted. */

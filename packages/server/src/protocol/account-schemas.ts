@@ -72,6 +72,7 @@ export const serverFrameSchemas = {
       id: deviceIdSchema,
       user: { type: 'string', pattern: USER_NAME_PATTERN },
       heartbeatMs: { type: 'integer', minimum: 1 },
+      idleHeartbeatMs: { type: 'integer', minimum: 1 },
     },
     ['id', 'user', 'epoch', 'broadcaster', 'members', 'heartbeatMs'],
   ),
