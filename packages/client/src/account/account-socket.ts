@@ -120,6 +120,10 @@ export function openAccountSocket(
       handlers.closed(error);
     };
 
+    // A refused or broken connection: the close that follows says so. Listening matters in
+    // Node, where `ws` throws an error event nobody listens to (a device joining again while
+    // its server is down would take the process with it).
+    socket.addEventListener('error', () => {});
     socket.addEventListener('open', () =>
       send({ type: 'hello', version: ACCOUNT_PROTOCOL_VERSION, token }),
     );
