@@ -36,7 +36,9 @@ async function spread(urls: string[], user: string, count: number) {
   const token = await instanceToken(user);
   const where = new Map<Device, number>();
   for (let n = 0; n < count; n += 1) {
-    const device = await joinDevice(urls[n % urls.length] ?? '', token);
+    // Its own instance first, then the others: where it joins again if its instance dies.
+    const first = n % urls.length;
+    const device = await joinDevice([...urls.slice(first), ...urls.slice(0, first)], token);
     devices.push(device);
     where.set(device, n % urls.length);
   }
@@ -146,23 +148,40 @@ describe('account rooms over three instances on one Redis', () => {
 
     const run = traffic(devices);
     for (let n = 0; n < 5; n += 1) run.send(devices);
-    // The broadcaster's socket is on instance 0: kill that process.
+    // The broadcaster's socket is on instance 0: kill that process. Its devices lose their
+    // socket and join again through the next instance on their list, under new ids.
+    const moved = devices.filter((device) => where.get(device) === 0);
+    const oldIds = new Set(moved.map((device) => device.session.id));
     const survivors = devices.filter((device) => where.get(device) !== 0);
     run.keepOnly(survivors);
     await instances[0]?.kill();
     for (let n = 0; n < 5; n += 1) run.send(survivors);
     run.tick(50);
-    await settled(survivors, 1);
+    // One room of nine again: the dead instance's members gone, the moved devices back in.
+    await settled(devices, 1, 30_000);
     run.stopTicking();
 
     const broadcasters = new Set(
-      survivors.map((device) => device.session.members.find((m) => m.role === 'broadcaster')?.id),
+      devices.map((device) => device.session.members.find((m) => m.role === 'broadcaster')?.id),
     );
     expect(broadcasters.size).toBe(1);
-    expect(survivors.map((device) => device.session.epoch)).toEqual(Array(6).fill(2));
-    // The dead instance's devices keep trying to join again (through its address, still dead).
-    const stranded = devices.filter((device) => where.get(device) === 0);
-    expect(stranded.map((device) => device.session.state)).toEqual(Array(3).fill('reconnecting'));
+    expect(devices.map((device) => device.session.epoch)).toEqual(Array(9).fill(2));
+    expect(moved.some((device) => oldIds.has(device.session.id))).toBe(false);
+    expect(devices.flatMap((d) => d.session.members).some((m) => oldIds.has(m.id))).toBe(false);
+    // What the moved devices sent before their instance died reaches every survivor once, in
+    // order: they sent it again through their new instance.
+    const from = (receiver: Device, sender: Device) => {
+      const theirs = new Set(run.sent.get(sender));
+      return receiver.received.map(({ data }) => data).filter((data) => theirs.has(String(data)));
+    };
+    await until(
+      devices.map((device) => device.session),
+      () =>
+        survivors.every((receiver) => moved.every((sender) => from(receiver, sender).length >= 5)),
+    );
+    for (const receiver of survivors) {
+      for (const sender of moved) expect(from(receiver, sender)).toEqual(run.sent.get(sender));
+    }
     const result = await run.finish();
     expect(deliveryProblems(result)).toEqual([]);
     // Traffic went on while the instance was found dead and a new broadcaster promoted.

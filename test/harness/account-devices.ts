@@ -71,7 +71,7 @@ export interface Device {
  * peer connections, so that a test can kill it the way a crash would, or cut it off.
  */
 export async function joinDevice(
-  server: string,
+  server: string | readonly string[],
   token: string,
   options: { cutOff?: boolean } = {},
 ): Promise<Device> {

@@ -43,8 +43,12 @@ export interface AccountEvents {
 }
 
 export interface JoinAccountOptions extends Omit<PeerOptions, 'gatherTimeout' | 'connectTimeout'> {
-  /** The server's http(s) base URL, e.g. `https://connect.example.com`. */
-  server: string;
+  /**
+   * The server's http(s) base URL, e.g. `https://connect.example.com`; or the URLs of several
+   * instances of one deployment (sharing one Redis): the device joins the first that answers,
+   * and joins again through the next one when its socket is lost.
+   */
+  server: string | readonly string[];
   /** A JWT the server trusts (from an identity provider, or its development sign-in). */
   token: string;
   /** WebSocket implementation; default `globalThis.WebSocket` (pass `ws`'s in Node < 22). */

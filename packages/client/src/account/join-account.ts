@@ -52,8 +52,12 @@ export async function joinAccount(options: JoinAccountOptions): Promise<AccountS
   if (typeof Socket !== 'function') {
     throw new ConnectError('ERR_INVALID_OPTIONS', 'no WebSocket here: pass one as WebSocket');
   }
-  const room = new AccountRoom(options, Socket, accountSocketUrl(options.server));
-  room.start(await room.open());
+  const servers = typeof options.server === 'string' ? [options.server] : [...options.server];
+  if (servers.length === 0) {
+    throw new ConnectError('ERR_INVALID_OPTIONS', 'pass the server (or its instances) to join');
+  }
+  const room = new AccountRoom(options, Socket, servers.map(accountSocketUrl));
+  room.start(await room.openFirst());
   return room.session;
 }
 
@@ -73,7 +77,9 @@ function isFinal(error: unknown): boolean {
 class AccountRoom {
   readonly #options: JoinAccountOptions;
   readonly #Socket: WebSocketConstructor;
-  readonly #url: string;
+  /** The account endpoints of the deployment's instances; `#current` is the one in use. */
+  readonly #urls: readonly string[];
+  #current = 0;
   /** Counts sockets, so that a lost one's late events are told apart. */
   #generation = 0;
   #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
@@ -103,17 +109,35 @@ class AccountRoom {
   /** Signals of an epoch this device has not heard of yet (the socket's frames race WebRTC). */
   #early: RelayedSignalFrame[] = [];
 
-  constructor(options: JoinAccountOptions, Socket: WebSocketConstructor, url: string) {
+  constructor(options: JoinAccountOptions, Socket: WebSocketConstructor, urls: readonly string[]) {
     this.#options = options;
     this.#Socket = Socket;
-    this.#url = url;
+    this.#urls = urls;
   }
 
   /** A new socket, joined; its frames and its loss reach this room only while it is current. */
+  /** The first instance that welcomes the device, in the order given. */
+  async openFirst(): Promise<AccountSocket> {
+    for (;;) {
+      try {
+        return await this.open();
+      } catch (error) {
+        if (isFinal(error) || this.#current === this.#urls.length - 1) throw error;
+        this.#current += 1;
+      }
+    }
+  }
+
+  /** Moves on to the next instance, after the one in use failed. */
+  #nextInstance(): void {
+    this.#current = (this.#current + 1) % this.#urls.length;
+  }
+
   open(): Promise<AccountSocket> {
     this.#generation += 1;
     const generation = this.#generation;
-    return openAccountSocket(this.#Socket, this.#url, this.#options.token, {
+    const url = this.#urls[this.#current] as string;
+    return openAccountSocket(this.#Socket, url, this.#options.token, {
       frame: (frame) => {
         if (generation === this.#generation) this.onFrame(frame);
       },
@@ -169,6 +193,7 @@ class AccountRoom {
     }
     this.#socket = undefined;
     this.#dropLinks();
+    this.#nextInstance();
     this.#setState('reconnecting');
     this.#emit('error', error);
     this.#scheduleRejoin();
@@ -190,7 +215,10 @@ class AccountRoom {
     } catch (error) {
       if (this.#closed()) return;
       if (isFinal(error)) this.end(error as ConnectError);
-      else this.#scheduleRejoin();
+      else {
+        this.#nextInstance();
+        this.#scheduleRejoin();
+      }
       return;
     }
     if (this.#closed()) {
