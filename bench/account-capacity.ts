@@ -26,8 +26,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { freePort, untilAnswering } from '../test/harness/serve-process.ts';
 import type { LoadCommand, LoadReport, ServerKind } from './capacity-load.ts';
-import { freePort, untilAnswering } from './server-process.ts';
 
 const CONNECTIONS = 19_000;
 const PAIRS = 100;

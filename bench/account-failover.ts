@@ -16,10 +16,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ACCOUNT_PATHS, type DevSignInResponse } from '@webrtc-connect/server/protocol';
+import { devSignIn } from '../test/harness/account-devices.ts';
 import { assertPrivateNetns } from '../test/harness/netns.ts';
+import { type ServeProcess, startServeProcess } from '../test/harness/serve-process.ts';
 import type { DeviceReport } from './failover-device.ts';
-import { type ServerProcess, startServeProcess } from './server-process.ts';
 
 const DEVICES = 10;
 const CHANGES = 20;
@@ -65,7 +65,7 @@ export async function benchAccountFailover(
   const devices = options.devices ?? DEVICES;
   const server = await startServerProcess();
   try {
-    const token = await signIn(server.url, 'bench-failover');
+    const token = await devSignIn(server.url, 'bench-failover');
     const killed = await timeChanges(server.url, token, 'killed', changes, devices);
     const silent = await timeChanges(server.url, token, 'silent', changes, devices);
     const result: AccountFailoverResult = {
@@ -252,18 +252,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
 }
 
-async function signIn(url: string, name: string): Promise<string> {
-  const response = await fetch(new URL(ACCOUNT_PATHS.devSignIn, url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name }),
-  });
-  if (!response.ok) throw new Error(`sign-in failed: ${response.status}`);
-  return ((await response.json()) as DevSignInResponse).token;
-}
-
 /** `webrtc-connect serve` with development sign-in and every account default, on a free port. */
-function startServerProcess(): Promise<ServerProcess> {
+function startServerProcess(): Promise<ServeProcess> {
   return startServeProcess(['--dev-sign-in', '--rate-limit', '0']);
 }
 

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { type ServerProcess, startServeProcess } from './server-process.ts';
+import { type ServeProcess, startServeProcess } from '../test/harness/serve-process.ts';
 
 const CONNECTIONS = 100;
 const CYCLES = 10_000;
@@ -139,7 +139,7 @@ function runCycles(url: string, cycles: number): Promise<autocannon.Result> {
  * `webrtc-connect serve` on a free port, logging as it does by default (to /dev/null), with the
  * per-client limits that would throttle 100 clients on one address turned off.
  */
-function startServerProcess(): Promise<ServerProcess> {
+function startServerProcess(): Promise<ServeProcess> {
   return startServeProcess([
     '--rate-limit',
     '0',

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Device, joinDevice, until } from '../harness/account-devices.ts';
-import { deliveryProblems, type FailoverRun } from '../harness/account-failover.ts';
+import { deliveryProblems, type FailoverRun, settled } from '../harness/account-failover.ts';
 import { type RedisServer, startRedisServer } from '../harness/redis-server.ts';
 import { instanceToken, type ServerInstance, startInstance } from '../harness/server-instances.ts';
 
@@ -44,21 +44,6 @@ async function spread(urls: string[], user: string, count: number) {
   }
   await settled(devices, 0);
   return where;
-}
-
-/** Every device sees the same room, past `epoch`, with its channel open. */
-function settled(group: Device[], epoch: number, timeoutMs = 20_000): Promise<void> {
-  return until(
-    group.map((device) => device.session),
-    () =>
-      group.every(
-        (device) =>
-          device.session.epoch > epoch &&
-          device.session.state === 'connected' &&
-          device.session.members.length === group.length,
-      ),
-    timeoutMs,
-  );
 }
 
 /** Devices sending messages with unique bodies, each remembered, each delivery awaited. */

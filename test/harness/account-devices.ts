@@ -35,16 +35,19 @@ export async function startAccountServer(
   return {
     app,
     url,
-    async signIn(name: string): Promise<string> {
-      const response = await fetch(new URL(ACCOUNT_PATHS.devSignIn, url), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name }),
-      });
-      if (!response.ok) throw new Error(`sign-in failed: ${response.status}`);
-      return ((await response.json()) as DevSignInResponse).token;
-    },
+    signIn: (name: string) => devSignIn(url, name),
   };
+}
+
+/** A token from the development sign-in of the server at `url`. */
+export async function devSignIn(url: string, name: string): Promise<string> {
+  const response = await fetch(new URL(ACCOUNT_PATHS.devSignIn, url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  if (!response.ok) throw new Error(`sign-in failed: ${response.status}`);
+  return ((await response.json()) as DevSignInResponse).token;
 }
 
 /** A joined device, its messages as received, and ways to take it away abruptly. */

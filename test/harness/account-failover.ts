@@ -104,7 +104,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRun
 }
 
 /** Every device sees the same room, past `epoch`, with its channel open. */
-function settled(devices: Device[], epoch: number): Promise<void> {
+export function settled(devices: Device[], epoch: number, timeoutMs?: number): Promise<void> {
   return until(
     devices.map((device) => device.session),
     () =>
@@ -114,6 +114,7 @@ function settled(devices: Device[], epoch: number): Promise<void> {
           device.session.state === 'connected' &&
           device.session.members.length === devices.length,
       ),
+    timeoutMs,
   );
 }
 

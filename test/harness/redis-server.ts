@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './serve-process.ts';
 
 /** A real `redis-server` on a free loopback port, persisting nothing, in a temp directory. */
 export interface RedisServer {
@@ -79,17 +80,6 @@ function ping(port: number): Promise<boolean> {
     socket.on('data', (data) => {
       answer += data.toString();
       if (answer.includes('\r\n')) socket.end();
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
     });
   });
 }
