@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
+import { downloadedHash } from '../harness/web-app-pages.ts';
 
 const app = useWebApp({ devSignIn: true });
 
@@ -76,14 +77,6 @@ async function chat(from: Page, fromId: string, to: Page[], text: string): Promi
   await from
     .locator('[data-testid="account-messages"] li[data-delivery="delivered"]', { hasText: text })
     .waitFor({ timeout: 15_000 });
-}
-
-function downloadedHash(page: Page, href: string): Promise<string> {
-  return page.evaluate(async (url) => {
-    const bytes = await (await fetch(url)).arrayBuffer();
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  }, href);
 }
 
 describe('the account page in Chromium, against the real server', () => {

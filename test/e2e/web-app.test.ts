@@ -11,6 +11,7 @@ import { useWebApp } from '../harness/app-server.ts';
 import { readQrCodes } from '../harness/qr-reader.ts';
 import {
   createLinkOn,
+  downloadedHash,
   expectSameSas,
   replyCodeOn,
   sendChat,
@@ -31,15 +32,6 @@ afterAll(async () => {
 });
 
 const open = (url?: string): Promise<Page> => app.open(url);
-
-/** SHA-256 (hex) of what the page's download link holds: the Blob the receiver assembled. */
-function downloadedHash(page: Page, href: string): Promise<string> {
-  return page.evaluate(async (url) => {
-    const bytes = await (await fetch(url)).arrayBuffer();
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  }, href);
-}
 
 describe('the web app in Chromium, against the real server', () => {
   it('connects two pages by a link with the automatic reply; they chat and a 10 MiB file arrives intact', async () => {

@@ -84,3 +84,12 @@ export async function shownError(
     text: (await element.textContent()) ?? '',
   };
 }
+
+/** SHA-256 (hex) of what the page's download link holds: the Blob the receiver assembled. */
+export function downloadedHash(page: Page, href: string): Promise<string> {
+  return page.evaluate(async (url) => {
+    const bytes = await (await fetch(url)).arrayBuffer();
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  }, href);
+}
