@@ -397,7 +397,9 @@ function startLoadClient() {
 async function startServer(kind: ServerKind, maxConnections: number) {
   const port = await freePort();
   const probe = fileURLToPath(new URL('./memory-probe.js', import.meta.url));
-  const node = [process.execPath, '--expose-gc', '--import', probe];
+  // BENCH_SERVER_FLAGS: more Node options for the server process, such as `--cpu-prof`.
+  const extra = process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const node = [process.execPath, '--expose-gc', ...extra, '--import', probe];
   let child: ChildProcess;
   const stdio: ['ignore', 'ignore', 'inherit', 'ipc'] = ['ignore', 'ignore', 'inherit', 'ipc'];
   if (kind === 'ours') {

@@ -160,8 +160,12 @@ export class AccountRooms {
     }, 1_000).unref();
   }
 
-  /** Relays a signal to `to` (a client id or the broadcaster alias) of the same room. */
-  async signal(device: RoomDevice, to: string, dataJson: string): Promise<void> {
+  /**
+   * Relays a signal to `to` (a client id or the broadcaster alias) of the same room. A device on
+   * this instance gets it at once (nothing returned); one on another instance through the
+   * shared store (the promise of its publishing). Throws what is wrong with the signal.
+   */
+  signal(device: RoomDevice, to: string, dataJson: string): Promise<void> | undefined {
     const { id, user, room } = device;
     const state = room === undefined ? undefined : this.#local.get(room)?.state;
     if (id === undefined || user === undefined || room === undefined || !state) {
@@ -188,9 +192,9 @@ export class AccountRooms {
     const local = this.#local.get(room);
     if (local?.devices.has(target)) {
       this.#deliver(local, signal);
-      return;
+      return undefined;
     }
-    await this.#store.publish(room, signal).catch(storeDown('ERR_RELAY_UNAVAILABLE'));
+    return this.#store.publish(room, signal).catch(storeDown('ERR_RELAY_UNAVAILABLE'));
   }
 
   /** Counts the device's report that the broadcaster is unreachable; may replace it. */

@@ -68,8 +68,8 @@ export class AccountService {
     return this.#connections.size;
   }
 
-  /** A new socket on the account endpoint. */
-  accept(socket: WebSocket): void {
+  /** A new socket on the account endpoint; `raw` is the TCP socket under it. */
+  accept(socket: WebSocket, raw: Socket): void {
     const { maxAccountSockets } = this.#context.options;
     if (this.#connections.size >= maxAccountSockets) {
       const error = new ServerError('ERR_SERVER_FULL', 'too many account sockets; retry later');
@@ -77,7 +77,7 @@ export class AccountService {
       socket.close(ACCOUNT_ERROR_CLOSE.ERR_SERVER_FULL, error.code);
       return;
     }
-    this.#connections.add(new DeviceConnection(socket, this.#context, performance.now()));
+    this.#connections.add(new DeviceConnection(socket, raw, this.#context, performance.now()));
   }
 
   /** Closes every socket with 1001 (each leaves its room), then the store if it is ours. */
@@ -114,22 +114,23 @@ export class AccountService {
 /** `GET /api/account` as a WebSocket, and the development sign-in when it is on. */
 export async function accountRoutes(app: FastifyInstance, service: AccountService): Promise<void> {
   app.get(ACCOUNT_PATHS.socket, { websocket: true }, (socket, request) => {
-    forgetUpgradeRequest(socket, request);
-    service.accept(socket);
+    service.accept(socket, forgetUpgradeRequest(socket, request));
   });
   if (service.devSignIn) await devSignInRoute(app, service.devSignIn);
 }
 
 /**
+ * Returns the TCP socket under the WebSocket, which the server writes its frames to.
  * @fastify/websocket keeps the upgrade's request and reply alive as long as the socket: in the
  * closure of the error listener it adds, and as the raw socket's current response. That is
  * about 3 of an idle device's 7 KiB; dropping both leaves about 4 KiB.
  */
-function forgetUpgradeRequest(socket: WebSocket, request: FastifyRequest): void {
+function forgetUpgradeRequest(socket: WebSocket, request: FastifyRequest): Socket {
   socket.removeAllListeners('error');
   socket.on('error', onSocketError);
   const raw = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
   raw._httpMessage?.detachSocket(raw);
+  return raw;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { RoomState } from '../store/room-store.ts';
 import type { ResolvedAccountOptions } from './account-options.ts';
 import type { AccountRooms, RoomDevice } from './account-rooms.ts';
 import { errorFrameOf, type ParsedFrame, parseDeviceFrame } from './device-frames.ts';
+import { OutgoingFrames } from './outgoing-frames.ts';
 import { viewOf } from './room-rules.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
@@ -59,6 +60,8 @@ export class DeviceConnection implements RoomDevice {
   #broadcaster = false;
   #lastVersion = 0;
   readonly #socket: WebSocket;
+  /** What the server sends goes out through this, framed and batched (outgoing-frames.ts). */
+  readonly #out: OutgoingFrames;
   readonly #context: AccountContext;
   readonly #openedAt: number;
   #lastFrameAt: number;
@@ -69,8 +72,10 @@ export class DeviceConnection implements RoomDevice {
   #pingSentAt = Number.NEGATIVE_INFINITY;
   #awaitingPong = false;
 
-  constructor(socket: WebSocket, context: AccountContext, now: number) {
+  /** `raw` is the TCP socket under `socket`. */
+  constructor(socket: WebSocket, raw: Socket, context: AccountContext, now: number) {
     this.#socket = socket;
+    this.#out = new OutgoingFrames(raw);
     this.#context = context;
     this.#openedAt = now;
     this.#lastFrameAt = now;
@@ -108,6 +113,7 @@ export class DeviceConnection implements RoomDevice {
     this.#socket.once('pong', () => {
       this.#awaitingPong = false;
     });
+    this.#out.flush();
     this.#socket.ping();
   }
 
@@ -115,6 +121,7 @@ export class DeviceConnection implements RoomDevice {
   async shutdown(): Promise<void> {
     if (this.#phase === CLOSED) return;
     this.#phase = CLOSED;
+    this.#out.flush();
     this.#socket.close(ACCOUNT_CLOSE_CODES.goingAway, 'server closing');
     await this.#leaveRoom('server closing');
   }
@@ -160,12 +167,11 @@ export class DeviceConnection implements RoomDevice {
   sendText(text: string): void {
     const socket = this.#socket;
     if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    if (this.#out.backlog > MAX_BUFFERED_BYTES) {
       this.#terminate('too slow to read its frames');
       return;
     }
-    holdWrites(socket);
-    socket.send(text);
+    this.#out.queue(text);
   }
 
   #send(frame: ServerFrame): void {
@@ -260,11 +266,7 @@ export class DeviceConnection implements RoomDevice {
         this.sendText(PONG);
         return;
       case 'signal':
-        if ('dataJson' in parsed) {
-          rooms
-            .signal(this, parsed.frame.to, parsed.dataJson)
-            .catch((error) => this.#refuse(error));
-        }
+        if ('dataJson' in parsed) this.#signal(parsed.frame.to, parsed.dataJson);
         return;
       case 'unreachable':
         rooms.unreachable(this, parsed.frame).catch((error) => this.#refuse(error));
@@ -278,9 +280,18 @@ export class DeviceConnection implements RoomDevice {
     }
   }
 
+  #signal(to: string, dataJson: string): void {
+    try {
+      this.#context.rooms.signal(this, to, dataJson)?.catch((error) => this.#refuse(error));
+    } catch (error) {
+      this.#refuse(error);
+    }
+  }
+
   #closeAfterLeave(): void {
     this.#phase = CLOSED;
     void this.#leaveRoom('left').finally(() => {
+      this.#out.flush();
       this.#socket.close(ACCOUNT_CLOSE_CODES.normal, 'left');
     });
   }
@@ -301,6 +312,7 @@ export class DeviceConnection implements RoomDevice {
     this.#phase = CLOSED;
     this.#send(frame);
     const code = ACCOUNT_ERROR_CLOSE[frame.code] ?? ACCOUNT_CLOSE_CODES.protocolError;
+    this.#out.flush();
     this.#socket.close(code, frame.code);
     void this.#leaveRoom(reason === 'refused' ? frame.code : reason);
   }
@@ -309,6 +321,7 @@ export class DeviceConnection implements RoomDevice {
   #terminate(reason: string): void {
     this.#context.log.info({ room: this.room, device: this.id, reason }, 'socket terminated');
     this.#phase = CLOSED;
+    this.#out.discard();
     this.#socket.terminate();
     void this.#leaveRoom(reason);
   }
@@ -316,6 +329,7 @@ export class DeviceConnection implements RoomDevice {
   #onClose(): void {
     this.#context.log.debug({ room: this.room, device: this.id }, 'account socket closed');
     this.#phase = CLOSED;
+    this.#out.discard();
     this.#context.closed(this);
     void this.#leaveRoom('closed');
   }
@@ -337,24 +351,4 @@ export class DeviceConnection implements RoomDevice {
     }
     return frame;
   }
-}
-
-/**
- * Frames sent to one socket while the event loop works through the frames that came in (a
- * burst of signals, a room change sent to every device) leave in one write: the socket is
- * corked at its first frame and uncorked once the loop has handled this round of input.
- */
-const held = new Set<Socket>();
-
-function holdWrites(socket: WebSocket): void {
-  const raw = (socket as unknown as { _socket?: Socket })._socket;
-  if (!raw || held.has(raw)) return;
-  if (held.size === 0) setImmediate(releaseWrites);
-  held.add(raw);
-  raw.cork();
-}
-
-function releaseWrites(): void {
-  for (const raw of held) raw.uncork();
-  held.clear();
 }
