@@ -7,6 +7,7 @@
  * to each other through the server with a window of signals in flight each way.
  */
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 
@@ -202,6 +203,7 @@ async function relay(command: Extract<LoadCommand, { cmd: 'relay' }>) {
   // frames are written as text and only their time stamp is read back.
   const send = (from: Endpoint, to: Endpoint) => {
     const data = `{"sent":${performance.now()}}`;
+    holdWrites(from.socket);
     from.socket.send(
       kind === 'ours'
         ? `{"type":"signal","to":"${to.id}","data":${data}}`
@@ -242,6 +244,26 @@ async function relay(command: Extract<LoadCommand, { cmd: 'relay' }>) {
   const loadCpu = Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100) / 100;
   closeAll();
   return { relayed, seconds: elapsed, latencies, loadCpu, serverCpuSeconds };
+}
+
+/**
+ * What one socket sends while this process works through a round of input leaves in one write
+ * (the socket is corked at its first frame and uncorked when the round is over), as a device
+ * answering a burst of signals would.
+ */
+const held = new Set<Socket>();
+
+function holdWrites(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: Socket })._socket;
+  if (!raw || held.has(raw)) return;
+  if (held.size === 0) setImmediate(releaseWrites);
+  held.add(raw);
+  raw.cork();
+}
+
+function releaseWrites(): void {
+  for (const raw of held) raw.uncork();
+  held.clear();
 }
 
 /** User and system CPU time of a process so far, from /proc (Linux; 100 ticks a second). */
