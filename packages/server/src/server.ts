@@ -97,7 +97,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   // Registered at the root, so an upgrade to any other path is refused, not left hanging.
   // Upgrades pass the rate limit like every request.
   await app.register(fastifyWebsocket, {
-    options: { maxPayload: MAX_TRANSPORT_PAYLOAD },
+    // No set of clients in ws: the account service keeps its own sockets and closes them first.
+    options: { maxPayload: MAX_TRANSPORT_PAYLOAD, clientTracking: false },
     // Only a throw from the route's handler gets here (socket errors have their own listener).
     errorHandler: (error, socket, request) => {
       request.log.error({ err: error }, 'account socket failed');

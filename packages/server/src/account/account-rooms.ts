@@ -29,7 +29,11 @@ export interface RoomDevice {
 
 /** The devices of one room whose sockets are on this instance, and the room's latest value. */
 interface LocalRoom {
-  readonly devices: Map<string, RoomDevice>;
+  /**
+   * Few (a user's devices on this instance), so an array, replaced rather than changed: a
+   * server holds one of these per signed-in user, and a Map costs several times as much.
+   */
+  devices: readonly RoomDevice[];
   state: RoomState | null | undefined;
   /** Joins in flight: keep the subscription while there are any. */
   joining: number;
@@ -104,7 +108,7 @@ export class AccountRooms {
       // The devices already here learn of the join now: a shared store's event for it may
       // come later, and would then be older than what this instance has seen.
       this.#deliver(local, { type: 'state', state });
-      local.devices.set(id, device);
+      local.devices = local.devices.concat(device);
       device.joined(id, local.state ?? state);
       this.#log.info(
         { room: identity.room, device: id, members: state.members.length },
@@ -122,7 +126,9 @@ export class AccountRooms {
     const { id, room } = device;
     if (id === undefined || room === undefined) return;
     const local = this.#local.get(room);
-    if (local?.devices.get(id) === device) local.devices.delete(id);
+    if (local?.devices.includes(device)) {
+      local.devices = local.devices.filter((other) => other !== device);
+    }
     try {
       await this.#leaveMember(room, id, reason);
     } catch (error) {
@@ -153,7 +159,8 @@ export class AccountRooms {
   #retryLeave(room: string, id: string, reason: string, attempt: number): void {
     if (attempt > 60) return;
     setTimeout(() => {
-      if (this.#local.get(room)?.devices.has(id)) return;
+      const local = this.#local.get(room);
+      if (local && deviceOf(local, id)) return;
       this.#leaveMember(room, id, reason).catch(() =>
         this.#retryLeave(room, id, reason, attempt + 1),
       );
@@ -190,7 +197,7 @@ export class AccountRooms {
     };
     // A device on this instance is reached directly; a shared store carries the others.
     const local = this.#local.get(room);
-    if (local?.devices.has(target)) {
+    if (local && deviceOf(local, target)) {
       this.#deliver(local, signal);
       return undefined;
     }
@@ -253,7 +260,8 @@ export class AccountRooms {
       const local = this.#local.get(room);
       const known = local?.state;
       const now = this.#options.clock();
-      const mine: RoomMember[] = [...(local?.devices.keys() ?? [])].map((id) => {
+      const ids = (local?.devices ?? []).flatMap(({ id }) => (id === undefined ? [] : [id]));
+      const mine: RoomMember[] = ids.map((id) => {
         const member = known?.members.find((candidate) => candidate.id === id);
         return member
           ? { ...member, instance: this.instance }
@@ -267,7 +275,7 @@ export class AccountRooms {
           return reconciled.next === undefined ? undefined : { next: reconciled.next };
         });
         if (!local) continue;
-        for (const id of lost) local.devices.get(id)?.roomChanged(null);
+        for (const id of lost) deviceOf(local, id)?.roomChanged(null);
         if (state !== undefined) this.#deliver(local, { type: 'state', state });
       } catch (error) {
         this.#log.error({ err: error, room }, 'room not restored');
@@ -302,7 +310,7 @@ export class AccountRooms {
     const existing = this.#local.get(room);
     if (existing) return existing;
     const local: LocalRoom = {
-      devices: new Map(),
+      devices: [],
       state: undefined,
       joining: 0,
       unsubscribe: () => {},
@@ -314,7 +322,7 @@ export class AccountRooms {
   }
 
   #closeIfIdle(room: string, local: LocalRoom): void {
-    if (local.devices.size > 0 || local.joining > 0 || this.#local.get(room) !== local) return;
+    if (local.devices.length > 0 || local.joining > 0 || this.#local.get(room) !== local) return;
     local.unsubscribe();
     this.#local.delete(room);
   }
@@ -330,18 +338,16 @@ export class AccountRooms {
   #deliver(local: LocalRoom, event: RoomEvent): void {
     try {
       if (event.type === 'signal') {
-        local.devices
-          .get(event.to)
-          ?.sendText(
-            `{"type":"signal","from":${JSON.stringify(event.from)},"epoch":${event.epoch},"data":${event.data}}`,
-          );
+        deviceOf(local, event.to)?.sendText(
+          `{"type":"signal","from":${JSON.stringify(event.from)},"epoch":${event.epoch},"data":${event.data}}`,
+        );
         return;
       }
       const previous = local.state;
       if (!this.#observe(local, event.state)) return;
       // A counted report changes the value, not what devices see: no frame for it.
       if (previous && event.state && sameView(previous, event.state)) return;
-      for (const device of [...local.devices.values()]) device.roomChanged(event.state);
+      for (const device of local.devices) device.roomChanged(event.state);
     } catch (error) {
       this.#log.error({ err: error }, 'room event delivery failed');
     }
@@ -353,6 +359,10 @@ export class AccountRooms {
       'broadcaster promoted',
     );
   }
+}
+
+function deviceOf(local: LocalRoom, id: string): RoomDevice | undefined {
+  return local.devices.find((device) => device.id === id);
 }
 
 /**

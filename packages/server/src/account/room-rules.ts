@@ -7,12 +7,15 @@ import type { RoomDraft, RoomMember, RoomState } from '../store/room-store.ts';
  * compare-and-swap, so every store applies the same rules atomically.
  */
 
+/** One empty array for every room (the rules never change an array; they make new ones). */
+const NONE: readonly string[] = Object.freeze([]);
+
 const EMPTY: RoomDraft = {
   epoch: 0,
   broadcaster: null,
   members: [],
   nextClient: 1,
-  unreachable: [],
+  unreachable: NONE,
 };
 
 export interface Joined {
@@ -37,7 +40,7 @@ export function joinRoom(
   };
   const next = {
     ...draftOf(room),
-    members: [...room.members, member],
+    members: room.members.concat(member),
     nextClient: room.nextClient + 1,
   };
   return { id, next: room.broadcaster === null ? promote(next, id) : next };
@@ -50,12 +53,12 @@ export function joinRoom(
  */
 export function leaveRoom(state: RoomState, id: string): RoomDraft | null | undefined {
   if (!state.members.some((member) => member.id === id)) return undefined;
-  const members = state.members.filter((member) => member.id !== id);
+  const members = exact(state.members.filter((member) => member.id !== id));
   if (members.length === 0) return null;
   const next = {
     ...draftOf(state),
     members,
-    unreachable: state.unreachable.filter((reporter) => reporter !== id),
+    unreachable: exact(state.unreachable.filter((reporter) => reporter !== id)),
   };
   if (state.broadcaster === id) return promote(next, choose(members));
   return unreachableMajority(next) ? replaceUnreachable(next) : next;
@@ -80,7 +83,7 @@ export function reportUnreachable(
   if (report.epoch !== state.epoch || !names) return { status: 'stale' };
   if (reporter === state.broadcaster) return { status: 'self' };
   if (state.unreachable.includes(reporter)) return { status: 'repeated' };
-  const next = { ...draftOf(state), unreachable: [...state.unreachable, reporter] };
+  const next = { ...draftOf(state), unreachable: state.unreachable.concat(reporter) };
   return unreachableMajority(next)
     ? { status: 'replaced', next: replaceUnreachable(next) }
     : { status: 'counted', next };
@@ -110,6 +113,14 @@ export function sameView(a: RoomDraft, b: RoomDraft): boolean {
   );
 }
 
+/**
+ * The same items in an array of their exact length: a room's arrays live as long as the room,
+ * and `filter` leaves room to grow (a server holds one room per signed-in user).
+ */
+function exact<T>(items: T[]): readonly T[] {
+  return items.length === 0 ? (NONE as readonly T[]) : items.slice();
+}
+
 function draftOf(state: RoomDraft): RoomDraft {
   const { epoch, broadcaster, members, nextClient, unreachable } = state;
   return { epoch, broadcaster, members, nextClient, unreachable };
@@ -124,7 +135,7 @@ function promote(room: RoomDraft, id: string): RoomDraft {
     members: room.members.map((member) =>
       member.id === id && member.passedOver ? { ...member, passedOver: false } : member,
     ),
-    unreachable: [],
+    unreachable: NONE,
   };
 }
 

@@ -1,12 +1,14 @@
-import { EventEmitter } from 'node:events';
-import type {
-  RoomDraft,
-  RoomEvent,
-  RoomState,
-  RoomStore,
-  SignalEvent,
-  StateEvent,
+import {
+  type RoomDraft,
+  type RoomEvent,
+  type RoomState,
+  type RoomStore,
+  roomState,
+  type SignalEvent,
+  type StateEvent,
 } from './room-store.ts';
+
+type RoomListener = (event: RoomEvent) => void;
 
 /**
  * The default room store: one process. A swap is a synchronous check and assignment, so it is
@@ -16,13 +18,9 @@ import type {
 export class MemoryRoomStore implements RoomStore {
   readonly kind = 'memory';
   readonly #rooms = new Map<string, RoomState>();
-  readonly #events = new EventEmitter();
+  /** Per room, its listeners (usually one: the instance's room logic), in a Map kept small. */
+  readonly #listeners = new Map<string, readonly RoomListener[]>();
   #version = 0;
-
-  constructor() {
-    // One listener per room with devices on this instance: many, and not a leak.
-    this.#events.setMaxListeners(0);
-  }
 
   async read(room: string): Promise<RoomState | undefined> {
     return this.#rooms.get(room);
@@ -35,20 +33,33 @@ export class MemoryRoomStore implements RoomStore {
   ): Promise<RoomState | null | 'conflict'> {
     if ((this.#rooms.get(room)?.version ?? null) !== expectedVersion) return 'conflict';
     this.#version += 1;
-    const state = next === null ? null : { ...next, version: this.#version };
+    const state = next === null ? null : roomState(next, this.#version);
     if (state === null) this.#rooms.delete(room);
     else this.#rooms.set(room, state);
-    this.#events.emit(room, { type: 'state', state } satisfies StateEvent);
+    this.#emit(room, { type: 'state', state } satisfies StateEvent);
     return state;
   }
 
   async publish(room: string, signal: SignalEvent): Promise<void> {
-    this.#events.emit(room, signal);
+    this.#emit(room, signal);
   }
 
-  subscribe(room: string, listener: (event: RoomEvent) => void): () => void {
-    this.#events.on(room, listener);
-    return () => this.#events.off(room, listener);
+  subscribe(room: string, listener: RoomListener): () => void {
+    this.#listeners.set(room, (this.#listeners.get(room) ?? []).concat(listener));
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      const others = this.#listeners.get(room)?.filter((other) => other !== listener) ?? [];
+      if (others.length === 0) this.#listeners.delete(room);
+      else this.#listeners.set(room, others);
+    };
+  }
+
+  #emit(room: string, event: RoomEvent): void {
+    // The array is replaced, never changed, so a listener that unsubscribes during the event
+    // does not disturb this loop.
+    for (const listener of this.#listeners.get(room) ?? []) listener(event);
   }
 
   /** Rooms with members right now. */
@@ -57,7 +68,7 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async close(): Promise<void> {
-    this.#events.removeAllListeners();
+    this.#listeners.clear();
     this.#rooms.clear();
   }
 }

@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { RedisLink } from './redis-link.ts';
-import type {
-  InstanceHooks,
-  RoomDraft,
-  RoomEvent,
-  RoomState,
-  RoomStore,
-  SignalEvent,
+import {
+  type InstanceHooks,
+  type RoomDraft,
+  type RoomEvent,
+  type RoomState,
+  type RoomStore,
+  roomState,
+  type SignalEvent,
 } from './room-store.ts';
 
 export interface RedisRoomStoreOptions {
@@ -92,7 +93,7 @@ export class RedisRoomStore implements RoomStore {
       redis.hmget(this.#roomKey(room), 'v', 's'),
     );
     if (!version || !draft) return undefined;
-    return { ...(JSON.parse(draft) as RoomDraft), version: Number(version) };
+    return roomState(JSON.parse(draft) as RoomDraft, Number(version));
   }
 
   async swap(
@@ -118,7 +119,7 @@ export class RedisRoomStore implements RoomStore {
       ),
     );
     if (result === 'conflict') return 'conflict';
-    return next === null ? null : { ...draftOf(next), version: Number(result) };
+    return next === null ? null : roomState(next, Number(result));
   }
 
   async publish(room: string, signal: SignalEvent): Promise<void> {
@@ -326,5 +327,5 @@ function eventOf(message: string): RoomEvent | undefined {
   const version = Number(message.slice(1, bar));
   const json = message.slice(bar + 1);
   if (json === '') return { type: 'state', state: null };
-  return { type: 'state', state: { ...(JSON.parse(json) as RoomDraft), version } };
+  return { type: 'state', state: roomState(JSON.parse(json) as RoomDraft, version) };
 }

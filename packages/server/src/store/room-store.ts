@@ -86,6 +86,22 @@ export interface RoomState {
 
 export type RoomDraft = Omit<RoomState, 'version'>;
 
+/**
+ * A draft as the room value of `version`, always built in this one shape: a store holds one
+ * room per signed-in user, and values spread from drafts of varying origin each got a hidden
+ * class of their own in V8 (about 120 bytes a room).
+ */
+export function roomState(draft: RoomDraft, version: number): RoomState {
+  return {
+    version,
+    epoch: draft.epoch,
+    broadcaster: draft.broadcaster,
+    members: draft.members,
+    nextClient: draft.nextClient,
+    unreachable: draft.unreachable,
+  };
+}
+
 export type RoomEvent = StateEvent | SignalEvent;
 
 export interface StateEvent {
