@@ -21,7 +21,7 @@
  * Relay: the idle connections are closed first; then each pair keeps 8 signals in flight each
  * way (pipelined: the load clients are not waiting on one round trip at a time), for 10 s.
  *
- *   tsx --conditions=@webrtc-connect/source bench/account-capacity.ts [connections [seconds]]
+ *   tsx --conditions=@webrtc-connect/source bench/account-capacity.ts [connections [seconds [ours|peerjs]]]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -63,6 +63,8 @@ export interface CapacityFigures {
     files: number;
     rssMiB: number;
     heapUsedMiB: number;
+    /** The V8 heap's committed size: what of the RSS the heap holds, used or not. */
+    heapTotalMiB: number;
     externalMiB: number;
   }[];
   /** RSS growth per connection of steps 2 to 5. */
@@ -176,7 +178,7 @@ export function printAccountCapacity(result: AccountCapacityResult): void {
         figures.samples
           .map(
             (sample) =>
-              `${sample.connections} (${sample.files} files): ${sample.rssMiB}/${sample.heapUsedMiB} MiB`,
+              `${sample.connections} (${sample.files} files): ${sample.rssMiB}/${sample.heapTotalMiB}/${sample.heapUsedMiB} MiB`,
           )
           .join(', ') +
         `; load loop stall max ${figures.loadLoopDelayMaxMs} ms` +
@@ -301,6 +303,7 @@ async function measure(
         files: sample.files,
         rssMiB: mib(sample.rss),
         heapUsedMiB: mib(sample.heapUsed),
+        heapTotalMiB: mib(sample.heapTotal),
         externalMiB: mib(sample.external),
       })),
       rssSlopes: slopes('rss').map(Math.round),
@@ -332,6 +335,7 @@ interface MemorySample {
   files: number;
   rss: number;
   heapUsed: number;
+  heapTotal: number;
   external: number;
 }
 
@@ -439,7 +443,13 @@ async function startServer(kind: ServerKind, maxConnections: number) {
     pid,
     stop,
     /** Memory after a full garbage collection, as the probe in the server reports it. */
-    memory(): Promise<{ rss: number; heapUsed: number; external: number; files: number }> {
+    memory(): Promise<{
+      rss: number;
+      heapUsed: number;
+      heapTotal: number;
+      external: number;
+      files: number;
+    }> {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error('the memory probe did not answer')),
@@ -447,7 +457,8 @@ async function startServer(kind: ServerKind, maxConnections: number) {
         );
         child.once('message', (report) => {
           clearTimeout(timer);
-          const { rss, heapUsed, external, files, collected } = report as {
+          const { rss, heapUsed, heapTotal, external, files, collected } = report as {
+            heapTotal: number;
             rss: number;
             heapUsed: number;
             external: number;
@@ -455,7 +466,7 @@ async function startServer(kind: ServerKind, maxConnections: number) {
             collected: boolean;
           };
           if (!collected) reject(new Error('the server runs without --expose-gc'));
-          else resolve({ rss, heapUsed, external, files });
+          else resolve({ rss, heapUsed, heapTotal, external, files });
         });
         child.send({ cmd: 'memory' });
       });
@@ -466,5 +477,12 @@ async function startServer(kind: ServerKind, maxConnections: number) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const connections = Number(process.argv[2] ?? CONNECTIONS);
   const relaySeconds = Number(process.argv[3] ?? RELAY_SECONDS);
-  await benchAccountCapacity({ connections, relaySeconds });
+  const only = process.argv[4];
+  if (only === 'ours' || only === 'peerjs') {
+    // One server alone, for quick measurements while working on it (no comparison, no JSON).
+    const figures = await measure(only, connections, PAIRS, relaySeconds);
+    console.log(JSON.stringify(figures, null, 1));
+  } else {
+    await benchAccountCapacity({ connections, relaySeconds });
+  }
 }

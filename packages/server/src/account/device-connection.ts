@@ -75,7 +75,7 @@ export class DeviceConnection implements RoomDevice {
   /** `raw` is the TCP socket under `socket`. */
   constructor(socket: WebSocket, raw: Socket, context: AccountContext, now: number) {
     this.#socket = socket;
-    this.#out = new OutgoingFrames(raw);
+    this.#out = new OutgoingFrames(raw, socket);
     this.#context = context;
     this.#openedAt = now;
     this.#lastFrameAt = now;

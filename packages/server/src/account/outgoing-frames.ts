@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
 
 /**
  * Text frames from the server to its devices, framed here rather than by `ws`: RFC 6455 §5.2 for
@@ -12,10 +13,13 @@ import type { Socket } from 'node:net';
  */
 export class OutgoingFrames {
   readonly #socket: Socket;
+  readonly #webSocket: WebSocket;
   #queued: string[] | undefined;
 
-  constructor(socket: Socket) {
+  /** `socket` is the TCP socket under `webSocket`. */
+  constructor(socket: Socket, webSocket: WebSocket) {
     this.#socket = socket;
+    this.#webSocket = webSocket;
   }
 
   /** Bytes written but not yet taken by the kernel (what this round queued is not counted). */
@@ -38,7 +42,8 @@ export class OutgoingFrames {
     const texts = this.#queued;
     if (!texts) return;
     this.#queued = undefined;
-    if (this.#socket.destroyed || !this.#socket.writable) return;
+    // Nothing after a close frame (ws answers one by itself) or once the socket is gone.
+    if (this.#webSocket.readyState !== this.#webSocket.OPEN || !this.#socket.writable) return;
     this.#socket.write(encodeTextFrames(texts));
   }
 
