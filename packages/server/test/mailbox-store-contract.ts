@@ -170,7 +170,9 @@ export function mailboxStoreContract(
       } finally {
         await store.close();
       }
-    });
+      // Two waits of up to 5 s each for expiry: more than the default test time on a busy
+      // machine (seen once on two cores with every test file running).
+    }, 15_000);
 
     it('holds no more live offers and replies than its limits', async () => {
       const store = await makeStore({ maxOffers: 2, maxReplies: 1 });
