@@ -305,7 +305,8 @@ async function measure(
       server: kind,
       asked: connections,
       opened,
-      held: last.files - (samples[0] as MemorySample).files,
+      // Open files also count the load clients' keep-alive sign-in connections: at most opened.
+      held: Math.min(opened, last.files - (samples[0] as MemorySample).files),
       failed,
       firstError,
       loadLoopDelayMaxMs,
