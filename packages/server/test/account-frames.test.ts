@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -162,6 +163,36 @@ describe('signals', () => {
     }
     const inOrder = Array.from({ length: count }, (_, n) => n);
     expect(seen).toEqual({ 'alice-client-2': inOrder, 'alice-client-3': inOrder });
+  });
+});
+
+describe('a device that stops reading', () => {
+  it('is cut off once 1 MiB waits for it, and the others go on', async () => {
+    const server = await accountServer({ maxFramesPerSecond: 100_000 });
+    // The reader is a client: a broadcaster that stops reading is also caught by the
+    // WebSocket-level ping it no longer answers.
+    const [flooder, reader] = await joinAll(server, 'alice', 2);
+    if (!reader || !flooder) throw new Error('two devices');
+    // Reads nothing more (it still pings): what the server sends it piles up in the kernel's
+    // buffers (several MiB on loopback), then in the server.
+    (reader.socket as unknown as { _socket: Socket })._socket.pause();
+    flooder.discard();
+    const frame = `{"type":"signal","to":"alice-client-2","data":${JSON.stringify('x'.repeat(16_000))}}`;
+    let gone = false;
+    const left = flooder
+      .next('room', (room) => room.members.length === 1, 30_000)
+      .then(() => {
+        gone = true;
+      });
+    // 100 signals (1.6 MB) a round, each round processed by the server before the next, up to
+    // 64 MB: far more than the kernel and the 1 MiB allowance hold together.
+    for (let round = 0; round < 40 && !gone; round += 1) {
+      for (let n = 0; n < 100; n += 1) flooder.socket.send(frame);
+      await flooder.roundTrip();
+    }
+    await left;
+    expect(gone).toBe(true);
+    await flooder.roundTrip();
   });
 });
 
