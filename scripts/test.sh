@@ -31,12 +31,14 @@ tsx=("$bin/tsx" --conditions=@webrtc-connect/source)
 echo "test: format and lint"
 "$bin/biome" ci --error-on-warnings .
 echo "test: type check"
+# The runtime-neutral packages alone, without Node's types: they must not use Node's globals.
 "$bin/tsc" -p packages/signal/tsconfig.json
+"$bin/tsc" -p packages/protocol/tsconfig.json
 "$bin/tsc" -p tsconfig.json
 echo "test: package builds (what npm publish would ship)"
 # In dependency order, each against the others' built types as an installed package would be;
 # the builds are removed again so the tests below run the sources.
-packages=(signal server modem client)
+packages=(protocol signal server modem client)
 for package in "${packages[@]}"; do
   "$bin/tsc" -p "packages/$package/tsconfig.build.json"
 done

@@ -1,5 +1,5 @@
 import wrtc from '@roamhq/wrtc';
-import type { HealthResponse } from '@webrtc-connect/server/protocol';
+import type { HealthResponse } from '@webrtc-connect/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeerConnectionConstructor } from 'webrtc-connect';
 import { acceptLink, createLink } from 'webrtc-connect/link';

@@ -1,6 +1,6 @@
 import wrtc from '@roamhq/wrtc';
+import type { HealthResponse } from '@webrtc-connect/protocol';
 import { createServer, MemoryMailboxStore, type ServerOptions } from '@webrtc-connect/server';
-import type { HealthResponse } from '@webrtc-connect/server/protocol';
 import { createLinkSecret, sealSignal } from '@webrtc-connect/signal';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {

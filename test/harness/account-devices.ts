@@ -1,6 +1,6 @@
 import wrtc from '@roamhq/wrtc';
+import { ACCOUNT_PATHS, type DevSignInResponse } from '@webrtc-connect/protocol';
 import { createServer } from '@webrtc-connect/server';
-import { ACCOUNT_PATHS, type DevSignInResponse } from '@webrtc-connect/server/protocol';
 import type { PeerConnectionConstructor } from 'webrtc-connect';
 import {
   type AccountMessage,

@@ -1,6 +1,10 @@
+import {
+  type ErrorResponse,
+  isMailboxErrorCode,
+  type MailboxErrorCode,
+} from '@webrtc-connect/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isServerError, ServerError } from './errors.ts';
-import { type ErrorResponse, isMailboxErrorCode, type MailboxErrorCode } from './protocol/index.ts';
 
 /**
  * Turns every failure, ours or Fastify's, into `{ error: { code, message } }` with its status,

@@ -6,7 +6,7 @@ import {
   MAILBOX_ERROR_CODES,
   MAILBOX_ERROR_STATUS,
   type MailboxErrorCode,
-} from './protocol/index.ts';
+} from '@webrtc-connect/protocol';
 
 export type ServerErrorCode = MailboxErrorCode | AccountErrorCode | 'ERR_INVALID_CONFIG';
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { REPLY_CODE_ALPHABET } from './protocol/index.ts';
+import { REPLY_CODE_ALPHABET } from '@webrtc-connect/protocol';
 
 /** 96 random bits: unguessable, and 16 characters in a link. */
 export function newOfferId(): string {

@@ -1,15 +1,15 @@
 import {
+  base64urlLength,
+  DEFAULT_WAIT_SECONDS,
+  MAX_SEALED_BYTES,
+  MAX_WAIT_SECONDS,
+} from '@webrtc-connect/protocol';
+import {
   type AccountOptions,
   type ResolvedAccountOptions,
   resolveAccountOptions,
 } from './account/account-options.ts';
 import { ServerError } from './errors.ts';
-import {
-  base64urlLength,
-  DEFAULT_WAIT_SECONDS,
-  MAX_SEALED_BYTES,
-  MAX_WAIT_SECONDS,
-} from './protocol/index.ts';
 import type { MailboxStore } from './store/mailbox-store.ts';
 
 /** At most `max` in each window of `windowMs`, per client address. */

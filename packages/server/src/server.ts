@@ -1,5 +1,6 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
+import { mailboxSchemas } from '@webrtc-connect/protocol';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -11,7 +12,6 @@ import { handleError } from './error-handler.ts';
 import { ServerError } from './errors.ts';
 import { loggerOptions, maskPath } from './logging.ts';
 import { LongPollWaiters } from './long-poll.ts';
-import { mailboxSchemas } from './protocol/index.ts';
 import { healthRoute } from './routes/health-route.ts';
 import type { MailboxContext } from './routes/mailbox-context.ts';
 import { offerRoutes } from './routes/offer-routes.ts';

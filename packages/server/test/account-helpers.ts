@@ -1,16 +1,16 @@
 import {
+  type AccountErrorCode,
+  type ServerFrame,
+  serverFrameSchemas,
+  type WelcomeFrame,
+} from '@webrtc-connect/protocol';
+import {
   type JwtOptions,
   type ServerOptions,
   type StartedServer,
   type StartServerOptions,
   startServer,
 } from '@webrtc-connect/server';
-import {
-  type AccountErrorCode,
-  type ServerFrame,
-  serverFrameSchemas,
-  type WelcomeFrame,
-} from '@webrtc-connect/server/protocol';
 import { Ajv } from 'ajv';
 import { SignJWT } from 'jose';
 import { afterEach, expect } from 'vitest';

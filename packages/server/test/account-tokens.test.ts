@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AccountErrorCode } from '@webrtc-connect/server/protocol';
+import type { AccountErrorCode } from '@webrtc-connect/protocol';
 import { base64url, exportJWK, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

@@ -1,3 +1,9 @@
+import type {
+  ErrorResponse,
+  MailboxErrorCode,
+  PostOfferResponse,
+  PostReplyResponse,
+} from '@webrtc-connect/protocol';
 import {
   createServer,
   type MailboxStore,
@@ -6,12 +12,6 @@ import {
   type StoredOffer,
   type StoredReply,
 } from '@webrtc-connect/server';
-import type {
-  ErrorResponse,
-  MailboxErrorCode,
-  PostOfferResponse,
-  PostReplyResponse,
-} from '@webrtc-connect/server/protocol';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach } from 'vitest';
 

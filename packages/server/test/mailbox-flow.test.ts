@@ -1,6 +1,6 @@
 import { get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HealthResponse } from '@webrtc-connect/server/protocol';
+import type { HealthResponse } from '@webrtc-connect/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { blob, failure, postOffer, postReply, testServer, waitForReply } from './helpers.ts';
 

@@ -1,3 +1,4 @@
+import { ACCOUNT_CLOSE_CODES } from '@webrtc-connect/protocol';
 import {
   createServer,
   MemoryMailboxStore,
@@ -5,7 +6,6 @@ import {
   RedisLink,
   RedisRoomStore,
 } from '@webrtc-connect/server';
-import { ACCOUNT_CLOSE_CODES } from '@webrtc-connect/server/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.ts';
 import { type AccountServer, accountServer, tokenFor } from './account-helpers.ts';

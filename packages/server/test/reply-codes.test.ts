@@ -2,7 +2,7 @@ import {
   normaliseReplyCode,
   REPLY_CODE_ALPHABET,
   REPLY_CODE_PATTERN,
-} from '@webrtc-connect/server/protocol';
+} from '@webrtc-connect/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   blob,

@@ -1,4 +1,4 @@
-import { MAX_SEALED_BYTES } from '@webrtc-connect/server/protocol';
+import { MAX_SEALED_BYTES } from '@webrtc-connect/protocol';
 import type { InjectOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { blob, failure, postOffer, testServer } from './helpers.ts';

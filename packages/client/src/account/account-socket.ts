@@ -8,7 +8,7 @@ import {
   type ServerFrame,
   SILENCE_HEARTBEATS,
   type WelcomeFrame,
-} from '@webrtc-connect/server/protocol';
+} from '@webrtc-connect/protocol';
 import { ConnectError } from '../errors.ts';
 
 /** `WebSocket` of the browser, or of the `ws` package in Node. */

@@ -1,4 +1,4 @@
-import { type JsonValue, UNREACHABLE_AFTER_MS } from '@webrtc-connect/server/protocol';
+import { type JsonValue, UNREACHABLE_AFTER_MS } from '@webrtc-connect/protocol';
 import type { PeerOptions } from '../core/peer-options.ts';
 import type { ConnectError } from '../errors.ts';
 import type { PeerFrame } from './account-wire.ts';

@@ -3,7 +3,7 @@ import {
   type RoomView,
   type ServerFrame,
   UNREACHABLE_AFTER_MS,
-} from '@webrtc-connect/server/protocol';
+} from '@webrtc-connect/protocol';
 import { checkPeerOptions } from '../core/peer-options.ts';
 import { ConnectError } from '../errors.ts';
 import { AccountEmitter } from './account-events.ts';

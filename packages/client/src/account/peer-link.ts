@@ -1,4 +1,4 @@
-import type { JsonValue } from '@webrtc-connect/server/protocol';
+import type { JsonValue } from '@webrtc-connect/protocol';
 import { createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
 import { bytesOf, encodePeerFrame, type PeerFrame, parsePeerFrame } from './account-wire.ts';

@@ -8,8 +8,8 @@ import type {
   PostReplyRequest,
   PostReplyResponse,
   PutOfferRequest,
-} from '@webrtc-connect/server/protocol';
-import { DEFAULT_WAIT_SECONDS, MAILBOX_PATHS } from '@webrtc-connect/server/protocol';
+} from '@webrtc-connect/protocol';
+import { DEFAULT_WAIT_SECONDS, MAILBOX_PATHS } from '@webrtc-connect/protocol';
 import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
 import { ConnectError, type ConnectErrorCode } from '../errors.ts';
 

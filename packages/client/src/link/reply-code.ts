@@ -1,4 +1,4 @@
-import { normaliseReplyCode } from '@webrtc-connect/server/protocol';
+import { normaliseReplyCode } from '@webrtc-connect/protocol';
 import { ConnectError } from '../errors.ts';
 
 /**

@@ -1,6 +1,6 @@
+import { DEFAULT_HEARTBEAT_MS, HELLO_TIMEOUT_MS } from '@webrtc-connect/protocol';
 import type { JWK } from 'jose';
 import { ServerError } from '../errors.ts';
-import { DEFAULT_HEARTBEAT_MS, HELLO_TIMEOUT_MS } from '../protocol/index.ts';
 import type { RoomStore } from '../store/room-store.ts';
 import { type JwtKeySource, resolveJwtKeySource } from './jwt-key-source.ts';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { broadcasterAlias } from '@webrtc-connect/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { isServerError, ServerError } from '../errors.ts';
-import { broadcasterAlias } from '../protocol/index.ts';
 import type {
   RoomDraft,
   RoomEvent,

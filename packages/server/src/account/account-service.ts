@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { ACCOUNT_ERROR_CLOSE, ACCOUNT_PATHS } from '@webrtc-connect/protocol';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ServerError } from '../errors.ts';
-import { ACCOUNT_ERROR_CLOSE, ACCOUNT_PATHS } from '../protocol/index.ts';
 import { MemoryRoomStore } from '../store/memory-room-store.ts';
 import type { RoomStore } from '../store/room-store.ts';
 import type { ResolvedAccountOptions } from './account-options.ts';

@@ -1,13 +1,13 @@
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { SignJWT } from 'jose';
 import {
   ACCOUNT_PATHS,
   DEV_TOKEN_TTL_SECONDS,
   type DevSignInRequest,
   type DevSignInResponse,
   devSignInSchema,
-} from '../protocol/index.ts';
+} from '@webrtc-connect/protocol';
+import type { FastifyInstance } from 'fastify';
+import { SignJWT } from 'jose';
 
 const ISSUER = 'webrtc-connect:dev-sign-in';
 const AUDIENCE = 'webrtc-connect';

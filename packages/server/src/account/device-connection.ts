@@ -1,7 +1,4 @@
 import type { Socket } from 'node:net';
-import type { FastifyBaseLogger } from 'fastify';
-import type { WebSocket } from 'ws';
-import { isServerError, ServerError } from '../errors.ts';
 import {
   ACCOUNT_CLOSE_CODES,
   ACCOUNT_ERROR_CLOSE,
@@ -9,7 +6,10 @@ import {
   IDLE_HEARTBEAT_FACTOR,
   type ServerFrame,
   SILENCE_HEARTBEATS,
-} from '../protocol/index.ts';
+} from '@webrtc-connect/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from 'ws';
+import { isServerError, ServerError } from '../errors.ts';
 import type { RoomState } from '../store/room-store.ts';
 import type { ResolvedAccountOptions } from './account-options.ts';
 import type { AccountRooms, RoomDevice } from './account-rooms.ts';

@@ -1,5 +1,3 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import { isServerError, ServerError } from '../errors.ts';
 import {
   ACCOUNT_PROTOCOL_VERSION,
   type AccountErrorFrame,
@@ -9,7 +7,9 @@ import {
   isAccountErrorCode,
   MAX_FRAME_BYTES,
   MAX_SIGNAL_DATA_BYTES,
-} from '../protocol/index.ts';
+} from '@webrtc-connect/protocol';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { isServerError, ServerError } from '../errors.ts';
 
 /**
  * A device frame that passed its schema. A signal is kept as what is relayed: its target and the

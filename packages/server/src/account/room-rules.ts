@@ -1,4 +1,4 @@
-import { broadcasterAlias, clientId, type RoomView } from '../protocol/index.ts';
+import { broadcasterAlias, clientId, type RoomView } from '@webrtc-connect/protocol';
 import type { RoomDraft, RoomMember, RoomState } from '../store/room-store.ts';
 
 /**

@@ -1,6 +1,6 @@
+import { type AccountErrorCode, USER_NAME_PATTERN } from '@webrtc-connect/protocol';
 import { decodeProtectedHeader, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { ServerError } from '../errors.ts';
-import { type AccountErrorCode, USER_NAME_PATTERN } from '../protocol/index.ts';
 import type { DevSignIn } from './dev-sign-in.ts';
 import { type JwtKeySource, KeySourceUnavailable } from './jwt-key-source.ts';
 

@@ -1,6 +1,6 @@
+import type { HealthResponse } from '@webrtc-connect/protocol';
 import type { FastifyInstance } from 'fastify';
 import { ServerError } from '../errors.ts';
-import type { HealthResponse } from '../protocol/index.ts';
 import type { MailboxContext } from './mailbox-context.ts';
 
 /** For operators and load balancers: alive, which store, and how full. */

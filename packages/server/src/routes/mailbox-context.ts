@@ -1,6 +1,6 @@
+import type { MailboxSchemas } from '@webrtc-connect/protocol';
 import { ServerError } from '../errors.ts';
 import type { LongPollWaiters } from '../long-poll.ts';
-import type { MailboxSchemas } from '../protocol/index.ts';
 import type { ResolvedServerOptions } from '../server-options.ts';
 import type { MailboxStore, TakeReplyResult } from '../store/mailbox-store.ts';
 import type { LinkState } from '../store/redis-link.ts';

@@ -1,14 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import { ServerError } from '../errors.ts';
-import { hashOwnerToken, newOfferId, newOwnerToken, ownerTokenMatches } from '../ids.ts';
-import type { WaitTarget } from '../long-poll.ts';
 import type {
   GetOfferResponse,
   OwnReplyResponse,
   PostOfferRequest,
   PostOfferResponse,
-} from '../protocol/index.ts';
-import type { PutOfferRequest } from '../protocol/messages.ts';
+  PutOfferRequest,
+} from '@webrtc-connect/protocol';
+import type { FastifyInstance } from 'fastify';
+import { ServerError } from '../errors.ts';
+import { hashOwnerToken, newOfferId, newOwnerToken, ownerTokenMatches } from '../ids.ts';
+import type { WaitTarget } from '../long-poll.ts';
 import { decodeSealed, encodeSealed } from '../sealed-blob.ts';
 import type { StoredOffer, TakeReplyResult } from '../store/mailbox-store.ts';
 import {

@@ -1,6 +1,3 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ServerError } from '../errors.ts';
-import { newReplyCode } from '../ids.ts';
 import {
   type GetReplyResponse,
   normaliseReplyCode,
@@ -8,7 +5,10 @@ import {
   type PostReplyResponse,
   REPLY_CODE_MAX_LENGTH,
   REPLY_CODE_MIN_LENGTH,
-} from '../protocol/index.ts';
+} from '@webrtc-connect/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ServerError } from '../errors.ts';
+import { newReplyCode } from '../ids.ts';
 import { decodeSealed, encodeSealed } from '../sealed-blob.ts';
 import type { StoredReply } from '../store/mailbox-store.ts';
 import {

@@ -1,5 +1,5 @@
 /**
- * `@webrtc-connect/server/protocol`: the wire protocols of the mailbox and of account rooms
+ * `@webrtc-connect/protocol`: the wire protocols of the mailbox and of account rooms
  * (types, JSON schemas, limits, error codes, reply-code spelling). Runtime-neutral: no Node
  * APIs, no dependencies, so the browser client imports it as the server does.
  */
