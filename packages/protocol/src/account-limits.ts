@@ -39,6 +39,12 @@ export const UNREACHABLE_AFTER_MS = 5_000;
 /** Largest text frame, in bytes of UTF-8: a hello with a large token, or a full signal. */
 export const MAX_FRAME_BYTES = 32_768;
 
+/**
+ * Longest device id a frame may name, in characters. Ids are `<user>-client-<n>` or
+ * `<user>-broadcaster`: bounded well above the longest.
+ */
+export const MAX_DEVICE_ID_LENGTH = 128;
+
 /** Largest `data` of a signal, in bytes of its JSON text (an SDP is 1 to 6 KiB). */
 export const MAX_SIGNAL_DATA_BYTES = 16_384;
 

@@ -1,5 +1,5 @@
 import { ACCOUNT_ERROR_CODES } from './account-errors.ts';
-import { MAX_TOKEN_LENGTH, USER_NAME_PATTERN } from './account-limits.ts';
+import { MAX_DEVICE_ID_LENGTH, MAX_TOKEN_LENGTH, USER_NAME_PATTERN } from './account-limits.ts';
 import { errorResponseSchema } from './schemas.ts';
 
 /**
@@ -8,8 +8,7 @@ import { errorResponseSchema } from './schemas.ts';
  * Size limits the schemas cannot express (a signal's data) are checked in code.
  */
 
-/** Ids are `<user>-client-<n>` or `<user>-broadcaster`: bounded well above the longest. */
-const deviceIdSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
+const deviceIdSchema = { type: 'string', minLength: 1, maxLength: MAX_DEVICE_ID_LENGTH } as const;
 const epochSchema = { type: 'integer', minimum: 1 } as const;
 
 function frame<P extends Record<string, unknown>, R extends readonly (keyof P & string)[]>(

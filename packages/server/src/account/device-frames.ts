@@ -5,6 +5,7 @@ import {
   type DeviceFrameType,
   deviceFrameSchemas,
   isAccountErrorCode,
+  MAX_DEVICE_ID_LENGTH,
   MAX_FRAME_BYTES,
   MAX_SIGNAL_DATA_BYTES,
 } from '@webrtc-connect/protocol';
@@ -78,7 +79,6 @@ type SignalFrame = Extract<DeviceFrame, { type: 'signal' }>;
 
 const SIGNAL_HEAD = Buffer.from('{"type":"signal","to":"');
 const SIGNAL_DATA = Buffer.from('","data":');
-const MAX_TO_LENGTH = 128;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const CLOSING_BRACE = 0x7d;
@@ -97,7 +97,7 @@ function plainSignal(raw: Buffer): ParsedFrame | undefined {
     return undefined;
   }
   if (raw.compare(SIGNAL_HEAD, 0, toStart, 0, toStart) !== 0) return undefined;
-  const limit = Math.min(raw.length, toStart + MAX_TO_LENGTH + 1);
+  const limit = Math.min(raw.length, toStart + MAX_DEVICE_ID_LENGTH + 1);
   let toEnd = toStart;
   for (; toEnd < limit; toEnd += 1) {
     const byte = raw[toEnd] as number;
