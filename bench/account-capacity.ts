@@ -24,7 +24,7 @@
  *   tsx --conditions=@webrtc-connect/source bench/account-capacity.ts [connections [seconds [ours|peerjs]]]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort, untilAnswering } from '../test/harness/serve-process.ts';
 import type { LoadCommand, LoadReport, ServerKind } from './capacity-load.ts';
@@ -418,7 +418,9 @@ async function startServer(kind: ServerKind, maxConnections: number) {
   const extra = process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? [];
   const node = [process.execPath, '--expose-gc', ...extra, '--import', probe];
   let child: ChildProcess;
-  const stdio: ['ignore', 'ignore', 'inherit', 'ipc'] = ['ignore', 'ignore', 'inherit', 'ipc'];
+  // BENCH_SERVER_LOG: a file for the server's log (it is dropped otherwise).
+  const log = process.env.BENCH_SERVER_LOG ? openSync(process.env.BENCH_SERVER_LOG, 'w') : 'ignore';
+  const stdio: ['ignore', number | 'ignore', 'inherit', 'ipc'] = ['ignore', log, 'inherit', 'ipc'];
   if (kind === 'ours') {
     const bin = fileURLToPath(new URL('../packages/server/bin/webrtc-connect.js', import.meta.url));
     const args = ['serve', '--port', String(port), '--host', '127.0.0.1', '--dev-sign-in'];

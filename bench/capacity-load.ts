@@ -58,15 +58,17 @@ const PEERJS_HEARTBEAT_MS = 5000;
 const SENT = '{"sent":';
 /** Sign-ins and handshakes in flight at once. */
 const CONCURRENCY = 100;
-/** Keep-alives go out in slices this often, so they are spread over the heartbeat. */
+/** Keep-alives are looked at this often; each socket pings when its heartbeat is due. */
 const SLICE_MS = 50;
 
 /** An authenticated socket; `id` is what other sockets address it by. */
 interface Endpoint {
   socket: WebSocket;
   id: string;
-  /** How often this socket pings. */
+  /** How often this socket pings: for ours, by its role, which a room frame may change. */
   heartbeatMs: number;
+  /** When its next ping is due (performance.now()). */
+  pingAt: number;
 }
 
 const kept: Endpoint[] = [];
@@ -101,11 +103,22 @@ function openOurs(url: string, token: string): Promise<Endpoint> {
         reject(new Error(`first frame: ${String(raw)}`));
         return;
       }
-      const heartbeatMs =
-        frame.broadcaster === frame.id
-          ? (frame.heartbeatMs ?? 750)
-          : (frame.idleHeartbeatMs ?? frame.heartbeatMs ?? 750);
-      resolve({ socket, id: frame.id, heartbeatMs });
+      const { id } = frame;
+      const fast = frame.heartbeatMs ?? 750;
+      const idle = frame.idleHeartbeatMs ?? fast;
+      const endpoint = endpointOf(socket, id, frame.broadcaster === id ? fast : idle);
+      // A device promoted to broadcaster (its partner went) pings at the fast heartbeat from
+      // then on, as the library does; only room frames are read, and only for that.
+      socket.on('message', (data: Buffer) => {
+        // `{"type":"r…`: nothing else is decoded (pongs and signals are most frames).
+        if (data[9] !== 0x72) return;
+        const text = String(data);
+        if (!text.startsWith('{"type":"room"')) return;
+        const room = JSON.parse(text) as { broadcaster: string | null };
+        endpoint.heartbeatMs = room.broadcaster === id ? fast : idle;
+        endpoint.pingAt = Math.min(endpoint.pingAt, performance.now() + endpoint.heartbeatMs);
+      });
+      resolve(endpoint);
     });
   });
 }
@@ -120,7 +133,7 @@ function openPeerjs(url: string, id: string): Promise<Endpoint> {
     socket.once('close', (code) => reject(new Error(`closed ${code}`)));
     socket.once('message', (raw) => {
       const frame = JSON.parse(String(raw)) as { type: string };
-      if (frame.type === 'OPEN') resolve({ socket, id, heartbeatMs: PEERJS_HEARTBEAT_MS });
+      if (frame.type === 'OPEN') resolve(endpointOf(socket, id, PEERJS_HEARTBEAT_MS));
       else reject(new Error(`first frame: ${String(raw)}`));
     });
   });
@@ -165,6 +178,11 @@ async function openMany(kind: ServerKind, url: string, count: number, prefix: st
   return { endpoints, opened, failed: Math.min(failed, count - opened.length), firstError };
 }
 
+/** Its first ping at a random point of its heartbeat, so that pings are spread evenly. */
+function endpointOf(socket: WebSocket, id: string, heartbeatMs: number): Endpoint {
+  return { socket, id, heartbeatMs, pingAt: performance.now() + Math.random() * heartbeatMs };
+}
+
 function keep(endpoint: Endpoint): Endpoint {
   kept.push(endpoint);
   return endpoint;
@@ -172,18 +190,19 @@ function keep(endpoint: Endpoint): Endpoint {
 
 let keepingAlive = false;
 
-/** Each kept socket pings at its own heartbeat, the sockets spread over slices of 50 ms. */
+/**
+ * Each kept socket pings when its heartbeat is due, by the clock: after a stall of this
+ * process (a busy machine), every socket that is due pings at once rather than a tick late.
+ */
 function keepAlive(kind: ServerKind): void {
   if (keepingAlive) return;
   keepingAlive = true;
   const frame = JSON.stringify(kind === 'ours' ? { type: 'ping' } : { type: 'HEARTBEAT' });
-  let tick = 0;
   setInterval(() => {
-    tick += 1;
-    for (let n = 0; n < kept.length; n += 1) {
-      const endpoint = kept[n] as Endpoint;
-      const slices = Math.max(1, Math.round(endpoint.heartbeatMs / SLICE_MS));
-      if ((n + tick) % slices !== 0) continue;
+    const now = performance.now();
+    for (const endpoint of kept) {
+      if (now < endpoint.pingAt) continue;
+      endpoint.pingAt = now + endpoint.heartbeatMs;
       if (endpoint.socket.readyState === WebSocket.OPEN) endpoint.socket.send(frame);
     }
   }, SLICE_MS).unref();
