@@ -393,7 +393,7 @@ function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
-function startLoadClient() {
+export function startLoadClient() {
   const file = fileURLToPath(new URL('./capacity-load.ts', import.meta.url));
   const child = spawn(
     'bash',
@@ -422,7 +422,7 @@ function startLoadClient() {
 }
 
 /** Either server in its own process, with the memory probe loaded and an IPC channel to it. */
-async function startServer(kind: ServerKind, maxConnections: number) {
+export async function startServer(kind: ServerKind, maxConnections: number) {
   const port = await freePort();
   const probe = fileURLToPath(new URL('./memory-probe.js', import.meta.url));
   // BENCH_SERVER_FLAGS: more Node options for the server process, such as `--cpu-prof`.
@@ -495,6 +495,16 @@ async function startServer(kind: ServerKind, maxConnections: number) {
           else resolve({ rss, heapUsed, heapTotal, external, files });
         });
         child.send({ cmd: 'memory' });
+      });
+    },
+    /** A heap snapshot written to `path` after a full garbage collection. */
+    snapshot(path: string): Promise<void> {
+      return new Promise((resolve, reject) => {
+        child.once('message', (report) => {
+          if ((report as { collected: boolean }).collected) resolve();
+          else reject(new Error('the server runs without --expose-gc'));
+        });
+        child.send({ cmd: 'snapshot', path });
       });
     },
   };
