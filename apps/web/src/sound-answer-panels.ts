@@ -2,7 +2,7 @@ import { isConnectError } from 'webrtc-connect';
 import type { Acceptance, Invitation } from 'webrtc-connect/link';
 import { listenForAnswer, playAnswer, webAudioSound } from 'webrtc-connect/sound';
 import { h } from './dom.ts';
-import { listeningPanel, playingPanel } from './sound-panel.ts';
+import { listeningPanel, listenOptions, playingPanel } from './sound-panel.ts';
 
 /**
  * A's choice on the link page: hear B's answer instead of waiting for the mailbox or typing a
@@ -15,15 +15,8 @@ export function listenForAnswerPanel(invitation: Invitation): HTMLElement {
     { type: 'button', class: 'secondary', 'data-testid': 'listen-sound' },
     'Listen for the answer',
   );
-  const section = h(
-    'section',
-    { class: 'sound-choice' },
-    h('h2', {}, 'Or connect by sound'),
-    h(
-      'p',
-      { class: 'hint' },
-      'The other device plays its answer as sound; this one listens with its microphone.',
-    ),
+  const section = soundChoice(
+    'The other device plays its answer as sound; this one listens with its microphone.',
     start,
   );
   let shown: HTMLElement | null = null;
@@ -43,12 +36,7 @@ export function listenForAnswerPanel(invitation: Invitation): HTMLElement {
       panel.fail(error);
       return;
     }
-    const listener = listenForAnswer(invitation, {
-      microphone: device.microphone,
-      onLevel: panel.onLevel,
-      onSilence: panel.onSilence,
-      onListening: panel.onListening,
-    });
+    const listener = listenForAnswer(invitation, listenOptions(panel, device.microphone));
     listener.heard.then(
       () => panel.done('Answer heard: connecting…'),
       (error: unknown) => {
@@ -77,15 +65,8 @@ export function playAnswerPanel(acceptance: Acceptance): HTMLElement {
     'Play the answer as sound',
   );
   const panel = playingPanel();
-  const section = h(
-    'section',
-    { class: 'sound-choice' },
-    h('h2', {}, 'Or connect by sound'),
-    h(
-      'p',
-      { class: 'hint' },
-      'If the other device listens (its "Listen for the answer"), play the answer to it.',
-    ),
+  const section = soundChoice(
+    'If the other device listens (its "Listen for the answer"), play the answer to it.',
     start,
     panel.element,
   );
@@ -117,4 +98,15 @@ export function playAnswerPanel(acceptance: Acceptance): HTMLElement {
     );
   });
   return section;
+}
+
+/** The sound way offered beside the link and code: a heading, what it does, its controls. */
+function soundChoice(hint: string, ...controls: HTMLElement[]): HTMLElement {
+  return h(
+    'section',
+    { class: 'sound-choice' },
+    h('h2', {}, 'Or connect by sound'),
+    h('p', { class: 'hint' }, hint),
+    ...controls,
+  );
 }

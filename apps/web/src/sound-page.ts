@@ -4,7 +4,7 @@ import { connectionStatus } from './connection-status.ts';
 import { h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { followConnection } from './session-view.ts';
-import { listeningPanel, playingPanel } from './sound-panel.ts';
+import { listeningPanel, listenOptions, playingPanel } from './sound-panel.ts';
 
 /**
  * Both legs by sound, for devices with no server between them: one device plays its offer and
@@ -63,10 +63,7 @@ function showOffering(container: HTMLElement): void {
   offerBySound({
     RTCPeerConnection,
     speaker: device.speaker,
-    microphone: device.microphone,
-    onLevel: listening.onLevel,
-    onSilence: listening.onSilence,
-    onListening: listening.onListening,
+    ...listenOptions(listening, device.microphone),
   }).then(
     (sound) => {
       status.set('playing');
@@ -113,10 +110,7 @@ function showAnswering(container: HTMLElement): void {
   const answerer = answerBySound({
     RTCPeerConnection,
     speaker: device.speaker,
-    microphone: device.microphone,
-    onLevel: listening.onLevel,
-    onSilence: listening.onSilence,
-    onListening: listening.onListening,
+    ...listenOptions(listening, device.microphone),
   });
   answerer.answering.then(
     (playback) => {

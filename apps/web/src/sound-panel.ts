@@ -1,5 +1,5 @@
 import type { ConnectError } from 'webrtc-connect';
-import type { Listening } from 'webrtc-connect/sound';
+import type { Listening, ListenOptions, Microphone } from 'webrtc-connect/sound';
 import { h } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 
@@ -20,6 +20,16 @@ export interface ListeningPanel {
   fail(error: unknown): void;
   /** Listening ended (heard, or connected another way). */
   done(message: string): void;
+}
+
+/** The library's listen options for `microphone`, reported on `panel`. */
+export function listenOptions(panel: ListeningPanel, microphone: Microphone): ListenOptions {
+  return {
+    microphone,
+    onLevel: panel.onLevel,
+    onSilence: panel.onSilence,
+    onListening: panel.onListening,
+  };
 }
 
 /**
