@@ -3,12 +3,9 @@ import type { HealthResponse } from '@webrtc-connect/protocol';
 import { createServer, MemoryMailboxStore, type ServerOptions } from '@webrtc-connect/server';
 import { createLinkSecret, sealSignal } from '@webrtc-connect/signal';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  type ConnectErrorCode,
-  isConnectError,
-  type PeerConnectionConstructor,
-} from 'webrtc-connect';
+import type { PeerConnectionConstructor } from 'webrtc-connect';
 import { acceptLink, createLink } from 'webrtc-connect/link';
+import { codeOf } from '../harness/connect-errors.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
 
 // @roamhq/wrtc (libwebrtc): node-datachannel's polyfill loses its ICE transport now and then
@@ -26,16 +23,6 @@ async function startMailbox(options: ServerOptions = {}) {
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the mailbox has no port');
   return { app, url: `http://127.0.0.1:${address.port}` };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<ConnectErrorCode> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isConnectError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a ConnectError');
 }
 
 beforeAll(async () => {

@@ -1,10 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  ConnectError,
-  type ConnectErrorCode,
-  type Connection,
-  isConnectError,
-} from 'webrtc-connect';
+import { ConnectError, type ConnectErrorCode, type Connection } from 'webrtc-connect';
 import type { Acceptance, Invitation } from 'webrtc-connect/link';
 import {
   type ListenHandlers,
@@ -13,6 +8,7 @@ import {
   playAnswer,
   type Speaker,
 } from 'webrtc-connect/sound';
+import { codeOf } from '../../../../test/harness/connect-errors.ts';
 
 /** A microphone the test speaks through: payloads and levels as the decoder would report them. */
 function scriptedMicrophone() {
@@ -64,16 +60,6 @@ function fakeInvitation() {
     close: () => {},
   };
   return { invitation, acceptReply, connected };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<ConnectErrorCode> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isConnectError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a ConnectError');
 }
 
 describe('listenForAnswer', () => {
