@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Device, joinDevice, until } from '../harness/account-devices.ts';
-import { deliveryProblems, type FailoverRun, settled } from '../harness/account-failover.ts';
+import {
+  deliveryProblems,
+  type FailoverRun,
+  lastMessagesArrived,
+  settled,
+} from '../harness/account-failover.ts';
 import { type RedisServer, startRedisServer } from '../harness/redis-server.ts';
 import { instanceToken, type ServerInstance, startInstance } from '../harness/server-instances.ts';
 
@@ -84,18 +89,7 @@ function traffic(everyone: Device[]) {
       await Promise.all(
         delivered.filter(({ device }) => survivors.includes(device)).map(({ done }) => done),
       );
-      const last = (device: Device) => sent.get(device)?.at(-1);
-      await until(
-        survivors.map((device) => device.session),
-        () =>
-          survivors.every((receiver) =>
-            survivors.every(
-              (sender) =>
-                sender === receiver || receiver.received.some(({ data }) => data === last(sender)),
-            ),
-          ),
-        10_000,
-      ).catch(() => {});
+      await lastMessagesArrived(survivors, sent);
       return {
         everyone,
         survivors,

@@ -85,8 +85,19 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRun
   // The last device to join has something to receive too.
   for (let n = 0; n < options.burst; n += 1) for (const device of survivors) send(device);
   await Promise.all(delivered);
+  await lastMessagesArrived(survivors, sent);
+  return { everyone, survivors, sent, sentBeforeJoin };
+}
+
+/**
+ * Until every survivor has received the last message every other survivor sent, or 10 s; not
+ * met in time, it resolves all the same and deliveryProblems then says what is missing.
+ */
+export async function lastMessagesArrived(
+  survivors: Device[],
+  sent: Map<Device, string[]>,
+): Promise<void> {
   const last = (device: Device) => sent.get(device)?.at(-1);
-  // Not met in time: deliveryProblems then says what is missing.
   await until(
     survivors.map((device) => device.session),
     () =>
@@ -100,7 +111,6 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRun
       ),
     10_000,
   ).catch(() => {});
-  return { everyone, survivors, sent, sentBeforeJoin };
 }
 
 /** Every device sees the same room, past `epoch`, with its channel open. */
