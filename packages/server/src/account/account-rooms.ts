@@ -174,8 +174,9 @@ export class AccountRooms {
    */
   signal(device: RoomDevice, to: string, dataJson: string): Promise<void> | undefined {
     const { id, user, room } = device;
-    const state = room === undefined ? undefined : this.#local.get(room)?.state;
-    if (id === undefined || user === undefined || room === undefined || !state) {
+    const local = room === undefined ? undefined : this.#local.get(room);
+    const state = local?.state;
+    if (id === undefined || user === undefined || room === undefined || !local || !state) {
       throw new ServerError('ERR_ROOM_UNAVAILABLE', 'the device is not in a room');
     }
     const target =
@@ -196,9 +197,9 @@ export class AccountRooms {
       data: dataJson,
     };
     // A device on this instance is reached directly; a shared store carries the others.
-    const local = this.#local.get(room);
-    if (local && deviceOf(local, target)) {
-      this.#deliver(local, signal);
+    const receiver = deviceOf(local, target);
+    if (receiver) {
+      receiver.sendText(signalText(signal));
       return undefined;
     }
     return this.#store.publish(room, signal).catch(storeDown('ERR_RELAY_UNAVAILABLE'));
@@ -338,9 +339,7 @@ export class AccountRooms {
   #deliver(local: LocalRoom, event: RoomEvent): void {
     try {
       if (event.type === 'signal') {
-        deviceOf(local, event.to)?.sendText(
-          `{"type":"signal","from":${JSON.stringify(event.from)},"epoch":${event.epoch},"data":${event.data}}`,
-        );
+        deviceOf(local, event.to)?.sendText(signalText(event));
         return;
       }
       const previous = local.state;
@@ -359,6 +358,11 @@ export class AccountRooms {
       'broadcaster promoted',
     );
   }
+}
+
+/** The frame a signal reaches its device as. */
+function signalText(signal: SignalEvent): string {
+  return `{"type":"signal","from":${JSON.stringify(signal.from)},"epoch":${signal.epoch},"data":${signal.data}}`;
 }
 
 function deviceOf(local: LocalRoom, id: string): RoomDevice | undefined {
