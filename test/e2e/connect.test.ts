@@ -5,8 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { candidatesOf } from '../harness/candidates.ts';
 import { MAPPED_ADDRESS } from '../harness/capture.ts';
 import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
+import { retryOnNdcRace } from '../harness/ndc-race.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
-import { type Carry, carryUnchanged, connectPeers } from '../harness/peer.ts';
+import { type Carry, carryUnchanged, connectPeers, type Peer } from '../harness/peer.ts';
 import { createPeerPool, type PeerKind, type PeerPool } from '../harness/peer-pool.ts';
 import { type StunResponder, startStunResponder } from '../harness/stun-responder.ts';
 
@@ -48,6 +49,15 @@ afterAll(async () => {
   await stun?.close();
 });
 
+/** Two new peers of those kinds, connected through `carry` (see ndc-race.ts for the retry). */
+function connectNew(offererKind: PeerKind, answererKind: PeerKind, carry: Carry) {
+  return retryOnNdcRace(`${offererKind} -> ${answererKind}`, async () => {
+    const offerer: Peer = await pool.open(offererKind);
+    const answerer: Peer = await pool.open(answererKind);
+    return { offerer, ...(await connectPeers(offerer, answerer, carry)) };
+  });
+}
+
 describe.each([
   ['unchanged', carryUnchanged],
   ['through the signal codec', throughCodec],
@@ -55,9 +65,7 @@ describe.each([
   it.each(PAIRS)(
     '%s offers, %s answers: the data channel opens and echoes both ways',
     async (offererKind, answererKind) => {
-      const offerer = await pool.open(offererKind);
-      const answerer = await pool.open(answererKind);
-      await connectPeers(offerer, answerer, carry);
+      await connectNew(offererKind, answererKind, carry);
     },
   );
 });
@@ -73,9 +81,11 @@ describe('with an answer stripped of its candidates by the codec', () => {
   ] satisfies Array<[PeerKind, PeerKind]>)(
     '%s offers, %s answers: the offerer reaches the answerer as a peer-reflexive candidate',
     async (offererKind, answererKind) => {
-      const offerer = await pool.open(offererKind);
-      const answerer = await pool.open(answererKind);
-      const { answer } = await connectPeers(offerer, answerer, answerWithoutCandidates);
+      const { offerer, answer } = await connectNew(
+        offererKind,
+        answererKind,
+        answerWithoutCandidates,
+      );
       expect(candidatesOf(answer.sdp)).toEqual([]);
       expect((await offerer.selectedPair())?.remote.type).toBe('prflx');
     },

@@ -1,4 +1,5 @@
 import { RTCPeerConnection as NdcPeerConnection } from 'node-datachannel/polyfill';
+import { retryOnNdcRace } from './ndc-race.ts';
 import { assertPrivateNetns } from './netns.ts';
 import { withTimeout } from './timeout.ts';
 
@@ -16,15 +17,7 @@ export interface ChannelPair {
  */
 export async function openChannelPair(init: RTCDataChannelInit = {}): Promise<ChannelPair> {
   assertPrivateNetns();
-  try {
-    return await connect(init);
-  } catch (error) {
-    // libdatachannel now and then refuses the answer with "Got a remote candidate without ICE
-    // transport" (about once in 60 pairs, only in a busy vitest worker, never in a plain loop).
-    // It is not what these tests are about, so a second pair is made before failing.
-    if (!String(error).includes('without ICE transport')) throw error;
-    return connect(init);
-  }
+  return retryOnNdcRace('a channel pair', () => connect(init));
 }
 
 async function connect(init: RTCDataChannelInit): Promise<ChannelPair> {

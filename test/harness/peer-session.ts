@@ -12,7 +12,7 @@ export interface PeerSession {
   /** Applies a remote offer and returns the answer once ICE gathering completes. */
   acceptOffer(offer: RTCSessionDescriptionInit): Promise<RTCSessionDescriptionInit>;
   acceptAnswer(answer: RTCSessionDescriptionInit): Promise<void>;
-  /** Resolves once a data channel is open on this side. */
+  /** Resolves once a data channel is open on this side; rejects if the connection fails first. */
   waitOpen(): Promise<void>;
   /** Sends `text` over the open channel; resolves with what the other side echoes back. */
   sendAndEcho(text: string): Promise<string>;
@@ -52,8 +52,19 @@ export function createPeerSession(
   let nextEchoId = 0;
   let channel: RTCDataChannel | undefined;
   let markOpen: (channel: RTCDataChannel) => void = () => {};
-  const open = new Promise<RTCDataChannel>((resolve) => {
+  let markLost: (error: Error) => void = () => {};
+  const open = new Promise<RTCDataChannel>((resolve, reject) => {
     markOpen = resolve;
+    markLost = reject;
+  });
+  // Waiting for a channel that can no longer open fails at once rather than at a timeout;
+  // nobody need be waiting (a peer closed before it connected is no error).
+  open.catch(() => {});
+  pc.addEventListener('connectionstatechange', () => {
+    const state = pc.connectionState;
+    if (state === 'failed' || state === 'closed') {
+      markLost(new Error(`the connection is ${state} before the data channel opened`));
+    }
   });
 
   function adopt(dataChannel: RTCDataChannel): void {
