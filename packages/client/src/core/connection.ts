@@ -13,6 +13,15 @@ export interface Connection {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
+/** Connections this library closed: a `closed` state on any other was the implementation's. */
+const closedHere = new WeakSet<RTCPeerConnection>();
+
+/** Closes `pc` on the library's behalf (a link's or connection's `close()`, a failed step). */
+export function closeConnection(pc: RTCPeerConnection): void {
+  closedHere.add(pc);
+  pc.close();
+}
+
 /**
  * Resolves when `channel` is open (then with the short authentication string), and fails with
  * ERR_CONNECTION_FAILED when ICE or DTLS fails, or ERR_TIMEOUT, or ERR_CLOSED.
@@ -43,7 +52,16 @@ export function openConnection(
           ),
         );
       } else if (pc.connectionState === 'closed') {
-        fail(new ConnectError('ERR_CLOSED', 'the connection was closed before it opened'));
+        // Browsers reach `closed` only through close(); libdatachannel (node-datachannel) also
+        // closes a connection whose ICE or DTLS failed, often before the `failed` event is read.
+        fail(
+          closedHere.has(pc)
+            ? new ConnectError('ERR_CLOSED', 'the connection was closed before it opened')
+            : new ConnectError(
+                'ERR_CONNECTION_FAILED',
+                'the WebRTC implementation closed the connection before it opened (ICE or DTLS failed)',
+              ),
+        );
       }
     }
     pc.addEventListener('connectionstatechange', watch);
@@ -76,7 +94,7 @@ export function openConnection(
           peerConnection: pc,
           channel: open,
           shortAuthenticationString: sas,
-          close: () => pc.close(),
+          close: () => closeConnection(pc),
         });
       })
       .catch((error: unknown) => {

@@ -6,7 +6,7 @@ import {
   sealSignal,
   toLinkText,
 } from '@webrtc-connect/signal';
-import { type Connection, openConnection, whenOpen } from '../core/connection.ts';
+import { type Connection, closeConnection, openConnection, whenOpen } from '../core/connection.ts';
 import { gatheredDescription } from '../core/gather.ts';
 import { checkPeerOptions, createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
@@ -108,10 +108,10 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
       answerText: toLinkText(answer),
       sealAnswer: (form = 'standard') => sealSignal(answer, token.secret, 'answer', { form }),
       connected,
-      close: () => pc.close(),
+      close: () => closeConnection(pc),
     };
   } catch (error) {
-    pc.close();
+    closeConnection(pc);
     throw error;
   }
 }

@@ -6,7 +6,7 @@ import {
   openSignal,
   sealSignal,
 } from '@webrtc-connect/signal';
-import { type Connection, openConnection, whenOpen } from '../core/connection.ts';
+import { type Connection, closeConnection, openConnection, whenOpen } from '../core/connection.ts';
 import { gatheredDescription } from '../core/gather.ts';
 import { checkPeerOptions, createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
@@ -167,12 +167,12 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
       close: () => {
         stop.abort();
         failStarted(new ConnectError('ERR_CLOSED', 'the link was closed'));
-        pc.close();
+        closeConnection(pc);
       },
     };
   } catch (error) {
     stop.abort();
-    pc.close();
+    closeConnection(pc);
     throw error;
   }
 }
