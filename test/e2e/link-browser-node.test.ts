@@ -146,3 +146,49 @@ describe('a Chromium page and a node-datachannel peer, through the real mailbox'
     await talk(connection);
   });
 });
+
+describe('a page on another origin than the mailbox (CORS)', () => {
+  /** A page on Chromium's blank origin, with the library, and that origin. */
+  async function foreignPage(): Promise<{ page: Page; origin: string }> {
+    const page = await chromium.newPage();
+    cleanups.push(() => page.close());
+    await page.addScriptTag({ content: bundle });
+    return { page, origin: await page.evaluate(() => location.origin) };
+  }
+
+  function createLinkOn(page: Page, mailbox: string): Promise<string> {
+    return page.evaluate(async (mailbox) => {
+      const g = globalThis as unknown as PageGlobals;
+      try {
+        const invitation = await g.webrtcConnect.createLink({ RTCPeerConnection, mailbox });
+        g.pageSas = invitation.connected.then((connection) => {
+          g.webrtcConnect.serveEcho(connection);
+          return connection.shortAuthenticationString;
+        });
+        return invitation.link;
+      } catch (error) {
+        return `error: ${(error as { code?: string }).code}`;
+      }
+    }, mailbox);
+  }
+
+  it("connects through a mailbox that lists the page's origin", async () => {
+    const { page, origin } = await foreignPage();
+    const mailbox = await startAppServer(webRoot, { corsOrigins: [origin] });
+    cleanups.push(() => mailbox.close());
+    expect(new URL(mailbox.url).origin).not.toBe(origin);
+
+    const link = await createLinkOn(page, mailbox.url);
+    const acceptance = await acceptLink(link, { RTCPeerConnection, mailbox: mailbox.url });
+    cleanups.push(() => acceptance.close());
+    const connection = await acceptance.connected;
+    const pageSas = await page.evaluate(() => (globalThis as unknown as PageGlobals).pageSas);
+    expect(pageSas).toBe(connection.shortAuthenticationString);
+    await talk(connection);
+  });
+
+  it('fails with ERR_MAILBOX against a mailbox that does not list it', async () => {
+    const { page } = await foreignPage();
+    expect(await createLinkOn(page, server.url)).toBe('error: ERR_MAILBOX');
+  });
+});

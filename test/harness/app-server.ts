@@ -23,12 +23,13 @@ export interface AppServer {
  */
 export async function startAppServer(
   webRoot: string,
-  options: { devSignIn?: boolean } = {},
+  options: { devSignIn?: boolean; corsOrigins?: string[] } = {},
 ): Promise<AppServer> {
   const app = await createServer({
     webRoot,
     logLevel: 'silent',
     devSignIn: options.devSignIn ?? false,
+    corsOrigins: options.corsOrigins ?? [],
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -24,6 +24,8 @@ Every option falls back to the environment variable in brackets, then to its def
   --rate-limit <n>      requests a minute per client; 0 for none  [RATE_LIMIT] 600
   --miss-limit <n>      unknown reply codes a minute per client;  [MISS_LIMIT] 10
                         0 for none
+  --cors-origin <list>  comma-separated origins whose pages may call the mailbox
+                        API (https://app.example), or *           [CORS_ORIGINS] none
   --trust-proxy         take client addresses from x-forwarded-for [TRUST_PROXY=1]
   --redis-url <url>     keep offers, replies and rooms in Redis, shared by every
                         instance given the same URL (redis://host:port)
@@ -51,6 +53,7 @@ const OPTIONS = {
   'body-limit': { type: 'string', env: 'BODY_LIMIT' },
   'rate-limit': { type: 'string', env: 'RATE_LIMIT' },
   'miss-limit': { type: 'string', env: 'MISS_LIMIT' },
+  'cors-origin': { type: 'string', env: 'CORS_ORIGINS' },
   'trust-proxy': { type: 'boolean', env: 'TRUST_PROXY' },
   'redis-url': { type: 'string', env: 'REDIS_URL' },
   'redis-key-prefix': { type: 'string', env: 'REDIS_KEY_PREFIX' },
@@ -131,6 +134,12 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
   set('rateLimit', perMinute('rate-limit'));
   set('missLimit', perMinute('miss-limit'));
   set('logLevel', logLevel as LogLevel | undefined);
+  const cors = text('cors-origin');
+  if (cors)
+    set(
+      'corsOrigins',
+      cors.split(',').map((origin) => origin.trim()),
+    );
   const redisUrl = text('redis-url');
   if (redisUrl) {
     if (!/^rediss?:\/\/./.test(redisUrl)) {

@@ -60,6 +60,11 @@ export interface ServerOptions extends AccountOptions {
   missLimit?: RateLimit | false;
   /** Longest long-poll, in seconds (default and maximum 60); longer waits are cut to it. */
   maxWaitSeconds?: number;
+  /**
+   * Web origins (`https://app.example`, or `*` for any) whose pages may call the mailbox API
+   * from the browser: pages on another origin than this server's. Default none (same origin).
+   */
+  corsOrigins?: readonly string[];
   /** Trust `x-forwarded-for` from a reverse proxy (true, or its addresses), for client addresses. */
   trustProxy?: boolean | string;
   /** Default `info`; logs go to stdout, or to `logStream`. */
@@ -102,6 +107,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     missLimit: options.missLimit ?? { max: 10, windowMs: MINUTE },
     maxWaitSeconds,
     defaultWaitSeconds: Math.min(DEFAULT_WAIT_SECONDS, maxWaitSeconds),
+    corsOrigins: corsOrigins(options.corsOrigins ?? []),
     trustProxy: options.trustProxy ?? false,
     logLevel: options.logLevel ?? 'info',
     clock: options.clock ?? Date.now,
@@ -135,6 +141,26 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     positive(`${name}.windowMs`, limit.windowMs);
   }
   return resolved;
+}
+
+/** Each an origin as a browser sends it (scheme, host, port: no path, no trailing slash) or `*`. */
+function corsOrigins(origins: readonly string[]): readonly string[] {
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ServerError(
+        'ERR_INVALID_CONFIG',
+        `corsOrigins: ${JSON.stringify(origin)} is not an origin like https://app.example or *`,
+      );
+    }
+  }
+  return [...origins];
 }
 
 function positive(name: string, value: number, max = Number.MAX_SAFE_INTEGER): void {

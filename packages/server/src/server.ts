@@ -1,3 +1,4 @@
+import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
 import { mailboxSchemas } from '@webrtc-connect/protocol';
@@ -80,6 +81,17 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     },
   });
   app.setErrorHandler(handleError);
+
+  if (resolved.corsOrigins.length > 0) {
+    // Before the rate limit, so a refusal (429) still reaches the page as a readable error.
+    await app.register(fastifyCors, {
+      origin: resolved.corsOrigins.includes('*') ? '*' : [...resolved.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type'],
+      exposedHeaders: ['retry-after'],
+      maxAge: 600,
+    });
+  }
 
   const { rateLimit } = resolved;
   await app.register(fastifyRateLimit, {

@@ -72,6 +72,67 @@ describe('the web app', () => {
   });
 });
 
+describe('pages on other origins (CORS)', () => {
+  const page = 'https://app.example';
+  const preflight = (origin: string) => ({
+    method: 'OPTIONS' as const,
+    url: '/api/offers',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type',
+    },
+  });
+
+  it('lets the pages of a listed origin call the mailbox, errors included', async () => {
+    const app = await testServer({ corsOrigins: [page] });
+    const allowed = await app.inject(preflight(page));
+    expect(allowed.statusCode).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe(page);
+    expect(String(allowed.headers['access-control-allow-methods'])).toContain('PUT');
+    expect(String(allowed.headers['access-control-allow-headers'])).toContain('authorization');
+
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/offers',
+      headers: { origin: page },
+      payload: {},
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.headers['access-control-allow-origin']).toBe(page);
+    // A page reads the error code only if the error carries the header too.
+    const missing = await app.inject({
+      url: '/api/offers/AAAAAAAAAAAAAAAA',
+      headers: { origin: page },
+    });
+    expect(failure(missing)).toEqual([404, 'ERR_NOT_FOUND']);
+    expect(missing.headers['access-control-allow-origin']).toBe(page);
+  });
+
+  it('gives other origins nothing to read, and none at all by default', async () => {
+    const listed = await testServer({ corsOrigins: [page] });
+    const other = await listed.inject({
+      url: '/api/health',
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+
+    const plain = await testServer();
+    const health = await plain.inject({ url: '/api/health', headers: { origin: page } });
+    expect(health.statusCode).toBe(200);
+    expect(health.headers['access-control-allow-origin']).toBeUndefined();
+    expect(
+      (await plain.inject(preflight(page))).headers['access-control-allow-origin'],
+    ).toBeUndefined();
+  });
+
+  it('lets every origin in with *', async () => {
+    const app = await testServer({ corsOrigins: ['*'] });
+    const health = await app.inject({ url: '/api/health', headers: { origin: page } });
+    expect(health.headers['access-control-allow-origin']).toBe('*');
+  });
+});
+
 describe('configuration', () => {
   it('takes flags first, then environment variables', () => {
     const options = parseServeArgs(['--port', '9000', '--offer-ttl', '120', '--rate-limit', '0'], {
@@ -80,6 +141,7 @@ describe('configuration', () => {
       WEB_ROOT: '/srv/app',
       MISS_LIMIT: '20',
       TRUST_PROXY: 'true',
+      CORS_ORIGINS: 'https://app.example, http://localhost:5173',
     });
     expect(options).toEqual({
       port: 9000,
@@ -88,6 +150,7 @@ describe('configuration', () => {
       offerTtlMs: 120_000,
       rateLimit: false,
       missLimit: { max: 20, windowMs: 60_000 },
+      corsOrigins: ['https://app.example', 'http://localhost:5173'],
       trustProxy: true,
     });
   });
@@ -107,9 +170,14 @@ describe('configuration', () => {
       expect(isServerError(error) && error.code).toBe('ERR_INVALID_CONFIG');
       expect((error as Error).message).toContain(args[0]);
     }
-    await expect(testServer({ maxSealedBytes: 10_000 })).rejects.toMatchObject({
-      code: 'ERR_INVALID_CONFIG',
-    });
+    for (const options of [
+      { maxSealedBytes: 10_000 },
+      { corsOrigins: ['https://app.example/'] },
+      { corsOrigins: ['app.example'] },
+      { corsOrigins: ['ftp://app.example'] },
+    ]) {
+      await expect(testServer(options)).rejects.toMatchObject({ code: 'ERR_INVALID_CONFIG' });
+    }
   });
 
   it('prints help, and usage errors exit 2', async () => {
