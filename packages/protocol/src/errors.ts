@@ -25,6 +25,7 @@ export const MAILBOX_ERROR_CODES = {
   ERR_OFFER_NOT_SET:
     'The offer is reserved but its sealed blob is not uploaded yet, so it cannot be answered.',
   ERR_EXPIRED: 'The offer or reply expired (they live minutes).',
+  ERR_OFFER_WITHDRAWN: 'The offer was withdrawn by its owner: the link was closed.',
   ERR_REPLY_ALREADY_READ:
     'The reply was already read, by its code or by the owner of its offer; a reply is read once.',
   ERR_RATE_LIMITED:
@@ -57,6 +58,7 @@ export const MAILBOX_ERROR_STATUS = {
   ERR_OFFER_ALREADY_SET: 409,
   ERR_OFFER_NOT_SET: 409,
   ERR_EXPIRED: 410,
+  ERR_OFFER_WITHDRAWN: 410,
   ERR_REPLY_ALREADY_READ: 410,
   ERR_RATE_LIMITED: 429,
   // 503 rather than 507: both are temporary, and every client and proxy knows 503 + retry-after.

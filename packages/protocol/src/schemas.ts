@@ -107,6 +107,11 @@ export function mailboxSchemas(maxSealedBytes: number = MAX_SEALED_BYTES) {
       body: object({ sealed }, ['sealed']),
       response: errors,
     },
+    withdrawOffer: {
+      params: offerParams,
+      headers: ownerHeaders,
+      response: errors,
+    },
     getOffer: {
       params: offerParams,
       querystring: waitQuery,

@@ -146,6 +146,9 @@ export class RecordingStore implements MailboxStore {
     if (recorded) recorded.sealed = sealed.slice();
     return this.#inner.setOfferSealed(id, sealed);
   }
+  withdrawOffer(id: string) {
+    return this.#inner.withdrawOffer(id);
+  }
   onOffer(id: string, listener: () => void) {
     return this.#inner.onOffer(id, listener);
   }

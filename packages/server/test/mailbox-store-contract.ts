@@ -126,6 +126,38 @@ export function mailboxStoreContract(
       }
     });
 
+    it('withdraws a live offer at once: both waits woken, the id told apart and never reused', async () => {
+      const store = await makeStore();
+      try {
+        const reserved = offer(null);
+        await store.putOffer(reserved);
+        const blobWait = nextEvent((listener) => store.onOffer(reserved.id, listener));
+        const replyWait = nextEvent((listener) => store.onReply(reserved.id, listener));
+        expect(await store.withdrawOffer(reserved.id)).toBe('withdrawn');
+        await Promise.all([blobWait, replyWait]);
+        expect(await store.getOffer(reserved.id)).toEqual({ status: 'withdrawn' });
+        expect(await store.setOfferSealed(reserved.id, bytes(1))).toBe('withdrawn');
+        expect(await store.takeReplyForOffer(reserved.id)).toEqual({ status: 'withdrawn' });
+        expect(await store.putOffer({ ...reserved, sealed: bytes(2) })).toBe('id-taken');
+        expect(await store.counts()).toEqual({ offers: 0, replies: 0 });
+
+        const uploaded = offer(bytes(3));
+        await store.putOffer(uploaded);
+        expect(await store.withdrawOffer(uploaded.id)).toBe('withdrawn');
+        expect(
+          await store.putReply({
+            code: nextCode(),
+            sealed: bytes(4),
+            offerId: uploaded.id,
+            expiresAt: Date.now() + 60_000,
+          }),
+        ).toBe('offer-withdrawn');
+        expect(await store.withdrawOffer(nextId())).toBe('missing');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('hands a reply out by its code once, and refuses replies to unknown offers', async () => {
       const store = await makeStore();
       try {
@@ -163,6 +195,7 @@ export function mailboxStoreContract(
             expiresAt: Date.now() + 60_000,
           }),
         ).toBe('offer-expired');
+        expect(await store.withdrawOffer(shortLived.id)).toBe('expired');
         expect(await store.putOffer({ ...shortLived, expiresAt: Date.now() + 60_000 })).toBe(
           'id-taken',
         );

@@ -211,3 +211,60 @@ describe('waiting for a reserved offer', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
+
+describe('withdraw: A closes its link, and B hears so at once', () => {
+  const withdraw = (app: FastifyInstance, id: string, ownerToken?: string) =>
+    app.inject({
+      method: 'DELETE',
+      url: `/api/offers/${id}`,
+      ...(ownerToken === undefined ? {} : { headers: { authorization: `Bearer ${ownerToken}` } }),
+    });
+
+  it("ends B's wait for a reserved offer and A's wait for the reply with 410 ERR_OFFER_WITHDRAWN", async () => {
+    const app = await testServer();
+    const offer = await reserveOffer(app);
+    const fetched = getOffer(app, offer, 60);
+    const ownReply = waitForReply(app, offer, 60);
+    await vi.waitFor(async () => expect(await waiting(app)).toBe(2));
+
+    const withdrawn = await withdraw(app, offer.id, offer.ownerToken);
+    expect([withdrawn.statusCode, withdrawn.body]).toEqual([204, '']);
+    expect(failure(await fetched)).toEqual([410, 'ERR_OFFER_WITHDRAWN']);
+    expect(failure(await ownReply)).toEqual([410, 'ERR_OFFER_WITHDRAWN']);
+    expect(await waiting(app)).toBe(0);
+    expect(failure(await getOffer(app, offer))).toEqual([410, 'ERR_OFFER_WITHDRAWN']);
+    expect(failure(await uploadOffer(app, offer))).toEqual([410, 'ERR_OFFER_WITHDRAWN']);
+    expect(failure(await withdraw(app, offer.id, offer.ownerToken))).toEqual([
+      410,
+      'ERR_OFFER_WITHDRAWN',
+    ]);
+  });
+
+  it("refuses B's answer to a withdrawn offer", async () => {
+    const app = await testServer();
+    const offer = await postOffer(app);
+    expect((await withdraw(app, offer.id, offer.ownerToken)).statusCode).toBe(204);
+    const answer = await app.inject({
+      method: 'POST',
+      url: '/api/replies',
+      payload: { sealed: blob('a reply'), offerId: offer.id },
+    });
+    expect(failure(answer)).toEqual([410, 'ERR_OFFER_WITHDRAWN']);
+  });
+
+  it('lets only the owner withdraw', async () => {
+    const app = await testServer();
+    const offer = await postOffer(app);
+    const other = await postOffer(app);
+    expect(failure(await withdraw(app, offer.id, other.ownerToken))).toEqual([
+      403,
+      'ERR_NOT_OWNER',
+    ]);
+    expect(failure(await withdraw(app, offer.id))).toEqual([401, 'ERR_UNAUTHORIZED']);
+    expect(failure(await withdraw(app, 'AAAAAAAAAAAAAAAA', offer.ownerToken))).toEqual([
+      404,
+      'ERR_NOT_FOUND',
+    ]);
+    expect((await getOffer(app, offer)).statusCode).toBe(200);
+  });
+});

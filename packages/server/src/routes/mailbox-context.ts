@@ -2,7 +2,7 @@ import type { MailboxSchemas } from '@webrtc-connect/protocol';
 import { ServerError } from '../errors.ts';
 import type { LongPollWaiters } from '../long-poll.ts';
 import type { ResolvedServerOptions } from '../server-options.ts';
-import type { MailboxStore, TakeReplyResult } from '../store/mailbox-store.ts';
+import type { MailboxStore, TakeOwnReplyResult } from '../store/mailbox-store.ts';
 import type { LinkState } from '../store/redis-link.ts';
 
 /** What the mailbox routes share: given to each route plugin as its options. */
@@ -19,6 +19,10 @@ export function expiredError(what: string): ServerError {
   return new ServerError('ERR_EXPIRED', `the ${what} expired`);
 }
 
+export function withdrawnError(): ServerError {
+  return new ServerError('ERR_OFFER_WITHDRAWN', 'the offer was withdrawn by its owner');
+}
+
 export function notFoundError(what: string): ServerError {
   return new ServerError(
     'ERR_NOT_FOUND',
@@ -27,8 +31,12 @@ export function notFoundError(what: string): ServerError {
 }
 
 /** The error for a reply that could not be taken. */
-export function untakenReplyError(result: Exclude<TakeReplyResult, { status: 'taken' }>) {
+export function untakenReplyError(
+  result: Exclude<TakeOwnReplyResult, { status: 'taken' } | { status: 'pending' }>,
+) {
   switch (result.status) {
+    case 'withdrawn':
+      return withdrawnError();
     case 'already-read':
       return new ServerError('ERR_REPLY_ALREADY_READ', 'the reply was already read');
     case 'expired':

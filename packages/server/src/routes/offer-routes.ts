@@ -10,7 +10,7 @@ import { ServerError } from '../errors.ts';
 import { hashOwnerToken, newOfferId, newOwnerToken, ownerTokenMatches } from '../ids.ts';
 import type { WaitTarget } from '../long-poll.ts';
 import { decodeSealed, encodeSealed } from '../sealed-blob.ts';
-import type { StoredOffer, TakeReplyResult } from '../store/mailbox-store.ts';
+import type { StoredOffer, TakeOwnReplyResult } from '../store/mailbox-store.ts';
 import {
   expiredError,
   isoTime,
@@ -19,6 +19,7 @@ import {
   notFoundError,
   untakenReplyError,
   waitMs,
+  withdrawnError,
 } from './mailbox-context.ts';
 
 type UploadedOffer = StoredOffer & { sealed: Uint8Array };
@@ -65,6 +66,25 @@ export async function offerRoutes(app: FastifyInstance, context: MailboxContext)
         return reply.code(204).send();
       case 'already-set':
         throw new ServerError('ERR_OFFER_ALREADY_SET', 'the offer already has its sealed blob');
+      case 'expired':
+        throw expiredError('offer');
+      case 'withdrawn':
+        throw withdrawnError();
+      case 'missing':
+        throw notFoundError('offer');
+    }
+  });
+
+  app.delete<{
+    Params: { id: string };
+    Headers: { authorization: string };
+    Reply: { 204: undefined };
+  }>('/api/offers/:id', { schema: schemas.withdrawOffer }, async (request, reply) => {
+    const offer = await ownedOffer(request.params.id, request.headers.authorization);
+    const result = await store.withdrawOffer(offer.id);
+    switch (result) {
+      case 'withdrawn':
+        return reply.code(204).send();
       case 'expired':
         throw expiredError('offer');
       case 'missing':
@@ -115,6 +135,7 @@ export async function offerRoutes(app: FastifyInstance, context: MailboxContext)
   async function liveOffer(id: string): Promise<StoredOffer> {
     const found = await store.getOffer(id);
     if (found.status === 'expired') throw expiredError('offer');
+    if (found.status === 'withdrawn') throw withdrawnError();
     if (found.status === 'missing') throw notFoundError('offer');
     return found.offer;
   }
@@ -140,7 +161,7 @@ export async function offerRoutes(app: FastifyInstance, context: MailboxContext)
   }
 
   /** A's wait: the offer's reply, taken (read once) the moment it is stored. */
-  function replyTo(id: string): WaitTarget<TakeReplyResult> {
+  function replyTo(id: string): WaitTarget<Exclude<TakeOwnReplyResult, { status: 'pending' }>> {
     return {
       subscribe: (wake) => store.onReply(id, wake),
       look: async () => {

@@ -18,6 +18,7 @@ import {
   mailboxFullError,
   notFoundError,
   untakenReplyError,
+  withdrawnError,
 } from './mailbox-context.ts';
 
 /**
@@ -59,6 +60,8 @@ export async function replyRoutes(app: FastifyInstance, context: MailboxContext)
               throw notFoundError('offer');
             case 'offer-expired':
               throw expiredError('offer');
+            case 'offer-withdrawn':
+              throw withdrawnError();
             case 'offer-answered':
               throw new ServerError('ERR_OFFER_ALREADY_ANSWERED', 'the offer already has a reply');
             case 'offer-not-set':

@@ -19,7 +19,15 @@ export interface MailboxStore {
    * call fills it. The caller has checked the owner. Wakes the offer's waiters.
    */
   setOfferSealed(id: string, sealed: Uint8Array): Promise<SetOfferSealedResult>;
-  /** Calls `listener` whenever the blob of the reserved offer `id` is set; returns the unsubscribe. */
+  /**
+   * Ends a live offer at its owner's request (the caller has checked the owner): it is gone, its
+   * id answers `withdrawn` while its tombstone lives, and both its waiters are woken.
+   */
+  withdrawOffer(id: string): Promise<WithdrawOfferResult>;
+  /**
+   * Calls `listener` whenever the blob of the reserved offer `id` is set, or the offer is
+   * withdrawn; returns the unsubscribe.
+   */
   onOffer(id: string, listener: () => void): () => void;
   /**
    * Stores a reply under its code; with `offerId`, also as that offer's one reply, extending the
@@ -30,7 +38,7 @@ export interface MailboxStore {
   takeReply(code: string): Promise<TakeReplyResult>;
   /** `takeReply` through the offer: `pending` while the offer has no reply yet. */
   takeReplyForOffer(offerId: string): Promise<TakeOwnReplyResult>;
-  /** Calls `listener` whenever a reply to `offerId` is stored; returns the unsubscribe. */
+  /** Calls `listener` whenever a reply to `offerId` is stored, or the offer is withdrawn. */
   onReply(offerId: string, listener: () => void): () => void;
   /** Live (unexpired, unread) offers and replies. */
   counts(): Promise<{ offers: number; replies: number }>;
@@ -56,13 +64,16 @@ export interface StoredReply {
 /** `id-taken` and `code-taken` ask the caller to draw another id or code. */
 export type PutOfferResult = 'stored' | 'id-taken' | 'full';
 
-export type SetOfferSealedResult = 'stored' | 'already-set' | 'missing' | 'expired';
+export type SetOfferSealedResult = 'stored' | 'already-set' | 'missing' | 'expired' | 'withdrawn';
+
+export type WithdrawOfferResult = 'withdrawn' | 'missing' | 'expired';
 
 export type PutReplyResult =
   | 'stored'
   | 'code-taken'
   | 'offer-missing'
   | 'offer-expired'
+  | 'offer-withdrawn'
   | 'offer-answered'
   /** The offer is reserved and has no blob yet: nobody can have answered it. */
   | 'offer-not-set'
@@ -71,6 +82,7 @@ export type PutReplyResult =
 export type OfferLookup =
   | { status: 'live'; offer: StoredOffer }
   | { status: 'expired' }
+  | { status: 'withdrawn' }
   | { status: 'missing' };
 
 /**
@@ -83,4 +95,4 @@ export type TakeReplyResult =
   | { status: 'expired' }
   | { status: 'missing' };
 
-export type TakeOwnReplyResult = TakeReplyResult | { status: 'pending' };
+export type TakeOwnReplyResult = TakeReplyResult | { status: 'pending' } | { status: 'withdrawn' };

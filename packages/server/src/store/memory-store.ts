@@ -9,6 +9,7 @@ import type {
   StoredReply,
   TakeOwnReplyResult,
   TakeReplyResult,
+  WithdrawOfferResult,
 } from './mailbox-store.ts';
 
 export interface MemoryStoreOptions {
@@ -27,6 +28,7 @@ export interface MemoryStoreOptions {
 }
 
 type ReplyTombstone = { reason: 'read' | 'expired'; forgetAt: number };
+type OfferTombstone = { reason: 'expired' | 'withdrawn'; forgetAt: number };
 interface LiveOffer extends StoredOffer {
   replyCode: string | undefined;
 }
@@ -39,8 +41,8 @@ export class MemoryMailboxStore implements MailboxStore {
   readonly kind = 'memory';
   readonly #offers = new Map<string, LiveOffer>();
   readonly #replies = new Map<string, StoredReply>();
-  /** Offers are never "read", only expired: the tombstone is its forget time. */
-  readonly #offerTombstones = new Map<string, number>();
+  /** Offers are never "read", only expired or withdrawn. */
+  readonly #offerTombstones = new Map<string, OfferTombstone>();
   readonly #replyTombstones = new Map<string, ReplyTombstone>();
   readonly #events = new EventEmitter();
   readonly #timer: ReturnType<typeof setInterval>;
@@ -75,19 +77,31 @@ export class MemoryMailboxStore implements MailboxStore {
 
   async getOffer(id: string): Promise<OfferLookup> {
     const offer = this.#liveOffer(id);
-    if (offer === 'expired' || offer === undefined) return { status: offer ?? 'missing' };
+    if (typeof offer !== 'object') return { status: offer ?? 'missing' };
     const { replyCode: _, ...stored } = offer;
     return { status: 'live', offer: { ...stored, sealed: stored.sealed?.slice() ?? null } };
   }
 
   async setOfferSealed(id: string, sealed: Uint8Array): Promise<SetOfferSealedResult> {
     const offer = this.#liveOffer(id);
-    if (offer === undefined) return 'missing';
-    if (offer === 'expired') return 'expired';
+    if (typeof offer !== 'object') return offer ?? 'missing';
     if (offer.sealed !== null) return 'already-set';
     offer.sealed = sealed.slice();
     this.#events.emit(offerEvent(id));
     return 'stored';
+  }
+
+  async withdrawOffer(id: string): Promise<WithdrawOfferResult> {
+    const offer = this.#liveOffer(id);
+    if (typeof offer !== 'object')
+      return offer === 'withdrawn' ? 'withdrawn' : (offer ?? 'missing');
+    this.#offers.delete(id);
+    // Remembered as withdrawn for at least as long as it would have lived, and then some.
+    const forgetAt = Math.max(offer.expiresAt, this.#now()) + this.#tombstoneTtlMs;
+    this.#addOfferTombstone(id, { reason: 'withdrawn', forgetAt });
+    this.#events.emit(offerEvent(id));
+    this.#events.emit(replyEvent(id));
+    return 'withdrawn';
   }
 
   onOffer(id: string, listener: () => void): () => void {
@@ -100,6 +114,7 @@ export class MemoryMailboxStore implements MailboxStore {
       const found = this.#liveOffer(reply.offerId);
       if (found === undefined) return 'offer-missing';
       if (found === 'expired') return 'offer-expired';
+      if (found === 'withdrawn') return 'offer-withdrawn';
       if (found.replyCode !== undefined) return 'offer-answered';
       if (found.sealed === null) return 'offer-not-set';
       offer = found;
@@ -140,8 +155,7 @@ export class MemoryMailboxStore implements MailboxStore {
 
   async takeReplyForOffer(offerId: string): Promise<TakeOwnReplyResult> {
     const offer = this.#liveOffer(offerId);
-    if (offer === undefined) return { status: 'missing' };
-    if (offer === 'expired') return { status: 'expired' };
+    if (typeof offer !== 'object') return { status: offer ?? 'missing' };
     if (offer.replyCode === undefined) return { status: 'pending' };
     const taken = await this.takeReply(offer.replyCode);
     // The reply's tombstone can be forgotten before its offer ends; it was read or expired.
@@ -167,7 +181,7 @@ export class MemoryMailboxStore implements MailboxStore {
     return () => this.#events.off(event, listener);
   }
 
-  #liveOffer(id: string): LiveOffer | 'expired' | undefined {
+  #liveOffer(id: string): LiveOffer | OfferTombstone['reason'] | undefined {
     const now = this.#now();
     const offer = this.#offers.get(id);
     if (offer) {
@@ -175,9 +189,9 @@ export class MemoryMailboxStore implements MailboxStore {
       this.#expireOffer(offer);
       return 'expired';
     }
-    const forgetAt = this.#offerTombstones.get(id);
-    if (forgetAt === undefined) return undefined;
-    if (forgetAt > now) return 'expired';
+    const tombstone = this.#offerTombstones.get(id);
+    if (tombstone === undefined) return undefined;
+    if (tombstone.forgetAt > now) return tombstone.reason;
     this.#offerTombstones.delete(id);
     return undefined;
   }
@@ -193,7 +207,14 @@ export class MemoryMailboxStore implements MailboxStore {
 
   #expireOffer(offer: LiveOffer): void {
     this.#offers.delete(offer.id);
-    this.#offerTombstones.set(offer.id, offer.expiresAt + this.#tombstoneTtlMs);
+    this.#addOfferTombstone(offer.id, {
+      reason: 'expired',
+      forgetAt: offer.expiresAt + this.#tombstoneTtlMs,
+    });
+  }
+
+  #addOfferTombstone(id: string, tombstone: OfferTombstone): void {
+    this.#offerTombstones.set(id, tombstone);
     evictOldest(this.#offerTombstones, this.#maxTombstones);
   }
 
@@ -216,7 +237,7 @@ export class MemoryMailboxStore implements MailboxStore {
     for (const offer of this.#offers.values()) if (offer.expiresAt <= now) this.#expireOffer(offer);
     for (const reply of this.#replies.values())
       if (reply.expiresAt <= now) this.#expireReply(reply);
-    for (const [id, forgetAt] of this.#offerTombstones) {
+    for (const [id, { forgetAt }] of this.#offerTombstones) {
       if (forgetAt <= now) this.#offerTombstones.delete(id);
     }
     for (const [code, { forgetAt }] of this.#replyTombstones) {

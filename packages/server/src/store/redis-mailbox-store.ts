@@ -10,6 +10,7 @@ import type {
   StoredReply,
   TakeOwnReplyResult,
   TakeReplyResult,
+  WithdrawOfferResult,
 } from './mailbox-store.ts';
 import type { RedisLink } from './redis-link.ts';
 import {
@@ -20,6 +21,7 @@ import {
   SET_OFFER_SEALED,
   TAKE_REPLY,
   TAKE_REPLY_FOR_OFFER,
+  WITHDRAW_OFFER,
 } from './redis-mailbox-scripts.ts';
 
 export interface RedisMailboxStoreOptions {
@@ -37,6 +39,7 @@ const SCRIPTS = {
   putOffer: [3, PUT_OFFER],
   getOffer: [2, GET_OFFER],
   setOfferSealed: [2, SET_OFFER_SEALED],
+  withdrawOffer: [3, WITHDRAW_OFFER],
   putReply: [6, PUT_REPLY],
   takeReply: [3, TAKE_REPLY],
   takeReplyForOffer: [3, TAKE_REPLY_FOR_OFFER],
@@ -117,7 +120,9 @@ export class RedisMailboxStore implements MailboxStore {
       this.#now(),
     ])) as Buffer[];
     const status = result[0]?.toString();
-    if (status !== 'live') return { status: status === 'expired' ? 'expired' : 'missing' };
+    if (status !== 'live') {
+      return { status: status === 'expired' || status === 'withdrawn' ? status : 'missing' };
+    }
     const [, owner, expiresAt, sealed] = result;
     return {
       status: 'live',
@@ -138,6 +143,19 @@ export class RedisMailboxStore implements MailboxStore {
       this.#channel,
       offerEvent(id),
     ])) as SetOfferSealedResult;
+  }
+
+  async withdrawOffer(id: string): Promise<WithdrawOfferResult> {
+    return (await this.#call('withdrawOffer', [
+      ...this.#offerKeys(id),
+      this.#link.key('offers'),
+      id,
+      this.#now(),
+      this.#tombstoneTtlMs,
+      this.#channel,
+      offerEvent(id),
+      replyEvent(id),
+    ])) as WithdrawOfferResult;
   }
 
   onOffer(id: string, listener: () => void): () => void {
@@ -183,7 +201,7 @@ export class RedisMailboxStore implements MailboxStore {
       this.#link.prefix,
     ])) as Buffer[];
     const status = result[0]?.toString();
-    if (status === 'pending') return { status: 'pending' };
+    if (status === 'pending' || status === 'withdrawn') return { status };
     const taken = takeResult(result);
     // The reply's tombstone can be forgotten before its offer ends; it was read or expired.
     return taken.status === 'missing' ? { status: 'expired' } : taken;
