@@ -157,6 +157,42 @@ describe('a mailbox link shows before its offer is gathered', () => {
     await expectTalking(invitation.connected, acceptance.connected);
   });
 
+  it('withdraws the offer when A closes its link: B, waiting or opening it later, gets ERR_WITHDRAWN', async () => {
+    /** Never gathers, so the offer stays reserved: B can only wait for it. */
+    class StalledPeerConnection extends RTCPeerConnection {
+      override setLocalDescription(): Promise<void> {
+        return new Promise(() => {});
+      }
+    }
+    const invitation = await createLink({
+      ...peer,
+      RTCPeerConnection: StalledPeerConnection,
+      mailbox: server.url,
+    });
+    const accepting = acceptLink(invitation.link, peer);
+    await vi.waitFor(async () => {
+      const health = (await (await fetch(`${server.url}/api/health`)).json()) as HealthResponse;
+      expect(health.waiting).toBe(2);
+    });
+    const started = performance.now();
+    invitation.close();
+    expect(await codeOf(accepting)).toBe('ERR_WITHDRAWN');
+    // Well before the offer's ten minutes, or even one long-poll's 25 s.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(await codeOf(invitation.connected)).toBe('ERR_CLOSED');
+    expect(await codeOf(acceptLink(invitation.link, peer))).toBe('ERR_WITHDRAWN');
+  });
+
+  it('leaves the offer alone when A closes a link it connected through', async () => {
+    const invitation = await createLink({ ...peer, mailbox: server.url });
+    const acceptance = await acceptLink(invitation.link, peer);
+    await Promise.all([invitation.connected, acceptance.connected]);
+    invitation.close();
+    acceptance.close();
+    // Still answered, not withdrawn: a late opener hears the truth.
+    expect(await codeOf(acceptLink(invitation.link, peer))).toBe('ERR_ALREADY_USED');
+  });
+
   it('fails `connected` with the mailbox’s code when the offer cannot be uploaded', async () => {
     /** A mailbox that loses every upload, as if the offer vanished in between. */
     class LosingStore extends MemoryMailboxStore {

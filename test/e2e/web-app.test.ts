@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toLinkText } from '@webrtc-connect/signal';
+import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
@@ -157,5 +157,23 @@ describe('the web app in Chromium, against the real server', () => {
     }
     // None of it broke the page: it still waits for a reply.
     expect(await other.getByTestId('status').getAttribute('data-state')).toBe('waiting');
+  });
+
+  it('tells whoever opens a link that its maker closed the page before anyone connected', async () => {
+    const a = await open();
+    const link = await createLinkOn(a);
+    await a.close();
+    // The page's last request (keepalive) may still be on its way: wait until the mailbox has it.
+    const offerId = toLinkText(fromLinkText(new URL(link).hash.slice(1)).subarray(17));
+    await expect
+      .poll(async () => (await fetch(`${app.server.url}/api/offers/${offerId}`)).status, {
+        timeout: 10_000,
+      })
+      .toBe(410);
+
+    const b = await open(link);
+    const withdrawn = await shownError(b, 'status');
+    expect(withdrawn.code).toBe('ERR_WITHDRAWN');
+    expect(withdrawn.text).toContain('closed it');
   });
 });

@@ -28,6 +28,8 @@ const SENTENCES: Record<ConnectErrorCode, Sentence> = {
     reply: 'This reply code has expired. Make a new link and start again.',
     other: 'This link or code has expired. Make a new link and start again.',
   },
+  ERR_WITHDRAWN:
+    'The person who made this link closed it (or left the page) before you connected. Ask them for a new link.',
   ERR_ALREADY_USED: {
     link: 'This link was already used: someone else has answered it, and a link connects two devices only. Ask for a new one.',
     reply: 'This reply code was already used: a code works once. Make a new link and start again.',

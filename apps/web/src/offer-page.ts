@@ -37,6 +37,9 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
     selfContained: options.selfContained,
   }).then(
     (invitation) => {
+      // Leaving the page ends the link; one nobody connected through is withdrawn, so a person
+      // who opens it later is told at once that it was closed.
+      window.addEventListener('pagehide', () => invitation.close(), { once: true });
       const reply = replyForm(invitation, invitation.kind === 'mailbox');
       const sound = listenForAnswerPanel(invitation);
       body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply, sound);

@@ -10,6 +10,8 @@ export const CONNECT_ERROR_CODES = {
   ERR_BAD_REPLY_CODE: 'The reply code is not 5 or 6 characters of Crockford base32.',
   ERR_NOT_FOUND: 'The mailbox knows no such offer or reply code: mistyped, or from another server.',
   ERR_EXPIRED: 'The offer or reply code has expired: make a new link.',
+  ERR_WITHDRAWN:
+    'The person who made the link closed it before anyone connected: ask them for a new link.',
   ERR_ALREADY_USED: 'The offer was already answered, or the reply code was already read.',
   ERR_RATE_LIMITED:
     'Too many requests or wrong codes from this client: wait a minute and try again.',

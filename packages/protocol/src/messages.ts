@@ -26,8 +26,9 @@ export interface PutOfferRequest {
 }
 
 /**
- * 201 to `POST /api/offers`. Only the owner token lets A upload a reserved offer, and wait for
- * and read the reply by id.
+ * 201 to `POST /api/offers`. Only the owner token lets A upload a reserved offer, wait for and
+ * read the reply by id, and withdraw the offer (`DELETE /api/offers/:id`, 204; afterwards the
+ * id answers 410 ERR_OFFER_WITHDRAWN).
  */
 export interface PostOfferResponse {
   id: string;

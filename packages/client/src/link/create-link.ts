@@ -137,7 +137,13 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
 
     const connected = openConnection(pc, whenOpen(channel), started, options.connectTimeout);
     // Callers that never await `connected` (they closed the link) must not see an unhandled rejection.
-    connected.catch(() => {});
+    let isConnected = false;
+    connected.then(
+      () => {
+        isConnected = true;
+      },
+      () => {},
+    );
     return {
       link,
       kind: posted ? 'mailbox' : 'self-contained',
@@ -168,6 +174,8 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
         stop.abort();
         failStarted(new ConnectError('ERR_CLOSED', 'the link was closed'));
         closeConnection(pc);
+        // Nobody will answer a closed link: say so to whoever opens it, unless it did its work.
+        if (mailbox && posted && !isConnected) mailbox.withdrawOffer(posted).catch(() => {});
       },
     };
   } catch (error) {

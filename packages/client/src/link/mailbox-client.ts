@@ -17,6 +17,7 @@ import { ConnectError, type ConnectErrorCode } from '../errors.ts';
 const SERVER_CODES: Partial<Record<MailboxErrorCode, ConnectErrorCode>> = {
   ERR_NOT_FOUND: 'ERR_NOT_FOUND',
   ERR_EXPIRED: 'ERR_EXPIRED',
+  ERR_OFFER_WITHDRAWN: 'ERR_WITHDRAWN',
   ERR_REPLY_ALREADY_READ: 'ERR_ALREADY_USED',
   ERR_OFFER_ALREADY_ANSWERED: 'ERR_ALREADY_USED',
   ERR_RATE_LIMITED: 'ERR_RATE_LIMITED',
@@ -64,6 +65,18 @@ export class MailboxClient {
     await this.#request('PUT', MAILBOX_PATHS.offer(encodeURIComponent(offer.id)), body, {
       authorization: `Bearer ${offer.ownerToken}`,
       signal,
+    });
+  }
+
+  /**
+   * Withdraws the offer (A closed its link before anyone connected): B, waiting for it or
+   * opening the link later, is told ERR_WITHDRAWN at once instead of waiting for it to expire.
+   * `keepalive` lets the request outlive a page being closed.
+   */
+  async withdrawOffer(offer: PostedOffer): Promise<void> {
+    await this.#request('DELETE', MAILBOX_PATHS.offer(encodeURIComponent(offer.id)), undefined, {
+      authorization: `Bearer ${offer.ownerToken}`,
+      keepalive: true,
     });
   }
 
@@ -126,10 +139,10 @@ export class MailboxClient {
   }
 
   async #request(
-    method: 'GET' | 'POST' | 'PUT',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
-    extra: { authorization?: string; signal?: AbortSignal } = {},
+    extra: { authorization?: string; signal?: AbortSignal; keepalive?: boolean } = {},
   ): Promise<unknown> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -141,6 +154,7 @@ export class MailboxClient {
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         ...(extra.signal ? { signal: extra.signal } : {}),
+        ...(extra.keepalive ? { keepalive: true } : {}),
       });
     } catch (cause) {
       throw new ConnectError('ERR_MAILBOX', `the mailbox at ${this.#base} cannot be reached`, {
