@@ -101,6 +101,36 @@ describe('several instances on one Redis: the mailbox', () => {
     );
   });
 
+  it('ends the waits on two instances when the owner withdraws the offer on a third', async () => {
+    const created = await post(`${at(0)}/api/offers`, {});
+    const { id, ownerToken } = (await created.json()) as { id: string; ownerToken: string };
+    const owner = { authorization: `Bearer ${ownerToken}` };
+    const offer = fetch(`${at(1)}/api/offers/${id}?wait=30`);
+    const reply = fetch(`${at(2)}/api/offers/${id}/reply?wait=30`, { headers: owner });
+    await expect
+      .poll(async () => {
+        const healths = await Promise.all(
+          [1, 2].map(
+            async (n) => (await (await fetch(`${at(n)}/api/health`)).json()) as HealthResponse,
+          ),
+        );
+        return healths.map((health) => health.waiting);
+      })
+      .toEqual([1, 1]);
+    const withdrawn = await fetch(`${at(0)}/api/offers/${id}`, {
+      method: 'DELETE',
+      headers: owner,
+    });
+    expect(withdrawn.status).toBe(204);
+    for (const response of [await offer, await reply]) {
+      // 410 at once, not the 204 of a wait that ran out 30 s later.
+      expect(response.status).toBe(410);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+        'ERR_OFFER_WITHDRAWN',
+      );
+    }
+  });
+
   it('connects A and B by link when they use different instances', async () => {
     const invitation = await createLink({ ...peer, mailbox: at(0) });
     const acceptance = await acceptLink(invitation.link, { ...peer, mailbox: at(1) });
