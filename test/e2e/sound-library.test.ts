@@ -85,14 +85,14 @@ describe('the sound way in Node, through the simulated room', () => {
         listen: (handlers) =>
           aDevice.microphone.listen({
             ...handlers,
-            onPayload: (payload) => {
+            onPayload: (payload, profile) => {
               heardPayloads.push(payload.length);
               // The neighbour's answer was heard: it stops, and B starts.
               if (!bPlays) {
                 otherPlayback.stop();
                 bPlays = playAnswer(acceptance, { speaker: bDevice.speaker });
               }
-              handlers.onPayload(payload);
+              handlers.onPayload(payload, profile);
             },
           }),
       },
@@ -156,5 +156,47 @@ describe('the sound way in Node, through the simulated room', () => {
     expect(answerLoop?.stoppedAt).not.toBeNull();
     expect(air.loops).toHaveLength(2);
     expect(air.listening).toBe(0);
+  });
+
+  it('A, listening with no setting, hears B play the robust profile in a noisy room (-4 dB)', async () => {
+    air = simulatedAir({ snrDb: -4, seed: 5 });
+    const aDevice = air.device({ sampleRate: 48000 });
+    const bDevice = air.device({ sampleRate: 44100, clockOffset: 0.001 });
+
+    const invitation = await createLink({ ...peer, appUrl: 'https://example.invalid/app' });
+    const listener = listenForAnswer(invitation, { microphone: aDevice.microphone });
+    const acceptance = await acceptLink(invitation.link, { ...peer, mailbox: null });
+    const playback = await playAnswer(acceptance, { speaker: bDevice.speaker, profile: 'robust' });
+    expect(playback.airtime).toBeCloseTo(frameDuration(playback.payloadBytes, 'robust'), 6);
+
+    await listener.heard;
+    await expectTalking(invitation.connected, acceptance.connected);
+    expect(air.loops[0]?.samples).toBe(Math.round(playback.airtime * 44100));
+  });
+
+  it('both legs in the robust profile: B answers in the profile it heard the offer in', async () => {
+    air = simulatedAir({ snrDb: -2, seed: 13, gainDb: (from, to) => (from === to ? 20 : 0) });
+    const aDevice = air.device({ sampleRate: 48000 });
+    const bDevice = air.device({ sampleRate: 44100, clockOffset: 0.001 });
+
+    const answerer = answerBySound({
+      ...peer,
+      speaker: bDevice.speaker,
+      microphone: bDevice.microphone,
+    });
+    const offer = await offerBySound({
+      ...peer,
+      profile: 'robust',
+      speaker: aDevice.speaker,
+      microphone: aDevice.microphone,
+    });
+    expect(offer.airtime).toBeCloseTo(frameDuration(offer.payloadBytes, 'robust'), 6);
+    const answering = await answerer.answering;
+    expect(answering.airtime).toBeCloseTo(frameDuration(answering.payloadBytes, 'robust'), 6);
+
+    await offer.heard;
+    await expectTalking(offer.connected, answerer.connected);
+    const [offerLoop] = air.loops;
+    expect(offerLoop?.samples).toBeGreaterThan(offerSilence('robust') * 48000);
   });
 });

@@ -1,4 +1,4 @@
-import { createDemodulator, type Demodulator } from '@webrtc-connect/modem';
+import { createDemodulators, type Demodulators } from '@webrtc-connect/modem';
 import type {
   ListenHandlers,
   Listening,
@@ -71,7 +71,7 @@ interface Listener {
   device: number;
   rxRate: number;
   clockOffset: number;
-  demodulator: Demodulator;
+  demodulators: Demodulators;
   handlers: ListenHandlers;
   /** Samples consumed so far, counted from `startedAt`. */
   position: number;
@@ -157,7 +157,9 @@ export function simulatedAir(options: AirOptions = {}): SimulatedAir {
         if (since >= 0 && since % mute.period < mute.duration) block[i] = 0;
       }
     }
-    for (const payload of listener.demodulator.push(block)) listener.handlers.onPayload(payload);
+    for (const { payload, profile } of listener.demodulators.push(block)) {
+      listener.handlers.onPayload(payload, profile);
+    }
   }
   function recordingOf(sound: OnAir, listener: Listener) {
     let recording = sound.recordings.get(listener);
@@ -238,9 +240,9 @@ export function simulatedAir(options: AirOptions = {}): SimulatedAir {
               device: index,
               rxRate: device.sampleRate,
               clockOffset: device.clockOffset ?? 0,
-              demodulator: createDemodulator({
+              demodulators: createDemodulators({
                 sampleRate: device.sampleRate,
-                profile: handlers.profile,
+                profiles: handlers.profiles,
               }),
               handlers,
               position: 0,

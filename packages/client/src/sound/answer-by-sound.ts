@@ -48,7 +48,10 @@ export function hearAnswer(
 
 export interface PlayAnswerOptions {
   speaker: Speaker;
-  /** The modem profile both sides use: `fast` (default) or `robust`. */
+  /**
+   * The modem profile to play in: `fast` (default, about 1 s a copy) or `robust` (about 3 s,
+   * for noisy rooms). A listens for both.
+   */
   profile?: ProfileName;
 }
 

@@ -41,6 +41,12 @@ const NO_APP_URL = 'webrtc-connect:sound';
 
 export interface SoundLegOptions extends PeerOptions, ListenOptions {
   speaker: Speaker;
+  /**
+   * The profile this side plays in. A's offer: `fast` (default) or `robust` for noisy rooms.
+   * B answers in the profile it heard the offer in, which A's silences are sized for, unless
+   * this says otherwise.
+   */
+  profile?: ProfileName;
 }
 
 export interface SoundOffer {
@@ -78,7 +84,7 @@ export async function offerBySound(options: SoundLegOptions): Promise<SoundOffer
     const offerPlaying = playing;
     const listener = hearAnswer(
       invitation,
-      { ...options, profile },
+      options,
       {
         start: offerPlaying.startedAt - MUTE_LEAD_SECONDS,
         period: offerPlaying.period,
@@ -124,18 +130,22 @@ export interface SoundAnswerer {
  * that are not such an offer are ignored.
  */
 export function answerBySound(options: SoundLegOptions): SoundAnswerer {
-  const profile = options.profile ?? 'fast';
   let closed = false;
   let acceptance: Acceptance | null = null;
   let playback: SoundPlayback | null = null;
-  const listener = listenForPayload(options, async (payload) => {
+  const listener = listenForPayload(options, async (payload, heardIn) => {
     const token = readLinkTokenBytes(payload);
     if (token.kind !== 'self-contained') return undefined;
-    return acceptLink(toLinkText(payload), { ...peerOptionsOf(options), mailbox: null });
+    const accepted = await acceptLink(toLinkText(payload), {
+      ...peerOptionsOf(options),
+      mailbox: null,
+    });
+    return { accepted, heardIn };
   });
-  const answering = listener.result.then(async (accepted) => {
+  const answering = listener.result.then(async ({ accepted, heardIn }) => {
     acceptance = accepted;
     if (closed) throw new ConnectError('ERR_CLOSED', 'closed before the answer played');
+    const profile = options.profile ?? heardIn;
     playback = await playAnswer(accepted, { speaker: options.speaker, profile });
     if (closed) playback.stop();
     return playback;

@@ -1,4 +1,4 @@
-import type { ProfileName } from '@webrtc-connect/modem';
+import { PROFILE_NAMES, type ProfileName } from '@webrtc-connect/modem';
 import { ConnectError } from '../errors.ts';
 import type { Listening, Microphone, MuteSchedule } from './sound-device.ts';
 
@@ -9,8 +9,11 @@ const DEFAULT_SILENCE_TIMEOUT_MS = 5000;
 
 export interface ListenOptions {
   microphone: Microphone;
-  /** The modem profile both sides use: `fast` (default) or `robust`. */
-  profile?: ProfileName;
+  /**
+   * The modem profiles to listen for (default both): the player chooses fast or sturdy, and a
+   * listener of both needs no setting.
+   */
+  profiles?: readonly ProfileName[];
   /** Longest wait for a valid payload, in ms (default 5 minutes); then ERR_SOUND_TIMEOUT. */
   listenTimeout?: number;
   /** How long the input may stay silent before `onSilence` is told, in ms (default 5000). */
@@ -25,6 +28,9 @@ export interface ListenOptions {
   /** The capture once it runs (its `analyser` feeds a spectrum display in browsers). */
   onListening?(listening: Listening): void;
 }
+
+/** What every listener listens for unless told otherwise. */
+const EVERY_PROFILE: readonly ProfileName[] = PROFILE_NAMES;
 
 export interface PayloadListener<T> {
   /** The first payload `accept` took, as it made it. */
@@ -41,7 +47,7 @@ export interface PayloadListener<T> {
  */
 export function listenForPayload<T>(
   options: ListenOptions,
-  accept: (payload: Uint8Array) => Promise<T | undefined>,
+  accept: (payload: Uint8Array, profile: ProfileName) => Promise<T | undefined>,
   mute?: MuteSchedule,
 ): PayloadListener<T> {
   let settled = false;
@@ -97,13 +103,13 @@ export function listenForPayload<T>(
 
   let queue = Promise.resolve();
   const refused = new Set<string>();
-  const onPayload = (payload: Uint8Array) => {
+  const onPayload = (payload: Uint8Array, profile: ProfileName) => {
     const key = payload.join(',');
     queue = queue.then(async () => {
       if (settled || refused.has(key)) return;
       let taken: T | undefined;
       try {
-        taken = await accept(payload);
+        taken = await accept(payload, profile);
       } catch {
         taken = undefined;
       }
@@ -125,7 +131,7 @@ export function listenForPayload<T>(
 
   options.microphone
     .listen({
-      profile: options.profile ?? 'fast',
+      profiles: options.profiles ?? EVERY_PROFILE,
       onPayload,
       onLevel,
       ...(mute === undefined ? {} : { mute }),

@@ -30,9 +30,13 @@ export interface MuteSchedule {
 }
 
 export interface ListenHandlers {
-  profile: ProfileName;
-  /** Each payload the demodulator returns (every copy of a looped frame, in order). */
-  onPayload(payload: Uint8Array): void;
+  /** The profiles to decode, each with its own demodulator (`createDemodulators`). */
+  profiles: readonly ProfileName[];
+  /**
+   * Each payload a demodulator returns (every copy of a looped frame, in order), with the
+   * profile it was sent in.
+   */
+  onPayload(payload: Uint8Array, profile: ProfileName): void;
   /** The input's level in dBFS (RMS), about ten times a second. */
   onLevel(level: number): void;
   /** Silence the input at these times (while this device's own loop plays). */

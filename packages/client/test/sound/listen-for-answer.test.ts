@@ -29,7 +29,8 @@ function scriptedMicrophone() {
     microphone,
     stopped,
     listening,
-    hear: (payload: number[]) => handlers?.onPayload(Uint8Array.from(payload)),
+    hear: (payload: number[]) => handlers?.onPayload(Uint8Array.from(payload), 'fast'),
+    profiles: () => handlers?.profiles,
     level: (level: number) => handlers?.onLevel(level),
   };
 }
@@ -78,6 +79,24 @@ describe('listenForAnswer', () => {
       [7, 7, 7],
     ]);
     expect(mic.stopped).toHaveBeenCalledOnce();
+  });
+
+  it('listens for both profiles unless told which: the player chooses', async () => {
+    const both = scriptedMicrophone();
+    const bothListener = listenForAnswer(fakeInvitation().invitation, {
+      microphone: both.microphone,
+    });
+    await both.listening;
+    expect(both.profiles()).toEqual(['fast', 'robust']);
+    bothListener.stop();
+    const one = scriptedMicrophone();
+    const oneListener = listenForAnswer(fakeInvitation().invitation, {
+      microphone: one.microphone,
+      profiles: ['robust'],
+    });
+    await one.listening;
+    expect(one.profiles()).toEqual(['robust']);
+    oneListener.stop();
   });
 
   it('stops listening when the answer came another way first (the mailbox)', async () => {

@@ -4,7 +4,7 @@ import type { MuteSchedule } from '../sound-device.ts';
 /** Main thread → decoder worker: start decoding the blocks that arrive on `blocks`. */
 export interface DecoderStart {
   sampleRate: number;
-  profile: ProfileName;
+  profiles: readonly ProfileName[];
   blocks: MessagePort;
   /** In the AudioContext's time, as the blocks' `time`. */
   mute?: MuteSchedule;
@@ -19,6 +19,6 @@ export interface CapturedBlock {
 /** Decoder worker → main thread. */
 export type DecoderReport =
   | { kind: 'ready' }
-  | { kind: 'payload'; payload: Uint8Array }
+  | { kind: 'payload'; payload: Uint8Array; profile: ProfileName }
   | { kind: 'level'; level: number }
   | { kind: 'error'; message: string };

@@ -1,5 +1,5 @@
 // The decoder's thread: blocks from the capture worklet in, payloads and levels out.
-import { createDemodulator } from '@webrtc-connect/modem';
+import { createDemodulators } from '@webrtc-connect/modem';
 import type { CapturedBlock, DecoderReport, DecoderStart } from './decoder-messages.ts';
 
 // Typed by hand: the WebWorker lib cannot sit beside the DOM lib in one program.
@@ -10,10 +10,10 @@ const scope = globalThis as unknown as {
 const report = (message: DecoderReport) => scope.postMessage(message);
 
 scope.onmessage = (event: MessageEvent<DecoderStart>) => {
-  const { sampleRate, profile, blocks, mute } = event.data;
-  let demodulator: ReturnType<typeof createDemodulator>;
+  const { sampleRate, profiles, blocks, mute } = event.data;
+  let demodulators: ReturnType<typeof createDemodulators>;
   try {
-    demodulator = createDemodulator({ sampleRate, profile });
+    demodulators = createDemodulators({ sampleRate, profiles });
   } catch (error) {
     report({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
     return;
@@ -43,6 +43,8 @@ scope.onmessage = (event: MessageEvent<DecoderStart>) => {
         if (since >= 0 && since % mute.period < mute.duration) block[i] = 0;
       }
     }
-    for (const payload of demodulator.push(block)) report({ kind: 'payload', payload });
+    for (const { payload, profile } of demodulators.push(block)) {
+      report({ kind: 'payload', payload, profile });
+    }
   };
 };

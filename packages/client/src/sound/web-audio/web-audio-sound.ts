@@ -62,7 +62,7 @@ export function webAudioSound(options: WebAudioSoundOptions = {}): SoundDevice {
       const pipe = new MessageChannel();
       worker = await startDecoder(createWorker, handlers, {
         sampleRate: context.sampleRate,
-        profile: handlers.profile,
+        profiles: handlers.profiles,
         blocks: pipe.port2,
         ...(handlers.mute === undefined ? {} : { mute: handlers.mute }),
       });
@@ -200,7 +200,7 @@ function startDecoder(
       const report = event.data;
       if (report.kind === 'ready') resolve(worker);
       else if (report.kind === 'error') unavailable(report.message);
-      else if (report.kind === 'payload') handlers.onPayload(report.payload);
+      else if (report.kind === 'payload') handlers.onPayload(report.payload, report.profile);
       else handlers.onLevel(report.level);
     });
     worker.postMessage(start, [start.blocks]);
