@@ -90,6 +90,28 @@ describe('connect by sound in the web app, Chromium with a fake microphone', () 
     connection.close();
   });
 
+  it("A's page, with no setting, hears an answer played in the robust profile", async () => {
+    const wav = join(scratch, 'robust-answer.wav');
+    const chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
+    browsers.push(chromium);
+    const a = await openApp(chromium, `${server.url}/`);
+    pages.push(a);
+    const link = await createLinkOn(a, { selfContained: true });
+    const acceptance = await acceptLink(link, {
+      RTCPeerConnection,
+      mailbox: null,
+      connectTimeout: 30_000,
+    });
+    const sealed = await acceptance.sealAnswer('compact');
+    await writeWav(wav, modulate(sealed, { sampleRate: 48000, profile: 'robust' }), 48000);
+
+    await a.getByTestId('listen-sound').click();
+    await waitForState(a, 'connected', 30_000);
+    const connection = await acceptance.connected;
+    expect(await a.getByTestId('sas').textContent()).toBe(connection.shortAuthenticationString);
+    connection.close();
+  });
+
   it('tells the person to check the volume when the microphone hears only silence', async () => {
     const wav = join(scratch, 'silence.wav');
     await writeWav(wav, new Float32Array(48000), 48000);

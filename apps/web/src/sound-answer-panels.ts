@@ -2,7 +2,7 @@ import { isConnectError } from 'webrtc-connect';
 import type { Acceptance, Invitation } from 'webrtc-connect/link';
 import { listenForAnswer, playAnswer, webAudioSound } from 'webrtc-connect/sound';
 import { h } from './dom.ts';
-import { listeningPanel, listenOptions, playingPanel } from './sound-panel.ts';
+import { listeningPanel, listenOptions, noisyRoomChoice, playingPanel } from './sound-panel.ts';
 
 /**
  * A's choice on the link page: hear B's answer instead of waiting for the mailbox or typing a
@@ -65,8 +65,10 @@ export function playAnswerPanel(acceptance: Acceptance): HTMLElement {
     'Play the answer as sound',
   );
   const panel = playingPanel();
+  const noisy = noisyRoomChoice();
   const section = soundChoice(
     'If the other device listens (its "Listen for the answer"), play the answer to it.',
+    noisy.element,
     start,
     panel.element,
   );
@@ -79,9 +81,10 @@ export function playAnswerPanel(acceptance: Acceptance): HTMLElement {
       panel.fail(error);
       return;
     }
-    playAnswer(acceptance, { speaker: device.speaker }).then(
+    playAnswer(acceptance, { speaker: device.speaker, profile: noisy.profile() }).then(
       (playback) => {
         start.remove();
+        noisy.element.remove();
         panel.playing('the answer', playback.payloadBytes, playback.airtime);
         acceptance.connected
           .finally(() => {

@@ -4,7 +4,7 @@ import { connectionStatus } from './connection-status.ts';
 import { h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { followConnection } from './session-view.ts';
-import { listeningPanel, listenOptions, playingPanel } from './sound-panel.ts';
+import { listeningPanel, listenOptions, noisyRoomChoice, playingPanel } from './sound-panel.ts';
 
 /**
  * Both legs by sound, for devices with no server between them: one device plays its offer and
@@ -21,7 +21,8 @@ export function showSoundPage(container: HTMLElement): void {
     { type: 'button', class: 'secondary', 'data-testid': 'sound-answer' },
     'Join: listen for an offer',
   );
-  offer.addEventListener('click', () => showOffering(container));
+  const noisy = noisyRoomChoice();
+  offer.addEventListener('click', () => showOffering(container, noisy.profile()));
   answer.addEventListener('click', () => showAnswering(container));
   container.replaceChildren(
     h(
@@ -33,6 +34,7 @@ export function showSoundPage(container: HTMLElement): void {
         {},
         'For two devices in the same room with no server to reach: one plays its offer, the other hears it and plays its answer back. Choose "Start" on one device and "Join" on the other. Turn the volume up; both need a microphone.',
       ),
+      noisy.element,
       offer,
       answer,
       h('p', {}, h('a', { href: location.pathname }, 'Back: connect by link')),
@@ -47,12 +49,14 @@ const OFFER_STEPS: ReadonlyArray<[string, string]> = [
   ['connected', 'Connected'],
 ];
 
-function showOffering(container: HTMLElement): void {
+/** `profile`: the one the offer plays in; the answer comes back in the same. */
+function showOffering(container: HTMLElement, profile: 'fast' | 'robust'): void {
   const status = connectionStatus(OFFER_STEPS);
   const body = h('div', { class: 'sound' });
   const playing = playingPanel();
+  // The status line says what happens; the panel shows what the microphone hears.
   const listening = listeningPanel(
-    'Listening for the answer',
+    'Microphone',
     'Listening… On the other device, choose "Join: listen for an offer".',
   );
   container.replaceChildren(status.element, body);
@@ -62,6 +66,7 @@ function showOffering(container: HTMLElement): void {
   if (!device) return;
   offerBySound({
     RTCPeerConnection,
+    profile,
     speaker: device.speaker,
     ...listenOptions(listening, device.microphone),
   }).then(
@@ -98,7 +103,7 @@ function showAnswering(container: HTMLElement): void {
   const status = connectionStatus(ANSWER_STEPS);
   const body = h('div', { class: 'sound' });
   const listening = listeningPanel(
-    'Listening for an offer',
+    'Microphone',
     'Listening… On the other device, choose "Start: play an offer".',
   );
   const playing = playingPanel();

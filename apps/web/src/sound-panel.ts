@@ -1,5 +1,5 @@
 import type { ConnectError } from 'webrtc-connect';
-import type { Listening, ListenOptions, Microphone } from 'webrtc-connect/sound';
+import type { Listening, ListenOptions, Microphone, PlayAnswerOptions } from 'webrtc-connect/sound';
 import { h } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 
@@ -20,6 +20,24 @@ export interface ListeningPanel {
   fail(error: unknown): void;
   /** Listening ended (heard, or connected another way). */
   done(message: string): void;
+}
+
+/**
+ * The one sound setting, on the playing device only: the listener decodes both profiles, so
+ * the person whose device plays decides, and the other device needs no setting.
+ */
+export function noisyRoomChoice(): {
+  element: HTMLElement;
+  profile(): NonNullable<PlayAnswerOptions['profile']>;
+} {
+  const box = h('input', { type: 'checkbox', 'data-testid': 'noisy-room' });
+  const element = h(
+    'label',
+    { class: 'choice' },
+    box,
+    ' Noisy room: play a slower, sturdier sound (about 3 s a copy instead of 1 s)',
+  );
+  return { element, profile: () => (box.checked ? 'robust' : 'fast') };
 }
 
 /** The library's listen options for `microphone`, reported on `panel`. */
@@ -145,6 +163,7 @@ export function playingPanel(): {
     playing: (what, bytes, airtime) => {
       line.dataset.state = 'playing';
       line.dataset.bytes = String(bytes);
+      line.dataset.airtime = airtime.toFixed(2);
       line.textContent = `Playing ${what} (${bytes} bytes, ${airtime.toFixed(1)} s a copy) until the devices connect. Keep the volume up and the devices close.`;
     },
     stopped: (message) => {

@@ -82,15 +82,11 @@ export async function offerBySound(options: SoundLegOptions): Promise<SoundOffer
       gapSeconds: offerSilence(profile),
     });
     const offerPlaying = playing;
-    const listener = hearAnswer(
-      invitation,
-      options,
-      {
-        start: offerPlaying.startedAt - MUTE_LEAD_SECONDS,
-        period: offerPlaying.period,
-        duration: MUTE_LEAD_SECONDS + frameDuration(payload.length, profile) + ECHO_SECONDS,
-      },
-    );
+    const listener = hearAnswer(invitation, options, {
+      start: offerPlaying.startedAt - MUTE_LEAD_SECONDS,
+      period: offerPlaying.period,
+      duration: MUTE_LEAD_SECONDS + frameDuration(payload.length, profile) + ECHO_SECONDS,
+    });
     const stopOffer = () => offerPlaying.stop();
     listener.heard.then(stopOffer, stopOffer);
     // A microphone refused, or nothing heard in time, ends the attempt.
