@@ -13,6 +13,8 @@ const app = useWebApp({ devSignIn: true });
 async function openAccountPage(): Promise<Page> {
   const page = app.track(await app.chromium.newPage());
   await page.goto(`${app.server.url}/`);
+  // The pages share one browser profile: start each signed out.
+  await page.evaluate(() => localStorage.clear());
   await page.getByTestId('account-link').click();
   await page.getByTestId('account-name').waitFor({ timeout: 10_000 });
   return page;
@@ -150,5 +152,67 @@ describe('the account page in Chromium, against the real server', () => {
     } finally {
       await Promise.all(pages.filter((page) => !page.isClosed()).map((page) => page.close()));
     }
+  });
+
+  it('remembers the sign-in on the device: a reload joins by itself; signing out forgets it', async () => {
+    const page = await openAccountPage();
+    expect(await signIn(page, 'bob')).toMatch(/^bob-client-\d+$/);
+    await page.reload();
+    // No form filled: the page joins with the token it kept.
+    const again = page.getByTestId('account-device-id');
+    await again.waitFor({ timeout: 15_000 });
+    expect(await again.textContent()).toMatch(/^bob-client-\d+$/);
+    expect(await page.locator('.account-panel').textContent()).toContain('Signed in as bob');
+
+    await page.getByTestId('account-sign-out').click();
+    await page.getByTestId('account-name').waitFor({ timeout: 10_000 });
+    await page.reload();
+    await page.getByTestId('account-name').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('account-device-id').count()).toBe(0);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+  });
+
+  it('joins with a token an identity provider hands over in the fragment, and keeps it out of the address', async () => {
+    const response = await fetch(`${app.server.url}/api/dev/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'carol' }),
+    });
+    const { token } = (await response.json()) as { token: string };
+    const page = app.track(await app.chromium.newPage());
+    await page.goto(`${app.server.url}/`);
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(`${app.server.url}/#account&token=${token}`);
+    await page.getByTestId('account-device-id').waitFor({ timeout: 15_000 });
+    expect(await page.locator('.account-panel').textContent()).toContain('Signed in as carol');
+    expect(await page.evaluate(() => location.hash)).toBe('#account');
+    await page.close();
+  });
+
+  it('forgets a remembered token the server refuses, and says why', async () => {
+    const page = app.track(await app.chromium.newPage());
+    await page.goto(`${app.server.url}/`);
+    await page.evaluate(() =>
+      localStorage.setItem('webrtc-connect:account-token', 'eyJhbGciOiJub25lIn0.e30.c2ln'),
+    );
+    await page.goto(`${app.server.url}/#account`);
+    const status = page.locator('[data-testid="account-status"][data-error-code]');
+    await status.waitFor({ timeout: 15_000 });
+    expect(await status.getAttribute('data-error-code')).toMatch(/^ERR_TOKEN_/);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    // The form is there to sign in again.
+    expect(await page.getByTestId('account-sign-in').isEnabled()).toBe(true);
+
+    // One whose own expiry has passed is not even tried.
+    const expired = `e30.${Buffer.from(JSON.stringify({ sub: 'dave', exp: 1 })).toString('base64url')}.c2ln`;
+    await page.evaluate(
+      (token) => localStorage.setItem('webrtc-connect:account-token', token),
+      expired,
+    );
+    await page.reload();
+    await status.waitFor({ timeout: 15_000 });
+    expect(await status.getAttribute('data-error-code')).toBe('ERR_TOKEN_EXPIRED');
+    expect(await status.textContent()).toContain('expired');
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
   });
 });

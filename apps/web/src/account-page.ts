@@ -1,5 +1,12 @@
 import { joinAccount } from 'webrtc-connect/account';
 import { showAccountRoom } from './account-room-view.ts';
+import {
+  forgetToken,
+  readToken,
+  rememberedToken,
+  rememberToken,
+  takeTokenFromFragment,
+} from './account-token.ts';
 import { h } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 
@@ -7,8 +14,9 @@ import { describeError, errorCode } from './error-messages.ts';
 const DEV_SIGN_IN_PATH = '/api/dev/sign-in';
 
 /**
- * Signing in, then joining the user's room: by the development sign-in (a name) or with a
- * token pasted from an identity provider.
+ * Signing in, then joining the user's room: by the development sign-in (a name), with a token
+ * pasted from an identity provider, or handed over in the fragment; a device that signed in
+ * before joins with its remembered token at once.
  */
 export function showAccountPage(container: HTMLElement): void {
   const name = h('input', {
@@ -47,8 +55,14 @@ export function showAccountPage(container: HTMLElement): void {
         token: tokenText,
         RTCPeerConnection,
       });
-      showAccountRoom(container, session);
+      rememberToken(tokenText);
+      showAccountRoom(container, session, () => {
+        forgetToken();
+        showAccountPage(container);
+      });
     } catch (error) {
+      // Refused or not: a token that did not get this device in is not kept.
+      forgetToken();
       fail(refusalSentence(error), serverCode(error) ?? errorCode(error));
     }
   };
@@ -90,6 +104,18 @@ export function showAccountPage(container: HTMLElement): void {
       h('p', {}, h('a', { href: location.pathname }, 'Back to links')),
     ),
   );
+
+  const known = takeTokenFromFragment() ?? rememberedToken();
+  if (known === null) return;
+  const claims = readToken(known);
+  if (claims?.expired) {
+    forgetToken();
+    fail('Your sign-in has expired. Sign in again.', 'ERR_TOKEN_EXPIRED');
+    return;
+  }
+  for (const button of buttons) button.disabled = true;
+  void join(known);
+  if (claims?.user) status.textContent = `Signed in on this device as ${claims.user}: joining…`;
 }
 
 async function devSignIn(name: string): Promise<string> {

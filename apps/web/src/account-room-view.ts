@@ -15,7 +15,11 @@ const STATE_LABELS: Record<AccountState, string> = {
  * A joined device: its id, the user's devices with the broadcaster highlighted (and a notice
  * when it changes), the connection state, a chat across all devices and file sending.
  */
-export function showAccountRoom(container: HTMLElement, session: AccountSession): void {
+export function showAccountRoom(
+  container: HTMLElement,
+  session: AccountSession,
+  onSignOut: () => void,
+): void {
   const state = h('p', { class: 'status', role: 'status', 'data-testid': 'account-state' });
   const devices = h('ul', { class: 'devices', 'data-testid': 'account-devices' });
   const messages = h('ul', {
@@ -111,11 +115,28 @@ export function showAccountRoom(container: HTMLElement, session: AccountSession)
     deviceId.textContent = id;
   });
 
+  const signOut = h(
+    'button',
+    { type: 'button', class: 'link-button', 'data-testid': 'account-sign-out' },
+    'Sign out on this device',
+  );
+  signOut.addEventListener('click', () => {
+    session.leave();
+    onSignOut();
+  });
+
   container.replaceChildren(
     h(
       'section',
       { class: 'account-panel' },
-      h('p', { class: 'hint' }, `Signed in as ${session.user}. This device: `, deviceId),
+      h(
+        'p',
+        { class: 'hint' },
+        `Signed in as ${session.user}. This device: `,
+        deviceId,
+        ' ',
+        signOut,
+      ),
       state,
       h('h2', {}, 'Devices'),
       devices,

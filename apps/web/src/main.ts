@@ -1,4 +1,5 @@
 import { showAccountPage } from './account-page.ts';
+import { isAccountFragment } from './account-token.ts';
 import { showAnswerPage } from './answer-page.ts';
 import { showHomePage } from './home-page.ts';
 import { showSoundPage } from './sound-page.ts';
@@ -6,12 +7,11 @@ import { showSoundPage } from './sound-page.ts';
 const app = document.getElementById('app');
 if (!app) throw new Error('the page has no #app element');
 
-/** The account and sound pages' fragments; any other fragment is a link's. */
-const ACCOUNT_HASH = '#account';
+/** The account (see account-token.ts) and sound pages' fragments; any other is a link's. */
 const SOUND_HASH = '#sound';
 
 // A link's fragment holds the offer (or its id) and the link secret; browsers never send it.
-if (location.hash === ACCOUNT_HASH) showAccountPage(app);
+if (isAccountFragment(location.hash)) showAccountPage(app);
 else if (location.hash === SOUND_HASH) showSoundPage(app);
 else if (location.hash.length > 1) showAnswerPage(app, location.href);
 else showHomePage(app);
