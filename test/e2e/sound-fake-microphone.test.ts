@@ -49,25 +49,32 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
+/**
+ * A's page (its own Chromium, whose fake microphone plays `file`) with a self-contained link,
+ * so no mailbox reply can overtake the sound; B, a Node peer, answered it, and `file` holds
+ * one period of B's looped answer in `profile`, as a speaker would play it over and over.
+ */
+async function answerOnFakeMicrophone(file: string, profile: 'fast' | 'robust') {
+  const wav = join(scratch, file);
+  const chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
+  browsers.push(chromium);
+  const a = await openApp(chromium, `${server.url}/`);
+  pages.push(a);
+  const link = await createLinkOn(a, { selfContained: true });
+  const acceptance = await acceptLink(link, {
+    RTCPeerConnection,
+    mailbox: null,
+    connectTimeout: 30_000,
+  });
+  const sealed = await acceptance.sealAnswer('compact');
+  // Chromium opens the file when capture starts, so it can be written after B answered.
+  await writeWav(wav, modulate(sealed, { sampleRate: 48000, profile }), 48000);
+  return { a, acceptance, sealed };
+}
+
 describe('connect by sound in the web app, Chromium with a fake microphone', () => {
   it("A's page hears B's looped answer from the microphone, connects, and they chat", async () => {
-    const wav = join(scratch, 'answer.wav');
-    const chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
-    browsers.push(chromium);
-    const a = await openApp(chromium, `${server.url}/`);
-    pages.push(a);
-    // Self-contained: no mailbox reply can overtake the sound.
-    const link = await createLinkOn(a, { selfContained: true });
-
-    const acceptance = await acceptLink(link, {
-      RTCPeerConnection,
-      mailbox: null,
-      connectTimeout: 30_000,
-    });
-    const sealed = await acceptance.sealAnswer('compact');
-    // One period of the loop, as a speaker would play it over and over.
-    await writeWav(join(scratch, 'answer.wav'), modulate(sealed, { sampleRate: 48000 }), 48000);
-
+    const { a, acceptance, sealed } = await answerOnFakeMicrophone('answer.wav', 'fast');
     const playStart = performance.now();
     await a.getByTestId('listen-sound').click();
     await waitForState(a, 'connected', 30_000);
@@ -91,20 +98,7 @@ describe('connect by sound in the web app, Chromium with a fake microphone', () 
   });
 
   it("A's page, with no setting, hears an answer played in the robust profile", async () => {
-    const wav = join(scratch, 'robust-answer.wav');
-    const chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
-    browsers.push(chromium);
-    const a = await openApp(chromium, `${server.url}/`);
-    pages.push(a);
-    const link = await createLinkOn(a, { selfContained: true });
-    const acceptance = await acceptLink(link, {
-      RTCPeerConnection,
-      mailbox: null,
-      connectTimeout: 30_000,
-    });
-    const sealed = await acceptance.sealAnswer('compact');
-    await writeWav(wav, modulate(sealed, { sampleRate: 48000, profile: 'robust' }), 48000);
-
+    const { a, acceptance } = await answerOnFakeMicrophone('robust-answer.wav', 'robust');
     await a.getByTestId('listen-sound').click();
     await waitForState(a, 'connected', 30_000);
     const connection = await acceptance.connected;

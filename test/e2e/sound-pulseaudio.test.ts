@@ -101,13 +101,19 @@ describe('connect by sound through PulseAudio (null sink, remap source of its mo
     await sendChat(b, a, 'and back by the data channel');
   });
 
-  it('both legs by sound from the home page: no link, no code, no mailbox', async () => {
+  /** A and B on the sound page from the home page; B chose "Join" and listens. */
+  async function soundPagesWithBListening(): Promise<[Page, Page]> {
     const a = await open(`${server.url}/`);
     const b = await open(`${server.url}/`);
     await a.getByTestId('sound-link').click();
     await b.getByTestId('sound-link').click();
     await b.getByTestId('sound-answer').click();
     await waitForState(b, 'listening');
+    return [a, b];
+  }
+
+  it('both legs by sound from the home page: no link, no code, no mailbox', async () => {
+    const [a, b] = await soundPagesWithBListening();
 
     const playStart = performance.now();
     await a.getByTestId('sound-offer').click();
@@ -128,12 +134,7 @@ describe('connect by sound through PulseAudio (null sink, remap source of its mo
   });
 
   it('both legs in a noisy room: A alone ticks the choice, and both play the sturdier sound', async () => {
-    const a = await open(`${server.url}/`);
-    const b = await open(`${server.url}/`);
-    await a.getByTestId('sound-link').click();
-    await b.getByTestId('sound-link').click();
-    await b.getByTestId('sound-answer').click();
-    await waitForState(b, 'listening');
+    const [a, b] = await soundPagesWithBListening();
 
     const airtime = async (page: Page) =>
       Number(
