@@ -102,9 +102,9 @@ describe('connect by sound through PulseAudio (null sink, remap source of its mo
   });
 
   /** A and B on the sound page from the home page; B chose "Join" and listens. */
-  async function soundPagesWithBListening(): Promise<[Page, Page]> {
-    const a = await open(`${server.url}/`);
-    const b = await open(`${server.url}/`);
+  async function soundPagesWithBListening(base = server.url): Promise<[Page, Page]> {
+    const a = await open(`${base}/`);
+    const b = await open(`${base}/`);
     await a.getByTestId('sound-link').click();
     await b.getByTestId('sound-link').click();
     await b.getByTestId('sound-answer').click();
@@ -155,5 +155,38 @@ describe('connect by sound through PulseAudio (null sink, remap source of its mo
       `sound (PulseAudio, both legs, robust): connected ${seconds(playStart)} s after play started`,
     );
     await expectSameSas(a, b);
+  });
+
+  it('opened once, the app opens again with its server stopped, and two pages connect by sound', async () => {
+    const own = await startAppServer(built.dir);
+    let running = true;
+    try {
+      const first = await open(`${own.url}/`);
+      // The service worker has kept the app once it controls the page.
+      await first.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+        timeout: 15_000,
+      });
+      await own.close();
+      running = false;
+      const health = await first.evaluate(() =>
+        fetch('/api/health').then(
+          () => 'reached',
+          () => 'unreachable',
+        ),
+      );
+      expect(health).toBe('unreachable');
+
+      const [a, b] = await soundPagesWithBListening(own.url);
+      await a.getByTestId('sound-offer').click();
+      await waitForState(b, 'answering', 30_000);
+      await Promise.all([
+        waitForState(a, 'connected', 40_000),
+        waitForState(b, 'connected', 40_000),
+      ]);
+      await expectSameSas(a, b);
+      await sendChat(a, b, 'no server, no network');
+    } finally {
+      if (running) await own.close();
+    }
   });
 });

@@ -18,3 +18,11 @@ else showHomePage(app);
 
 // Opening another link in the same tab starts over with it.
 window.addEventListener('hashchange', () => location.reload());
+
+// Keeps the app for offline use (the sound way needs no network), where browsers allow service
+// workers (secure contexts). Only a build has /sw.js; under the dev server this fails, quietly.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js').catch(() => {
+    // Without it the app works as before; it just does not open offline.
+  });
+}
