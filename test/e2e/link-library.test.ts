@@ -3,7 +3,7 @@ import type { HealthResponse } from '@webrtc-connect/protocol';
 import { createServer, MemoryMailboxStore, type ServerOptions } from '@webrtc-connect/server';
 import { createLinkSecret, sealSignal } from '@webrtc-connect/signal';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { PeerConnectionConstructor } from 'webrtc-connect';
+import { getIceServers, type PeerConnectionConstructor } from 'webrtc-connect';
 import { acceptLink, createLink } from 'webrtc-connect/link';
 import { codeOf } from '../harness/connect-errors.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
@@ -211,5 +211,19 @@ describe('a mailbox link shows before its offer is gathered', () => {
       await mailbox.app.close();
       await store.close();
     }
+  });
+});
+
+describe('getIceServers', () => {
+  it("returns the server's list, and ERR_MAILBOX when the server cannot say", async () => {
+    const iceServers = [{ urls: 'stun:stun.example:3478' }];
+    const configured = await startMailbox({ iceServers });
+    try {
+      expect(await getIceServers(configured.url)).toEqual(iceServers);
+    } finally {
+      await configured.app.close();
+    }
+    expect(await codeOf(getIceServers(configured.url, { timeout: 1000 }))).toBe('ERR_MAILBOX');
+    expect(await codeOf(getIceServers('not a url'))).toBe('ERR_INVALID_OPTIONS');
   });
 });

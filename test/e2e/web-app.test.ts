@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useWebApp } from '../harness/app-server.ts';
+import { startAppServer, useWebApp } from '../harness/app-server.ts';
+import { MAPPED_ADDRESS } from '../harness/capture.ts';
 import { readQrCodes } from '../harness/qr-reader.ts';
+import { startStunResponder } from '../harness/stun-responder.ts';
 import {
   createLinkOn,
   downloadedHash,
@@ -175,5 +177,22 @@ describe('the web app in Chromium, against the real server', () => {
     const withdrawn = await shownError(b, 'status');
     expect(withdrawn.code).toBe('ERR_WITHDRAWN');
     expect(withdrawn.text).toContain('closed it');
+  });
+
+  it("gives both pages the server's STUN servers, and they still connect", async () => {
+    const stun = await startStunResponder({ mappedAddress: MAPPED_ADDRESS });
+    const server = await startAppServer(app.webRoot, { iceServers: [{ urls: stun.url }] });
+    try {
+      const a = await open(`${server.url}/`);
+      const link = await createLinkOn(a);
+      const b = await open(link);
+      await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+      await expectSameSas(a, b);
+      // Each page asked it for its address while gathering.
+      expect(stun.answered).toBeGreaterThanOrEqual(2);
+    } finally {
+      await server.close();
+      await stun.close();
+    }
   });
 });

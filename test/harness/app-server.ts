@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { IceServer } from '@webrtc-connect/protocol';
 import { createServer } from '@webrtc-connect/server';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
@@ -23,13 +24,14 @@ export interface AppServer {
  */
 export async function startAppServer(
   webRoot: string,
-  options: { devSignIn?: boolean; corsOrigins?: string[] } = {},
+  options: { devSignIn?: boolean; corsOrigins?: string[]; iceServers?: IceServer[] } = {},
 ): Promise<AppServer> {
   const app = await createServer({
     webRoot,
     logLevel: 'silent',
     devSignIn: options.devSignIn ?? false,
     corsOrigins: options.corsOrigins ?? [],
+    iceServers: options.iceServers ?? [],
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -63,6 +65,8 @@ export async function buildWebApp(): Promise<BuiltApp> {
 export interface WebAppFixture {
   /** The server serving the build (valid inside tests, after `beforeAll`). */
   readonly server: AppServer;
+  /** The build's directory, for a test that serves it once more with other options. */
+  readonly webRoot: string;
   readonly chromium: ChromiumHandle;
   /** Opens `path` (default `/`) of the app in a new page, closed after the test. */
   open(path?: string): Promise<Page>;
@@ -89,6 +93,9 @@ export function useWebApp(
   const fixture: WebAppFixture = {
     get server() {
       return ready(server, 'server');
+    },
+    get webRoot() {
+      return ready(built, 'build').dir;
     },
     get chromium() {
       return ready(chromium, 'browser');

@@ -9,6 +9,7 @@ import {
 } from './account-token.ts';
 import { h } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
+import { appIceServers } from './ice-servers.ts';
 
 /** The server's development sign-in (`npm start` has it on); a real deployment has a provider. */
 const DEV_SIGN_IN_PATH = '/api/dev/sign-in';
@@ -54,6 +55,7 @@ export function showAccountPage(container: HTMLElement): void {
         server: location.origin,
         token: tokenText,
         RTCPeerConnection,
+        iceServers: await appIceServers(),
       });
       rememberToken(tokenText);
       showAccountRoom(container, session, () => {

@@ -2,6 +2,7 @@ import { type Acceptance, acceptLink } from 'webrtc-connect/link';
 import { connectionStatus } from './connection-status.ts';
 import { copyButton, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
+import { appIceServers } from './ice-servers.ts';
 import { followConnection } from './session-view.ts';
 import { playAnswerPanel } from './sound-answer-panels.ts';
 
@@ -18,17 +19,21 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
   container.replaceChildren(status.element, body);
   status.set('answering');
 
-  acceptLink(link, { RTCPeerConnection, mailbox: location.origin }).then(
-    (acceptance) => {
-      body.replaceChildren(replyPanel(acceptance), playAnswerPanel(acceptance));
-      status.set('waiting');
-      followConnection(body, status, acceptance.connected);
-    },
-    (error: unknown) => {
-      status.fail(describeError(error, 'link'), errorCode(error));
-      body.replaceChildren(startAgain());
-    },
-  );
+  appIceServers()
+    .then((iceServers) =>
+      acceptLink(link, { RTCPeerConnection, iceServers, mailbox: location.origin }),
+    )
+    .then(
+      (acceptance) => {
+        body.replaceChildren(replyPanel(acceptance), playAnswerPanel(acceptance));
+        status.set('waiting');
+        followConnection(body, status, acceptance.connected);
+      },
+      (error: unknown) => {
+        status.fail(describeError(error, 'link'), errorCode(error));
+        body.replaceChildren(startAgain());
+      },
+    );
 }
 
 function replyPanel(acceptance: Acceptance): HTMLElement {

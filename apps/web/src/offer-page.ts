@@ -2,6 +2,7 @@ import { createLink, type Invitation } from 'webrtc-connect/link';
 import { connectionStatus } from './connection-status.ts';
 import { copyButton, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
+import { appIceServers } from './ice-servers.ts';
 import { observedPeerConnection } from './peer-connection.ts';
 import { qrCode } from './qr-code.ts';
 import { followConnection } from './session-view.ts';
@@ -30,30 +31,35 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
     });
   });
   const appUrl = `${location.origin}${location.pathname}`;
-  createLink({
-    RTCPeerConnection: PeerConnection,
-    mailbox: location.origin,
-    appUrl,
-    selfContained: options.selfContained,
-  }).then(
-    (invitation) => {
-      // Leaving the page ends the link; one nobody connected through is withdrawn, so a person
-      // who opens it later is told at once that it was closed.
-      window.addEventListener('pagehide', () => invitation.close(), { once: true });
-      const reply = replyForm(invitation, invitation.kind === 'mailbox');
-      const sound = listenForAnswerPanel(invitation);
-      body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply, sound);
-      status.set('waiting');
-      followConnection(body, status, invitation.connected, () => {
-        reply.remove();
-        sound.remove();
-      });
-    },
-    (error: unknown) => {
-      status.fail(describeError(error, 'link'), errorCode(error));
-      body.replaceChildren(startAgain());
-    },
-  );
+  appIceServers()
+    .then((iceServers) =>
+      createLink({
+        RTCPeerConnection: PeerConnection,
+        iceServers,
+        mailbox: location.origin,
+        appUrl,
+        selfContained: options.selfContained,
+      }),
+    )
+    .then(
+      (invitation) => {
+        // Leaving the page ends the link; one nobody connected through is withdrawn, so a person
+        // who opens it later is told at once that it was closed.
+        window.addEventListener('pagehide', () => invitation.close(), { once: true });
+        const reply = replyForm(invitation, invitation.kind === 'mailbox');
+        const sound = listenForAnswerPanel(invitation);
+        body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply, sound);
+        status.set('waiting');
+        followConnection(body, status, invitation.connected, () => {
+          reply.remove();
+          sound.remove();
+        });
+      },
+      (error: unknown) => {
+        status.fail(describeError(error, 'link'), errorCode(error));
+        body.replaceChildren(startAgain());
+      },
+    );
 }
 
 function linkPanel(link: string, kind: Invitation['kind']): HTMLElement {

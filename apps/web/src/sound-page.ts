@@ -3,6 +3,7 @@ import { answerBySound, offerBySound, webAudioSound } from 'webrtc-connect/sound
 import { connectionStatus } from './connection-status.ts';
 import { h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
+import { appIceServers } from './ice-servers.ts';
 import { followConnection } from './session-view.ts';
 import { listeningPanel, listenOptions, noisyRoomChoice, playingPanel } from './sound-panel.ts';
 
@@ -64,33 +65,38 @@ function showOffering(container: HTMLElement, profile: 'fast' | 'robust'): void 
   status.set('preparing');
   const device = started(status, body);
   if (!device) return;
-  offerBySound({
-    RTCPeerConnection,
-    profile,
-    speaker: device.speaker,
-    ...listenOptions(listening, device.microphone),
-  }).then(
-    (sound) => {
-      status.set('playing');
-      playing.playing('the offer', sound.payloadBytes, sound.airtime);
-      sound.heard.then(
-        () => {
-          status.set('connecting');
-          playing.stopped('Stopped playing: the answer was heard.');
-          listening.done('Answer heard.');
-        },
-        (error: unknown) => {
-          if (!isConnectError(error) || error.code !== 'ERR_CLOSED') listening.fail(error);
-        },
-      );
-      follow(body, status, sound.connected, device);
-    },
-    (error: unknown) => {
-      device.close();
-      status.fail(describeError(error, 'sound'), errorCode(error));
-      body.replaceChildren(startAgain());
-    },
-  );
+  appIceServers()
+    .then((iceServers) =>
+      offerBySound({
+        RTCPeerConnection,
+        iceServers,
+        profile,
+        speaker: device.speaker,
+        ...listenOptions(listening, device.microphone),
+      }),
+    )
+    .then(
+      (sound) => {
+        status.set('playing');
+        playing.playing('the offer', sound.payloadBytes, sound.airtime);
+        sound.heard.then(
+          () => {
+            status.set('connecting');
+            playing.stopped('Stopped playing: the answer was heard.');
+            listening.done('Answer heard.');
+          },
+          (error: unknown) => {
+            if (!isConnectError(error) || error.code !== 'ERR_CLOSED') listening.fail(error);
+          },
+        );
+        follow(body, status, sound.connected, device);
+      },
+      (error: unknown) => {
+        device.close();
+        status.fail(describeError(error, 'sound'), errorCode(error));
+        body.replaceChildren(startAgain());
+      },
+    );
 }
 
 const ANSWER_STEPS: ReadonlyArray<[string, string]> = [
@@ -112,20 +118,23 @@ function showAnswering(container: HTMLElement): void {
   status.set('listening');
   const device = started(status, body);
   if (!device) return;
-  const answerer = answerBySound({
-    RTCPeerConnection,
-    speaker: device.speaker,
-    ...listenOptions(listening, device.microphone),
+  appIceServers().then((iceServers) => {
+    const answerer = answerBySound({
+      RTCPeerConnection,
+      iceServers,
+      speaker: device.speaker,
+      ...listenOptions(listening, device.microphone),
+    });
+    answerer.answering.then(
+      (playback) => {
+        status.set('answering');
+        listening.done('Offer heard.');
+        playing.playing('the answer', playback.payloadBytes, playback.airtime);
+      },
+      (error: unknown) => listening.fail(error),
+    );
+    follow(body, status, answerer.connected, device);
   });
-  answerer.answering.then(
-    (playback) => {
-      status.set('answering');
-      listening.done('Offer heard.');
-      playing.playing('the answer', playback.payloadBytes, playback.airtime);
-    },
-    (error: unknown) => listening.fail(error),
-  );
-  follow(body, status, answerer.connected, device);
 }
 
 /** The sound device, made in the click that chose the role (browsers want a gesture for audio). */

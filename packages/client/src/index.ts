@@ -1,4 +1,5 @@
 export type { Connection } from './core/connection.ts';
+export { getIceServers } from './core/ice-servers.ts';
 export {
   createMessenger,
   type FileDescription,

@@ -75,6 +75,8 @@ export {
   type GetOfferResponse,
   type GetReplyResponse,
   type HealthResponse,
+  type IceServer,
+  type IceServersResponse,
   MAILBOX_PATHS,
   type OwnReplyResponse,
   type PostOfferRequest,

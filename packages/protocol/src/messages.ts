@@ -10,6 +10,7 @@ export const MAILBOX_PATHS = {
   replies: '/api/replies',
   reply: (code: string) => `/api/replies/${code}`,
   health: '/api/health',
+  iceServers: '/api/ice-servers',
 } as const;
 
 /**
@@ -67,6 +68,23 @@ export interface OwnReplyResponse {
 export interface GetReplyResponse {
   sealed: string;
   offerId?: string;
+}
+
+/** A STUN or TURN server, as RTCPeerConnection's `iceServers` takes it. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/**
+ * 200 to `GET /api/ice-servers`: the STUN and TURN servers this deployment's peers should use.
+ * `expiresAt` comes with TURN credentials the server made for this request (TURN REST API): ask
+ * again for a connection made later.
+ */
+export interface IceServersResponse {
+  iceServers: IceServer[];
+  expiresAt?: string;
 }
 
 /** 200 to `GET /api/health` */

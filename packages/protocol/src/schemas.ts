@@ -137,6 +137,33 @@ export function mailboxSchemas(maxSealedBytes: number = MAX_SEALED_BYTES) {
       params: object({ code: replyCodeSchema }, ['code']),
       response: { 200: object({ sealed, offerId: offerIdSchema }, ['sealed']), ...errors },
     },
+    iceServers: {
+      response: {
+        200: object(
+          {
+            iceServers: {
+              type: 'array',
+              items: object(
+                {
+                  urls: {
+                    anyOf: [
+                      { type: 'string' },
+                      { type: 'array', minItems: 1, items: { type: 'string' } },
+                    ],
+                  },
+                  username: { type: 'string' },
+                  credential: { type: 'string' },
+                },
+                ['urls'],
+              ),
+            },
+            expiresAt: expiresAtSchema,
+          },
+          ['iceServers'],
+        ),
+        ...errors,
+      },
+    },
     health: {
       response: {
         200: object(

@@ -26,6 +26,11 @@ Every option falls back to the environment variable in brackets, then to its def
                         0 for none
   --cors-origin <list>  comma-separated origins whose pages may call the mailbox
                         API (https://app.example), or *           [CORS_ORIGINS] none
+  --ice-servers <json>  STUN/TURN servers for peers, served at /api/ice-servers, as
+                        '[{"urls":"stun:stun.example:3478"}]'     [ICE_SERVERS] none
+  --turn-secret-env <name>  variable holding the TURN server's shared secret: TURN
+                        entries without a credential get fresh ones [TURN_SECRET]
+  --turn-ttl <s>        seconds those TURN credentials last       [TURN_TTL]   86400
   --trust-proxy         take client addresses from x-forwarded-for [TRUST_PROXY=1]
   --redis-url <url>     keep offers, replies and rooms in Redis, shared by every
                         instance given the same URL (redis://host:port)
@@ -54,6 +59,9 @@ const OPTIONS = {
   'rate-limit': { type: 'string', env: 'RATE_LIMIT' },
   'miss-limit': { type: 'string', env: 'MISS_LIMIT' },
   'cors-origin': { type: 'string', env: 'CORS_ORIGINS' },
+  'ice-servers': { type: 'string', env: 'ICE_SERVERS' },
+  'turn-secret-env': { type: 'string' },
+  'turn-ttl': { type: 'string', env: 'TURN_TTL' },
   'trust-proxy': { type: 'boolean', env: 'TRUST_PROXY' },
   'redis-url': { type: 'string', env: 'REDIS_URL' },
   'redis-key-prefix': { type: 'string', env: 'REDIS_KEY_PREFIX' },
@@ -135,11 +143,22 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
   set('missLimit', perMinute('miss-limit'));
   set('logLevel', logLevel as LogLevel | undefined);
   const cors = text('cors-origin');
-  if (cors)
-    set(
-      'corsOrigins',
-      cors.split(',').map((origin) => origin.trim()),
-    );
+  if (cors) options.corsOrigins = cors.split(',').map((origin) => origin.trim());
+  const iceServers = text('ice-servers');
+  if (iceServers) {
+    try {
+      options.iceServers = JSON.parse(iceServers);
+    } catch {
+      throw new ServerError('ERR_INVALID_CONFIG', '--ice-servers must be a JSON list of servers');
+    }
+  }
+  const turnSecretName = text('turn-secret-env');
+  const turnSecret = env[turnSecretName || 'TURN_SECRET'];
+  if (turnSecretName && !turnSecret) {
+    throw new ServerError('ERR_INVALID_CONFIG', `--turn-secret-env: ${turnSecretName} is not set`);
+  }
+  if (turnSecret) options.turnSecret = turnSecret;
+  set('turnTtlSeconds', whole('turn-ttl'));
   const redisUrl = text('redis-url');
   if (redisUrl) {
     if (!/^rediss?:\/\/./.test(redisUrl)) {

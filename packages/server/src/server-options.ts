@@ -1,6 +1,7 @@
 import {
   base64urlLength,
   DEFAULT_WAIT_SECONDS,
+  type IceServer,
   MAX_SEALED_BYTES,
   MAX_WAIT_SECONDS,
 } from '@webrtc-connect/protocol';
@@ -10,6 +11,7 @@ import {
   resolveAccountOptions,
 } from './account/account-options.ts';
 import { ServerError } from './errors.ts';
+import { checkIceServers } from './routes/ice-servers-route.ts';
 import type { MailboxStore } from './store/mailbox-store.ts';
 
 /** At most `max` in each window of `windowMs`, per client address. */
@@ -65,6 +67,18 @@ export interface ServerOptions extends AccountOptions {
    * from the browser: pages on another origin than this server's. Default none (same origin).
    */
   corsOrigins?: readonly string[];
+  /**
+   * STUN and TURN servers for peers, served at `GET /api/ice-servers` (the web app uses them).
+   * Default none: peers then reach each other only on the same network.
+   */
+  iceServers?: IceServer[];
+  /**
+   * Shared secret of a TURN server (coturn's `static-auth-secret`): TURN entries of
+   * `iceServers` without a credential get fresh TURN REST API credentials at each request.
+   */
+  turnSecret?: string;
+  /** How long those credentials last, in seconds (default 86,400: a day). */
+  turnTtlSeconds?: number;
   /** Trust `x-forwarded-for` from a reverse proxy (true, or its addresses), for client addresses. */
   trustProxy?: boolean | string;
   /** Default `info`; logs go to stdout, or to `logStream`. */
@@ -74,7 +88,7 @@ export interface ServerOptions extends AccountOptions {
   clock?: () => number;
 }
 
-type Optional = 'store' | 'webRoot' | 'logStream' | 'redisUrl';
+type Optional = 'store' | 'webRoot' | 'logStream' | 'redisUrl' | 'turnSecret';
 export type ResolvedServerOptions = Required<
   Omit<ServerOptions, Optional | keyof AccountOptions>
 > & {
@@ -108,6 +122,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxWaitSeconds,
     defaultWaitSeconds: Math.min(DEFAULT_WAIT_SECONDS, maxWaitSeconds),
     corsOrigins: corsOrigins(options.corsOrigins ?? []),
+    iceServers: checkIceServers(options.iceServers ?? [], options.turnSecret),
+    turnSecret: options.turnSecret,
+    turnTtlSeconds: options.turnTtlSeconds ?? 86_400,
     trustProxy: options.trustProxy ?? false,
     logLevel: options.logLevel ?? 'info',
     clock: options.clock ?? Date.now,
@@ -123,6 +140,10 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   positive('bodyLimitBytes', resolved.bodyLimitBytes);
   positive('maxWaitSeconds', maxWaitSeconds, MAX_WAIT_SECONDS);
   positive('instanceTtlMs', resolved.instanceTtlMs);
+  positive('turnTtlSeconds', resolved.turnTtlSeconds);
+  if (resolved.turnSecret === '') {
+    throw new ServerError('ERR_INVALID_CONFIG', 'turnSecret must not be empty');
+  }
   if (resolved.redisUrl !== undefined) {
     if (!/^rediss?:\/\/./.test(resolved.redisUrl)) {
       throw new ServerError('ERR_INVALID_CONFIG', 'redisUrl must start with redis:// or rediss://');

@@ -14,6 +14,7 @@ import { ServerError } from './errors.ts';
 import { loggerOptions, maskPath } from './logging.ts';
 import { LongPollWaiters } from './long-poll.ts';
 import { healthRoute } from './routes/health-route.ts';
+import { iceServersRoute } from './routes/ice-servers-route.ts';
 import type { MailboxContext } from './routes/mailbox-context.ts';
 import { offerRoutes } from './routes/offer-routes.ts';
 import { replyRoutes } from './routes/reply-routes.ts';
@@ -129,6 +130,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   await app.register(offerRoutes, context);
   await app.register(replyRoutes, context);
   await app.register(healthRoute, context);
+  await app.register(iceServersRoute, context);
   await app.register(accountRoutes, account);
 
   const root = webAppRoot(resolved.webRoot);
