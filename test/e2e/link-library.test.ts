@@ -7,6 +7,7 @@ import { getIceServers, type PeerConnectionConstructor } from 'webrtc-connect';
 import { acceptLink, createLink } from 'webrtc-connect/link';
 import { codeOf } from '../harness/connect-errors.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
+import { startTurnServer } from '../harness/turn-server.ts';
 
 // @roamhq/wrtc (libwebrtc): node-datachannel's polyfill loses its ICE transport now and then
 // when an answer arrives within milliseconds of its offer (about 1 run in 30 on loopback), which
@@ -227,3 +228,68 @@ describe('getIceServers', () => {
     expect(await codeOf(getIceServers('not a url'))).toBe('ERR_INVALID_OPTIONS');
   });
 });
+
+describe('TURN through the server’s credentials', () => {
+  /** Relay candidates only: the peers can meet only through the TURN server. */
+  class RelayOnly extends RTCPeerConnection {
+    constructor(configuration: RTCConfiguration = {}) {
+      super({ ...configuration, iceTransportPolicy: 'relay' });
+    }
+  }
+  const relayPeer = { ...peer, RTCPeerConnection: RelayOnly, gatherTimeout: 3000 };
+
+  it('connects relay-only through coturn with the credentials the mailbox made', async () => {
+    const turn = await startTurnServer({ secret: 'a shared TURN secret' });
+    const mailbox = await startMailbox({
+      iceServers: [{ urls: turn.url }],
+      turnSecret: 'a shared TURN secret',
+    });
+    try {
+      const iceServers = await getIceServers(mailbox.url);
+      expect(iceServers[0]?.username).toMatch(/^\d+:webrtc-connect$/);
+      const invitation = await createLink({ ...relayPeer, iceServers, mailbox: mailbox.url });
+      const acceptance = await acceptLink(invitation.link, { ...relayPeer, iceServers });
+      const [a] = await Promise.all([invitation.connected, acceptance.connected]);
+      const pair = await selectedPair(a.peerConnection);
+      expect(pair).toEqual({ local: 'relay', remote: 'relay' });
+      await expectTalking(invitation.connected, acceptance.connected);
+    } finally {
+      await mailbox.app.close();
+      await turn.stop();
+    }
+  });
+
+  it('does not connect when the mailbox signs with another secret than the TURN server’s', async () => {
+    const turn = await startTurnServer({ secret: 'the TURN server’s secret' });
+    const mailbox = await startMailbox({ iceServers: [{ urls: turn.url }], turnSecret: 'another' });
+    try {
+      const iceServers = await getIceServers(mailbox.url);
+      const options = { ...relayPeer, iceServers, connectTimeout: 5000 };
+      const invitation = await createLink({ ...options, mailbox: mailbox.url });
+      const acceptance = await acceptLink(invitation.link, options);
+      expect(await codeOf(invitation.connected)).toMatch(/^ERR_(TIMEOUT|CONNECTION_FAILED)$/);
+      invitation.close();
+      acceptance.close();
+    } finally {
+      await mailbox.app.close();
+      await turn.stop();
+    }
+  });
+});
+
+/** The candidate types of the pair ICE selected, from getStats. */
+async function selectedPair(pc: RTCPeerConnection) {
+  const stats = new Map<string, Record<string, unknown>>();
+  (await pc.getStats()).forEach((entry: Record<string, unknown>) => {
+    stats.set(String(entry.id), entry);
+  });
+  const pair = [...stats.values()].find(
+    (entry) =>
+      entry.type === 'candidate-pair' && entry.nominated === true && entry.state === 'succeeded',
+  );
+  if (!pair) return undefined;
+  return {
+    local: stats.get(String(pair.localCandidateId))?.candidateType,
+    remote: stats.get(String(pair.remoteCandidateId))?.candidateType,
+  };
+}
