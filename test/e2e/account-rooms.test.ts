@@ -94,6 +94,30 @@ describe('joinAccount', () => {
   });
 });
 
+describe('setIceServers', () => {
+  it('gives the connections made after it, at the next change of broadcaster, the new servers', async () => {
+    const [a, b, c] = (await room('ice', 3)) as [Device, Device, Device];
+    const stun = { urls: 'stun:10.77.0.1:3478' };
+    b.session.setIceServers([stun]);
+    const before = b.peers.length;
+    a.session.leave();
+    await until([b.session, c.session], () =>
+      [b, c].every(
+        ({ session }) =>
+          session.members.length === 2 && session.state === 'connected' && session.epoch === 2,
+      ),
+    );
+    const made = b.peers.slice(before);
+    expect(made.length).toBeGreaterThan(0);
+    for (const pc of made)
+      expect(JSON.stringify(pc.getConfiguration().iceServers)).toContain(stun.urls);
+    // Only the device told: c's new connection has none.
+    expect(JSON.stringify(c.peers.at(-1)?.getConfiguration().iceServers ?? [])).not.toContain(
+      stun.urls,
+    );
+  });
+});
+
 describe('a change of broadcaster', () => {
   for (const way of ['leave', 'kill', 'silence'] as const) {
     it(`loses and repeats nothing when the broadcaster goes by ${way}, with 4 devices sending`, async () => {

@@ -54,6 +54,8 @@ export async function devSignIn(url: string, name: string): Promise<string> {
 export interface Device {
   session: AccountSession;
   received: AccountMessage[];
+  /** Its peer connections, oldest first. */
+  readonly peers: readonly RTCPeerConnection[];
   /**
    * Closes its peer connections and cuts its socket without a close frame: a crashed process.
    * Its session goes with it (what it had not delivered fails with ERR_CLOSED), and it opens
@@ -114,6 +116,7 @@ export async function joinDevice(
   return {
     session,
     received,
+    peers,
     kill() {
       down = true;
       for (const peer of peers) peer.close();

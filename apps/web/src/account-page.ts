@@ -11,6 +11,9 @@ import { h } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
 
+/** How often a joined device asks the server for its STUN and TURN servers again. */
+const ICE_REFRESH_MS = 60 * 60_000;
+
 /** The server's development sign-in (`npm start` has it on); a real deployment has a provider. */
 const DEV_SIGN_IN_PATH = '/api/dev/sign-in';
 
@@ -58,7 +61,13 @@ export function showAccountPage(container: HTMLElement): void {
         iceServers: await appIceServers(),
       });
       rememberToken(tokenText);
+      // TURN credentials from the server last a day; a device may stay longer.
+      const refresh = setInterval(
+        () => appIceServers().then((servers) => session.setIceServers(servers)),
+        ICE_REFRESH_MS,
+      );
       showAccountRoom(container, session, () => {
+        clearInterval(refresh);
         forgetToken();
         showAccountPage(container);
       });

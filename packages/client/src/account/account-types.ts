@@ -83,4 +83,9 @@ export interface AccountSession {
   send(data: string | Uint8Array): Promise<void>;
   /** Leaves the room cleanly; unacknowledged sends reject with ERR_CLOSED. */
   leave(): void;
+  /**
+   * The STUN and TURN servers for connections made from now on (a change of broadcaster makes
+   * new ones): a device that stays longer than its TURN credentials last gives fresh ones here.
+   */
+  setIceServers(iceServers: RTCIceServer[]): void;
 }

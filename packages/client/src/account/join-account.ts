@@ -110,7 +110,8 @@ class AccountRoom {
   #early: RelayedSignalFrame[] = [];
 
   constructor(options: JoinAccountOptions, Socket: WebSocketConstructor, urls: readonly string[]) {
-    this.#options = options;
+    // A copy: setIceServers changes it for every link made later, not the caller's object.
+    this.#options = { ...options };
     this.#Socket = Socket;
     this.#urls = urls;
   }
@@ -171,6 +172,9 @@ class AccountRoom {
       on: (type, listener) => room.#events.on(type, listener),
       send: (data) => room.#send(data),
       leave: () => room.end(undefined, true),
+      setIceServers: (iceServers) => {
+        room.#options.iceServers = [...iceServers];
+      },
     };
   })();
 
