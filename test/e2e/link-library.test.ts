@@ -184,6 +184,27 @@ describe('a mailbox link shows before its offer is gathered', () => {
     expect(await codeOf(acceptLink(invitation.link, peer))).toBe('ERR_WITHDRAWN');
   });
 
+  it('tells B, waiting to connect after answering, that A closed the link: ERR_WITHDRAWN', async () => {
+    /** Never applies the answer, so A never connects: as a page closed just after B answered. */
+    class DeafPeerConnection extends RTCPeerConnection {
+      override setRemoteDescription(): Promise<void> {
+        return new Promise(() => {});
+      }
+    }
+    const invitation = await createLink({
+      ...peer,
+      RTCPeerConnection: DeafPeerConnection,
+      mailbox: server.url,
+    });
+    const acceptance = await acceptLink(invitation.link, peer);
+    expect(acceptance.replyCode).not.toBeNull();
+    const started = performance.now();
+    invitation.close();
+    expect(await codeOf(acceptance.connected)).toBe('ERR_WITHDRAWN');
+    // B asks every 3 s: told within two of its checks, not after its reply's ten minutes.
+    expect(performance.now() - started).toBeLessThan(7_000);
+  });
+
   it('leaves the offer alone when A closes a link it connected through', async () => {
     const invitation = await createLink({ ...peer, mailbox: server.url });
     const acceptance = await acceptLink(invitation.link, peer);

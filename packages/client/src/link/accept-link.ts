@@ -101,7 +101,18 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
     // waits as long as its reply can still be read, unless told otherwise; ICE failure still
     // ends the wait at once.
     const waitMs = options.connectTimeout ?? Math.max(1000, replyExpiresAt - Date.now());
-    const connected = openConnection(pc, channel, Promise.resolve(), waitMs);
+    const opening = openConnection(pc, channel, Promise.resolve(), waitMs);
+    // Nor can B see A leave: it asks the mailbox now and then whether the offer still stands.
+    const connected =
+      mailbox && replyCode !== null && token.kind === 'mailbox'
+        ? untilOfferGone(mailbox, token.offerId, opening).then(
+            (gone) => {
+              closeConnection(pc);
+              throw gone;
+            },
+            () => opening,
+          )
+        : opening;
     connected.catch(() => {});
     return {
       replyCode,
@@ -114,6 +125,54 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
     closeConnection(pc);
     throw error;
   }
+}
+
+/** How often B asks whether A withdrew its offer, while it waits to connect. */
+const OFFER_CHECK_MS = 3000;
+
+/**
+ * Resolves with the mailbox's error once the offer is withdrawn or expired; rejects (ending the
+ * checks) once `opening` settles first. A failed check is tried again at the next.
+ */
+function untilOfferGone(
+  mailbox: MailboxClient,
+  offerId: string,
+  opening: Promise<unknown>,
+): Promise<ConnectError> {
+  return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let settled = false;
+    const end = () => {
+      settled = true;
+      clearTimeout(timer);
+    };
+    opening.then(
+      () => {
+        end();
+        reject(new Error('connected'));
+      },
+      () => {
+        end();
+        reject(new Error('failed'));
+      },
+    );
+    const check = () => {
+      mailbox
+        .offerStillThere(offerId)
+        .then((answer) => {
+          if (settled) return;
+          if (answer.there) timer = setTimeout(check, OFFER_CHECK_MS);
+          else {
+            end();
+            resolve(answer.error);
+          }
+        })
+        .catch(() => {
+          if (!settled) timer = setTimeout(check, OFFER_CHECK_MS);
+        });
+    };
+    timer = setTimeout(check, OFFER_CHECK_MS);
+  });
 }
 
 function originOf(link: string): string | null {

@@ -94,6 +94,27 @@ export class MailboxClient {
     throw new ConnectError('ERR_EXPIRED', 'the offer was never uploaded to the mailbox');
   }
 
+  /**
+   * Whether the offer is still there, asked once: `gone` with the mailbox's error (withdrawn,
+   * expired) when it is not. A failure to ask is thrown.
+   */
+  async offerStillThere(
+    id: string,
+  ): Promise<{ there: true } | { there: false; error: ConnectError }> {
+    try {
+      await this.#request('GET', `${MAILBOX_PATHS.offer(encodeURIComponent(id))}?wait=0`);
+      return { there: true };
+    } catch (error) {
+      if (
+        error instanceof ConnectError &&
+        (error.code === 'ERR_WITHDRAWN' || error.code === 'ERR_EXPIRED')
+      ) {
+        return { there: false, error };
+      }
+      throw error;
+    }
+  }
+
   async postReply(sealed: Uint8Array, offerId?: string): Promise<PostReplyResponse> {
     const body: PostReplyRequest = {
       sealed: toLinkText(sealed),
