@@ -31,6 +31,7 @@ Every option falls back to the environment variable in brackets, then to its def
   --turn-secret-env <name>  variable holding the TURN server's shared secret: TURN
                         entries without a credential get fresh ones [TURN_SECRET]
   --turn-ttl <s>        seconds those TURN credentials last       [TURN_TTL]   86400
+  --metrics             Prometheus metrics at /api/metrics          [METRICS=1]  off
   --trust-proxy         take client addresses from x-forwarded-for [TRUST_PROXY=1]
   --redis-url <url>     keep offers, replies and rooms in Redis, shared by every
                         instance given the same URL (redis://host:port)
@@ -63,6 +64,7 @@ const OPTIONS = {
   'turn-secret-env': { type: 'string' },
   'turn-ttl': { type: 'string', env: 'TURN_TTL' },
   'trust-proxy': { type: 'boolean', env: 'TRUST_PROXY' },
+  metrics: { type: 'boolean', env: 'METRICS' },
   'redis-url': { type: 'string', env: 'REDIS_URL' },
   'redis-key-prefix': { type: 'string', env: 'REDIS_KEY_PREFIX' },
   'instance-ttl': { type: 'string', env: 'INSTANCE_TTL_MS' },
@@ -122,6 +124,7 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
     env,
   );
   const options: StartServerOptions = { trustProxy, ...account };
+  if (values.metrics ?? /^(1|true|yes)$/i.test(env.METRICS ?? '')) options.metrics = true;
   const set = <K extends keyof StartServerOptions>(
     key: K,
     value: StartServerOptions[K] | undefined,

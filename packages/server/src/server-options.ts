@@ -79,6 +79,11 @@ export interface ServerOptions extends AccountOptions {
   turnSecret?: string;
   /** How long those credentials last, in seconds (default 86,400: a day). */
   turnTtlSeconds?: number;
+  /**
+   * Serve Prometheus metrics at `GET /api/metrics` (default off: they describe the load and
+   * rooms of the server; let only your monitoring reach them).
+   */
+  metrics?: boolean;
   /** Trust `x-forwarded-for` from a reverse proxy (true, or its addresses), for client addresses. */
   trustProxy?: boolean | string;
   /** Default `info`; logs go to stdout, or to `logStream`. */
@@ -126,6 +131,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     turnSecret: options.turnSecret,
     turnTtlSeconds: options.turnTtlSeconds ?? 86_400,
     trustProxy: options.trustProxy ?? false,
+    metrics: options.metrics ?? false,
     logLevel: options.logLevel ?? 'info',
     clock: options.clock ?? Date.now,
     account: resolveAccountOptions(options),

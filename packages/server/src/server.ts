@@ -13,6 +13,7 @@ import { handleError } from './error-handler.ts';
 import { ServerError } from './errors.ts';
 import { loggerOptions, maskPath } from './logging.ts';
 import { LongPollWaiters } from './long-poll.ts';
+import { metricsRoute } from './metrics.ts';
 import { healthRoute } from './routes/health-route.ts';
 import { iceServersRoute } from './routes/ice-servers-route.ts';
 import type { MailboxContext } from './routes/mailbox-context.ts';
@@ -131,6 +132,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   await app.register(replyRoutes, context);
   await app.register(healthRoute, context);
   await app.register(iceServersRoute, context);
+  // Not encapsulated: its response hook counts the requests of every route.
+  if (resolved.metrics) await metricsRoute(app, { store, waiters, account });
   await app.register(accountRoutes, account);
 
   const root = webAppRoot(resolved.webRoot);

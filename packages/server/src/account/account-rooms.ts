@@ -61,6 +61,9 @@ export class AccountRooms {
   readonly #options: AccountRoomsOptions;
   readonly #log: FastifyBaseLogger;
   readonly #local = new Map<string, LocalRoom>();
+  /** Signals this instance took from its devices, and broadcasters it promoted (for metrics). */
+  #signals = 0;
+  #promotions = 0;
   readonly #unregister: (() => void) | undefined;
 
   constructor(store: RoomStore, options: AccountRoomsOptions, log: FastifyBaseLogger) {
@@ -196,6 +199,7 @@ export class AccountRooms {
       epoch: state.epoch,
       data: dataJson,
     };
+    this.#signals += 1;
     // A device on this instance is reached directly; a shared store carries the others.
     const receiver = deviceOf(local, target);
     if (receiver) {
@@ -352,7 +356,16 @@ export class AccountRooms {
     }
   }
 
+  get signals(): number {
+    return this.#signals;
+  }
+
+  get promotions(): number {
+    return this.#promotions;
+  }
+
   #logPromotion(room: string, state: RoomState, reason: string): void {
+    this.#promotions += 1;
     this.#log.info(
       { room, broadcaster: state.broadcaster, epoch: state.epoch, reason },
       'broadcaster promoted',

@@ -68,6 +68,12 @@ export class AccountService {
     return this.#connections.size;
   }
 
+  /** Signals taken from this instance's devices, and broadcasters it promoted, so far. */
+  get relayed(): { signals: number; promotions: number } {
+    const { rooms } = this.#context;
+    return { signals: rooms.signals, promotions: rooms.promotions };
+  }
+
   /** A new socket on the account endpoint; `raw` is the TCP socket under it. */
   accept(socket: WebSocket, raw: Socket): void {
     const { maxAccountSockets } = this.#context.options;
