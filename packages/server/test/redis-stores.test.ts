@@ -1,5 +1,11 @@
-import { RedisLink, RedisMailboxStore, RedisRoomStore } from '@webrtc-connect/server';
-import { afterAll, beforeAll } from 'vitest';
+import {
+  RedisLink,
+  RedisMailboxStore,
+  RedisRoomStore,
+  type RoomEvent,
+  type SignalEvent,
+} from '@webrtc-connect/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.ts';
 import { mailboxStoreContract } from './mailbox-store-contract.ts';
 import { roomStoreContract } from './room-store-contract.ts';
@@ -38,3 +44,53 @@ roomStoreContract(
   },
   async () => current?.settle(),
 );
+
+describe('redis room store: a signal for one instance', () => {
+  it('reaches the instance named and no other; without one, every instance in the room', async () => {
+    const [linkOne, linkTwo] = await Promise.all(
+      [0, 1].map(async () => {
+        const made = await RedisLink.connect({ url: redis.url, keyPrefix: 'routed:' });
+        links.push(made);
+        return made;
+      }),
+    );
+    if (!linkOne || !linkTwo) throw new Error('no links');
+    const hooks = (instance: string) => ({
+      instance,
+      instanceGone: async () => {},
+      reconnected: async () => {},
+    });
+    const one = new RedisRoomStore(linkOne);
+    const two = new RedisRoomStore(linkTwo);
+    const stops = [one.register(hooks('one')), two.register(hooks('two'))];
+    const heard: Record<string, RoomEvent[]> = { one: [], two: [] };
+    const offs = [
+      one.subscribe('room', (event) => heard.one?.push(event)),
+      two.subscribe('room', (event) => heard.two?.push(event)),
+    ];
+    try {
+      // The instance's own channel: subscribed as it registers.
+      await linkTwo.subscribed(linkTwo.key('instance-events:two'));
+      await linkOne.subscribed(linkOne.key('room-events:room'));
+      await linkTwo.subscribed(linkTwo.key('room-events:room'));
+      const signal: SignalEvent = {
+        type: 'signal',
+        from: 'u-client-1',
+        to: 'u-client-2',
+        epoch: 1,
+        data: '{"n":1}',
+      };
+      await one.publish('room', signal, 'two');
+      await Promise.all([linkOne.settle(), linkTwo.settle()]);
+      expect(heard).toEqual({ one: [], two: [signal] });
+
+      const everyone = { ...signal, data: '{"n":2}' };
+      await one.publish('room', everyone);
+      await Promise.all([linkOne.settle(), linkTwo.settle()]);
+      expect(heard).toEqual({ one: [everyone], two: [signal, everyone] });
+    } finally {
+      for (const off of offs) off();
+      for (const stop of stops) stop();
+    }
+  });
+});

@@ -206,7 +206,8 @@ export class AccountRooms {
       receiver.sendText(signalText(signal));
       return undefined;
     }
-    return this.#store.publish(room, signal).catch(storeDown('ERR_RELAY_UNAVAILABLE'));
+    const holder = state.members.find((member) => member.id === target)?.instance;
+    return this.#store.publish(room, signal, holder).catch(storeDown('ERR_RELAY_UNAVAILABLE'));
   }
 
   /** Counts the device's report that the broadcaster is unreachable; may replace it. */

@@ -68,14 +68,18 @@ type SwapCommand = { roomSwap(...args: (string | number)[]): Promise<string> };
 /**
  * Rooms in Redis, shared by every instance: reads are plain, swaps one Lua script (so two
  * instances can never both change the same version: one broadcaster per epoch), and each
- * room's state and signal events travel on the room's pub/sub channel to every instance with
- * devices in it. Instances keep a liveness key with a TTL; when one's expires, the others take
- * its members out of their rooms (`InstanceHooks.instanceGone`).
+ * room's state events travel on the room's pub/sub channel to every instance with devices in
+ * it. A signal goes to the one instance holding its receiver's socket, on that instance's own
+ * channel (the one its liveness is seen by), so no other instance reads it. Instances keep a
+ * liveness key with a TTL; when one's expires, the others take its members out of their rooms
+ * (`InstanceHooks.instanceGone`).
  */
 export class RedisRoomStore implements RoomStore {
   readonly kind = 'redis';
   readonly #link: RedisLink;
   readonly #instanceTtlMs: number;
+  /** This instance's room listeners, for the signals routed to it. */
+  readonly #listeners = new Map<string, Set<(event: RoomEvent) => void>>();
 
   constructor(link: RedisLink, options: RedisRoomStoreOptions = {}) {
     this.#link = link;
@@ -122,24 +126,55 @@ export class RedisRoomStore implements RoomStore {
     return next === null ? null : roomState(next, Number(result));
   }
 
-  async publish(room: string, signal: SignalEvent): Promise<void> {
-    const channel = this.#channel(room);
-    await this.#link.subscribed(channel);
+  async publish(room: string, signal: SignalEvent, instance?: string): Promise<void> {
     const { from, to, epoch, data } = signal;
     // Lines, not JSON: the data is JSON text already, and is passed on as it came.
-    const message = `G${from}\n${to}\n${epoch}\n${data}`;
-    await this.#link.run((redis) => redis.publish(channel, message));
+    if (instance !== undefined) {
+      const message = `R${room}\n${from}\n${to}\n${epoch}\n${data}`;
+      await this.#link.run((redis) =>
+        redis.publish(instanceChannel(this.#link, instance), message),
+      );
+      return;
+    }
+    const channel = this.#channel(room);
+    await this.#link.subscribed(channel);
+    await this.#link.run((redis) => redis.publish(channel, `G${from}\n${to}\n${epoch}\n${data}`));
   }
 
   subscribe(room: string, listener: (event: RoomEvent) => void): () => void {
-    return this.#link.subscribe(this.#channel(room), (message) => {
+    let listeners = this.#listeners.get(room);
+    if (!listeners) {
+      listeners = new Set();
+      this.#listeners.set(room, listeners);
+    }
+    listeners.add(listener);
+    const { off } = this.#link.subscribe(this.#channel(room), (message) => {
       const event = eventOf(message.toString());
       if (event) listener(event);
-    }).off;
+    });
+    return () => {
+      off();
+      const left = this.#listeners.get(room);
+      left?.delete(listener);
+      if (left?.size === 0) this.#listeners.delete(room);
+    };
   }
 
   register(hooks: InstanceHooks): () => void {
-    return new InstanceLiveness(this.#link, hooks, this.#instanceTtlMs).start();
+    return new InstanceLiveness(this.#link, hooks, this.#instanceTtlMs, (message) =>
+      this.#routed(message.toString()),
+    ).start();
+  }
+
+  /** `R<room>\n<from>\n<to>\n<epoch>\n<data>`, sent to this instance alone. */
+  #routed(message: string): void {
+    if (!message.startsWith('R')) return;
+    const roomEnd = message.indexOf('\n');
+    if (roomEnd < 0) return;
+    const event = eventOf(`G${message.slice(roomEnd + 1)}`);
+    const listeners = this.#listeners.get(message.slice(1, roomEnd));
+    if (!event || !listeners) return;
+    for (const listener of [...listeners]) listener(event);
   }
 
   /** Resolves once every event published so far has reached this instance's listeners. */
@@ -178,10 +213,18 @@ class InstanceLiveness {
   /** Beats in a row at which an instance had no subscriber connection. */
   readonly #strikes = new Map<string, number>();
 
-  constructor(link: RedisLink, hooks: InstanceHooks, ttlMs: number) {
+  readonly #routed: (message: Buffer) => void;
+
+  constructor(
+    link: RedisLink,
+    hooks: InstanceHooks,
+    ttlMs: number,
+    routed: (message: Buffer) => void,
+  ) {
     this.#link = link;
     this.#hooks = hooks;
     this.#ttlMs = ttlMs;
+    this.#routed = routed;
   }
 
   start(): () => void {
@@ -190,7 +233,12 @@ class InstanceLiveness {
     this.#link.on('restored', this.#restored);
     // Nor at start: Redis may have just restarted, with the others not back yet.
     this.#reapAfter = performance.now() + this.#ttlMs;
-    const presence = this.#link.subscribe(this.#presenceChannel(this.#hooks.instance), () => {});
+    // Its subscriber count tells the others this instance is connected; what comes on it are
+    // the signals routed here.
+    const presence = this.#link.subscribe(
+      instanceChannel(this.#link, this.#hooks.instance),
+      this.#routed,
+    );
     void this.#beat();
     return () => {
       clearInterval(this.#timer);
@@ -248,7 +296,7 @@ class InstanceLiveness {
       const pipeline = redis.pipeline();
       for (const instance of others) {
         pipeline.exists(this.#aliveKey(instance));
-        pipeline.pubsub('NUMSUB', this.#presenceChannel(instance));
+        pipeline.pubsub('NUMSUB', instanceChannel(this.#link, instance));
       }
       return (await pipeline.exec()) ?? [];
     });
@@ -289,14 +337,14 @@ class InstanceLiveness {
     })();
   };
 
-  /** Nothing is published here: its subscriber count says the instance is connected. */
-  #presenceChannel(instance: string): string {
-    return this.#link.key(`instance-events:${instance}`);
-  }
-
   #aliveKey(instance: string): string {
     return this.#link.key(`alive:${instance}`);
   }
+}
+
+/** An instance's own channel: its subscriber count says it is connected; signals for it. */
+function instanceChannel(link: RedisLink, instance: string): string {
+  return link.key(`instance-events:${instance}`);
 }
 
 function draftOf(state: RoomDraft): RoomDraft {

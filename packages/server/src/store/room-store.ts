@@ -25,8 +25,11 @@ export interface RoomStore {
     expectedVersion: number | null,
     next: RoomDraft | null,
   ): Promise<RoomState | null | 'conflict'>;
-  /** Sends a signal to the room's subscribers, wherever they are. */
-  publish(room: string, signal: SignalEvent): Promise<void>;
+  /**
+   * Sends a signal to the room's subscribers, wherever they are; given the instance that holds
+   * the receiver's socket, a shared store sends it to that instance alone.
+   */
+  publish(room: string, signal: SignalEvent, instance?: string): Promise<void>;
   /** Calls `listener` with every event of `room`, in order; returns the unsubscribe. */
   subscribe(room: string, listener: (event: RoomEvent) => void): () => void;
   /**
