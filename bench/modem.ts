@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { IntegrityResult } from './modem-integrity.ts';
+import { benchListener, type ListenerCost } from './modem-listener.ts';
 import { SYSTEMS, type SystemName } from './modem-systems.ts';
 import { CONDITIONS, type GroupResult, RECORDINGS_PER_ROOM } from './modem-trials.ts';
 import type { WorkerTask } from './modem-worker.ts';
@@ -45,6 +46,8 @@ export interface ModemBenchResult {
     rejected: number;
     realTimeFactor: number;
   };
+  /** One listener's decoding speed, fast alone and both profiles. */
+  listener: ListenerCost[];
   seconds: number;
   [key: string]: unknown;
 }
@@ -82,13 +85,33 @@ export async function benchModem(options: { trials?: number } = {}): Promise<Mod
       integrity.reduce((sum, r) => sum + r.audioSeconds, 0) /
       integrity.reduce((sum, r) => sum + r.decodeSeconds, 0),
   };
+  const listener = benchListener();
   const seconds = (Date.now() - started) / 1000;
   printModem(cells, integritySummary, trials, seconds);
+  console.log('\nOne listener, 60 s of a looped fast frame in noise at 48 kHz');
+  console.table(
+    listener.map((row) => ({
+      setup: row.setup,
+      frames: row.frames,
+      'decoder ×RT': Math.round(row.realTimeFactor),
+    })),
+  );
+  const both = listener.find((row) => row.setup.startsWith('both'));
+  const targets = targetsOf(cells, integritySummary);
+  if (both) {
+    targets.push({
+      name: 'modem listener, both profiles: decoder CPU per second of sound',
+      value: round(1 / both.realTimeFactor, 4),
+      limit: 0.05,
+      unit: 's/s',
+    });
+  }
   return {
-    targets: targetsOf(cells, integritySummary),
+    targets,
     trialsPerCell: rooms * RECORDINGS_PER_ROOM,
     cells,
     integrity: integritySummary,
+    listener,
     seconds,
   };
 }
