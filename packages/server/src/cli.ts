@@ -93,6 +93,25 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
     const option = OPTIONS[name];
     return 'env' in option ? env[option.env] : undefined;
   };
+  /** A switch: the flag, or its variable set to 1, true or yes. */
+  const flag = (name: keyof typeof OPTIONS): boolean => {
+    const value = values[name];
+    if (typeof value === 'boolean') return value;
+    const option = OPTIONS[name];
+    return 'env' in option && /^(1|true|yes)$/i.test(env[option.env] ?? '');
+  };
+  /** A secret, from the variable the flag names (`variable` when it names none). */
+  const secret = (
+    name: 'jwt-secret-env' | 'turn-secret-env',
+    variable: string,
+  ): string | undefined => {
+    const named = text(name);
+    const value = env[named || variable];
+    if (named && !value) {
+      throw new ServerError('ERR_INVALID_CONFIG', `--${name}: ${named} is not set`);
+    }
+    return value || undefined;
+  };
   const whole = (name: keyof typeof OPTIONS, min = 1): number | undefined => {
     const value = text(name);
     if (value === undefined || value === '') return undefined;
@@ -118,13 +137,9 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
       `--log-level must be one of ${LOG_LEVELS.join(', ')}`,
     );
   }
-  const trustProxy = values['trust-proxy'] ?? /^(1|true|yes)$/i.test(env.TRUST_PROXY ?? '');
-  const account = accountOptionsFromFlags(
-    { text, whole, flag: (name) => values[name] as boolean | undefined },
-    env,
-  );
-  const options: StartServerOptions = { trustProxy, ...account };
-  if (values.metrics ?? /^(1|true|yes)$/i.test(env.METRICS ?? '')) options.metrics = true;
+  const account = accountOptionsFromFlags({ text, whole, flag, secret });
+  const options: StartServerOptions = { trustProxy: flag('trust-proxy'), ...account };
+  if (flag('metrics')) options.metrics = true;
   const set = <K extends keyof StartServerOptions>(
     key: K,
     value: StartServerOptions[K] | undefined,
@@ -155,11 +170,7 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
       throw new ServerError('ERR_INVALID_CONFIG', '--ice-servers must be a JSON list of servers');
     }
   }
-  const turnSecretName = text('turn-secret-env');
-  const turnSecret = env[turnSecretName || 'TURN_SECRET'];
-  if (turnSecretName && !turnSecret) {
-    throw new ServerError('ERR_INVALID_CONFIG', `--turn-secret-env: ${turnSecretName} is not set`);
-  }
+  const turnSecret = secret('turn-secret-env', 'TURN_SECRET');
   if (turnSecret) options.turnSecret = turnSecret;
   set('turnTtlSeconds', whole('turn-ttl'));
   const redisUrl = text('redis-url');

@@ -38,22 +38,22 @@ Account rooms (WebSocket at /api/account). Give one JWT key source, or --dev-sig
 `;
 
 type Flag = keyof typeof ACCOUNT_FLAGS;
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** How `parseServeArgs` reads one flag (or its variable). */
 export interface FlagReader {
   text(name: Flag): string | undefined;
   whole(name: Flag): number | undefined;
-  flag(name: Flag): boolean | undefined;
+  /** The switch, or its variable set to 1, true or yes. */
+  flag(name: Flag): boolean;
+  /** The secret in the variable the flag names (`variable` by default); fails if it is unset. */
+  secret(name: 'jwt-secret-env', variable: string): string | undefined;
 }
 
 /** The account part of `serve`'s options, from its flags and environment. */
-export function accountOptionsFromFlags(read: FlagReader, env: Env): AccountOptions {
+export function accountOptionsFromFlags(read: FlagReader): AccountOptions {
   const options: AccountOptions = {};
-  const devSignIn =
-    read.flag('dev-sign-in') ?? /^(1|true|yes)$/i.test(env.WEBRTC_CONNECT_DEV_SIGN_IN ?? '');
-  if (devSignIn) options.devSignIn = true;
-  const jwt = jwtFromFlags(read, env);
+  if (read.flag('dev-sign-in')) options.devSignIn = true;
+  const jwt = jwtFromFlags(read);
   if (jwt) options.jwt = jwt;
   const numbers = [
     ['heartbeatMs', 'heartbeat'],
@@ -68,17 +68,13 @@ export function accountOptionsFromFlags(read: FlagReader, env: Env): AccountOpti
   return options;
 }
 
-function jwtFromFlags(read: FlagReader, env: Env): JwtOptions | undefined {
+function jwtFromFlags(read: FlagReader): JwtOptions | undefined {
   const jwt: JwtOptions = {};
   const jwksUrl = read.text('jwt-jwks-url');
   if (jwksUrl) jwt.jwksUrl = jwksUrl;
   const keyFile = read.text('jwt-public-key-file');
   if (keyFile) jwt.publicKey = readPublicKey(keyFile);
-  const secretName = read.text('jwt-secret-env');
-  const secret = env[secretName || 'JWT_SECRET'];
-  if (secretName && !secret) {
-    throw new ServerError('ERR_INVALID_CONFIG', `--jwt-secret-env: ${secretName} is not set`);
-  }
+  const secret = read.secret('jwt-secret-env', 'JWT_SECRET');
   if (secret) jwt.secret = secret;
   const issuer = commaList(read.text('jwt-issuer'));
   if (issuer) jwt.issuer = issuer;
