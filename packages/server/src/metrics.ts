@@ -37,7 +37,15 @@ export async function metricsRoute(app: FastifyInstance, sources: MetricsSources
     });
   });
 
-  const counts = () => sources.store.counts();
+  // Both gauges are collected at once in a scrape: they share one store read (a round trip on
+  // Redis), made anew at the next scrape.
+  let reading: ReturnType<MailboxStore['counts']> | undefined;
+  const counts = () => {
+    reading ??= sources.store.counts().finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
   new Gauge({
     name: 'webrtc_connect_mailbox_offers',
     help: 'Live offers in the mailbox (all instances, on Redis).',
