@@ -35,6 +35,14 @@ afterAll(async () => {
   await server?.app.close();
 });
 
+/** Until the mailbox holds `count` long-polls (A waiting for the reply, B for the offer). */
+async function untilWaiting(count: number): Promise<void> {
+  await vi.waitFor(async () => {
+    const health = (await (await fetch(`${server.url}/api/health`)).json()) as HealthResponse;
+    expect(health.waiting).toBe(count);
+  });
+}
+
 /** The offer id a mailbox link names (after the version byte and the 16-byte secret). */
 function offerIdOf(link: string): string {
   const token = new URL(link).hash.slice(1);
@@ -148,11 +156,7 @@ describe('a mailbox link shows before its offer is gathered', () => {
     expect((await fetch(`${offerUrl}?wait=0`)).status).toBe(204);
 
     const accepting = acceptLink(invitation.link, peer);
-    // A waits for the reply, B for the offer.
-    await vi.waitFor(async () => {
-      const health = (await (await fetch(`${server.url}/api/health`)).json()) as HealthResponse;
-      expect(health.waiting).toBe(2);
-    });
+    await untilWaiting(2);
     release();
     const acceptance = await accepting;
     await expectTalking(invitation.connected, acceptance.connected);
@@ -171,10 +175,7 @@ describe('a mailbox link shows before its offer is gathered', () => {
       mailbox: server.url,
     });
     const accepting = acceptLink(invitation.link, peer);
-    await vi.waitFor(async () => {
-      const health = (await (await fetch(`${server.url}/api/health`)).json()) as HealthResponse;
-      expect(health.waiting).toBe(2);
-    });
+    await untilWaiting(2);
     const started = performance.now();
     invitation.close();
     expect(await codeOf(accepting)).toBe('ERR_WITHDRAWN');
@@ -259,16 +260,32 @@ describe('TURN through the server’s credentials', () => {
   }
   const relayPeer = { ...peer, RTCPeerConnection: RelayOnly, gatherTimeout: 3000 };
 
-  it('connects relay-only through coturn with the credentials the mailbox made', async () => {
-    const turn = await startTurnServer({ secret: 'a shared TURN secret' });
+  /**
+   * A coturn checking `secrets.turn`, a mailbox making credentials from `secrets.mailbox`, and the
+   * ICE servers the mailbox hands out; both stopped after `run`.
+   */
+  async function withTurn(
+    secrets: { turn: string; mailbox: string },
+    run: (mailboxUrl: string, iceServers: RTCIceServer[]) => Promise<void>,
+  ): Promise<void> {
+    const turn = await startTurnServer({ secret: secrets.turn });
     const mailbox = await startMailbox({
       iceServers: [{ urls: turn.url }],
-      turnSecret: 'a shared TURN secret',
+      turnSecret: secrets.mailbox,
     });
     try {
-      const iceServers = await getIceServers(mailbox.url);
+      await run(mailbox.url, await getIceServers(mailbox.url));
+    } finally {
+      await mailbox.app.close();
+      await turn.stop();
+    }
+  }
+
+  it('connects relay-only through coturn with the credentials the mailbox made', async () => {
+    const secret = 'a shared TURN secret';
+    await withTurn({ turn: secret, mailbox: secret }, async (mailbox, iceServers) => {
       expect(iceServers[0]?.username).toMatch(/^\d+:webrtc-connect$/);
-      const invitation = await createLink({ ...relayPeer, iceServers, mailbox: mailbox.url });
+      const invitation = await createLink({ ...relayPeer, iceServers, mailbox });
       const acceptance = await acceptLink(invitation.link, { ...relayPeer, iceServers });
       const [a] = await Promise.all([invitation.connected, acceptance.connected]);
       // Stats can lag the open channel by a moment. Both sides may only use relay candidates,
@@ -277,27 +294,19 @@ describe('TURN through the server’s credentials', () => {
       await expect.poll(async () => (await selectedPair(a.peerConnection))?.local).toBe('relay');
       expect(['relay', 'prflx']).toContain((await selectedPair(a.peerConnection))?.remote);
       await expectTalking(invitation.connected, acceptance.connected);
-    } finally {
-      await mailbox.app.close();
-      await turn.stop();
-    }
+    });
   });
 
   it('does not connect when the mailbox signs with another secret than the TURN server’s', async () => {
-    const turn = await startTurnServer({ secret: 'the TURN server’s secret' });
-    const mailbox = await startMailbox({ iceServers: [{ urls: turn.url }], turnSecret: 'another' });
-    try {
-      const iceServers = await getIceServers(mailbox.url);
+    const secrets = { turn: 'the TURN server’s secret', mailbox: 'another' };
+    await withTurn(secrets, async (mailbox, iceServers) => {
       const options = { ...relayPeer, iceServers, connectTimeout: 5000 };
-      const invitation = await createLink({ ...options, mailbox: mailbox.url });
+      const invitation = await createLink({ ...options, mailbox });
       const acceptance = await acceptLink(invitation.link, options);
       expect(await codeOf(invitation.connected)).toMatch(/^ERR_(TIMEOUT|CONNECTION_FAILED)$/);
       invitation.close();
       acceptance.close();
-    } finally {
-      await mailbox.app.close();
-      await turn.stop();
-    }
+    });
   });
 });
 
