@@ -108,6 +108,13 @@ class AccountRoom {
   #broadcasting: Broadcasting | undefined;
   /** Signals of an epoch this device has not heard of yet (the socket's frames race WebRTC). */
   #early: RelayedSignalFrame[] = [];
+  /**
+   * Frames of the socket being opened that came after its welcome but before the room took the
+   * socket over: the server may send the welcome and a newer room frame in one write, and the
+   * newer frame must not be overwritten by the welcome applied after it.
+   */
+  #held: ServerFrame[] = [];
+  #holding = false;
 
   constructor(options: JoinAccountOptions, Socket: WebSocketConstructor, urls: readonly string[]) {
     // A copy: setIceServers changes it for every link made later, not the caller's object.
@@ -138,9 +145,13 @@ class AccountRoom {
     this.#generation += 1;
     const generation = this.#generation;
     const url = this.#urls[this.#current] as string;
+    this.#held = [];
+    this.#holding = true;
     return openAccountSocket(this.#Socket, url, this.#options.token, {
       frame: (frame) => {
-        if (generation === this.#generation) this.onFrame(frame);
+        if (generation !== this.#generation) return;
+        if (this.#holding) this.#held.push(frame);
+        else this.onFrame(frame);
       },
       closed: (error) => {
         if (generation === this.#generation) this.#lost(error);
@@ -183,6 +194,15 @@ class AccountRoom {
     this.#id = socket.welcome.id;
     this.#user = socket.welcome.user;
     this.#applyRoom(socket.welcome);
+    this.#release();
+  }
+
+  /** The socket is the room's now: what it sent after its welcome, in order. */
+  #release(): void {
+    this.#holding = false;
+    const held = this.#held;
+    this.#held = [];
+    for (const frame of held) this.onFrame(frame);
   }
 
   /**
@@ -240,6 +260,7 @@ class AccountRoom {
     this.#id = socket.welcome.id;
     this.#emit('rejoined', { id: this.#id, previous });
     this.#applyRoom(socket.welcome);
+    this.#release();
   }
 
   onFrame(frame: ServerFrame): void {
