@@ -44,7 +44,7 @@ for package in "${packages[@]}"; do
 done
 for package in "${packages[@]}"; do rm -rf "packages/$package/dist"; done
 echo "test: generated docs"
-"${tsx[@]}" scripts/error-table.ts --check
+"${tsx[@]}" scripts/readme-tables.ts --check
 
 echo "test: unit and browser tests (private network namespace)"
 mkdir -p test-results

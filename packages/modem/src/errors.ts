@@ -1,6 +1,6 @@
 /**
  * Every failure of this package is a `ModemError` whose `code` is one of these. The
- * descriptions are the source of the README's error table (scripts/error-table.ts), so the
+ * descriptions are the source of the README's error table (scripts/readme-tables.ts), so the
  * table cannot drift from the code. Decoding never throws: sound that holds no frame, or a
  * damaged one, simply yields no payload.
  */

@@ -1,77 +1,27 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ACCOUNT_FLAGS, ACCOUNT_HELP, accountOptionsFromFlags } from './account/account-flags.ts';
+import { ACCOUNT_FLAGS, accountOptionsFromFlags } from './account/account-flags.ts';
+import { type FlagSpec, parseArgsOptions, SERVE_FLAGS } from './cli/flag-table.ts';
+import { flagTable, helpText } from './cli/help-text.ts';
+import { lanBanner } from './cli/lan-banner.ts';
 import { isServerError, ServerError } from './errors.ts';
+import { readCertificateFiles } from './lan/lan-certificate.ts';
 import type { LogLevel } from './server-options.ts';
 import { type StartedServer, type StartServerOptions, startServer } from './start-server.ts';
 
-export const HELP = `Usage: webrtc-connect serve [options]
+const FLAGS = [
+  ...SERVE_FLAGS,
+  ...ACCOUNT_FLAGS.map((flag): FlagSpec => ({ ...flag, group: 'accounts' })),
+];
+const OPTIONS = parseArgsOptions(FLAGS);
+type FlagName = (typeof SERVE_FLAGS)[number]['name'] | (typeof ACCOUNT_FLAGS)[number]['name'];
 
-Serves the mailbox API, account rooms (and the web app, given --web-root) until SIGINT or
-SIGTERM.
-Every option falls back to the environment variable in brackets, then to its default.
-
-  --port <n>            port to listen on; 0 picks a free one    [PORT]       8080
-  --host <address>      address to listen on; 0.0.0.0 for all     [HOST]       127.0.0.1
-  --web-root <dir>      built web app to serve at /               [WEB_ROOT]   none
-  --offer-ttl <s>       seconds an offer lives                    [OFFER_TTL]  600
-  --reply-ttl <s>       seconds a reply lives                     [REPLY_TTL]  offer-ttl
-  --max-blob-bytes <n>  largest sealed blob, at most 4096         [MAX_BLOB_BYTES] 4096
-  --max-offers <n>      live offers held at most                  [MAX_OFFERS] 10000
-  --max-replies <n>     live replies held at most                 [MAX_REPLIES] 10000
-  --max-waiters <n>     long-polls held open at most              [MAX_WAITERS] 10000
-  --max-wait <s>        longest long-poll, at most 60             [MAX_WAIT]   60
-  --body-limit <bytes>  largest request body                      [BODY_LIMIT] 6486
-  --rate-limit <n>      requests a minute per client; 0 for none  [RATE_LIMIT] 600
-  --miss-limit <n>      unknown reply codes a minute per client;  [MISS_LIMIT] 10
-                        0 for none
-  --cors-origin <list>  comma-separated origins whose pages may call the mailbox
-                        API (https://app.example), or *           [CORS_ORIGINS] none
-  --ice-servers <json>  STUN/TURN servers for peers, served at /api/ice-servers, as
-                        '[{"urls":"stun:stun.example:3478"}]'     [ICE_SERVERS] none
-  --turn-secret-env <name>  variable holding the TURN server's shared secret: TURN
-                        entries without a credential get fresh ones [TURN_SECRET]
-  --turn-ttl <s>        seconds those TURN credentials last       [TURN_TTL]   86400
-  --metrics             Prometheus metrics at /api/metrics          [METRICS=1]  off
-  --trust-proxy         take client addresses from x-forwarded-for [TRUST_PROXY=1]
-  --redis-url <url>     keep offers, replies and rooms in Redis, shared by every
-                        instance given the same URL (redis://host:port)
-                                                                  [REDIS_URL]  in memory
-  --redis-key-prefix <p>  prefix of every Redis key and channel   [REDIS_KEY_PREFIX]
-                                                                  webrtc-connect:
-  --instance-ttl <ms>   with Redis: how long a stopped instance counts as alive
-                        before the others take its devices out    [INSTANCE_TTL_MS] 3000
-  --log-level <level>   fatal, error, warn, info, debug, trace or silent
-                                                                  [LOG_LEVEL]  info
-  -h, --help            show this text
-${ACCOUNT_HELP}`;
-
-const OPTIONS = {
-  port: { type: 'string', env: 'PORT' },
-  host: { type: 'string', env: 'HOST' },
-  'web-root': { type: 'string', env: 'WEB_ROOT' },
-  'offer-ttl': { type: 'string', env: 'OFFER_TTL' },
-  'reply-ttl': { type: 'string', env: 'REPLY_TTL' },
-  'max-blob-bytes': { type: 'string', env: 'MAX_BLOB_BYTES' },
-  'max-offers': { type: 'string', env: 'MAX_OFFERS' },
-  'max-replies': { type: 'string', env: 'MAX_REPLIES' },
-  'max-waiters': { type: 'string', env: 'MAX_WAITERS' },
-  'max-wait': { type: 'string', env: 'MAX_WAIT' },
-  'body-limit': { type: 'string', env: 'BODY_LIMIT' },
-  'rate-limit': { type: 'string', env: 'RATE_LIMIT' },
-  'miss-limit': { type: 'string', env: 'MISS_LIMIT' },
-  'cors-origin': { type: 'string', env: 'CORS_ORIGINS' },
-  'ice-servers': { type: 'string', env: 'ICE_SERVERS' },
-  'turn-secret-env': { type: 'string' },
-  'turn-ttl': { type: 'string', env: 'TURN_TTL' },
-  'trust-proxy': { type: 'boolean', env: 'TRUST_PROXY' },
-  metrics: { type: 'boolean', env: 'METRICS' },
-  'redis-url': { type: 'string', env: 'REDIS_URL' },
-  'redis-key-prefix': { type: 'string', env: 'REDIS_KEY_PREFIX' },
-  'instance-ttl': { type: 'string', env: 'INSTANCE_TTL_MS' },
-  'log-level': { type: 'string', env: 'LOG_LEVEL' },
-  help: { type: 'boolean', short: 'h' },
-  ...ACCOUNT_FLAGS,
-} as const;
+/** `webrtc-connect serve --help`. */
+export const HELP = helpText(FLAGS);
+/** The README's table of `serve`'s flags. */
+export const FLAG_TABLE = flagTable(FLAGS);
 
 type Env = Readonly<Record<string, string | undefined>>;
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -87,18 +37,19 @@ const LOG_LEVELS: readonly LogLevel[] = [
 /** `serve`'s flags and environment as `startServer` options; ERR_INVALID_CONFIG names a bad one. */
 export function parseServeArgs(args: readonly string[], env: Env): StartServerOptions {
   const { values } = parseArgs({ args: [...args], options: OPTIONS, strict: true });
-  const text = (name: keyof typeof OPTIONS): string | undefined => {
+  const spec = (name: FlagName) => FLAGS.find((flag) => flag.name === name);
+  const text = (name: FlagName): string | undefined => {
     const value = values[name];
     if (typeof value === 'string') return value;
-    const option = OPTIONS[name];
-    return 'env' in option ? env[option.env] : undefined;
+    const variable = spec(name)?.env;
+    return variable ? env[variable] : undefined;
   };
   /** A switch: the flag, or its variable set to 1, true or yes. */
-  const flag = (name: keyof typeof OPTIONS): boolean => {
+  const flag = (name: FlagName): boolean => {
     const value = values[name];
     if (typeof value === 'boolean') return value;
-    const option = OPTIONS[name];
-    return 'env' in option && /^(1|true|yes)$/i.test(env[option.env] ?? '');
+    const variable = spec(name)?.env;
+    return variable !== undefined && /^(1|true|yes)$/i.test(env[variable] ?? '');
   };
   /** A secret, from the variable the flag names (`variable` when it names none). */
   const secret = (
@@ -112,7 +63,7 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
     }
     return value || undefined;
   };
-  const whole = (name: keyof typeof OPTIONS, min = 1): number | undefined => {
+  const whole = (name: FlagName, min = 1): number | undefined => {
     const value = text(name);
     if (value === undefined || value === '') return undefined;
     const number = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
@@ -121,7 +72,7 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
     }
     return number;
   };
-  const seconds = (name: keyof typeof OPTIONS) => {
+  const seconds = (name: FlagName) => {
     const value = whole(name);
     return value === undefined ? undefined : value * 1000;
   };
@@ -149,6 +100,14 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
   set('port', whole('port', 0));
   set('host', text('host'));
   set('webRoot', text('web-root'));
+  if (flag('lan')) options.lan = true;
+  set('tlsDir', text('tls-dir'));
+  const certFile = text('tls-cert');
+  const keyFile = text('tls-key');
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new ServerError('ERR_INVALID_CONFIG', '--tls-cert and --tls-key go together');
+  }
+  if (certFile && keyFile) options.https = readCertificateFiles(certFile, keyFile);
   set('offerTtlMs', seconds('offer-ttl'));
   set('replyTtlMs', seconds('reply-ttl'));
   set('maxSealedBytes', whole('max-blob-bytes'));
@@ -189,6 +148,22 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
   return options;
 }
 
+/** This package's version, from its package.json (beside src/ and dist/ alike). */
+export function serverVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** The web app this package carries (packages/server/web-app), when it was built into it. */
+function packagedWebApp(): string | undefined {
+  const dir = fileURLToPath(new URL('../web-app/', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
+}
+
+const SEE_HELP = 'Run `webrtc-connect serve --help` for the options.';
+
 /**
  * The `webrtc-connect` command. Resolves with the running server for `serve` (which then runs
  * until a signal), or with an exit code when there is nothing to run.
@@ -199,12 +174,16 @@ export async function runCli(
   output: { log(text: string): void; error(text: string): void } = console,
 ): Promise<StartedServer | number> {
   const [command, ...args] = argv;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    output.log(serverVersion());
+    return 0;
+  }
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     output.log(HELP);
     return command === undefined ? 2 : 0;
   }
   if (command !== 'serve') {
-    output.error(`webrtc-connect: unknown command "${command}"\n\n${HELP}`);
+    output.error(`webrtc-connect: unknown command "${command}"\n${SEE_HELP}`);
     return 2;
   }
   try {
@@ -212,7 +191,18 @@ export async function runCli(
       output.log(HELP);
       return 0;
     }
-    return await startServer(parseServeArgs(args, env));
+    if (args.includes('--version') || args.includes('-v')) {
+      output.log(serverVersion());
+      return 0;
+    }
+    const options = parseServeArgs(args, env);
+    if (options.webRoot === undefined) {
+      const packaged = packagedWebApp();
+      if (packaged) options.webRoot = packaged;
+    }
+    const started = await startServer(options);
+    if (options.lan) output.log(await lanBanner(started));
+    return started;
   } catch (error) {
     // parseArgs throws TypeErrors with codes for unknown or incomplete flags.
     const code = (error as { code?: unknown }).code;
@@ -220,7 +210,7 @@ export async function runCli(
       (isServerError(error) && error.code === 'ERR_INVALID_CONFIG') ||
       (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
     // A taken port and the like: one line, not a stack trace.
-    output.error(`webrtc-connect: ${(error as Error).message}${usage ? `\n\n${HELP}` : ''}`);
+    output.error(`webrtc-connect: ${(error as Error).message}${usage ? `\n${SEE_HELP}` : ''}`);
     return usage ? 2 : 1;
   }
 }

@@ -14,7 +14,7 @@ export type ServerErrorCode = MailboxErrorCode | AccountErrorCode | 'ERR_INVALID
  * Every failure of this package is a `ServerError` whose `code` is one of these: the mailbox's
  * wire codes (with the HTTP status they are sent with), the account socket's (with the close
  * code that follows the fatal ones) and configuration errors. The source of the README's
- * error table (scripts/error-table.ts).
+ * error table (scripts/readme-tables.ts).
  */
 export const SERVER_ERROR_CODES: Readonly<Record<ServerErrorCode, string>> = {
   ...(Object.fromEntries(

@@ -1,5 +1,5 @@
 export type { AccountOptions, JwtOptions } from './account/account-options.ts';
-export { HELP, parseServeArgs, runCli } from './cli.ts';
+export { FLAG_TABLE, HELP, parseServeArgs, runCli, serverVersion } from './cli.ts';
 export { isServerError, SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.ts';
 export { createServer } from './server.ts';
 export type { LogLevel, RateLimit, ServerOptions } from './server-options.ts';

@@ -38,6 +38,8 @@ export interface ServerOptions extends AccountOptions {
    * before the others take its devices out of their rooms (default 3,000 ms).
    */
   instanceTtlMs?: number;
+  /** Serve HTTPS with this certificate and key (PEM) instead of HTTP. */
+  https?: { cert: string; key: string };
   /** A directory to serve as the web app (index.html at `/`); skipped when it does not exist. */
   webRoot?: string;
   /** How long an offer lives (default 10 minutes). */
@@ -93,7 +95,7 @@ export interface ServerOptions extends AccountOptions {
   clock?: () => number;
 }
 
-type Optional = 'store' | 'webRoot' | 'logStream' | 'redisUrl' | 'turnSecret';
+type Optional = 'store' | 'webRoot' | 'logStream' | 'redisUrl' | 'turnSecret' | 'https';
 export type ResolvedServerOptions = Required<
   Omit<ServerOptions, Optional | keyof AccountOptions>
 > & {
@@ -113,6 +115,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     redisKeyPrefix: options.redisKeyPrefix ?? 'webrtc-connect:',
     instanceTtlMs: options.instanceTtlMs ?? 3_000,
     webRoot: options.webRoot,
+    https: options.https,
     logStream: options.logStream,
     offerTtlMs,
     replyTtlMs: options.replyTtlMs ?? offerTtlMs,

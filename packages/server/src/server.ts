@@ -62,6 +62,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   // Malformed paths fail in the router, before any hook: counted and answered here instead.
   let countBadPath: ((request: FastifyRequest) => Promise<RateLimitState>) | undefined;
   const app = Fastify({
+    ...(resolved.https ? { https: resolved.https } : {}),
     logger: loggerOptions(resolved),
     bodyLimit: resolved.bodyLimitBytes,
     trustProxy: resolved.trustProxy,

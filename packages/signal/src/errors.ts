@@ -1,6 +1,6 @@
 /**
  * Every failure of this package is a `SignalError` whose `code` is one of these. The
- * descriptions are the source of the README's error table (scripts/error-table.ts), so the
+ * descriptions are the source of the README's error table (scripts/readme-tables.ts), so the
  * table cannot drift from the code.
  */
 export const SIGNAL_ERROR_CODES = {

@@ -1,43 +1,85 @@
 import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
+import type { FlagSpec } from '../cli/flag-table.ts';
 import { ServerError } from '../errors.ts';
 import type { AccountOptions, JwtOptions } from './account-options.ts';
 
 /** `serve`'s account flags, each with the environment variable it falls back to. */
-export const ACCOUNT_FLAGS = {
-  'dev-sign-in': { type: 'boolean', env: 'WEBRTC_CONNECT_DEV_SIGN_IN' },
-  'jwt-jwks-url': { type: 'string', env: 'JWT_JWKS_URL' },
-  'jwt-public-key-file': { type: 'string', env: 'JWT_PUBLIC_KEY_FILE' },
-  // No env fallback: the flag names the variable that holds the secret, JWT_SECRET by default.
-  'jwt-secret-env': { type: 'string' },
-  'jwt-issuer': { type: 'string', env: 'JWT_ISSUER' },
-  'jwt-audience': { type: 'string', env: 'JWT_AUDIENCE' },
-  'jwt-algorithms': { type: 'string', env: 'JWT_ALGORITHMS' },
-  heartbeat: { type: 'string', env: 'HEARTBEAT_MS' },
-  'max-devices-per-user': { type: 'string', env: 'MAX_DEVICES_PER_USER' },
-  'max-account-sockets': { type: 'string', env: 'MAX_ACCOUNT_SOCKETS' },
-  'max-frames-per-second': { type: 'string', env: 'MAX_FRAMES_PER_SECOND' },
-} as const;
+export const ACCOUNT_FLAGS = [
+  {
+    name: 'jwt-jwks-url',
+    value: '<url>',
+    env: 'JWT_JWKS_URL',
+    help: "the identity provider's keys (https; plain http only on localhost). Give one key source, or --dev-sign-in",
+  },
+  {
+    name: 'jwt-public-key-file',
+    value: '<file>',
+    env: 'JWT_PUBLIC_KEY_FILE',
+    help: 'one public key, PEM (SPKI) or a JWK as JSON',
+  },
+  {
+    // No env fallback: the flag names the variable that holds the secret, JWT_SECRET by default.
+    name: 'jwt-secret-env',
+    value: '<name>',
+    defaultText: 'JWT_SECRET',
+    help: 'variable holding an HMAC secret of at least 32 bytes (never a flag: flags show in ps)',
+  },
+  {
+    name: 'jwt-issuer',
+    value: '<iss>',
+    env: 'JWT_ISSUER',
+    help: 'accepted iss, comma-separated; required with a JWKS URL',
+  },
+  {
+    name: 'jwt-audience',
+    value: '<aud>',
+    env: 'JWT_AUDIENCE',
+    help: 'accepted aud, comma-separated; required with a JWKS URL',
+  },
+  {
+    name: 'jwt-algorithms',
+    value: '<list>',
+    env: 'JWT_ALGORITHMS',
+    defaultText: "RS256 for JWKS, the key's own, HS256 for a secret",
+    help: 'accepted alg, comma-separated',
+  },
+  {
+    name: 'dev-sign-in',
+    env: 'WEBRTC_CONNECT_DEV_SIGN_IN',
+    help: 'development sign-in: anyone can be anyone; never in production (npm start turns it on)',
+  },
+  {
+    name: 'heartbeat',
+    value: '<ms>',
+    env: 'HEARTBEAT_MS',
+    default: '750',
+    help: 'milliseconds between pings; a device is silent after 3 without a frame',
+  },
+  {
+    name: 'max-devices-per-user',
+    value: '<n>',
+    env: 'MAX_DEVICES_PER_USER',
+    default: '32',
+    help: "devices in one user's room",
+  },
+  {
+    name: 'max-account-sockets',
+    value: '<n>',
+    env: 'MAX_ACCOUNT_SOCKETS',
+    default: '50000',
+    help: 'account sockets at once',
+  },
+  {
+    name: 'max-frames-per-second',
+    value: '<n>',
+    env: 'MAX_FRAMES_PER_SECOND',
+    default: '100',
+    help: 'frames a second per socket, bursts of twice that',
+  },
+] as const satisfies ReadonlyArray<Omit<FlagSpec, 'group'>>;
 
-export const ACCOUNT_HELP = `
-Account rooms (WebSocket at /api/account). Give one JWT key source, or --dev-sign-in:
-  --jwt-jwks-url <url>  identity provider's JWKS (https)    [JWT_JWKS_URL]
-  --jwt-public-key-file <file>  public key, PEM or JWK      [JWT_PUBLIC_KEY_FILE]
-  --jwt-secret-env <name>  variable holding an HMAC secret  [JWT_SECRET]
-                        of at least 32 bytes (never a flag: flags show in ps)
-  --jwt-issuer <iss>    accepted iss, comma-separated       [JWT_ISSUER]
-  --jwt-audience <aud>  accepted aud, comma-separated       [JWT_AUDIENCE]
-  --jwt-algorithms <a>  accepted alg, comma-separated       [JWT_ALGORITHMS]
-                        (default: RS256 for JWKS, the key's own, HS256 for a secret)
-  --dev-sign-in         development sign-in: anyone can be anyone; never in production
-                                                  [WEBRTC_CONNECT_DEV_SIGN_IN=1]
-  --heartbeat <ms>      how often devices ping; silent after 3  [HEARTBEAT_MS] 750
-  --max-devices-per-user <n>  devices in one user's room   [MAX_DEVICES_PER_USER] 32
-  --max-account-sockets <n>   account sockets at once      [MAX_ACCOUNT_SOCKETS] 50000
-  --max-frames-per-second <n> frames a second per socket   [MAX_FRAMES_PER_SECOND] 100
-`;
-
-type Flag = keyof typeof ACCOUNT_FLAGS;
+type Flag = (typeof ACCOUNT_FLAGS)[number]['name'];
 
 /** How `parseServeArgs` reads one flag (or its variable). */
 export interface FlagReader {

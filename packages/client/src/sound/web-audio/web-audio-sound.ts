@@ -127,7 +127,7 @@ export function webAudioSound(options: WebAudioSoundOptions = {}): SoundDevice {
 const START_LEAD_SECONDS = 0.05;
 
 function defaultDecoderWorker(): Worker {
-  return new Worker(new URL('./decoder-worker.ts', import.meta.url), { type: 'module' });
+  return new Worker(new URL('./decoder-worker.js', import.meta.url), { type: 'module' });
 }
 
 async function openMicrophone(): Promise<MediaStream> {
