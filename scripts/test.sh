@@ -35,14 +35,15 @@ echo "test: type check"
 "$bin/tsc" -p packages/signal/tsconfig.json
 "$bin/tsc" -p packages/protocol/tsconfig.json
 "$bin/tsc" -p tsconfig.json
-echo "test: package builds (what npm publish would ship)"
-# In dependency order, each against the others' built types as an installed package would be;
-# the builds are removed again so the tests below run the sources.
-packages=(protocol signal server modem client)
-for package in "${packages[@]}"; do
-  "$bin/tsc" -p "packages/$package/tsconfig.build.json"
-done
-for package in "${packages[@]}"; do rm -rf "packages/$package/dist"; done
+echo "test: engines"
+"${tsx[@]}" scripts/engines-check.ts
+echo "test: packages as published (pack, publint, attw, install into a fresh project)"
+# Needs the npm registry, so before the network namespace; the e2e test
+# installed-packages.test.ts builds and drives the project inside it.
+consumer=$(mktemp -d "${TMPDIR:-/tmp}/webrtc-connect-consumer.XXXXXX")
+trap 'rm -rf "$consumer"' EXIT
+bash scripts/consumer-project.sh "$consumer"
+export WEBRTC_CONNECT_CONSUMER=$consumer
 echo "test: generated docs"
 "${tsx[@]}" scripts/readme-tables.ts --check
 

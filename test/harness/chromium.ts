@@ -38,6 +38,8 @@ export interface ChromiumOptions {
   acceptRealMedia?: boolean;
   /** Added to the browser's environment (e.g. PULSE_SERVER). */
   env?: Record<string, string>;
+  /** More command-line flags (e.g. --ignore-certificate-errors for a self-signed server). */
+  args?: readonly string[];
 }
 
 export interface NewPageOptions {
@@ -56,7 +58,7 @@ export interface ChromiumHandle {
 }
 
 export async function launchChromium(options: ChromiumOptions = {}): Promise<ChromiumHandle> {
-  const args = [...CHROMIUM_FLAGS];
+  const args = [...CHROMIUM_FLAGS, ...(options.args ?? [])];
   if (options.fakeMedia !== undefined || options.fakeAudioFile !== undefined) {
     args.push('--use-fake-device-for-media-stream');
   }

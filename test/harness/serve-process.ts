@@ -20,16 +20,18 @@ const bin = fileURLToPath(new URL('../../packages/server/bin/webrtc-connect.js',
 
 /**
  * `webrtc-connect serve` on a free loopback port with `args` added (and `env` as its whole
- * environment, when given), once its health route answers 200.
+ * environment, when given), once its health route answers 200. `installed` runs another
+ * install's `webrtc-connect` (default: this workspace's), with another `node` if given.
  */
 export async function startServeProcess(
   args: string[],
   env?: NodeJS.ProcessEnv,
+  installed: { command?: string; node?: string } = {},
 ): Promise<ServeProcess> {
   const port = await freePort();
   const child = spawn(
-    process.execPath,
-    [bin, 'serve', '--port', String(port), '--host', '127.0.0.1', ...args],
+    installed.node ?? process.execPath,
+    [installed.command ?? bin, 'serve', '--port', String(port), '--host', '127.0.0.1', ...args],
     { stdio: ['ignore', 'ignore', 'inherit'], ...(env ? { env } : {}) },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -3,6 +3,7 @@ import { SignalError } from './errors.ts';
 import { isFallbackType, readFallback, writeFallback } from './fallback.ts';
 import { MAX_SDP_LENGTH, readSdp } from './sdp.ts';
 import { buildSdp, toCompactSession } from './session.ts';
+import type { SessionDescription } from './session-description.ts';
 
 export interface EncodeSignalOptions {
   /**
@@ -19,10 +20,10 @@ export interface EncodeSignalOptions {
  * offer, answer or pranswer with a well-formed SDP.
  */
 export function encodeSignal(
-  description: RTCSessionDescriptionInit,
+  description: SessionDescription,
   options: EncodeSignalOptions = {},
 ): Uint8Array {
-  const { type, sdp } = (description ?? {}) as Partial<RTCSessionDescriptionInit>;
+  const { type, sdp } = (description ?? {}) as Partial<SessionDescription>;
   if (typeof type !== 'string' || !isFallbackType(type)) {
     throw new SignalError(
       'ERR_INVALID_DESCRIPTION',
@@ -43,7 +44,7 @@ export function encodeSignal(
  * SignalError (ERR_TRUNCATED, ERR_UNKNOWN_VERSION, ERR_MALFORMED_FIELD, ERR_TOO_LARGE): never
  * another exception, and never an SDP that fails the checks a browser makes.
  */
-export function decodeSignal(bytes: Uint8Array): RTCSessionDescriptionInit {
+export function decodeSignal(bytes: Uint8Array): SessionDescription {
   if (!(bytes instanceof Uint8Array))
     throw new SignalError('ERR_INVALID_ARGUMENT', 'a signal is a Uint8Array');
   if (bytes.length > MAX_SDP_LENGTH)

@@ -2,6 +2,7 @@ import { unzlibSync, zlibSync } from 'fflate';
 import { FALLBACK_FLAG, FORMAT_VERSION } from './compact-format.ts';
 import { SignalError } from './errors.ts';
 import { MAX_SDP_LENGTH, readSdp } from './sdp.ts';
+import type { SdpType, SessionDescription } from './session-description.ts';
 
 /*
  * The lossless fallback: header byte (version, fallback flag, type) and the SDP as a zlib
@@ -11,7 +12,7 @@ import { MAX_SDP_LENGTH, readSdp } from './sdp.ts';
 const FALLBACK_TYPES = ['offer', 'answer', 'pranswer'] as const;
 type FallbackType = (typeof FALLBACK_TYPES)[number];
 
-export function isFallbackType(type: RTCSdpType): type is FallbackType {
+export function isFallbackType(type: SdpType): type is FallbackType {
   return (FALLBACK_TYPES as readonly string[]).includes(type);
 }
 
@@ -23,7 +24,7 @@ export function writeFallback(type: FallbackType, sdp: string): Uint8Array {
   return out;
 }
 
-export function readFallback(bytes: Uint8Array): RTCSessionDescriptionInit {
+export function readFallback(bytes: Uint8Array): SessionDescription {
   const header = bytes[0] ?? 0;
   if (header & 0x0c)
     throw new SignalError('ERR_MALFORMED_FIELD', 'the fallback header has reserved bits set');

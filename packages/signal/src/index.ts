@@ -10,4 +10,5 @@ export {
   type SignalRole,
   sealSignal,
 } from './seal.ts';
+export type { SdpType, SessionDescription } from './session-description.ts';
 export { fingerprintOf, shortAuthenticationString } from './short-auth-string.ts';

@@ -10,6 +10,7 @@ import {
   type SdpAttribute,
   type TcpType,
 } from './sdp.ts';
+import type { SdpType } from './session-description.ts';
 
 /**
  * A data-channel session reduced to what cannot be derived: everything the compact format
@@ -74,7 +75,7 @@ const IGNORED_CANDIDATE_EXTENSIONS = new Set(['generation', 'network-id', 'netwo
 
 export function toCompactSession(
   parsed: ParsedSdp,
-  type: RTCSdpType,
+  type: SdpType,
   dropCandidates: boolean,
 ): CompactSession | null {
   if (type !== 'offer' && type !== 'answer') return null;

@@ -1,5 +1,6 @@
 import { SignalError } from './errors.ts';
 import { formatFingerprint, parseFingerprint, readSdp } from './sdp.ts';
+import type { SessionDescription } from './session-description.ts';
 import { subtle } from './webcrypto.ts';
 
 /**
@@ -34,7 +35,7 @@ export async function shortAuthenticationString(
  * The DTLS fingerprint (`sha-256 AB:CD:…`) of a session description, for
  * `shortAuthenticationString`. With several, the first, as browsers use.
  */
-export function fingerprintOf(description: RTCSessionDescriptionInit): string {
+export function fingerprintOf(description: SessionDescription): string {
   const parsed = readSdp(description?.sdp ?? '', 'ERR_INVALID_DESCRIPTION');
   const all = [
     ...parsed.sessionAttributes,

