@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the suite needs, as "command:package".
 required=(/usr/bin/chromium:chromium ip:iproute2 unshare:util-linux pulseaudio:pulseaudio
+  systemd-analyze:systemd
   pactl:pulseaudio-utils redis-server:redis-server turnserver:coturn)
 missing=()
 for entry in "${required[@]}"; do

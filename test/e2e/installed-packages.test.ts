@@ -4,8 +4,8 @@
 // driven in Chromium: two pages connect by link and exchange a message, and the sound decoder's
 // worker (found from dist, the way each bundler finds it) decodes a payload from the
 // microphone.
-import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,11 +14,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
-import { type ServeProcess, startServeProcess } from '../harness/serve-process.ts';
+import { type ServeProcess, startServeProcess, untilAnswering } from '../harness/serve-process.ts';
 import { writeWav } from '../harness/wav.ts';
 
 const run = promisify(execFile);
 const consumer = process.env.WEBRTC_CONNECT_CONSUMER;
+const UNIT = new URL('../../docs/deploy/webrtc-connect.service', import.meta.url);
 const PAYLOAD = Uint8Array.from({ length: 40 }, (_, i) => (i * 37 + 11) & 0xff);
 
 /** What the test page exposes (test/consumer/src/app.ts). */
@@ -108,6 +109,37 @@ describe('the installed packages', () => {
     expect(await page.text()).toContain('<title>WebRTC Connect</title>');
     expect((await fetch(`${server.url}/sw.js`)).status).toBe(200);
     await server.stop();
+  }, 60_000);
+
+  it('start from the systemd unit in docs, as written (with this install for /opt/webrtc-connect)', async () => {
+    const unit = (await readFile(UNIT, 'utf8')).replaceAll('/opt/webrtc-connect', dir);
+    const copy = join(scratch, 'webrtc-connect.service');
+    await writeFile(copy, unit);
+    // Unknown keys are only warned about: a clean verify prints nothing.
+    const verified = await run('systemd-analyze', ['verify', copy]);
+    expect(verified.stderr).toBe('');
+    const settings = (key: string) =>
+      [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((match) => match[1] ?? '');
+    const env = Object.fromEntries(
+      settings('Environment').map((setting) => setting.split('=', 2) as [string, string]),
+    );
+    const [command, ...args] = (settings('ExecStart')[0] ?? '').split(' ');
+    const child = spawn(command ?? '', args, {
+      cwd: settings('WorkingDirectory')[0],
+      env: { ...env, PATH: process.env.PATH ?? '' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const url = `http://${env.HOST}:${env.PORT}`;
+      await untilAnswering(`${url}/api/health`, child, (response) => response.ok);
+      const page = await fetch(`${url}/`, { headers: { accept: 'text/html' } });
+      expect(await page.text()).toContain('<title>WebRTC Connect</title>');
+      child.kill(settings('KillSignal')[0] as NodeJS.Signals);
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   }, 60_000);
 
   describe.each(['vite', 'esbuild'])('built with %s', (bundler) => {
