@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only codec,connect,mailbox,modem,sound,failover,capacity,instances]`: every benchmark, each printing a table and writing
+ * `npm run bench [-- --only codec,connect,mailbox,modem,sound,bundles,failover,capacity,instances]`: every benchmark, each printing a table and writing
  * JSON to bench/results/<name>.json. Runs inside the private network namespace
  * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
  */
@@ -10,6 +10,7 @@ import { firefoxAnswer, firefoxOffer, safariAnswer } from '../packages/signal/te
 import { captureCorpus } from '../test/harness/capture.ts';
 import { benchAccountCapacity } from './account-capacity.ts';
 import { benchAccountFailover } from './account-failover.ts';
+import { benchBundleSizes } from './bundle-sizes.ts';
 import { measureCodecSizes, printCodecSizes } from './codec-size.ts';
 import { benchInstances } from './instances.ts';
 import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
@@ -88,6 +89,10 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async sound() {
     return { ...(await benchSound()) };
+  },
+
+  async bundles() {
+    return { ...(await benchBundleSizes()) };
   },
 
   async failover() {
