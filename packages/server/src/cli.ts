@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ACCOUNT_FLAGS, ACCOUNT_HELP, accountOptionsFromFlags } from './account/account-flags.ts';
+import { parseProxyTrust, refuseBareTrustProxy } from './edge/proxy-trust.ts';
 import { isServerError, ServerError } from './errors.ts';
 import type { LogLevel } from './server-options.ts';
 import { type StartedServer, type StartServerOptions, startServer } from './start-server.ts';
@@ -32,7 +33,18 @@ Every option falls back to the environment variable in brackets, then to its def
                         entries without a credential get fresh ones [TURN_SECRET]
   --turn-ttl <s>        seconds those TURN credentials last       [TURN_TTL]   86400
   --metrics             Prometheus metrics at /api/metrics          [METRICS=1]  off
-  --trust-proxy         take client addresses from x-forwarded-for [TRUST_PROXY=1]
+  --metrics-token-env <name>  variable holding the bearer token /api/metrics asks
+                        for (16+ characters); needed with --metrics  [METRICS_TOKEN]
+  --trust-proxy <hops|list>  behind a reverse proxy: client addresses from
+                        x-forwarded-for as the proxy saw them; the number of proxies
+                        in front (1 behind one nginx), or their addresses and CIDRs,
+                        comma-separated (10.0.0.2,10.1.0.0/16)     [TRUST_PROXY] off
+  --request-timeout <s> seconds for a request's headers and body to arrive
+                        (long-polls are not cut by it)            [REQUEST_TIMEOUT] 30
+  --keep-alive-timeout <s>  seconds an idle connection is kept      [KEEP_ALIVE_TIMEOUT] 5
+  --max-connections <n> connections open at once                  [MAX_CONNECTIONS] 60000
+  --max-connections-per-address <n>  connections (requests, through a proxy)
+                        one client address holds at once  [MAX_CONNECTIONS_PER_ADDRESS] 128
   --redis-url <url>     keep offers, replies and rooms in Redis, shared by every
                         instance given the same URL (redis://host:port)
                                                                   [REDIS_URL]  in memory
@@ -63,8 +75,13 @@ const OPTIONS = {
   'ice-servers': { type: 'string', env: 'ICE_SERVERS' },
   'turn-secret-env': { type: 'string' },
   'turn-ttl': { type: 'string', env: 'TURN_TTL' },
-  'trust-proxy': { type: 'boolean', env: 'TRUST_PROXY' },
+  'trust-proxy': { type: 'string', env: 'TRUST_PROXY' },
+  'request-timeout': { type: 'string', env: 'REQUEST_TIMEOUT' },
+  'keep-alive-timeout': { type: 'string', env: 'KEEP_ALIVE_TIMEOUT' },
+  'max-connections': { type: 'string', env: 'MAX_CONNECTIONS' },
+  'max-connections-per-address': { type: 'string', env: 'MAX_CONNECTIONS_PER_ADDRESS' },
   metrics: { type: 'boolean', env: 'METRICS' },
+  'metrics-token-env': { type: 'string' },
   'redis-url': { type: 'string', env: 'REDIS_URL' },
   'redis-key-prefix': { type: 'string', env: 'REDIS_KEY_PREFIX' },
   'instance-ttl': { type: 'string', env: 'INSTANCE_TTL_MS' },
@@ -86,6 +103,7 @@ const LOG_LEVELS: readonly LogLevel[] = [
 
 /** `serve`'s flags and environment as `startServer` options; ERR_INVALID_CONFIG names a bad one. */
 export function parseServeArgs(args: readonly string[], env: Env): StartServerOptions {
+  refuseBareTrustProxy(args);
   const { values } = parseArgs({ args: [...args], options: OPTIONS, strict: true });
   const text = (name: keyof typeof OPTIONS): string | undefined => {
     const value = values[name];
@@ -102,7 +120,7 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
   };
   /** A secret, from the variable the flag names (`variable` when it names none). */
   const secret = (
-    name: 'jwt-secret-env' | 'turn-secret-env',
+    name: 'jwt-secret-env' | 'turn-secret-env' | 'metrics-token-env',
     variable: string,
   ): string | undefined => {
     const named = text(name);
@@ -138,8 +156,12 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
     );
   }
   const account = accountOptionsFromFlags({ text, whole, flag, secret });
-  const options: StartServerOptions = { trustProxy: flag('trust-proxy'), ...account };
+  const options: StartServerOptions = { ...account };
+  const trustProxy = text('trust-proxy');
+  if (trustProxy !== undefined) options.trustProxy = parseProxyTrust(trustProxy);
   if (flag('metrics')) options.metrics = true;
+  const metricsToken = secret('metrics-token-env', 'METRICS_TOKEN');
+  if (metricsToken) options.metricsToken = metricsToken;
   const set = <K extends keyof StartServerOptions>(
     key: K,
     value: StartServerOptions[K] | undefined,
@@ -186,6 +208,10 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
   const prefix = text('redis-key-prefix');
   if (prefix) options.redisKeyPrefix = prefix;
   set('instanceTtlMs', whole('instance-ttl'));
+  set('requestTimeoutMs', seconds('request-timeout'));
+  set('keepAliveTimeoutMs', seconds('keep-alive-timeout'));
+  set('maxConnections', whole('max-connections'));
+  set('maxConnectionsPerAddress', whole('max-connections-per-address'));
   return options;
 }
 
