@@ -12,6 +12,8 @@ import { AccountService, accountRoutes, MAX_TRANSPORT_PAYLOAD } from './account/
 import { answerClientError } from './edge/client-errors.ts';
 import { limitConnections } from './edge/connection-limits.ts';
 import { proxyTrustFunction, trustedProxyMatcher } from './edge/proxy-trust.ts';
+import { securityHeaders } from './edge/security-headers.ts';
+import { sharedRateLimitStore } from './edge/shared-rate-limit.ts';
 import { guardUpgrades } from './edge/upgrade-guard.ts';
 import { handleError, routerFailure } from './error-handler.ts';
 import { ServerError } from './errors.ts';
@@ -111,11 +113,18 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     });
   }
 
+  await securityHeaders(app);
+
   const { rateLimit } = resolved;
   await app.register(fastifyRateLimit, {
     // Registered even when off: the reply-code miss limit is built on it.
     global: rateLimit !== false,
     ...(rateLimit === false ? {} : { max: rateLimit.max, timeWindow: rateLimit.windowMs }),
+    // On Redis, one budget per address for all instances. While Redis is away every route
+    // that needs it answers its own outage error (503 ERR_STORE_UNAVAILABLE, or
+    // ERR_ROOM_UNAVAILABLE on the account socket), so the count is skipped rather than made
+    // a second refusal that would hide those.
+    ...(link ? { store: sharedRateLimitStore(link), skipOnError: true } : {}),
     errorResponseBuilder: (_request, context) =>
       new ServerError('ERR_RATE_LIMITED', `too many requests; retry in ${context.after}`),
   });
