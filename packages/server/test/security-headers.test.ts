@@ -56,7 +56,9 @@ describe('security headers', () => {
   it('every API answer, errors and raw refusals included, says nosniff', async () => {
     const app = await testServer();
     for (const url of ['/api/health', '/api/replies/ZZZZZ', '/api/nope']) {
-      expect((await app.inject({ url })).headers['x-content-type-options'], url).toBe('nosniff');
+      const headers = (await app.inject({ url })).headers;
+      expect(headers['x-content-type-options'], url).toBe('nosniff');
+      expect(headers['x-frame-options'], url).toBe('DENY');
     }
     const server = await accountServer({ jwt: null });
     const answer = await rawExchange(server.url, 'GARBAGE\r\n\r\n');

@@ -29,19 +29,16 @@ export const PERMISSIONS_POLICY =
   'microphone=(self), camera=(self), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), display-capture=()';
 
 /**
- * The security headers on every answer, the app's and the API's: a strict CSP, nosniff, no
+ * The security headers on every answer, the app's and the API's: the app's strict CSP, no
  * referrer (a link's fragment never leaves anyway, but its path names the offer), no framing
  * (clickjacking of "Create a link" and of the microphone prompt), a browsing context group of
  * its own. HSTS is left to the TLS proxy in front, which knows the domain's policy.
  */
 export async function securityHeaders(app: FastifyInstance): Promise<void> {
   await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: Object.fromEntries(
-        Object.entries(CONTENT_SECURITY_POLICY).map(([name, values]) => [name, [...values]]),
-      ),
-    },
+    // The app's own, below: API answers are JSON no browser renders (nosniff), and pages that
+    // embed the library on another origin set their own policy.
+    contentSecurityPolicy: false,
     crossOriginOpenerPolicy: { policy: 'same-origin' },
     crossOriginResourcePolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false,
@@ -49,7 +46,11 @@ export async function securityHeaders(app: FastifyInstance): Promise<void> {
     frameguard: { action: 'deny' },
     strictTransportSecurity: false,
   });
-  app.addHook('onRequest', async (_request, reply) => {
+  const policy = Object.entries(CONTENT_SECURITY_POLICY)
+    .map(([name, values]) => `${name} ${values.join(' ')}`)
+    .join('; ');
+  app.addHook('onRequest', async (request, reply) => {
     reply.header('permissions-policy', PERMISSIONS_POLICY);
+    if (!request.url.startsWith('/api/')) reply.header('content-security-policy', policy);
   });
 }
