@@ -437,6 +437,9 @@ export async function startServer(kind: ServerKind, maxConnections: number) {
     const args = ['serve', '--port', String(port), '--host', '127.0.0.1', '--dev-sign-in'];
     args.push('--rate-limit', '0', '--max-account-sockets', String(maxConnections));
     args.push('--max-frames-per-second', '100000');
+    // Every device connects from this one loopback address.
+    const sockets = String(maxConnections + 100);
+    args.push('--max-connections', sockets, '--max-connections-per-address', sockets);
     child = spawn('bash', ['-c', `${ULIMIT} exec "$@"`, 'bash', ...node, bin, ...args], { stdio });
   } else {
     const config = JSON.stringify({

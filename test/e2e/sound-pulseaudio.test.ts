@@ -40,6 +40,8 @@ beforeAll(async () => {
 afterEach(async () => {
   await Promise.all(pages.map((page) => page.close()));
   pages = [];
+  // The worklet and decoder worker run under the server's CSP: anything blocked fails.
+  chromium?.assertNoCspViolations();
 });
 
 afterAll(async () => {

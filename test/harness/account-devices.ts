@@ -25,6 +25,8 @@ export async function startAccountServer(
     logLevel: 'silent',
     devSignIn: true,
     heartbeatMs,
+    // Every device connects from this one loopback address.
+    maxConnectionsPerAddress: 1_000_000,
     // Tokens signed with a secret of the test's own outlive the server (a restart).
     ...(options.secret ? { jwt: { secret: options.secret } } : {}),
   });

@@ -118,6 +118,8 @@ export function useWebApp(
   afterEach(async () => {
     await Promise.all(pages.map((page) => page.close()));
     pages = [];
+    // The app runs under the server's CSP: anything it blocked is a failure of the test.
+    chromium?.assertNoCspViolations();
   });
   afterAll(async () => {
     await chromium?.close();

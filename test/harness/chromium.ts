@@ -53,6 +53,11 @@ export interface NewPageOptions {
 export interface ChromiumHandle {
   /** A fresh tab on a blank loopback page (a secure context), ready for WebRTC. */
   newPage(options?: NewPageOptions): Promise<Page>;
+  /**
+   * Throws, listing them, when a page broke its Content-Security-Policy since the last call
+   * (a blocked script, worker, worklet, style, connection...), and forgets them.
+   */
+  assertNoCspViolations(): void;
   /** Closes the browser, the blank-page servers and removes the temporary profile. */
   close(): Promise<void>;
 }
@@ -95,12 +100,33 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
     // Functions handed to page.evaluate are compiled by tsx/vite first, and esbuild's keepNames
     // wraps named inner functions in a `__name(fn, "name")` helper that exists only in Node.
     await context.addInitScript('globalThis.__name = (fn) => fn;');
+    // A CSP violation fails the test that meets it: the page's event, and the console line
+    // Chromium writes for what the event does not reach (workers, worklets).
+    const violations: string[] = [];
+    await context.exposeBinding('reportCspViolation', (_source, text: string) => {
+      violations.push(text);
+    });
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) => {
+        const report = (globalThis as { reportCspViolation?: (text: string) => void })
+          .reportCspViolation;
+        report?.(`${event.violatedDirective} blocked ${event.blockedURI} on ${event.documentURI}`);
+      });
+    });
+    context.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
     const browserContext = context;
     return {
       newPage: async (pageOptions = {}) => {
         const page = await browserContext.newPage();
         await page.goto(`${pageOptions.mediaPermission ? permitted.origin : plain.origin}/`);
         return page;
+      },
+      assertNoCspViolations: () => {
+        const met = violations.splice(0);
+        if (met.length > 0)
+          throw new Error(`Content-Security-Policy violations:\n${met.join('\n')}`);
       },
       close,
     };

@@ -16,6 +16,7 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
+const LOOPBACK_LOAD = ['--max-connections-per-address', '1000000'];
 const bin = fileURLToPath(new URL('../../packages/server/bin/webrtc-connect.js', import.meta.url));
 
 /**
@@ -31,7 +32,18 @@ export async function startServeProcess(
   const port = await freePort();
   const child = spawn(
     installed.node ?? process.execPath,
-    [installed.command ?? bin, 'serve', '--port', String(port), '--host', '127.0.0.1', ...args],
+    // Every test client connects from this one loopback address: no per-address cap (the
+    // caller's args come later and win).
+    [
+      installed.command ?? bin,
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      ...LOOPBACK_LOAD,
+      ...args,
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'], ...(env ? { env } : {}) },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

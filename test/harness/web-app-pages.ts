@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { ChromiumHandle } from './chromium.ts';
@@ -85,11 +87,16 @@ export async function shownError(
   };
 }
 
-/** SHA-256 (hex) of what the page's download link holds: the Blob the receiver assembled. */
-export function downloadedHash(page: Page, href: string): Promise<string> {
-  return page.evaluate(async (url) => {
-    const bytes = await (await fetch(url)).arrayBuffer();
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  }, href);
+/**
+ * SHA-256 (hex) of what the page's download link holds (the Blob the receiver assembled), as a
+ * person gets it: a click, and the browser's download. (A fetch of the `blob:` URL from the
+ * page would be refused by the app's CSP, which allows no such connection.)
+ */
+export async function downloadedHash(page: Page, href: string): Promise<string> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator(`a[href="${href}"]`).click(),
+  ]);
+  const bytes = await readFile(await download.path());
+  return createHash('sha256').update(bytes).digest('hex');
 }

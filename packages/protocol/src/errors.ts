@@ -14,11 +14,18 @@ export const MAILBOX_ERROR_CODES = {
   ERR_BODY_TOO_LARGE: 'The request body is larger than the server accepts.',
   ERR_BLOB_TOO_LARGE: 'The sealed blob is larger than the server stores (4096 bytes by default).',
   ERR_UNAUTHORIZED:
-    'Waiting for a reply, or uploading a reserved offer, needs the header `authorization: Bearer <ownerToken>`.',
+    'Waiting for a reply, or uploading a reserved offer, needs the header `authorization: Bearer <ownerToken>`; `/api/metrics` needs the metrics token the same way.',
   ERR_NOT_OWNER: 'The owner token does not belong to this offer.',
   ERR_NOT_FOUND:
     'No offer or reply has this id or code: it never existed, or expired long enough ago to be forgotten.',
   ERR_NO_ROUTE: 'No route has this method and path.',
+  ERR_UPGRADE_REQUIRED: '`/api/account` is a WebSocket: it answers only an upgrade request.',
+  ERR_UPGRADE_REFUSED:
+    'Only `/api/account` upgrades, and only to WebSocket; any other upgrade (h2c, or a WebSocket elsewhere) is refused.',
+  ERR_REQUEST_TIMEOUT:
+    'The request line, headers and body did not all arrive in time (30 s by default); the connection is closed.',
+  ERR_HEADERS_TOO_LARGE:
+    'The request headers are larger than the server reads; the connection is closed.',
   ERR_OFFER_ALREADY_ANSWERED: 'The offer already has its reply; an offer takes one.',
   ERR_OFFER_ALREADY_SET:
     'The reserved offer already has its sealed blob; it is uploaded once, by its owner.',
@@ -30,6 +37,10 @@ export const MAILBOX_ERROR_CODES = {
     'The reply was already read, by its code or by the owner of its offer; a reply is read once.',
   ERR_RATE_LIMITED:
     'Too many requests, or too many unknown reply codes, from this client; retry after the seconds in `retry-after`.',
+  ERR_TOO_MANY_CONNECTIONS:
+    'This client address holds as many connections or requests at once as the server allows; retry when one ends.',
+  ERR_SERVER_BUSY:
+    'The server holds as many connections as it allows; the connection is closed: retry later.',
   ERR_MAILBOX_FULL: 'The server holds as many offers or replies as it may; retry later.',
   ERR_TOO_MANY_WAITERS: 'The server holds as many waiting requests as it may; retry later.',
   ERR_STORE_UNAVAILABLE:
@@ -54,6 +65,10 @@ export const MAILBOX_ERROR_STATUS = {
   ERR_NOT_OWNER: 403,
   ERR_NOT_FOUND: 404,
   ERR_NO_ROUTE: 404,
+  ERR_UPGRADE_REQUIRED: 426,
+  ERR_UPGRADE_REFUSED: 400,
+  ERR_REQUEST_TIMEOUT: 408,
+  ERR_HEADERS_TOO_LARGE: 431,
   ERR_OFFER_ALREADY_ANSWERED: 409,
   ERR_OFFER_ALREADY_SET: 409,
   ERR_OFFER_NOT_SET: 409,
@@ -61,6 +76,8 @@ export const MAILBOX_ERROR_STATUS = {
   ERR_OFFER_WITHDRAWN: 410,
   ERR_REPLY_ALREADY_READ: 410,
   ERR_RATE_LIMITED: 429,
+  ERR_TOO_MANY_CONNECTIONS: 429,
+  ERR_SERVER_BUSY: 503,
   // 503 rather than 507: both are temporary, and every client and proxy knows 503 + retry-after.
   ERR_MAILBOX_FULL: 503,
   ERR_TOO_MANY_WAITERS: 503,

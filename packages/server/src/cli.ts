@@ -6,6 +6,7 @@ import { ACCOUNT_FLAGS, accountOptionsFromFlags } from './account/account-flags.
 import { type FlagSpec, parseArgsOptions, SERVE_FLAGS } from './cli/flag-table.ts';
 import { flagTable, helpText } from './cli/help-text.ts';
 import { lanBanner } from './cli/lan-banner.ts';
+import { parseProxyTrust, refuseBareTrustProxy } from './edge/proxy-trust.ts';
 import { isServerError, ServerError } from './errors.ts';
 import { readCertificateFiles } from './lan/lan-certificate.ts';
 import type { LogLevel } from './server-options.ts';
@@ -36,6 +37,7 @@ const LOG_LEVELS: readonly LogLevel[] = [
 
 /** `serve`'s flags and environment as `startServer` options; ERR_INVALID_CONFIG names a bad one. */
 export function parseServeArgs(args: readonly string[], env: Env): StartServerOptions {
+  refuseBareTrustProxy(args);
   const { values } = parseArgs({ args: [...args], options: OPTIONS, strict: true });
   const spec = (name: FlagName) => FLAGS.find((flag) => flag.name === name);
   const text = (name: FlagName): string | undefined => {
@@ -53,7 +55,7 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
   };
   /** A secret, from the variable the flag names (`variable` when it names none). */
   const secret = (
-    name: 'jwt-secret-env' | 'turn-secret-env',
+    name: 'jwt-secret-env' | 'turn-secret-env' | 'metrics-token-env',
     variable: string,
   ): string | undefined => {
     const named = text(name);
@@ -89,8 +91,12 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
     );
   }
   const account = accountOptionsFromFlags({ text, whole, flag, secret });
-  const options: StartServerOptions = { trustProxy: flag('trust-proxy'), ...account };
+  const options: StartServerOptions = { ...account };
+  const trustProxy = text('trust-proxy');
+  if (trustProxy !== undefined) options.trustProxy = parseProxyTrust(trustProxy);
   if (flag('metrics')) options.metrics = true;
+  const metricsToken = secret('metrics-token-env', 'METRICS_TOKEN');
+  if (metricsToken) options.metricsToken = metricsToken;
   const set = <K extends keyof StartServerOptions>(
     key: K,
     value: StartServerOptions[K] | undefined,
@@ -145,6 +151,10 @@ export function parseServeArgs(args: readonly string[], env: Env): StartServerOp
   const prefix = text('redis-key-prefix');
   if (prefix) options.redisKeyPrefix = prefix;
   set('instanceTtlMs', whole('instance-ttl'));
+  set('requestTimeoutMs', seconds('request-timeout'));
+  set('keepAliveTimeoutMs', seconds('keep-alive-timeout'));
+  set('maxConnections', whole('max-connections'));
+  set('maxConnectionsPerAddress', whole('max-connections-per-address'));
   return options;
 }
 

@@ -75,3 +75,19 @@ function validationCode(context: string | undefined, issues: ValidationIssue[]):
       return first.instancePath === '/offerId' ? 'ERR_INVALID_ID' : 'ERR_INVALID_BODY';
   }
 }
+
+/**
+ * An error of the router itself (a path it cannot decode, a parameter over 500 characters):
+ * an over-long id or code is still an invalid id or code, as a short bad one would be.
+ */
+export function routerFailure(
+  error: FastifyError,
+  request: FastifyRequest,
+): FastifyError | ServerError {
+  if (error.code !== 'FST_ERR_MAX_PARAM_LENGTH') return error;
+  const path = request.url.split('?', 1)[0] ?? '';
+  if (path.startsWith('/api/replies/'))
+    return new ServerError('ERR_INVALID_CODE', 'not a reply code');
+  if (path.startsWith('/api/offers/')) return new ServerError('ERR_INVALID_ID', 'not an offer id');
+  return error;
+}

@@ -1,6 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { AccountService } from './account/account-service.ts';
+import { ServerError } from './errors.ts';
 import type { LongPollWaiters } from './long-poll.ts';
 import type { MailboxStore } from './store/mailbox-store.ts';
 
@@ -9,6 +11,8 @@ export interface MetricsSources {
   store: MailboxStore;
   waiters: LongPollWaiters;
   account: AccountService;
+  /** What scrapes send as `authorization: Bearer <token>`. */
+  token: string;
 }
 
 /**
@@ -97,8 +101,18 @@ export async function metricsRoute(app: FastifyInstance, sources: MetricsSources
     },
   });
 
-  app.get('/api/metrics', async (_request, reply) => {
+  const expected = digest(sources.token);
+  app.get('/api/metrics', async (request, reply) => {
+    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
+    // Digests of equal length, compared in constant time: the answer's timing tells nothing.
+    if (scheme?.toLowerCase() !== 'bearer' || !timingSafeEqual(digest(token ?? ''), expected)) {
+      throw new ServerError('ERR_UNAUTHORIZED', 'the metrics need their bearer token');
+    }
     reply.header('cache-control', 'no-store').type(register.contentType);
     return register.metrics();
   });
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
 }

@@ -10,6 +10,7 @@ import {
   type ResolvedAccountOptions,
   resolveAccountOptions,
 } from './account/account-options.ts';
+import { type ProxyTrust, resolveProxyTrust } from './edge/proxy-trust.ts';
 import { ServerError } from './errors.ts';
 import { checkIceServers } from './routes/ice-servers-route.ts';
 import type { MailboxStore } from './store/mailbox-store.ts';
@@ -83,11 +84,31 @@ export interface ServerOptions extends AccountOptions {
   turnTtlSeconds?: number;
   /**
    * Serve Prometheus metrics at `GET /api/metrics` (default off: they describe the load and
-   * rooms of the server; let only your monitoring reach them).
+   * rooms of the server). Needs `metricsToken`: scrapes send `authorization: Bearer <token>`.
    */
   metrics?: boolean;
-  /** Trust `x-forwarded-for` from a reverse proxy (true, or its addresses), for client addresses. */
-  trustProxy?: boolean | string;
+  /** The bearer token `/api/metrics` asks for (at least 16 characters). */
+  metricsToken?: string;
+  /**
+   * Take client addresses from `x-forwarded-for`, as the trusted proxies saw them: the number
+   * of proxy hops in front of the server (1 behind one nginx), or the proxies' addresses and
+   * CIDRs (a list, or comma-separated). Default off. Trusting every hop (`true`) is refused.
+   */
+  trustProxy?: number | string | readonly string[] | false;
+  /**
+   * Longest time for a request's line, headers and body to arrive, in ms (default 30,000);
+   * a slower one is answered 408 and closed. Held responses (long-polls) are not cut by it.
+   */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection is kept between requests, in ms (default 5,000). */
+  keepAliveTimeoutMs?: number;
+  /** Connections open at once on this instance, account sockets included (default 60,000). */
+  maxConnections?: number;
+  /**
+   * Connections (or, through a trusted proxy, requests) one client address holds at once
+   * (default 128); account sockets through a proxy count against `maxAccountSockets` only.
+   */
+  maxConnectionsPerAddress?: number;
   /** Default `info`; logs go to stdout, or to `logStream`. */
   logLevel?: LogLevel;
   logStream?: { write(line: string): void };
@@ -95,12 +116,23 @@ export interface ServerOptions extends AccountOptions {
   clock?: () => number;
 }
 
-type Optional = 'store' | 'webRoot' | 'logStream' | 'redisUrl' | 'turnSecret' | 'https';
+type Optional =
+  | 'store'
+  | 'webRoot'
+  | 'logStream'
+  | 'redisUrl'
+  | 'turnSecret'
+  | 'https'
+  | 'metricsToken';
 export type ResolvedServerOptions = Required<
-  Omit<ServerOptions, Optional | keyof AccountOptions>
+  Omit<ServerOptions, Optional | 'trustProxy' | keyof AccountOptions>
 > & {
   [K in Optional]: ServerOptions[K] | undefined;
-} & { defaultWaitSeconds: number; account: ResolvedAccountOptions };
+} & {
+  defaultWaitSeconds: number;
+  trustProxy: ProxyTrust | false;
+  account: ResolvedAccountOptions;
+};
 
 const MINUTE = 60_000;
 
@@ -133,8 +165,13 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     iceServers: checkIceServers(options.iceServers ?? [], options.turnSecret),
     turnSecret: options.turnSecret,
     turnTtlSeconds: options.turnTtlSeconds ?? 86_400,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: resolveProxyTrust(options.trustProxy),
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,
+    maxConnections: options.maxConnections ?? 60_000,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 128,
     metrics: options.metrics ?? false,
+    metricsToken: options.metricsToken,
     logLevel: options.logLevel ?? 'info',
     clock: options.clock ?? Date.now,
     account: resolveAccountOptions(options),
@@ -150,6 +187,16 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   positive('maxWaitSeconds', maxWaitSeconds, MAX_WAIT_SECONDS);
   positive('instanceTtlMs', resolved.instanceTtlMs);
   positive('turnTtlSeconds', resolved.turnTtlSeconds);
+  positive('requestTimeoutMs', resolved.requestTimeoutMs);
+  positive('keepAliveTimeoutMs', resolved.keepAliveTimeoutMs);
+  positive('maxConnections', resolved.maxConnections);
+  positive('maxConnectionsPerAddress', resolved.maxConnectionsPerAddress);
+  if (resolved.metrics && (resolved.metricsToken ?? '').length < 16) {
+    throw new ServerError(
+      'ERR_INVALID_CONFIG',
+      'metrics need metricsToken (--metrics-token-env names its variable), at least 16 characters: scrapes send it as a bearer token',
+    );
+  }
   if (resolved.turnSecret === '') {
     throw new ServerError('ERR_INVALID_CONFIG', 'turnSecret must not be empty');
   }

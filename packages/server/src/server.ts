@@ -9,7 +9,13 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { AccountService, accountRoutes, MAX_TRANSPORT_PAYLOAD } from './account/account-service.ts';
-import { handleError } from './error-handler.ts';
+import { answerClientError } from './edge/client-errors.ts';
+import { limitConnections } from './edge/connection-limits.ts';
+import { proxyTrustFunction, trustedProxyMatcher } from './edge/proxy-trust.ts';
+import { securityHeaders } from './edge/security-headers.ts';
+import { sharedRateLimitStore } from './edge/shared-rate-limit.ts';
+import { guardUpgrades } from './edge/upgrade-guard.ts';
+import { handleError, routerFailure } from './error-handler.ts';
 import { ServerError } from './errors.ts';
 import { loggerOptions, maskPath } from './logging.ts';
 import { LongPollWaiters } from './long-poll.ts';
@@ -35,6 +41,7 @@ type RateLimitState = Awaited<ReturnType<ReturnType<FastifyInstance['createRateL
  */
 export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const resolved = resolveServerOptions(options);
+  const { trustProxy } = resolved;
   const link = resolved.redisUrl
     ? await RedisLink.connect({ url: resolved.redisUrl, keyPrefix: resolved.redisKeyPrefix })
     : undefined;
@@ -65,7 +72,16 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     ...(resolved.https ? { https: resolved.https } : {}),
     logger: loggerOptions(resolved),
     bodyLimit: resolved.bodyLimitBytes,
-    trustProxy: resolved.trustProxy,
+    trustProxy: proxyTrustFunction(trustProxy),
+    // The whole request (line, headers, body) within the timeout; a held response is not cut
+    // by it, only the arrival of its request. Node checks at an interval: a few per timeout.
+    requestTimeout: resolved.requestTimeoutMs,
+    keepAliveTimeout: resolved.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: resolved.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, resolved.requestTimeoutMs / 4)),
+    },
+    clientErrorHandler: answerClientError,
     // Fastify's own 503 while closing has another error shape; long-polls end at close anyway.
     return503OnClosing: false,
     // No type coercion (a number is not a sealed string) and no silent dropping of fields.
@@ -79,11 +95,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
           ? new ServerError('ERR_RATE_LIMITED', 'too many requests', {
               retryAfterSeconds: state.ttlInSeconds,
             })
-          : error;
+          : routerFailure(error, request);
       return reply.send(handleError(failure, request, reply));
     },
   });
   app.setErrorHandler(handleError);
+  // Every body is JSON: a text/plain one is 415, not a string that fails the schema.
+  app.removeContentTypeParser('text/plain');
 
   if (resolved.corsOrigins.length > 0) {
     // Before the rate limit, so a refusal (429) still reaches the page as a readable error.
@@ -96,11 +114,18 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     });
   }
 
+  await securityHeaders(app);
+
   const { rateLimit } = resolved;
   await app.register(fastifyRateLimit, {
     // Registered even when off: the reply-code miss limit is built on it.
     global: rateLimit !== false,
     ...(rateLimit === false ? {} : { max: rateLimit.max, timeWindow: rateLimit.windowMs }),
+    // On Redis, one budget per address for all instances. While Redis is away every route
+    // that needs it answers its own outage error (503 ERR_STORE_UNAVAILABLE, or
+    // ERR_ROOM_UNAVAILABLE on the account socket), so the count is skipped rather than made
+    // a second refusal that would hide those.
+    ...(link ? { store: sharedRateLimitStore(link), skipOnError: true } : {}),
     errorResponseBuilder: (_request, context) =>
       new ServerError('ERR_RATE_LIMITED', `too many requests; retry in ${context.after}`),
   });
@@ -121,6 +146,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     },
   });
 
+  guardUpgrades(app);
+  limitConnections(app, {
+    maxConnections: resolved.maxConnections,
+    maxConnectionsPerAddress: resolved.maxConnectionsPerAddress,
+    isTrustedProxy: trustedProxyMatcher(trustProxy),
+  });
+
   const waiters = new LongPollWaiters(resolved.maxWaiters);
   const context: MailboxContext = {
     store,
@@ -134,7 +166,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   await app.register(healthRoute, context);
   await app.register(iceServersRoute, context);
   // Not encapsulated: its response hook counts the requests of every route.
-  if (resolved.metrics) await metricsRoute(app, { store, waiters, account });
+  if (resolved.metrics) {
+    await metricsRoute(app, { store, waiters, account, token: resolved.metricsToken ?? '' });
+  }
   await app.register(accountRoutes, account);
 
   const root = webAppRoot(resolved.webRoot);

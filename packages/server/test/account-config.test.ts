@@ -68,7 +68,6 @@ describe('account configuration', () => {
           { JWT_AUDIENCE: 'app', MAX_DEVICES_PER_USER: '8', MAX_FRAMES_PER_SECOND: '50' },
         ),
       ).toEqual({
-        trustProxy: false,
         devSignIn: true,
         jwt: {
           publicKey: publicPem,

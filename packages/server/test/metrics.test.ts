@@ -8,14 +8,39 @@ function sample(text: string, name: string, labels = ''): number | undefined {
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
+const TOKEN = 'a-metrics-token-of-some-length';
+const scrape = { authorization: `Bearer ${TOKEN}` };
+
 describe('GET /api/metrics', () => {
   it('is not served unless asked for', async () => {
     const app = await testServer();
     expect((await app.inject('/api/metrics')).statusCode).toBe(404);
   });
 
+  it('is refused without its bearer token, and the server refuses to start without one', async () => {
+    await expect(testServer({ metrics: true })).rejects.toMatchObject({
+      code: 'ERR_INVALID_CONFIG',
+    });
+    await expect(testServer({ metrics: true, metricsToken: 'short' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_CONFIG',
+    });
+    const app = await testServer({ metrics: true, metricsToken: TOKEN });
+    for (const authorization of [undefined, `Bearer ${TOKEN}x`, `Basic ${TOKEN}`, 'Bearer']) {
+      const response = await app.inject({
+        url: '/api/metrics',
+        headers: authorization === undefined ? {} : { authorization },
+      });
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ error: { code: 'ERR_UNAUTHORIZED' } });
+      expect(response.body).not.toContain('webrtc_connect');
+    }
+    const scraped = await app.inject({ url: '/api/metrics', headers: scrape });
+    expect(scraped.statusCode).toBe(200);
+    expect(scraped.body).toContain('webrtc_connect_mailbox_offers');
+  });
+
   it('counts requests by route pattern, the mailbox, sockets, signals and broadcasters', async () => {
-    const server = await accountServer({ metrics: true });
+    const server = await accountServer({ metrics: true, metricsToken: TOKEN });
     const created = await fetch(`${server.url}/api/offers`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -28,7 +53,7 @@ describe('GET /api/metrics', () => {
     second?.send({ type: 'signal', to: 'metrics-broadcaster', data: { ok: true } });
     await first?.next('signal');
 
-    const response = await fetch(`${server.url}/api/metrics`);
+    const response = await fetch(`${server.url}/api/metrics`, { headers: scrape });
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     const requests = 'webrtc_connect_http_requests_total';
@@ -47,7 +72,7 @@ describe('GET /api/metrics', () => {
 
     first?.kill();
     await second?.next('room');
-    const after = await (await fetch(`${server.url}/api/metrics`)).text();
+    const after = await (await fetch(`${server.url}/api/metrics`, { headers: scrape })).text();
     expect(sample(after, 'webrtc_connect_account_broadcasters_total')).toBe(2);
   });
 });

@@ -140,7 +140,7 @@ describe('configuration', () => {
       HOST: '0.0.0.0',
       WEB_ROOT: '/srv/app',
       MISS_LIMIT: '20',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '10.0.0.2, 10.1.0.0/16',
       CORS_ORIGINS: 'https://app.example, http://localhost:5173',
     });
     expect(options).toEqual({
@@ -151,8 +151,43 @@ describe('configuration', () => {
       rateLimit: false,
       missLimit: { max: 20, windowMs: 60_000 },
       corsOrigins: ['https://app.example', 'http://localhost:5173'],
-      trustProxy: true,
+      trustProxy: ['10.0.0.2', '10.1.0.0/16'],
     });
+    expect(parseServeArgs(['--trust-proxy', '1'], { TRUST_PROXY: '10.0.0.2' })).toEqual({
+      trustProxy: 1,
+    });
+  });
+
+  it('refuses to trust every proxy hop, saying what to give instead', async () => {
+    const refusals: Array<[string[], Record<string, string>]> = [
+      [['--trust-proxy'], {}],
+      [['--trust-proxy', '--port', '9000'], {}],
+      [['--trust-proxy', 'true'], {}],
+      [[], { TRUST_PROXY: 'true' }],
+      [[], { TRUST_PROXY: 'yes' }],
+      [['--trust-proxy', '*'], {}],
+      [['--trust-proxy', '10.0.0.300'], {}],
+      [['--trust-proxy', '10.0.0.0/33'], {}],
+    ];
+    for (const [args, env] of refusals) {
+      let error: unknown;
+      try {
+        parseServeArgs(args, env);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isServerError(error) && error.code, JSON.stringify([args, env])).toBe(
+        'ERR_INVALID_CONFIG',
+      );
+      expect((error as Error).message).toContain('--trust-proxy 1');
+    }
+    await expect(testServer({ trustProxy: true as never })).rejects.toMatchObject({
+      code: 'ERR_INVALID_CONFIG',
+    });
+    const printed: string[] = [];
+    const output = { log: () => {}, error: (text: string) => printed.push(text) };
+    expect(await runCli(['serve', '--trust-proxy'], {}, output)).toBe(2);
+    expect(printed.join('')).toContain('number of proxy hops');
   });
 
   it('refuses bad values with ERR_INVALID_CONFIG naming the option', async () => {

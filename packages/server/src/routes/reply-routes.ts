@@ -35,7 +35,12 @@ export async function replyRoutes(app: FastifyInstance, context: MailboxContext)
   const misses =
     missLimit === false
       ? undefined
-      : app.createRateLimit({ max: missLimit.max, timeWindow: missLimit.windowMs });
+      : app.createRateLimit({
+          max: missLimit.max,
+          timeWindow: missLimit.windowMs,
+          // Counted apart from the request limit, in a shared store too.
+          keyGenerator: (request) => `misses:${request.ip}`,
+        });
 
   app.post<{ Body: PostReplyRequest; Reply: PostReplyResponse }>(
     '/api/replies',
