@@ -65,7 +65,12 @@ describe('account configuration', () => {
             '--heartbeat',
             '500',
           ],
-          { JWT_AUDIENCE: 'app', MAX_DEVICES_PER_USER: '8', MAX_FRAMES_PER_SECOND: '50' },
+          {
+            JWT_AUDIENCE: 'app',
+            JWT_USER_CLAIM: 'email',
+            MAX_DEVICES_PER_USER: '8',
+            MAX_FRAMES_PER_SECOND: '50',
+          },
         ),
       ).toEqual({
         trustProxy: false,
@@ -74,6 +79,7 @@ describe('account configuration', () => {
           publicKey: publicPem,
           issuer: ['https://a.test', 'https://b.test'],
           audience: ['app'],
+          userClaim: 'email',
         },
         heartbeatMs: 500,
         maxDevicesPerUser: 8,

@@ -13,6 +13,7 @@ export const ACCOUNT_FLAGS = {
   'jwt-issuer': { type: 'string', env: 'JWT_ISSUER' },
   'jwt-audience': { type: 'string', env: 'JWT_AUDIENCE' },
   'jwt-algorithms': { type: 'string', env: 'JWT_ALGORITHMS' },
+  'jwt-user-claim': { type: 'string', env: 'JWT_USER_CLAIM' },
   heartbeat: { type: 'string', env: 'HEARTBEAT_MS' },
   'max-devices-per-user': { type: 'string', env: 'MAX_DEVICES_PER_USER' },
   'max-account-sockets': { type: 'string', env: 'MAX_ACCOUNT_SOCKETS' },
@@ -29,6 +30,7 @@ Account rooms (WebSocket at /api/account). Give one JWT key source, or --dev-sig
   --jwt-audience <aud>  accepted aud, comma-separated       [JWT_AUDIENCE]
   --jwt-algorithms <a>  accepted alg, comma-separated       [JWT_ALGORITHMS]
                         (default: RS256 for JWKS, the key's own, HS256 for a secret)
+  --jwt-user-claim <c>  the claim naming the user           [JWT_USER_CLAIM] sub
   --dev-sign-in         development sign-in: anyone can be anyone; never in production
                                                   [WEBRTC_CONNECT_DEV_SIGN_IN=1]
   --heartbeat <ms>      how often devices ping; silent after 3  [HEARTBEAT_MS] 750
@@ -82,11 +84,13 @@ function jwtFromFlags(read: FlagReader): JwtOptions | undefined {
   if (audience) jwt.audience = audience;
   const algorithms = commaList(read.text('jwt-algorithms'));
   if (algorithms) jwt.algorithms = algorithms;
+  const userClaim = read.text('jwt-user-claim');
+  if (userClaim) jwt.userClaim = userClaim;
   if (Object.keys(jwt).length === 0) return undefined;
   if (!jwt.jwksUrl && !jwt.publicKey && !jwt.secret) {
     throw new ServerError(
       'ERR_INVALID_CONFIG',
-      '--jwt-issuer, --jwt-audience and --jwt-algorithms need a key source (--jwt-jwks-url, --jwt-public-key-file or JWT_SECRET)',
+      '--jwt-issuer, --jwt-audience, --jwt-algorithms and --jwt-user-claim need a key source (--jwt-jwks-url, --jwt-public-key-file or JWT_SECRET)',
     );
   }
   return jwt;

@@ -21,6 +21,11 @@ export interface JwtOptions {
    * own algorithm for a public key, HS256 for a secret. Never `none`.
    */
   algorithms?: string[];
+  /**
+   * The claim that names the user (default `sub`): any string value, e.g. Auth0's
+   * `auth0|64f1c2` or an e-mail; ids and room keys use a safe spelling of it (README, "Users").
+   */
+  userClaim?: string;
   /** Leeway for `exp` and `nbf`, in seconds (default 30). */
   clockToleranceSeconds?: number;
 }

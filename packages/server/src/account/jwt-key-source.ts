@@ -15,6 +15,8 @@ export interface JwtKeySource {
   algorithms: string[];
   issuer: string[] | undefined;
   audience: string[] | undefined;
+  /** The claim naming the user. */
+  userClaim: string;
   clockToleranceSeconds: number;
 }
 
@@ -48,8 +50,12 @@ export function resolveJwtKeySource(options: JwtOptions): JwtKeySource {
   const common = {
     issuer: list('jwt.issuer', options.issuer),
     audience: list('jwt.audience', options.audience),
+    userClaim: options.userClaim ?? 'sub',
     clockToleranceSeconds: options.clockToleranceSeconds ?? 30,
   };
+  if (typeof common.userClaim !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(common.userClaim)) {
+    throw invalid('jwt.userClaim must be a claim name (1 to 64 printable ASCII characters)');
+  }
   const tolerance = common.clockToleranceSeconds;
   if (!Number.isSafeInteger(tolerance) || tolerance < 0 || tolerance > 3600) {
     throw invalid('jwt.clockToleranceSeconds must be a whole number from 0 to 3600');

@@ -1,20 +1,20 @@
-import { type AccountErrorCode, USER_NAME_PATTERN } from '@webrtc-connect/protocol';
+import type { AccountErrorCode } from '@webrtc-connect/protocol';
 import { decodeProtectedHeader, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { ServerError } from '../errors.ts';
 import type { DevSignIn } from './dev-sign-in.ts';
 import { type JwtKeySource, KeySourceUnavailable } from './jwt-key-source.ts';
+import { MAX_USER_CLAIM_LENGTH, spellUser } from './user-spelling.ts';
 
 /** Who a token says the device belongs to, and the room that makes it. */
 export interface VerifiedIdentity {
+  /** The user as spelled in ids and room keys (user-spelling.ts): the claim itself when it is safe. */
   user: string;
   /**
-   * The room key: the user name, prefixed by where the token came from, so a development
+   * The room key: the user's spelling, prefixed by where the token came from, so a development
    * sign-in as "alice" never joins the room of the provider's "alice".
    */
   room: string;
 }
-
-const USER_NAME = new RegExp(USER_NAME_PATTERN);
 
 /** Checks hello tokens against the configured key source and the development key, if any. */
 export class TokenVerifier {
@@ -50,20 +50,33 @@ export class TokenVerifier {
       ({ payload } = await jwtVerify(token, check.key, {
         ...check.options,
         currentDate: new Date(this.#clock()),
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp'],
       }));
     } catch (error) {
       throw tokenError(error);
     }
-    const user = payload.sub;
-    if (typeof user !== 'string' || !USER_NAME.test(user)) {
-      throw new ServerError(
-        'ERR_TOKEN_SUBJECT',
-        'the token’s sub is not 1 to 64 characters of A-Z a-z 0-9 _ . -',
-      );
-    }
+    const user = spellUser(userOf(payload, dev ? 'sub' : (this.#jwt?.userClaim ?? 'sub')));
     return { user, room: `${dev ? 'dev' : 'jwt'}:${user}` };
   }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The claim naming the user: any non-empty string (or whole number) a provider issues. */
+function userOf(payload: JWTPayload, claim: string): string {
+  const value = payload[claim];
+  const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+  if (typeof text !== 'string' || text === '') {
+    throw new ServerError('ERR_TOKEN_SUBJECT', `the token has no ${claim} claim naming the user`);
+  }
+  // A lone surrogate has no UTF-8 of its own: two such values could share a spelling.
+  if (text.length > MAX_USER_CLAIM_LENGTH || LONE_SURROGATE.test(text)) {
+    throw new ServerError(
+      'ERR_TOKEN_SUBJECT',
+      `the token’s ${claim} is longer than ${MAX_USER_CLAIM_LENGTH} characters or not well-formed text`,
+    );
+  }
+  return text;
 }
 
 interface Check {
@@ -108,8 +121,6 @@ function tokenError(error: unknown): ServerError {
           return refusal('ERR_TOKEN_AUDIENCE', 'the token is meant for another audience');
         case 'nbf':
           return refusal('ERR_TOKEN_NOT_YET_VALID', 'the token is not valid yet');
-        case 'sub':
-          return refusal('ERR_TOKEN_SUBJECT', 'the token has no sub');
         default:
           return refusal(
             'ERR_TOKEN_CLAIMS',
