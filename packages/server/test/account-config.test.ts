@@ -38,6 +38,13 @@ describe('account configuration', () => {
       [{ jwt: { publicKey: 'not a key' } }, /not a readable public key/],
       [{ jwt: { jwksUrl: 'https://id.example/jwks', issuer: 'x' } }, /issuer and jwt.audience/],
       [{ jwt: { jwksUrl: 'http://id.example/jwks', issuer: 'x', audience: 'y' } }, /https/],
+      [
+        {
+          jwt: { jwksUrl: 'https://id.example/jwks', issuer: 'x', audience: 'y', keysMaxAgeMs: 5 },
+        },
+        /keysMaxAgeMs/,
+      ],
+      [{ jwt: { secret, userClaim: '' } }, /userClaim/],
       [{ heartbeatMs: 5 }, /heartbeatMs/],
       [{ maxDevicesPerUser: 0 }, /maxDevicesPerUser/],
     ];
@@ -68,6 +75,8 @@ describe('account configuration', () => {
           {
             JWT_AUDIENCE: 'app',
             JWT_USER_CLAIM: 'email',
+            JWT_KEYS_MAX_AGE: '300',
+            JWT_KEYS_COOLDOWN: '2',
             MAX_DEVICES_PER_USER: '8',
             MAX_FRAMES_PER_SECOND: '50',
           },
@@ -80,6 +89,8 @@ describe('account configuration', () => {
           issuer: ['https://a.test', 'https://b.test'],
           audience: ['app'],
           userClaim: 'email',
+          keysMaxAgeMs: 300_000,
+          keysCooldownMs: 2_000,
         },
         heartbeatMs: 500,
         maxDevicesPerUser: 8,

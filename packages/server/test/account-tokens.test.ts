@@ -132,7 +132,12 @@ describe('tokens checked against a JWKS URL', () => {
 
   it('accept the provider’s tokens and refuse unknown keys and HMAC', async () => {
     const server = await accountServer({
-      jwt: { jwksUrl: await serveJwks(), issuer: ISSUER, audience: AUDIENCE },
+      jwt: {
+        jwksUrl: await serveJwks(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keysCooldownMs: 100,
+      },
     });
     const token = await sign(claims(), rsa.privateKey, { alg: 'RS256', kid: 'key-1' });
     expect((await server.join(token)).welcome?.user).toBe('alice');

@@ -14,6 +14,9 @@ export const ACCOUNT_FLAGS = {
   'jwt-audience': { type: 'string', env: 'JWT_AUDIENCE' },
   'jwt-algorithms': { type: 'string', env: 'JWT_ALGORITHMS' },
   'jwt-user-claim': { type: 'string', env: 'JWT_USER_CLAIM' },
+  'jwt-keys-max-age': { type: 'string', env: 'JWT_KEYS_MAX_AGE' },
+  'jwt-keys-cooldown': { type: 'string', env: 'JWT_KEYS_COOLDOWN' },
+  'jwt-keys-outage-grace': { type: 'string', env: 'JWT_KEYS_OUTAGE_GRACE' },
   heartbeat: { type: 'string', env: 'HEARTBEAT_MS' },
   'max-devices-per-user': { type: 'string', env: 'MAX_DEVICES_PER_USER' },
   'max-account-sockets': { type: 'string', env: 'MAX_ACCOUNT_SOCKETS' },
@@ -31,6 +34,11 @@ Account rooms (WebSocket at /api/account). Give one JWT key source, or --dev-sig
   --jwt-algorithms <a>  accepted alg, comma-separated       [JWT_ALGORITHMS]
                         (default: RS256 for JWKS, the key's own, HS256 for a secret)
   --jwt-user-claim <c>  the claim naming the user           [JWT_USER_CLAIM] sub
+  --jwt-keys-max-age <s>  JWKS kept this long, then fetched again [JWT_KEYS_MAX_AGE] 600
+                        (an unknown key id fetches them at once)
+  --jwt-keys-cooldown <s>  least time between two JWKS fetches  [JWT_KEYS_COOLDOWN] 5
+  --jwt-keys-outage-grace <s>  keys kept past their age while the provider is
+                        unreachable                   [JWT_KEYS_OUTAGE_GRACE] 86400
   --dev-sign-in         development sign-in: anyone can be anyone; never in production
                                                   [WEBRTC_CONNECT_DEV_SIGN_IN=1]
   --heartbeat <ms>      how often devices ping; silent after 3  [HEARTBEAT_MS] 750
@@ -86,11 +94,20 @@ function jwtFromFlags(read: FlagReader): JwtOptions | undefined {
   if (algorithms) jwt.algorithms = algorithms;
   const userClaim = read.text('jwt-user-claim');
   if (userClaim) jwt.userClaim = userClaim;
+  const seconds = [
+    ['keysMaxAgeMs', 'jwt-keys-max-age'],
+    ['keysCooldownMs', 'jwt-keys-cooldown'],
+    ['keysOutageGraceMs', 'jwt-keys-outage-grace'],
+  ] as const;
+  for (const [key, flag] of seconds) {
+    const value = read.whole(flag);
+    if (value !== undefined) jwt[key] = value * 1_000;
+  }
   if (Object.keys(jwt).length === 0) return undefined;
   if (!jwt.jwksUrl && !jwt.publicKey && !jwt.secret) {
     throw new ServerError(
       'ERR_INVALID_CONFIG',
-      '--jwt-issuer, --jwt-audience, --jwt-algorithms and --jwt-user-claim need a key source (--jwt-jwks-url, --jwt-public-key-file or JWT_SECRET)',
+      '--jwt-issuer, --jwt-audience, --jwt-algorithms, --jwt-user-claim and --jwt-keys-* need a key source (--jwt-jwks-url, --jwt-public-key-file or JWT_SECRET)',
     );
   }
   return jwt;

@@ -26,6 +26,22 @@ export interface JwtOptions {
    * `auth0|64f1c2` or an e-mail; ids and room keys use a safe spelling of it (README, "Users").
    */
   userClaim?: string;
+  /**
+   * With a JWKS URL: how long fetched keys are used before they are fetched again (default
+   * 10 minutes). A token naming an unknown key id makes them be fetched at once anyway.
+   */
+  keysMaxAgeMs?: number;
+  /**
+   * With a JWKS URL: the least time between two fetches of the keys (default 5 s), so that
+   * tokens naming unknown key ids cannot make the server hammer the provider; a token signed
+   * with a newly published key waits at most this long.
+   */
+  keysCooldownMs?: number;
+  /**
+   * With a JWKS URL: how long past their age the last keys stay in use while the provider
+   * cannot be reached (default 24 hours); after that, hellos get ERR_AUTH_UNAVAILABLE.
+   */
+  keysOutageGraceMs?: number;
   /** Leeway for `exp` and `nbf`, in seconds (default 30). */
   clockToleranceSeconds?: number;
 }
@@ -61,9 +77,13 @@ export interface ResolvedAccountOptions {
   maxFramesPerSecond: number;
 }
 
-export function resolveAccountOptions(options: AccountOptions): ResolvedAccountOptions {
+/** `clock` (milliseconds) ages the provider's keys; tests pass a fake one. */
+export function resolveAccountOptions(
+  options: AccountOptions,
+  clock: () => number = Date.now,
+): ResolvedAccountOptions {
   const resolved: ResolvedAccountOptions = {
-    jwt: options.jwt === undefined ? undefined : resolveJwtKeySource(options.jwt),
+    jwt: options.jwt === undefined ? undefined : resolveJwtKeySource(options.jwt, clock),
     devSignIn: options.devSignIn ?? false,
     roomStore: options.roomStore,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,

@@ -1,7 +1,16 @@
 import { createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
+import type { JWK, JWTVerifyGetKey } from 'jose';
 import { ServerError } from '../errors.ts';
 import type { JwtOptions } from './account-options.ts';
+import {
+  DEFAULT_KEYS_COOLDOWN_MS,
+  DEFAULT_KEYS_MAX_AGE_MS,
+  DEFAULT_KEYS_OUTAGE_GRACE_MS,
+  KeySourceUnavailable,
+  ProviderKeys,
+} from './provider-keys.ts';
+
+export { KeySourceUnavailable };
 
 /**
  * A configured key source, ready for `jwtVerify`: the key (or the JWKS resolver) and the
@@ -12,17 +21,14 @@ import type { JwtOptions } from './account-options.ts';
 export interface JwtKeySource {
   kind: 'jwks' | 'public-key' | 'secret';
   key: KeyObject | JWTVerifyGetKey;
+  /** With a JWKS URL: the provider's keys, fetched and kept. */
+  providerKeys?: ProviderKeys;
   algorithms: string[];
   issuer: string[] | undefined;
   audience: string[] | undefined;
   /** The claim naming the user. */
   userClaim: string;
   clockToleranceSeconds: number;
-}
-
-/** Thrown by the JWKS resolver when the provider's keys cannot be fetched: not the token's fault. */
-export class KeySourceUnavailable extends Error {
-  override readonly name = 'KeySourceUnavailable';
 }
 
 const HMAC = ['HS256', 'HS384', 'HS512'];
@@ -38,7 +44,10 @@ const ASYMMETRIC = [...RSA, ...Object.values(EC), ...ED25519];
 /** RFC 7518: an HMAC key at least as long as the hash; HS256 is the floor. */
 const MIN_SECRET_BYTES = 32;
 
-export function resolveJwtKeySource(options: JwtOptions): JwtKeySource {
+export function resolveJwtKeySource(
+  options: JwtOptions,
+  clock: () => number = Date.now,
+): JwtKeySource {
   const given = (['jwksUrl', 'publicKey', 'secret'] as const).filter(
     (name) => options[name] !== undefined,
   );
@@ -66,22 +75,22 @@ export function resolveJwtKeySource(options: JwtOptions): JwtKeySource {
     if (!common.issuer || !common.audience) {
       throw invalid('a JWKS URL needs jwt.issuer and jwt.audience, so other apps’ tokens fail');
     }
-    const jwks = createRemoteJWKSet(url, { timeoutDuration: 5_000, cooldownDuration: 30_000 });
-    const key: JWTVerifyGetKey = async (header, token) => {
-      try {
-        return await jwks(header, token);
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        // jose iterates over several matching keys itself; a missing key is the token's fault.
-        if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') {
-          throw error;
-        }
-        throw new KeySourceUnavailable('the JWKS could not be fetched', { cause: error });
-      }
-    };
+    const providerKeys = new ProviderKeys(url, {
+      maxAgeMs: whole('jwt.keysMaxAgeMs', options.keysMaxAgeMs, DEFAULT_KEYS_MAX_AGE_MS, 1_000),
+      cooldownMs: whole('jwt.keysCooldownMs', options.keysCooldownMs, DEFAULT_KEYS_COOLDOWN_MS, 0),
+      outageGraceMs: whole(
+        'jwt.keysOutageGraceMs',
+        options.keysOutageGraceMs,
+        DEFAULT_KEYS_OUTAGE_GRACE_MS,
+        0,
+      ),
+      timeoutMs: 5_000,
+      clock,
+    });
     return {
       kind: 'jwks',
-      key,
+      key: providerKeys.getKey,
+      providerKeys,
       algorithms: pin(options.algorithms, ASYMMETRIC, ['RS256']),
       ...common,
     };
@@ -144,6 +153,15 @@ function pin(wanted: string[] | undefined, possible: string[], fallback: string[
     }
   }
   return [...new Set(wanted)];
+}
+
+/** A whole number of milliseconds from `min` to 30 days, or the default. */
+function whole(name: string, value: number | undefined, fallback: number, min: number): number {
+  const ms = value ?? fallback;
+  if (!Number.isSafeInteger(ms) || ms < min || ms > 30 * 24 * 3_600_000) {
+    throw invalid(`${name} must be a whole number of milliseconds from ${min} to 30 days`);
+  }
+  return ms;
 }
 
 function list(name: string, value: string | string[] | undefined): string[] | undefined {
