@@ -78,6 +78,11 @@ export interface WelcomeFrame extends RoomView {
    * On becoming broadcaster, a device pings at once and then every `heartbeatMs`.
    */
   idleHeartbeatMs?: number;
+  /**
+   * When the hello's token expires (its `exp`; servers before it was added send none). The
+   * device stays in its room past it, but joining again needs a fresh token.
+   */
+  tokenExpiresAt?: string;
 }
 
 /** After every change: a device joined or left, a broadcaster was promoted. */

@@ -77,6 +77,7 @@ export const serverFrameSchemas = {
       user: { type: 'string', pattern: USER_ID_PATTERN },
       heartbeatMs: { type: 'integer', minimum: 1 },
       idleHeartbeatMs: { type: 'integer', minimum: 1 },
+      tokenExpiresAt: { type: 'string', format: 'date-time' },
     },
     ['id', 'user', 'epoch', 'broadcaster', 'members', 'heartbeatMs'],
   ),

@@ -14,6 +14,8 @@ export interface VerifiedIdentity {
    * sign-in as "alice" never joins the room of the provider's "alice".
    */
   room: string;
+  /** The token's `exp`, in seconds since the epoch. */
+  expiresAt: number;
 }
 
 /** Checks hello tokens against the configured key source and the development key, if any. */
@@ -56,7 +58,7 @@ export class TokenVerifier {
       throw tokenError(error);
     }
     const user = spellUser(userOf(payload, dev ? 'sub' : (this.#jwt?.userClaim ?? 'sub')));
-    return { user, room: `${dev ? 'dev' : 'jwt'}:${user}` };
+    return { user, room: `${dev ? 'dev' : 'jwt'}:${user}`, expiresAt: payload.exp ?? 0 };
   }
 }
 
