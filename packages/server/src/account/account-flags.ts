@@ -14,6 +14,7 @@ export const ACCOUNT_FLAGS = {
   'jwt-audience': { type: 'string', env: 'JWT_AUDIENCE' },
   'jwt-algorithms': { type: 'string', env: 'JWT_ALGORITHMS' },
   'jwt-user-claim': { type: 'string', env: 'JWT_USER_CLAIM' },
+  'jwt-clock-tolerance': { type: 'string', env: 'JWT_CLOCK_TOLERANCE' },
   'jwt-keys-max-age': { type: 'string', env: 'JWT_KEYS_MAX_AGE' },
   'jwt-keys-cooldown': { type: 'string', env: 'JWT_KEYS_COOLDOWN' },
   'jwt-keys-outage-grace': { type: 'string', env: 'JWT_KEYS_OUTAGE_GRACE' },
@@ -34,6 +35,7 @@ Account rooms (WebSocket at /api/account). Give one JWT key source, or --dev-sig
   --jwt-algorithms <a>  accepted alg, comma-separated       [JWT_ALGORITHMS]
                         (default: RS256 for JWKS, the key's own, HS256 for a secret)
   --jwt-user-claim <c>  the claim naming the user           [JWT_USER_CLAIM] sub
+  --jwt-clock-tolerance <s>  leeway for exp and nbf      [JWT_CLOCK_TOLERANCE] 30
   --jwt-keys-max-age <s>  JWKS kept this long, then fetched again [JWT_KEYS_MAX_AGE] 600
                         (an unknown key id fetches them at once)
   --jwt-keys-cooldown <s>  least time between two JWKS fetches  [JWT_KEYS_COOLDOWN] 5
@@ -94,6 +96,8 @@ function jwtFromFlags(read: FlagReader): JwtOptions | undefined {
   if (algorithms) jwt.algorithms = algorithms;
   const userClaim = read.text('jwt-user-claim');
   if (userClaim) jwt.userClaim = userClaim;
+  const tolerance = read.whole('jwt-clock-tolerance');
+  if (tolerance !== undefined) jwt.clockToleranceSeconds = tolerance;
   const seconds = [
     ['keysMaxAgeMs', 'jwt-keys-max-age'],
     ['keysCooldownMs', 'jwt-keys-cooldown'],
