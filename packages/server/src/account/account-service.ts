@@ -32,7 +32,8 @@ export class AccountService {
   #skipped = false;
 
   constructor(options: ResolvedAccountOptions, clock: () => number, log: FastifyBaseLogger) {
-    this.devSignIn = options.devSignIn ? new DevSignIn(clock) : undefined;
+    const shared = options.jwt?.kind === 'secret' ? options.jwt.sharedSecret : undefined;
+    this.devSignIn = options.devSignIn ? new DevSignIn(clock, shared) : undefined;
     this.#ownsStore = options.roomStore === undefined;
     this.store = options.roomStore ?? new MemoryRoomStore();
     const rooms = new AccountRooms(

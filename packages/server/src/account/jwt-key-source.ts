@@ -21,6 +21,8 @@ export { KeySourceUnavailable };
 export interface JwtKeySource {
   kind: 'jwks' | 'public-key' | 'secret';
   key: KeyObject | JWTVerifyGetKey;
+  /** With a secret: its bytes, from which the development sign-in derives its own key. */
+  sharedSecret?: Uint8Array;
   /** With a JWKS URL: the provider's keys, fetched and kept. */
   providerKeys?: ProviderKeys;
   algorithms: string[];
@@ -106,7 +108,13 @@ export function resolveJwtKeySource(
     throw invalid(`jwt.secret must be at least ${MIN_SECRET_BYTES} bytes`);
   }
   const key = createSecretKey(secret);
-  return { kind: 'secret', key, algorithms: pin(options.algorithms, HMAC, ['HS256']), ...common };
+  return {
+    kind: 'secret',
+    key,
+    sharedSecret: secret,
+    algorithms: pin(options.algorithms, HMAC, ['HS256']),
+    ...common,
+  };
 }
 
 function publicKeyOf(input: string | JWK): KeyObject {
