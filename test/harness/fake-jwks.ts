@@ -38,10 +38,19 @@ export class FakeJwks {
     return `http://127.0.0.1:${this.#port}/jwks`;
   }
 
+  /** As an OpenID Connect issuer: its metadata names this JWKS. */
+  get issuer(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
   async start(): Promise<void> {
-    const server = createServer((_request, response) => {
-      this.fetches += 1;
+    const server = createServer((request, response) => {
       response.setHeader('content-type', 'application/json');
+      if (request.url === '/.well-known/openid-configuration') {
+        response.end(JSON.stringify({ issuer: this.issuer, jwks_uri: this.url }));
+        return;
+      }
+      this.fetches += 1;
       response.end(JSON.stringify({ keys: this.keys.map((key) => key.jwk) }));
     });
     this.#server = server;

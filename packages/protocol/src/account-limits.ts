@@ -11,6 +11,8 @@ export const ACCOUNT_PATHS = {
   socket: '/api/account',
   /** Development sign-in, when the server was started with it. */
   devSignIn: '/api/dev/sign-in',
+  /** How the web app can sign people in here: development sign-in, an OpenID Connect provider. */
+  signInOptions: '/api/sign-in',
 } as const;
 
 /**

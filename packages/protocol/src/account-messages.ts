@@ -129,3 +129,11 @@ export interface DevSignInResponse {
   user: string;
   expiresAt: string;
 }
+
+/** 200 to `GET /api/sign-in`: how people sign in to this server. */
+export interface SignInOptionsResponse {
+  /** `POST /api/dev/sign-in` is on. */
+  devSignIn: boolean;
+  /** An OpenID Connect provider for authorization code with PKCE in the browser, or null. */
+  oidc: { issuer: string; clientId: string; name: string; scope: string } | null;
+}

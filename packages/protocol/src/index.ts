@@ -45,6 +45,7 @@ export type {
   RoomView,
   ServerFrame,
   SignalFrame,
+  SignInOptionsResponse,
   UnreachableFrame,
   WelcomeFrame,
 } from './account-messages.ts';

@@ -1,4 +1,5 @@
 export type { AccountOptions, JwtOptions } from './account/account-options.ts';
+export { type OidcOptions, oidcOrigins } from './account/oidc-discovery.ts';
 export { MAX_USER_CLAIM_LENGTH, spellUser } from './account/user-spelling.ts';
 export { HELP, parseServeArgs, runCli } from './cli.ts';
 export { isServerError, SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.ts';

@@ -119,6 +119,14 @@ describe('account configuration', () => {
       configError(() => parseServeArgs(['--jwt-public-key-file', '/no/such/key.pem'], {})),
     ).toMatch(/cannot read/);
     expect(parseServeArgs([], { WEBRTC_CONNECT_DEV_SIGN_IN: '1' }).devSignIn).toBe(true);
+    expect(
+      parseServeArgs(['--oidc-issuer', 'https://id.example', '--oidc-name', 'Example'], {
+        OIDC_CLIENT_ID: 'web',
+      }).oidc,
+    ).toEqual({ issuer: 'https://id.example', clientId: 'web', name: 'Example' });
+    expect(configError(() => parseServeArgs(['--oidc-issuer', 'https://id.example'], {}))).toMatch(
+      /go together/,
+    );
     expect(parseServeArgs([], {}).devSignIn).toBeUndefined();
   });
 });

@@ -41,7 +41,7 @@ describe('a provider that rotates its keys', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(990);
     expect(jwks.fetches).toBe(3);
     expect(await refused(server, await providerToken(first))).toBe('ERR_TOKEN_SIGNATURE');
-  });
+  }, 20_000);
 
   it('is not hammered by a flood of unknown key ids: one fetch a cooldown', async () => {
     jwks.keys = [await providerKey('key-1')];
@@ -101,5 +101,26 @@ describe('a provider that rotates its keys', () => {
     // The provider is back: the next hello fetches its keys again.
     await jwks.start();
     expect((await server.join(await token('carol'))).welcome?.user).toBe('carol');
+  });
+});
+
+describe('a provider named for the web app’s sign-in (--oidc-issuer)', () => {
+  it('is told to the app, and its tokens are checked against its discovered keys', async () => {
+    const key = await providerKey('key-1');
+    jwks.keys = [key];
+    await jwks.start();
+    const clientId = 'webrtc-connect-web';
+    const server = await accountServer({
+      jwt: null,
+      oidc: { issuer: jwks.issuer, clientId, name: 'Example ID' },
+    });
+    const options = await (await fetch(`${server.url}/api/sign-in`)).json();
+    expect(options).toEqual({
+      devSignIn: false,
+      oidc: { issuer: jwks.issuer, clientId, name: 'Example ID', scope: 'openid offline_access' },
+    });
+    const token = (audience: string) => providerToken(key, { iss: jwks.issuer, aud: audience });
+    expect((await server.join(await token(clientId))).welcome?.user).toBe('alice');
+    expect(await refused(server, await token('another-app'))).toBe('ERR_TOKEN_AUDIENCE');
   });
 });

@@ -127,6 +127,6 @@ describe('the identity providers of the setup table', () => {
       const late = await server.open();
       late.send({ type: 'hello', version: 1, token: await token() });
       await late.error('ERR_TOKEN_EXPIRED');
-    });
+    }, 20_000);
   }
 });

@@ -18,6 +18,10 @@ export const ACCOUNT_FLAGS = {
   'jwt-keys-max-age': { type: 'string', env: 'JWT_KEYS_MAX_AGE' },
   'jwt-keys-cooldown': { type: 'string', env: 'JWT_KEYS_COOLDOWN' },
   'jwt-keys-outage-grace': { type: 'string', env: 'JWT_KEYS_OUTAGE_GRACE' },
+  'oidc-issuer': { type: 'string', env: 'OIDC_ISSUER' },
+  'oidc-client-id': { type: 'string', env: 'OIDC_CLIENT_ID' },
+  'oidc-name': { type: 'string', env: 'OIDC_NAME' },
+  'oidc-scope': { type: 'string', env: 'OIDC_SCOPE' },
   heartbeat: { type: 'string', env: 'HEARTBEAT_MS' },
   'max-devices-per-user': { type: 'string', env: 'MAX_DEVICES_PER_USER' },
   'max-account-sockets': { type: 'string', env: 'MAX_ACCOUNT_SOCKETS' },
@@ -41,6 +45,11 @@ Account rooms (WebSocket at /api/account). Give one JWT key source, or --dev-sig
   --jwt-keys-cooldown <s>  least time between two JWKS fetches  [JWT_KEYS_COOLDOWN] 5
   --jwt-keys-outage-grace <s>  keys kept past their age while the provider is
                         unreachable                   [JWT_KEYS_OUTAGE_GRACE] 86400
+  --oidc-issuer <iss>   the web app's "Sign in with …" provider  [OIDC_ISSUER]
+  --oidc-client-id <id> its public client id (PKCE)          [OIDC_CLIENT_ID]
+                        without --jwt-*, tokens are checked against it (discovery)
+  --oidc-name <name>    the provider's name on the button   [OIDC_NAME] its host
+  --oidc-scope <s>      scopes asked for       [OIDC_SCOPE] openid offline_access
   --dev-sign-in         development sign-in: anyone can be anyone; never in production
                                                   [WEBRTC_CONNECT_DEV_SIGN_IN=1]
   --heartbeat <ms>      how often devices ping; silent after 3  [HEARTBEAT_MS] 750
@@ -67,6 +76,18 @@ export function accountOptionsFromFlags(read: FlagReader): AccountOptions {
   if (read.flag('dev-sign-in')) options.devSignIn = true;
   const jwt = jwtFromFlags(read);
   if (jwt) options.jwt = jwt;
+  const issuer = read.text('oidc-issuer');
+  const clientId = read.text('oidc-client-id');
+  if (issuer || clientId) {
+    if (!issuer || !clientId) {
+      throw new ServerError('ERR_INVALID_CONFIG', '--oidc-issuer and --oidc-client-id go together');
+    }
+    options.oidc = { issuer, clientId };
+    const name = read.text('oidc-name');
+    if (name) options.oidc.name = name;
+    const scope = read.text('oidc-scope');
+    if (scope) options.oidc.scope = scope;
+  }
   const numbers = [
     ['heartbeatMs', 'heartbeat'],
     ['maxDevicesPerUser', 'max-devices-per-user'],

@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import { ServerError } from '../errors.ts';
 import type { RoomStore } from '../store/room-store.ts';
 import { type JwtKeySource, resolveJwtKeySource } from './jwt-key-source.ts';
+import { type OidcClientConfig, type OidcOptions, resolveOidc } from './oidc-discovery.ts';
 
 /** Where account tokens come from and what they must say. Give exactly one key source. */
 export interface JwtOptions {
@@ -52,6 +53,12 @@ export interface AccountOptions {
   jwt?: JwtOptions;
   /** Development sign-in: anyone may sign in as anyone. Off by default; logged loudly when on. */
   devSignIn?: boolean;
+  /**
+   * The provider the web app signs people in with ("Sign in with …", authorization code and
+   * PKCE in the browser). Without `jwt`, tokens are checked against it: its keys (found by
+   * discovery), its issuer, and the client id as audience.
+   */
+  oidc?: OidcOptions;
   /** Where rooms live; default in memory (one instance). */
   roomStore?: RoomStore;
   /** How often devices ping (default 750 ms); silent after 3 heartbeats without a frame. */
@@ -69,6 +76,7 @@ export interface AccountOptions {
 export interface ResolvedAccountOptions {
   jwt: JwtKeySource | undefined;
   devSignIn: boolean;
+  oidc: OidcClientConfig | undefined;
   roomStore: RoomStore | undefined;
   heartbeatMs: number;
   helloTimeoutMs: number;
@@ -82,9 +90,15 @@ export function resolveAccountOptions(
   options: AccountOptions,
   clock: () => number = Date.now,
 ): ResolvedAccountOptions {
+  const oidc = options.oidc === undefined ? undefined : resolveOidc(options.oidc);
+  const jwt = options.jwt ?? (oidc && { issuer: oidc.issuer, audience: oidc.clientId });
   const resolved: ResolvedAccountOptions = {
-    jwt: options.jwt === undefined ? undefined : resolveJwtKeySource(options.jwt, clock),
+    jwt:
+      jwt === undefined
+        ? undefined
+        : resolveJwtKeySource(jwt, clock, options.jwt ? undefined : oidc?.issuer),
     devSignIn: options.devSignIn ?? false,
+    oidc,
     roomStore: options.roomStore,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     helloTimeoutMs: options.helloTimeoutMs ?? HELLO_TIMEOUT_MS,

@@ -2,6 +2,7 @@ import { createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } fro
 import type { JWK, JWTVerifyGetKey } from 'jose';
 import { ServerError } from '../errors.ts';
 import type { JwtOptions } from './account-options.ts';
+import { discoverJwksUrl, secureUrl } from './oidc-discovery.ts';
 import {
   DEFAULT_KEYS_COOLDOWN_MS,
   DEFAULT_KEYS_MAX_AGE_MS,
@@ -49,11 +50,12 @@ const MIN_SECRET_BYTES = 32;
 export function resolveJwtKeySource(
   options: JwtOptions,
   clock: () => number = Date.now,
+  discoverFrom?: string,
 ): JwtKeySource {
   const given = (['jwksUrl', 'publicKey', 'secret'] as const).filter(
     (name) => options[name] !== undefined,
   );
-  if (given.length !== 1) {
+  if (given.length !== 1 && !(given.length === 0 && discoverFrom !== undefined)) {
     throw invalid(
       `jwt needs exactly one key source (a JWKS URL, a public key or a secret), not ${given.length === 0 ? 'none' : given.join(' and ')}`,
     );
@@ -71,8 +73,11 @@ export function resolveJwtKeySource(
   if (!Number.isSafeInteger(tolerance) || tolerance < 0 || tolerance > 3600) {
     throw invalid('jwt.clockToleranceSeconds must be a whole number from 0 to 3600');
   }
-  if (options.jwksUrl !== undefined) {
-    const url = parseUrl(options.jwksUrl);
+  if (options.jwksUrl !== undefined || discoverFrom !== undefined) {
+    const url =
+      options.jwksUrl === undefined
+        ? discoverJwksUrl(discoverFrom ?? '')
+        : secureUrl('jwt.jwksUrl', options.jwksUrl);
     // A provider signs tokens for many applications: without these, theirs would open ours.
     if (!common.issuer || !common.audience) {
       throw invalid('a JWKS URL needs jwt.issuer and jwt.audience, so other apps’ tokens fail');
@@ -179,21 +184,6 @@ function list(name: string, value: string | string[] | undefined): string[] | un
     throw invalid(`${name} must be a non-empty string or list of them`);
   }
   return values;
-}
-
-function parseUrl(text: string): URL {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  // Keys fetched in the clear could be swapped on the way: plain http only on this machine.
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url?.hostname ?? '');
-  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback))) {
-    throw invalid('jwt.jwksUrl must be an https URL (or http on localhost)');
-  }
-  return url;
 }
 
 function invalid(message: string, cause?: unknown): ServerError {

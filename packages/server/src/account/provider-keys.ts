@@ -45,7 +45,7 @@ const MAX_JWKS_BYTES = 256 * 1024;
  *   as `ERR_AUTH_UNAVAILABLE`.
  */
 export class ProviderKeys {
-  readonly #url: URL;
+  readonly #jwksUrl: () => Promise<URL>;
   readonly #options: ProviderKeysOptions;
   #keys: KeySet | undefined;
   #fetchedAt = Number.NEGATIVE_INFINITY;
@@ -55,8 +55,9 @@ export class ProviderKeys {
   /** Fetches made so far (successful or not). */
   fetches = 0;
 
-  constructor(url: URL, options: ProviderKeysOptions) {
-    this.#url = url;
+  /** `jwksUrl`: the JWKS's address, or what finds it (OpenID Connect discovery). */
+  constructor(jwksUrl: URL | (() => Promise<URL>), options: ProviderKeysOptions) {
+    this.#jwksUrl = jwksUrl instanceof URL ? async () => jwksUrl : jwksUrl;
     this.#options = options;
   }
 
@@ -115,7 +116,7 @@ export class ProviderKeys {
   async #fetch(): Promise<boolean> {
     this.#attemptedAt = this.#options.clock();
     this.fetches += 1;
-    const response = await fetch(this.#url, {
+    const response = await fetch(await this.#jwksUrl(), {
       headers: { accept: 'application/json' },
       redirect: 'error',
       signal: AbortSignal.timeout(this.#options.timeoutMs),
