@@ -5,6 +5,7 @@ import type { PeerConnectionConstructor } from 'webrtc-connect';
 import {
   type AccountMessage,
   type AccountSession,
+  type AccountToken,
   joinAccount,
   type WebSocketConstructor,
 } from 'webrtc-connect/account';
@@ -79,7 +80,7 @@ export interface Device {
  */
 export async function joinDevice(
   server: string | readonly string[],
-  token: string,
+  token: AccountToken,
   options: { cutOff?: boolean } = {},
 ): Promise<Device> {
   const peers: RTCPeerConnection[] = [];

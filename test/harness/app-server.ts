@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IceServer } from '@webrtc-connect/protocol';
-import { createServer } from '@webrtc-connect/server';
+import { createServer, type OidcOptions } from '@webrtc-connect/server';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -24,7 +24,14 @@ export interface AppServer {
  */
 export async function startAppServer(
   webRoot: string,
-  options: { devSignIn?: boolean; corsOrigins?: string[]; iceServers?: IceServer[] } = {},
+  options: {
+    devSignIn?: boolean;
+    corsOrigins?: string[];
+    iceServers?: IceServer[];
+    oidc?: OidcOptions;
+    /** Default: any free port. */
+    port?: number;
+  } = {},
 ): Promise<AppServer> {
   const app = await createServer({
     webRoot,
@@ -32,8 +39,9 @@ export async function startAppServer(
     devSignIn: options.devSignIn ?? false,
     corsOrigins: options.corsOrigins ?? [],
     iceServers: options.iceServers ?? [],
+    ...(options.oidc ? { oidc: options.oidc } : {}),
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server has no port');
   return { url: `http://127.0.0.1:${address.port}`, close: () => app.close() };

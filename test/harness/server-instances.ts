@@ -22,13 +22,13 @@ export function startInstance(
   });
 }
 
-/** An account token for `user`, valid for an hour, accepted by every test instance. */
-export function instanceToken(user: string): Promise<string> {
+/** An account token for `user`, valid for an hour (or `lifetime`), accepted by every test instance. */
+export function instanceToken(user: string, lifetime: string | number = '1h'): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(user)
     .setIssuedAt()
-    .setExpirationTime('1h')
+    .setExpirationTime(lifetime)
     .sign(new TextEncoder().encode(INSTANCE_JWT_SECRET));
 }
 

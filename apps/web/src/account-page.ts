@@ -1,4 +1,13 @@
-import { joinAccount } from 'webrtc-connect/account';
+import type { SignInOptionsResponse } from '@webrtc-connect/protocol';
+import { type AccountToken, joinAccount } from 'webrtc-connect/account';
+import {
+  finishOidcSignIn,
+  forgetOidcSession,
+  hasOidcSession,
+  isOidcCallback,
+  oidcTokenFunction,
+  startOidcSignIn,
+} from './account-oidc.ts';
 import { showAccountRoom } from './account-room-view.ts';
 import {
   forgetToken,
@@ -16,6 +25,8 @@ const ICE_REFRESH_MS = 60 * 60_000;
 
 /** The server's development sign-in (`npm start` has it on); a real deployment has a provider. */
 const DEV_SIGN_IN_PATH = '/api/dev/sign-in';
+/** How this server signs people in (`SignInOptionsResponse`). */
+const SIGN_IN_OPTIONS_PATH = '/api/sign-in';
 
 /**
  * Signing in, then joining the user's room: by the development sign-in (a name), with a token
@@ -43,7 +54,12 @@ export function showAccountPage(container: HTMLElement): void {
     'Join with this token',
   );
   const status = h('p', { class: 'status', role: 'status', 'data-testid': 'account-status' });
-  const buttons = [signIn, useToken];
+  const providerSignIn = h(
+    'button',
+    { type: 'button', hidden: '', 'data-testid': 'account-oidc-sign-in' },
+    'Sign in',
+  );
+  const buttons = [signIn, useToken, providerSignIn];
 
   const fail = (message: string, code: string) => {
     status.classList.add('error');
@@ -51,16 +67,16 @@ export function showAccountPage(container: HTMLElement): void {
     status.textContent = message;
     for (const button of buttons) button.disabled = false;
   };
-  const join = async (tokenText: string) => {
+  const join = async (tokenSource: AccountToken) => {
     status.textContent = 'Joining your devices…';
     try {
       const session = await joinAccount({
         server: location.origin,
-        token: tokenText,
+        token: tokenSource,
         RTCPeerConnection,
         iceServers: await appIceServers(),
       });
-      rememberToken(tokenText);
+      if (typeof tokenSource === 'string') rememberToken(tokenSource);
       // TURN credentials from the server last a day; a device may stay longer.
       const refresh = setInterval(
         () => appIceServers().then((servers) => session.setIceServers(servers)),
@@ -69,11 +85,13 @@ export function showAccountPage(container: HTMLElement): void {
       showAccountRoom(container, session, () => {
         clearInterval(refresh);
         forgetToken();
+        forgetOidcSession();
         showAccountPage(container);
       });
     } catch (error) {
       // Refused or not: a token that did not get this device in is not kept.
       forgetToken();
+      forgetOidcSession();
       fail(refusalSentence(error), serverCode(error) ?? errorCode(error));
     }
   };
@@ -108,6 +126,7 @@ export function showAccountPage(container: HTMLElement): void {
         {},
         'Sign in on each of your devices: they join one room, chat and send files to each other directly. One of them relays for the others; if it goes, another takes over.',
       ),
+      providerSignIn,
       signInForm,
       h('p', { class: 'hint' }, 'Development sign-in: anyone can sign in under any name.'),
       tokenForm,
@@ -115,6 +134,36 @@ export function showAccountPage(container: HTMLElement): void {
       h('p', {}, h('a', { href: location.pathname }, 'Back to links')),
     ),
   );
+
+  const disable = () => {
+    for (const button of buttons) button.disabled = true;
+  };
+  const callback = isOidcCallback(location.hash);
+  if (callback) disable();
+  void signInOptions().then((options) => {
+    const oidc = options?.oidc;
+    if (!oidc) {
+      if (callback) fail('This server has no provider to sign in with.', 'ERR_SIGN_IN');
+      return;
+    }
+    providerSignIn.textContent = `Sign in with ${oidc.name}`;
+    providerSignIn.hidden = false;
+    providerSignIn.addEventListener('click', () => {
+      disable();
+      startOidcSignIn(oidc).catch((error: unknown) => fail(messageOf(error), 'ERR_SIGN_IN'));
+    });
+    if (callback) {
+      status.textContent = `Signing in with ${oidc.name}…`;
+      finishOidcSignIn(oidc).then(
+        () => join(oidcTokenFunction(oidc)),
+        (error: unknown) => fail(messageOf(error), 'ERR_SIGN_IN'),
+      );
+    } else if (hasOidcSession() && rememberedToken() === null) {
+      disable();
+      void join(oidcTokenFunction(oidc));
+    }
+  });
+  if (callback) return;
 
   const known = takeTokenFromFragment() ?? rememberedToken();
   if (known === null) return;
@@ -127,6 +176,20 @@ export function showAccountPage(container: HTMLElement): void {
   for (const button of buttons) button.disabled = true;
   void join(known);
   if (claims?.user) status.textContent = `Signed in on this device as ${claims.user}: joining…`;
+}
+
+/** What the server offers; null from a server that does not say (older, or unreachable). */
+async function signInOptions(): Promise<SignInOptionsResponse | null> {
+  try {
+    const response = await fetch(SIGN_IN_OPTIONS_PATH);
+    return response.ok ? ((await response.json()) as SignInOptionsResponse) : null;
+  } catch {
+    return null;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function devSignIn(name: string): Promise<string> {

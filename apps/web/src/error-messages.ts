@@ -56,6 +56,7 @@ const SENTENCES: Record<ConnectErrorCode, Sentence> = {
     'The other device sent something this app does not understand; it was ignored.',
   ERR_CANCELLED: 'The file transfer was cancelled.',
   ERR_ACCOUNT_REFUSED: 'The server did not let this device in. Sign in again.',
+  ERR_NO_TOKEN: 'Signing in again did not work. Sign in again.',
   ERR_ACCOUNT_SERVER: 'The server could not be reached, or it closed the connection. Try again.',
   ERR_MICROPHONE_REFUSED:
     'The microphone was refused. Allow this page to use it (the microphone or lock icon beside the address), then try again.',

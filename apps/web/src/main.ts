@@ -1,3 +1,4 @@
+import { isOidcCallback } from './account-oidc.ts';
 import { showAccountPage } from './account-page.ts';
 import { isAccountFragment } from './account-token.ts';
 import { showAnswerPage } from './answer-page.ts';
@@ -11,7 +12,8 @@ if (!app) throw new Error('the page has no #app element');
 const SOUND_HASH = '#sound';
 
 // A link's fragment holds the offer (or its id) and the link secret; browsers never send it.
-if (isAccountFragment(location.hash)) showAccountPage(app);
+// A provider's answer to "Sign in with …" comes back in the fragment too (account-oidc.ts).
+if (isAccountFragment(location.hash) || isOidcCallback(location.hash)) showAccountPage(app);
 else if (location.hash === SOUND_HASH) showSoundPage(app);
 else if (location.hash.length > 1) showAnswerPage(app, location.href);
 else showHomePage(app);

@@ -32,6 +32,8 @@ export const CONNECT_ERROR_CODES = {
   ERR_CANCELLED: 'A file transfer was cancelled, by this side or by the peer.',
   ERR_ACCOUNT_REFUSED:
     "The account server refused this device (a bad or expired token, a full room or server, sign-in not configured); the server's ERR_* code starts the message and is the cause's code.",
+  ERR_NO_TOKEN:
+    "The application's token function failed or gave no token (its error is the cause); joining again tries it again.",
   ERR_ACCOUNT_SERVER:
     'The account server could not be reached, or its socket closed (the server stopped, or found this device silent), or it stopped answering.',
   ERR_MICROPHONE_REFUSED:

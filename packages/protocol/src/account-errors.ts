@@ -27,7 +27,7 @@ export const ACCOUNT_ERROR_CODES = {
   ERR_TOKEN_ISSUER: 'The token was issued by another issuer than the one this server trusts.',
   ERR_TOKEN_AUDIENCE: 'The token was issued for another audience than this server.',
   ERR_TOKEN_SUBJECT:
-    'The token has no sub claim, or one that is not 1 to 64 characters of A-Z a-z 0-9 _ . -',
+    'The token has no claim naming the user (sub, or the one the server is configured with), or one that is empty, over 1,024 characters or not well-formed text.',
   ERR_TOKEN_CLAIMS: 'A claim the server requires (exp) is missing or has the wrong type.',
   ERR_AUTH_UNAVAILABLE:
     "The server could not fetch the identity provider's keys (JWKS) to check the token; retry later.",

@@ -11,6 +11,8 @@ export const ACCOUNT_PATHS = {
   socket: '/api/account',
   /** Development sign-in, when the server was started with it. */
   devSignIn: '/api/dev/sign-in',
+  /** How the web app can sign people in here: development sign-in, an OpenID Connect provider. */
+  signInOptions: '/api/sign-in',
 } as const;
 
 /**
@@ -51,8 +53,14 @@ export const MAX_SIGNAL_DATA_BYTES = 16_384;
 /** Largest token in a hello, in characters. */
 export const MAX_TOKEN_LENGTH = 16_384;
 
-/** A user name usable in ids: the token's `sub` must match it. */
+/** A name for the development sign-in; also the users whose ids spell them as they are. */
 export const USER_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
+
+/**
+ * A user as ids spell it (`welcome.user`): the name itself when it matches USER_NAME_PATTERN,
+ * else escaped (`auth0%7C64f1c2`) or hashed (`~` and 32 base64url characters); README, "Users".
+ */
+export const USER_ID_PATTERN = '^[A-Za-z0-9_.%~-]{1,64}$';
 
 /** How long a development sign-in token lives. */
 export const DEV_TOKEN_TTL_SECONDS = 12 * 60 * 60;

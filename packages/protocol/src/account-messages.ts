@@ -78,6 +78,11 @@ export interface WelcomeFrame extends RoomView {
    * On becoming broadcaster, a device pings at once and then every `heartbeatMs`.
    */
   idleHeartbeatMs?: number;
+  /**
+   * When the hello's token expires (its `exp`; servers before it was added send none). The
+   * device stays in its room past it, but joining again needs a fresh token.
+   */
+  tokenExpiresAt?: string;
 }
 
 /** After every change: a device joined or left, a broadcaster was promoted. */
@@ -123,4 +128,12 @@ export interface DevSignInResponse {
   token: string;
   user: string;
   expiresAt: string;
+}
+
+/** 200 to `GET /api/sign-in`: how people sign in to this server. */
+export interface SignInOptionsResponse {
+  /** `POST /api/dev/sign-in` is on. */
+  devSignIn: boolean;
+  /** An OpenID Connect provider for authorization code with PKCE in the browser, or null. */
+  oidc: { issuer: string; clientId: string; name: string; scope: string } | null;
 }

@@ -1,5 +1,10 @@
 import { ACCOUNT_ERROR_CODES } from './account-errors.ts';
-import { MAX_DEVICE_ID_LENGTH, MAX_TOKEN_LENGTH, USER_NAME_PATTERN } from './account-limits.ts';
+import {
+  MAX_DEVICE_ID_LENGTH,
+  MAX_TOKEN_LENGTH,
+  USER_ID_PATTERN,
+  USER_NAME_PATTERN,
+} from './account-limits.ts';
 import { errorResponseSchema } from './schemas.ts';
 
 /**
@@ -69,9 +74,10 @@ export const serverFrameSchemas = {
     {
       ...roomView,
       id: deviceIdSchema,
-      user: { type: 'string', pattern: USER_NAME_PATTERN },
+      user: { type: 'string', pattern: USER_ID_PATTERN },
       heartbeatMs: { type: 'integer', minimum: 1 },
       idleHeartbeatMs: { type: 'integer', minimum: 1 },
+      tokenExpiresAt: { type: 'string', format: 'date-time' },
     },
     ['id', 'user', 'epoch', 'broadcaster', 'members', 'heartbeatMs'],
   ),

@@ -26,6 +26,7 @@ export {
   MAX_TOKEN_LENGTH,
   SILENCE_HEARTBEATS,
   UNREACHABLE_AFTER_MS,
+  USER_ID_PATTERN,
   USER_NAME_PATTERN,
 } from './account-limits.ts';
 export type {
@@ -44,6 +45,7 @@ export type {
   RoomView,
   ServerFrame,
   SignalFrame,
+  SignInOptionsResponse,
   UnreachableFrame,
   WelcomeFrame,
 } from './account-messages.ts';

@@ -1,4 +1,6 @@
 export type { AccountOptions, JwtOptions } from './account/account-options.ts';
+export { type OidcOptions, oidcOrigins } from './account/oidc-discovery.ts';
+export { MAX_USER_CLAIM_LENGTH, spellUser } from './account/user-spelling.ts';
 export { FLAG_TABLE, HELP, parseServeArgs, runCli, serverVersion } from './cli.ts';
 export { isServerError, SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.ts';
 export { createServer } from './server.ts';

@@ -174,7 +174,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     metricsToken: options.metricsToken,
     logLevel: options.logLevel ?? 'info',
     clock: options.clock ?? Date.now,
-    account: resolveAccountOptions(options),
+    account: resolveAccountOptions(options, options.clock ?? Date.now),
   };
   positive('offerTtlMs', resolved.offerTtlMs);
   positive('replyTtlMs', resolved.replyTtlMs);

@@ -38,6 +38,13 @@ describe('account configuration', () => {
       [{ jwt: { publicKey: 'not a key' } }, /not a readable public key/],
       [{ jwt: { jwksUrl: 'https://id.example/jwks', issuer: 'x' } }, /issuer and jwt.audience/],
       [{ jwt: { jwksUrl: 'http://id.example/jwks', issuer: 'x', audience: 'y' } }, /https/],
+      [
+        {
+          jwt: { jwksUrl: 'https://id.example/jwks', issuer: 'x', audience: 'y', keysMaxAgeMs: 5 },
+        },
+        /keysMaxAgeMs/,
+      ],
+      [{ jwt: { secret, userClaim: '' } }, /userClaim/],
       [{ heartbeatMs: 5 }, /heartbeatMs/],
       [{ maxDevicesPerUser: 0 }, /maxDevicesPerUser/],
     ];
@@ -65,7 +72,14 @@ describe('account configuration', () => {
             '--heartbeat',
             '500',
           ],
-          { JWT_AUDIENCE: 'app', MAX_DEVICES_PER_USER: '8', MAX_FRAMES_PER_SECOND: '50' },
+          {
+            JWT_AUDIENCE: 'app',
+            JWT_USER_CLAIM: 'email',
+            JWT_KEYS_MAX_AGE: '300',
+            JWT_KEYS_COOLDOWN: '2',
+            MAX_DEVICES_PER_USER: '8',
+            MAX_FRAMES_PER_SECOND: '50',
+          },
         ),
       ).toEqual({
         devSignIn: true,
@@ -73,6 +87,9 @@ describe('account configuration', () => {
           publicKey: publicPem,
           issuer: ['https://a.test', 'https://b.test'],
           audience: ['app'],
+          userClaim: 'email',
+          keysMaxAgeMs: 300_000,
+          keysCooldownMs: 2_000,
         },
         heartbeatMs: 500,
         maxDevicesPerUser: 8,
@@ -101,6 +118,14 @@ describe('account configuration', () => {
       configError(() => parseServeArgs(['--jwt-public-key-file', '/no/such/key.pem'], {})),
     ).toMatch(/cannot read/);
     expect(parseServeArgs([], { WEBRTC_CONNECT_DEV_SIGN_IN: '1' }).devSignIn).toBe(true);
+    expect(
+      parseServeArgs(['--oidc-issuer', 'https://id.example', '--oidc-name', 'Example'], {
+        OIDC_CLIENT_ID: 'web',
+      }).oidc,
+    ).toEqual({ issuer: 'https://id.example', clientId: 'web', name: 'Example' });
+    expect(configError(() => parseServeArgs(['--oidc-issuer', 'https://id.example'], {}))).toMatch(
+      /go together/,
+    );
     expect(parseServeArgs([], {}).devSignIn).toBeUndefined();
   });
 });

@@ -17,8 +17,10 @@ import { afterEach, expect } from 'vitest';
 import { WebSocket } from 'ws';
 
 export const SECRET = 'a test secret that is at least 32 bytes long';
-export const ISSUER = 'https://id.example.test';
-export const AUDIENCE = 'webrtc-connect-tests';
+
+import { AUDIENCE, ISSUER } from '../../../test/harness/fake-jwks.ts';
+
+export { AUDIENCE, ISSUER };
 
 const servers: StartedServer[] = [];
 const devices: TestDevice[] = [];

@@ -79,7 +79,8 @@ describe('tokens checked with a shared secret', () => {
         await sign({ sub: 'alice', iss: ISSUER, aud: AUDIENCE }, secretKey(SECRET)),
         'ERR_TOKEN_CLAIMS',
       ],
-      ['sub unusable in ids', await tokenFor('alice smith'), 'ERR_TOKEN_SUBJECT'],
+      ['sub over 1,024 characters', await tokenFor('a'.repeat(1025)), 'ERR_TOKEN_SUBJECT'],
+      ['empty sub', await tokenFor(''), 'ERR_TOKEN_SUBJECT'],
       ['no sub', await sign(withoutSub, secretKey(SECRET)), 'ERR_TOKEN_SUBJECT'],
       ['no token', undefined, 'ERR_TOKEN_MISSING'],
       ['empty token', '', 'ERR_TOKEN_MISSING'],
@@ -131,7 +132,12 @@ describe('tokens checked against a JWKS URL', () => {
 
   it('accept the provider’s tokens and refuse unknown keys and HMAC', async () => {
     const server = await accountServer({
-      jwt: { jwksUrl: await serveJwks(), issuer: ISSUER, audience: AUDIENCE },
+      jwt: {
+        jwksUrl: await serveJwks(),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keysCooldownMs: 100,
+      },
     });
     const token = await sign(claims(), rsa.privateKey, { alg: 'RS256', kid: 'key-1' });
     expect((await server.join(token)).welcome?.user).toBe('alice');
@@ -225,5 +231,29 @@ describe('development sign-in', () => {
     const other = await accountServer({ jwt: null, devSignIn: true });
     await expectRefused(other, token, 'ERR_TOKEN_SIGNATURE');
     await expectRefused(server, await tokenFor('alice'), 'ERR_TOKEN_SIGNATURE');
+  });
+
+  it('on instances sharing a secret signs with one key: a token from one is good on all', async () => {
+    const shared = { secret: SECRET, issuer: ISSUER, audience: AUDIENCE };
+    const [one, two] = await Promise.all(
+      [0, 1].map(() => accountServer({ jwt: shared, devSignIn: true })),
+    );
+    if (!one || !two) throw new Error('no servers');
+    const { token } = (await (await signIn(one, 'alice')).json()) as { token: string };
+    const onTwo = await two.join(token);
+    expect(onTwo.welcome).toMatchObject({ id: 'alice-client-1', user: 'alice' });
+    // Still the development user, not the provider's alice: a room of its own.
+    const real = await two.join(await tokenFor('alice'));
+    expect(real.welcome?.members).toHaveLength(1);
+    // Another secret, or none: another key, and the answer says so (not the algorithm).
+    const apart = await accountServer({
+      jwt: { ...shared, secret: `${SECRET}, but another` },
+      devSignIn: true,
+    });
+    await expectRefused(apart, token, 'ERR_TOKEN_SIGNATURE');
+    const alone = await accountServer({ jwt: null, devSignIn: true });
+    const { token: ed25519 } = (await (await signIn(alone, 'bob')).json()) as { token: string };
+    await expectRefused(one, ed25519, 'ERR_TOKEN_SIGNATURE');
+    await expectRefused(alone, token, 'ERR_TOKEN_SIGNATURE');
   });
 });

@@ -38,9 +38,11 @@ describe('serve --help', () => {
   it('shows defaults that are the defaults: typing one changes nothing', () => {
     const withDefaults = FLAGS.filter((flag) => flag.default !== undefined);
     expect(withDefaults.length).toBeGreaterThan(15);
-    const none = effective(parseServeArgs([], {}));
+    // A key source, so the JWT flags' defaults apply too.
+    const env = { JWT_SECRET: 'a development secret of 32 bytes!' };
+    const none = effective(parseServeArgs([], env));
     for (const flag of withDefaults) {
-      const typed = effective(parseServeArgs([`--${flag.name}`, String(flag.default)], {}));
+      const typed = effective(parseServeArgs([`--${flag.name}`, String(flag.default)], env));
       expect({ flag: flag.name, options: typed }).toEqual({ flag: flag.name, options: none });
     }
   });

@@ -4,9 +4,11 @@ import {
   RedisRoomStore,
   type RoomEvent,
   type SignalEvent,
+  spellUser,
 } from '@webrtc-connect/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.ts';
+import { accountServer, tokenFor } from './account-helpers.ts';
 import { mailboxStoreContract } from './mailbox-store-contract.ts';
 import { roomStoreContract } from './room-store-contract.ts';
 
@@ -92,5 +94,41 @@ describe('redis room store: a signal for one instance', () => {
       for (const off of offs) off();
       for (const stop of stops) stop();
     }
+  });
+});
+
+describe('account rooms on redis: users of any spelling', () => {
+  it('each have one room key, shared by the instances, found again by the same user', async () => {
+    const prefix = 'users:';
+    const [one, two] = await Promise.all(
+      [0, 1].map(() => accountServer({ redisUrl: redis.url, redisKeyPrefix: prefix })),
+    );
+    if (!one || !two) throw new Error('no instances');
+    const subjects = [
+      'auth0|64f1c2',
+      'google-oauth2|1098765432109876',
+      'bob@example.com',
+      'x'.repeat(100),
+    ];
+    for (const subject of subjects) {
+      const first = await one.join(await tokenFor(subject));
+      const second = await two.join(await tokenFor(subject));
+      const user = spellUser(subject);
+      expect(second.welcome?.members.map((member) => member.id)).toEqual([
+        `${user}-client-1`,
+        `${user}-client-2`,
+      ]);
+      // Across instances, through the store: the room is the same one.
+      second.send({ type: 'signal', to: `${user}-broadcaster`, data: subject });
+      expect((await first.next('signal')).data).toBe(subject);
+    }
+    const probe = await RedisLink.connect({ url: redis.url, keyPrefix: prefix });
+    links.push(probe);
+    const rooms = (await probe.commands.keys(`${prefix}room:*`)).map((key) =>
+      key.slice(prefix.length),
+    );
+    expect(rooms.sort()).toEqual(
+      subjects.map((subject) => `room:jwt:${spellUser(subject)}`).sort(),
+    );
   });
 });

@@ -42,6 +42,9 @@ export interface AccountEvents {
   error: ConnectError;
 }
 
+/** A token, or what gives a fresh one at every (re)join. */
+export type AccountToken = string | (() => string | Promise<string>);
+
 export interface JoinAccountOptions extends Omit<PeerOptions, 'gatherTimeout' | 'connectTimeout'> {
   /**
    * The server's http(s) base URL, e.g. `https://connect.example.com`; or the URLs of several
@@ -49,14 +52,20 @@ export interface JoinAccountOptions extends Omit<PeerOptions, 'gatherTimeout' | 
    * and joins again through the next one when its socket is lost.
    */
   server: string | readonly string[];
-  /** A JWT the server trusts (from an identity provider, or its development sign-in). */
-  token: string;
+  /**
+   * A JWT the server trusts (from an identity provider, or its development sign-in), or a
+   * function that gives one: called at the first join and at every join again, so a device
+   * whose token expired (or whose provider rotated its keys) comes back with a fresh one. A
+   * token refused as expired or badly signed is asked for again, up to 3 times in a row.
+   */
+  token: AccountToken;
   /** WebSocket implementation; default `globalThis.WebSocket` (pass `ws`'s in Node < 22). */
   WebSocket?: WebSocketConstructor;
   /**
    * Join again, under a new id, when the socket is lost (default true): after 250 ms, doubling
    * up to 5 s between attempts, until it works, `leave()` is called, or the server refuses in a
-   * way that retrying cannot cure (the token: state `closed` with ERR_ACCOUNT_REFUSED).
+   * way that retrying cannot cure (the token: state `closed` with ERR_ACCOUNT_REFUSED). Each
+   * failed attempt is an `error` event.
    */
   rejoin?: boolean;
 }
@@ -71,6 +80,11 @@ export interface AccountSession {
   /** Oldest first. */
   readonly members: AccountMember[];
   readonly state: AccountState;
+  /**
+   * When the token of this device's last join expires, as the server read it (undefined from
+   * older servers): an app that passed a string gives a fresh one to `setToken` before then.
+   */
+  readonly tokenExpiresAt: Date | undefined;
   /** Returns the function that removes the listener. */
   on<K extends keyof AccountEvents>(
     type: K,
@@ -88,4 +102,9 @@ export interface AccountSession {
    * new ones): a device that stays longer than its TURN credentials last gives fresh ones here.
    */
   setIceServers(iceServers: RTCIceServer[]): void;
+  /**
+   * The token (or token function) for every join from now on; a device waiting to join again
+   * tries at once with it.
+   */
+  setToken(token: AccountToken): void;
 }

@@ -7,6 +7,7 @@ export type {
   AccountRole,
   AccountSession,
   AccountState,
+  AccountToken,
   JoinAccountOptions,
 } from './account-types.ts';
 export { MAX_ACCOUNT_MESSAGE_BYTES } from './delivery.ts';

@@ -19,6 +19,7 @@ import type {
   AccountRole,
   AccountSession,
   AccountState,
+  AccountToken,
   JoinAccountOptions,
 } from './account-types.ts';
 import type { PeerFrame } from './account-wire.ts';
@@ -37,17 +38,23 @@ const REJOIN_MAX_MS = 5_000;
  * network) is retried.
  */
 const FINAL_REFUSAL = /^ERR_(TOKEN_|HELLO_|UNSUPPORTED_VERSION|ACCOUNTS_DISABLED)/;
+/**
+ * Token refusals a moment may cure: a signature by a key the provider has just published (the
+ * server fetches its keys again), or, from a token function, an expired or early token (the
+ * next call gives a fresh one). Retried this many times in a row, then final.
+ */
+const TOKEN_RETRIES = 3;
+/** The first join keeps trying refusals that say "later" (keys or store away) this long. */
+const FIRST_JOIN_PATIENCE_MS = 30_000;
 
 /**
  * Joins the room of the token's user: resolves once the server has welcomed this device.
- * Fails with ERR_ACCOUNT_REFUSED (a bad token, a full room, …), ERR_ACCOUNT_SERVER or
- * ERR_TIMEOUT.
+ * Fails with ERR_ACCOUNT_REFUSED (a bad token, a full room, …), ERR_ACCOUNT_SERVER,
+ * ERR_NO_TOKEN (the token function failed) or ERR_TIMEOUT.
  */
 export async function joinAccount(options: JoinAccountOptions): Promise<AccountSession> {
   checkPeerOptions(options);
-  if (typeof options.token !== 'string' || options.token === '') {
-    throw new ConnectError('ERR_INVALID_OPTIONS', 'pass the token to sign in with');
-  }
+  checkToken(options.token);
   const Socket = options.WebSocket ?? globalThis.WebSocket;
   if (typeof Socket !== 'function') {
     throw new ConnectError('ERR_INVALID_OPTIONS', 'no WebSocket here: pass one as WebSocket');
@@ -61,11 +68,38 @@ export async function joinAccount(options: JoinAccountOptions): Promise<AccountS
   return room.session;
 }
 
-function isFinal(error: unknown): boolean {
-  if (!(error instanceof ConnectError)) return true;
-  if (error.code === 'ERR_TIMEOUT') return false;
+function checkToken(token: unknown): asserts token is AccountToken {
+  if (typeof token === 'function' || (typeof token === 'string' && token !== '')) return;
+  throw new ConnectError('ERR_INVALID_OPTIONS', 'pass the token to sign in with, or a function');
+}
+
+/** The server's refusal code, if the error is one. */
+function refusalOf(error: unknown): string | undefined {
+  if (!(error instanceof ConnectError)) return undefined;
   const code = (error.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && FINAL_REFUSAL.test(code);
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Whether joining again is pointless. `tokenRefusals` counts the token refusals in a row so
+ * far, this one included; `fresh` says whether the next try brings a new token.
+ */
+function isFinal(error: unknown, tokenRefusals = 0, fresh = false): boolean {
+  if (!(error instanceof ConnectError)) return true;
+  if (error.code === 'ERR_TIMEOUT' || error.code === 'ERR_NO_TOKEN') return false;
+  const code = refusalOf(error);
+  if (code === undefined || !FINAL_REFUSAL.test(code)) return false;
+  const curable =
+    code === 'ERR_TOKEN_SIGNATURE' ||
+    (fresh && (code === 'ERR_TOKEN_EXPIRED' || code === 'ERR_TOKEN_NOT_YET_VALID'));
+  return !curable || tokenRefusals > TOKEN_RETRIES;
+}
+
+/** Refusals that say "later": the first join waits them out for a while. */
+function saysLater(error: unknown, tokenRefusals: number, fresh: boolean): boolean {
+  const code = refusalOf(error);
+  if (code === undefined) return false;
+  return FINAL_REFUSAL.test(code) ? !isFinal(error, tokenRefusals, fresh) : true;
 }
 
 /**
@@ -84,6 +118,10 @@ class AccountRoom {
   #generation = 0;
   #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   #rejoinAttempts = 0;
+  #token: AccountToken;
+  /** Token refusals since the last welcome. */
+  #tokenRefusals = 0;
+  #tokenExpiresAt: Date | undefined;
   readonly #events = new AccountEmitter();
   // Device ids change when a device joins again; this key does not, so seqs hang on it.
   readonly #outbox = new Outbox(crypto.randomUUID());
@@ -119,21 +157,45 @@ class AccountRoom {
   constructor(options: JoinAccountOptions, Socket: WebSocketConstructor, urls: readonly string[]) {
     // A copy: setIceServers changes it for every link made later, not the caller's object.
     this.#options = { ...options };
+    this.#token = options.token;
     this.#Socket = Socket;
     this.#urls = urls;
   }
 
-  /** A new socket, joined; its frames and its loss reach this room only while it is current. */
-  /** The first instance that welcomes the device, in the order given. */
+  /**
+   * The first instance that welcomes the device, in the order given. Refusals that say "later"
+   * (the provider's keys or the store away, a key just rotated) are tried again, with backoff,
+   * for 30 s; anything else that is not final moves on to the next instance.
+   */
   async openFirst(): Promise<AccountSocket> {
+    const deadline = performance.now() + FIRST_JOIN_PATIENCE_MS;
+    let tried = 0;
     for (;;) {
       try {
         return await this.open();
       } catch (error) {
-        if (isFinal(error) || this.#current === this.#urls.length - 1) throw error;
-        this.#current += 1;
+        tried += 1;
+        const fresh = this.#countRefusal(error);
+        if (isFinal(error, this.#tokenRefusals, fresh)) throw error;
+        if (tried < this.#urls.length) {
+          this.#nextInstance();
+          continue;
+        }
+        if (!saysLater(error, this.#tokenRefusals, fresh) || performance.now() > deadline) {
+          throw error;
+        }
+        const backoff = Math.min(REJOIN_MAX_MS, REJOIN_FIRST_MS * 2 ** this.#rejoinAttempts);
+        this.#rejoinAttempts += 1;
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        this.#nextInstance();
       }
     }
+  }
+
+  /** Counts a token refusal; true when the next try brings a fresh token (a token function). */
+  #countRefusal(error: unknown): boolean {
+    if (refusalOf(error)?.startsWith('ERR_TOKEN_')) this.#tokenRefusals += 1;
+    return typeof this.#token === 'function';
   }
 
   /** Moves on to the next instance, after the one in use failed. */
@@ -141,13 +203,34 @@ class AccountRoom {
     this.#current = (this.#current + 1) % this.#urls.length;
   }
 
-  open(): Promise<AccountSocket> {
+  /** The token for this join: the string, or a fresh one from the app's function. */
+  async #tokenForJoin(): Promise<string> {
+    const source = this.#token;
+    if (typeof source === 'string') return source;
+    let token: unknown;
+    try {
+      token = await source();
+    } catch (error) {
+      throw new ConnectError('ERR_NO_TOKEN', `the token function failed: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    if (typeof token !== 'string' || token === '') {
+      throw new ConnectError('ERR_NO_TOKEN', 'the token function gave no token');
+    }
+    return token;
+  }
+
+  /** A new socket, joined; its frames and its loss reach this room only while it is current. */
+  async open(): Promise<AccountSocket> {
     this.#generation += 1;
     const generation = this.#generation;
+    const token = await this.#tokenForJoin();
+    if (generation !== this.#generation) throw new ConnectError('ERR_CLOSED', 'the session ended');
     const url = this.#urls[this.#current] as string;
     this.#held = [];
     this.#holding = true;
-    return openAccountSocket(this.#Socket, url, this.#options.token, {
+    return openAccountSocket(this.#Socket, url, token, {
       frame: (frame) => {
         if (generation !== this.#generation) return;
         if (this.#holding) this.#held.push(frame);
@@ -180,21 +263,45 @@ class AccountRoom {
       get state() {
         return room.#state;
       },
+      get tokenExpiresAt() {
+        return room.#tokenExpiresAt && new Date(room.#tokenExpiresAt);
+      },
       on: (type, listener) => room.#events.on(type, listener),
       send: (data) => room.#send(data),
       leave: () => room.end(undefined, true),
       setIceServers: (iceServers) => {
         room.#options.iceServers = [...iceServers];
       },
+      setToken: (token) => room.#setToken(token),
     };
   })();
 
   start(socket: AccountSocket): void {
+    this.#welcomed(socket);
     this.#socket = socket;
     this.#id = socket.welcome.id;
     this.#user = socket.welcome.user;
     this.#applyRoom(socket.welcome);
     this.#release();
+  }
+
+  #welcomed(socket: AccountSocket): void {
+    this.#tokenRefusals = 0;
+    this.#rejoinAttempts = 0;
+    const expiresAt = socket.welcome.tokenExpiresAt;
+    this.#tokenExpiresAt = expiresAt === undefined ? undefined : new Date(expiresAt);
+  }
+
+  #setToken(token: AccountToken): void {
+    checkToken(token);
+    this.#token = token;
+    this.#tokenRefusals = 0;
+    // Waiting to join again, perhaps for want of this very token: try now.
+    if (this.#rejoinTimer !== undefined) {
+      clearTimeout(this.#rejoinTimer);
+      this.#rejoinAttempts = 0;
+      this.#rejoinTimer = setTimeout(() => void this.#rejoin(), 0);
+    }
   }
 
   /** The socket is the room's now: what it sent after its welcome, in order. */
@@ -238,8 +345,11 @@ class AccountRoom {
       socket = await this.open();
     } catch (error) {
       if (this.#closed()) return;
-      if (isFinal(error)) this.end(error as ConnectError);
+      const fresh = this.#countRefusal(error);
+      if (isFinal(error, this.#tokenRefusals, fresh)) this.end(error as ConnectError);
       else {
+        // Every refusal reaches the app, not only the last: it may want to sign in anew.
+        this.#emit('error', error as ConnectError);
         this.#nextInstance();
         this.#scheduleRejoin();
       }
@@ -249,7 +359,7 @@ class AccountRoom {
       socket.leave();
       return;
     }
-    this.#rejoinAttempts = 0;
+    this.#welcomed(socket);
     const previous = this.#id;
     // A new member of the room, perhaps of a new room (a restarted server counts epochs again).
     this.#epoch = 0;

@@ -45,6 +45,67 @@ export const ACCOUNT_FLAGS = [
     help: 'accepted alg, comma-separated',
   },
   {
+    name: 'jwt-user-claim',
+    value: '<claim>',
+    env: 'JWT_USER_CLAIM',
+    default: 'sub',
+    help: 'the claim naming the user (oid for Entra ID across apps, email, …)',
+  },
+  {
+    name: 'jwt-clock-tolerance',
+    value: '<s>',
+    env: 'JWT_CLOCK_TOLERANCE',
+    default: '30',
+    help: 'leeway for exp and nbf',
+  },
+  {
+    name: 'jwt-keys-max-age',
+    value: '<s>',
+    env: 'JWT_KEYS_MAX_AGE',
+    default: '600',
+    help: "the provider's keys are kept this long, then fetched again (a token naming an unknown key id fetches them at once)",
+  },
+  {
+    name: 'jwt-keys-cooldown',
+    value: '<s>',
+    env: 'JWT_KEYS_COOLDOWN',
+    default: '5',
+    help: 'least time between two fetches of the keys (unknown key ids, retries)',
+  },
+  {
+    name: 'jwt-keys-outage-grace',
+    value: '<s>',
+    env: 'JWT_KEYS_OUTAGE_GRACE',
+    default: '86400',
+    help: 'keys kept past their age while the provider cannot be reached',
+  },
+  {
+    name: 'oidc-issuer',
+    value: '<iss>',
+    env: 'OIDC_ISSUER',
+    help: 'the web app\'s "Sign in with …" provider (OpenID Connect issuer)',
+  },
+  {
+    name: 'oidc-client-id',
+    value: '<id>',
+    env: 'OIDC_CLIENT_ID',
+    help: 'its public client id (code flow with PKCE); without --jwt-*, tokens are checked against the issuer (discovery)',
+  },
+  {
+    name: 'oidc-name',
+    value: '<name>',
+    env: 'OIDC_NAME',
+    defaultText: "the issuer's host",
+    help: "the provider's name on the button",
+  },
+  {
+    name: 'oidc-scope',
+    value: '<scopes>',
+    env: 'OIDC_SCOPE',
+    default: 'openid offline_access',
+    help: 'scopes asked for; offline_access brings a refresh token',
+  },
+  {
     name: 'dev-sign-in',
     env: 'WEBRTC_CONNECT_DEV_SIGN_IN',
     help: 'development sign-in: anyone can be anyone; never in production (npm start turns it on)',
@@ -97,6 +158,18 @@ export function accountOptionsFromFlags(read: FlagReader): AccountOptions {
   if (read.flag('dev-sign-in')) options.devSignIn = true;
   const jwt = jwtFromFlags(read);
   if (jwt) options.jwt = jwt;
+  const issuer = read.text('oidc-issuer');
+  const clientId = read.text('oidc-client-id');
+  if (issuer || clientId) {
+    if (!issuer || !clientId) {
+      throw new ServerError('ERR_INVALID_CONFIG', '--oidc-issuer and --oidc-client-id go together');
+    }
+    options.oidc = { issuer, clientId };
+    const name = read.text('oidc-name');
+    if (name) options.oidc.name = name;
+    const scope = read.text('oidc-scope');
+    if (scope) options.oidc.scope = scope;
+  }
   const numbers = [
     ['heartbeatMs', 'heartbeat'],
     ['maxDevicesPerUser', 'max-devices-per-user'],
@@ -124,11 +197,24 @@ function jwtFromFlags(read: FlagReader): JwtOptions | undefined {
   if (audience) jwt.audience = audience;
   const algorithms = commaList(read.text('jwt-algorithms'));
   if (algorithms) jwt.algorithms = algorithms;
+  const userClaim = read.text('jwt-user-claim');
+  if (userClaim) jwt.userClaim = userClaim;
+  const tolerance = read.whole('jwt-clock-tolerance');
+  if (tolerance !== undefined) jwt.clockToleranceSeconds = tolerance;
+  const seconds = [
+    ['keysMaxAgeMs', 'jwt-keys-max-age'],
+    ['keysCooldownMs', 'jwt-keys-cooldown'],
+    ['keysOutageGraceMs', 'jwt-keys-outage-grace'],
+  ] as const;
+  for (const [key, flag] of seconds) {
+    const value = read.whole(flag);
+    if (value !== undefined) jwt[key] = value * 1_000;
+  }
   if (Object.keys(jwt).length === 0) return undefined;
   if (!jwt.jwksUrl && !jwt.publicKey && !jwt.secret) {
     throw new ServerError(
       'ERR_INVALID_CONFIG',
-      '--jwt-issuer, --jwt-audience and --jwt-algorithms need a key source (--jwt-jwks-url, --jwt-public-key-file or JWT_SECRET)',
+      '--jwt-issuer, --jwt-audience, --jwt-algorithms, --jwt-user-claim and --jwt-keys-* need a key source (--jwt-jwks-url, --jwt-public-key-file or JWT_SECRET)',
     );
   }
   return jwt;

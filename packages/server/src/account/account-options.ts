@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import { ServerError } from '../errors.ts';
 import type { RoomStore } from '../store/room-store.ts';
 import { type JwtKeySource, resolveJwtKeySource } from './jwt-key-source.ts';
+import { type OidcClientConfig, type OidcOptions, resolveOidc } from './oidc-discovery.ts';
 
 /** Where account tokens come from and what they must say. Give exactly one key source. */
 export interface JwtOptions {
@@ -21,6 +22,27 @@ export interface JwtOptions {
    * own algorithm for a public key, HS256 for a secret. Never `none`.
    */
   algorithms?: string[];
+  /**
+   * The claim that names the user (default `sub`): any string value, e.g. Auth0's
+   * `auth0|64f1c2` or an e-mail; ids and room keys use a safe spelling of it (README, "Users").
+   */
+  userClaim?: string;
+  /**
+   * With a JWKS URL: how long fetched keys are used before they are fetched again (default
+   * 10 minutes). A token naming an unknown key id makes them be fetched at once anyway.
+   */
+  keysMaxAgeMs?: number;
+  /**
+   * With a JWKS URL: the least time between two fetches of the keys (default 5 s), so that
+   * tokens naming unknown key ids cannot make the server hammer the provider; a token signed
+   * with a newly published key waits at most this long.
+   */
+  keysCooldownMs?: number;
+  /**
+   * With a JWKS URL: how long past their age the last keys stay in use while the provider
+   * cannot be reached (default 24 hours); after that, hellos get ERR_AUTH_UNAVAILABLE.
+   */
+  keysOutageGraceMs?: number;
   /** Leeway for `exp` and `nbf`, in seconds (default 30). */
   clockToleranceSeconds?: number;
 }
@@ -31,6 +53,12 @@ export interface AccountOptions {
   jwt?: JwtOptions;
   /** Development sign-in: anyone may sign in as anyone. Off by default; logged loudly when on. */
   devSignIn?: boolean;
+  /**
+   * The provider the web app signs people in with ("Sign in with …", authorization code and
+   * PKCE in the browser). Without `jwt`, tokens are checked against it: its keys (found by
+   * discovery), its issuer, and the client id as audience.
+   */
+  oidc?: OidcOptions;
   /** Where rooms live; default in memory (one instance). */
   roomStore?: RoomStore;
   /** How often devices ping (default 750 ms); silent after 3 heartbeats without a frame. */
@@ -48,6 +76,7 @@ export interface AccountOptions {
 export interface ResolvedAccountOptions {
   jwt: JwtKeySource | undefined;
   devSignIn: boolean;
+  oidc: OidcClientConfig | undefined;
   roomStore: RoomStore | undefined;
   heartbeatMs: number;
   helloTimeoutMs: number;
@@ -56,10 +85,20 @@ export interface ResolvedAccountOptions {
   maxFramesPerSecond: number;
 }
 
-export function resolveAccountOptions(options: AccountOptions): ResolvedAccountOptions {
+/** `clock` (milliseconds) ages the provider's keys; tests pass a fake one. */
+export function resolveAccountOptions(
+  options: AccountOptions,
+  clock: () => number = Date.now,
+): ResolvedAccountOptions {
+  const oidc = options.oidc === undefined ? undefined : resolveOidc(options.oidc);
+  const jwt = options.jwt ?? (oidc && { issuer: oidc.issuer, audience: oidc.clientId });
   const resolved: ResolvedAccountOptions = {
-    jwt: options.jwt === undefined ? undefined : resolveJwtKeySource(options.jwt),
+    jwt:
+      jwt === undefined
+        ? undefined
+        : resolveJwtKeySource(jwt, clock, options.jwt ? undefined : oidc?.issuer),
     devSignIn: options.devSignIn ?? false,
+    oidc,
     roomStore: options.roomStore,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     helloTimeoutMs: options.helloTimeoutMs ?? HELLO_TIMEOUT_MS,

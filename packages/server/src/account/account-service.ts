@@ -1,6 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ACCOUNT_ERROR_CLOSE, ACCOUNT_PATHS } from '@webrtc-connect/protocol';
+import {
+  ACCOUNT_ERROR_CLOSE,
+  ACCOUNT_PATHS,
+  type SignInOptionsResponse,
+} from '@webrtc-connect/protocol';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ServerError } from '../errors.ts';
@@ -10,6 +14,7 @@ import type { ResolvedAccountOptions } from './account-options.ts';
 import { AccountRooms } from './account-rooms.ts';
 import { DevSignIn, devSignInRoute } from './dev-sign-in.ts';
 import { type AccountContext, DeviceConnection } from './device-connection.ts';
+import type { OidcClientConfig } from './oidc-discovery.ts';
 import { TokenVerifier } from './token-verifier.ts';
 
 /** The largest message the WebSocket layer takes at all; larger ones close the socket (1009). */
@@ -22,6 +27,7 @@ export const MAX_TRANSPORT_PAYLOAD = 65_536;
  */
 export class AccountService {
   readonly devSignIn: DevSignIn | undefined;
+  readonly oidc: OidcClientConfig | undefined;
   readonly store: RoomStore;
   readonly #ownsStore: boolean;
   readonly #connections = new Set<DeviceConnection>();
@@ -32,7 +38,9 @@ export class AccountService {
   #skipped = false;
 
   constructor(options: ResolvedAccountOptions, clock: () => number, log: FastifyBaseLogger) {
-    this.devSignIn = options.devSignIn ? new DevSignIn(clock) : undefined;
+    const shared = options.jwt?.kind === 'secret' ? options.jwt.sharedSecret : undefined;
+    this.devSignIn = options.devSignIn ? new DevSignIn(clock, shared) : undefined;
+    this.oidc = options.oidc;
     this.#ownsStore = options.roomStore === undefined;
     this.store = options.roomStore ?? new MemoryRoomStore();
     const rooms = new AccountRooms(
@@ -123,6 +131,11 @@ export async function accountRoutes(app: FastifyInstance, service: AccountServic
     service.accept(socket, forgetUpgradeRequest(socket, request));
   });
   if (service.devSignIn) await devSignInRoute(app, service.devSignIn);
+  const signInOptions: SignInOptionsResponse = {
+    devSignIn: service.devSignIn !== undefined,
+    oidc: service.oidc ?? null,
+  };
+  app.get(ACCOUNT_PATHS.signInOptions, async () => signInOptions);
 }
 
 /**

@@ -59,6 +59,8 @@ export class DeviceConnection implements RoomDevice {
   /** Broadcaster: silent after 3 heartbeats; client: after 3 idle heartbeats. */
   #broadcaster = false;
   #lastVersion = 0;
+  /** The hello's token's `exp`, in seconds. */
+  #tokenExpiresAt = 0;
   readonly #socket: WebSocket;
   /** What the server sends goes out through this, framed and batched (outgoing-frames.ts). */
   readonly #out: OutgoingFrames;
@@ -146,6 +148,7 @@ export class DeviceConnection implements RoomDevice {
       ...viewOf(state),
       heartbeatMs,
       idleHeartbeatMs: heartbeatMs * IDLE_HEARTBEAT_FACTOR,
+      tokenExpiresAt: new Date(this.#tokenExpiresAt * 1000).toISOString(),
     });
   }
 
@@ -248,6 +251,7 @@ export class DeviceConnection implements RoomDevice {
       if (this.#phase !== VERIFYING) return;
       this.user = identity.user;
       this.room = identity.room;
+      this.#tokenExpiresAt = identity.expiresAt;
       await rooms.join(this, identity);
     } catch (error) {
       if (isServerError(error)) log.info({ code: error.code, room: this.room }, 'hello refused');

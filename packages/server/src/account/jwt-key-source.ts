@@ -1,7 +1,17 @@
 import { createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
+import type { JWK, JWTVerifyGetKey } from 'jose';
 import { ServerError } from '../errors.ts';
 import type { JwtOptions } from './account-options.ts';
+import { discoverJwksUrl, secureUrl } from './oidc-discovery.ts';
+import {
+  DEFAULT_KEYS_COOLDOWN_MS,
+  DEFAULT_KEYS_MAX_AGE_MS,
+  DEFAULT_KEYS_OUTAGE_GRACE_MS,
+  KeySourceUnavailable,
+  ProviderKeys,
+} from './provider-keys.ts';
+
+export { KeySourceUnavailable };
 
 /**
  * A configured key source, ready for `jwtVerify`: the key (or the JWKS resolver) and the
@@ -12,15 +22,16 @@ import type { JwtOptions } from './account-options.ts';
 export interface JwtKeySource {
   kind: 'jwks' | 'public-key' | 'secret';
   key: KeyObject | JWTVerifyGetKey;
+  /** With a secret: its bytes, from which the development sign-in derives its own key. */
+  sharedSecret?: Uint8Array;
+  /** With a JWKS URL: the provider's keys, fetched and kept. */
+  providerKeys?: ProviderKeys;
   algorithms: string[];
   issuer: string[] | undefined;
   audience: string[] | undefined;
+  /** The claim naming the user. */
+  userClaim: string;
   clockToleranceSeconds: number;
-}
-
-/** Thrown by the JWKS resolver when the provider's keys cannot be fetched: not the token's fault. */
-export class KeySourceUnavailable extends Error {
-  override readonly name = 'KeySourceUnavailable';
 }
 
 const HMAC = ['HS256', 'HS384', 'HS512'];
@@ -36,11 +47,15 @@ const ASYMMETRIC = [...RSA, ...Object.values(EC), ...ED25519];
 /** RFC 7518: an HMAC key at least as long as the hash; HS256 is the floor. */
 const MIN_SECRET_BYTES = 32;
 
-export function resolveJwtKeySource(options: JwtOptions): JwtKeySource {
+export function resolveJwtKeySource(
+  options: JwtOptions,
+  clock: () => number = Date.now,
+  discoverFrom?: string,
+): JwtKeySource {
   const given = (['jwksUrl', 'publicKey', 'secret'] as const).filter(
     (name) => options[name] !== undefined,
   );
-  if (given.length !== 1) {
+  if (given.length !== 1 && !(given.length === 0 && discoverFrom !== undefined)) {
     throw invalid(
       `jwt needs exactly one key source (a JWKS URL, a public key or a secret), not ${given.length === 0 ? 'none' : given.join(' and ')}`,
     );
@@ -48,34 +63,41 @@ export function resolveJwtKeySource(options: JwtOptions): JwtKeySource {
   const common = {
     issuer: list('jwt.issuer', options.issuer),
     audience: list('jwt.audience', options.audience),
+    userClaim: options.userClaim ?? 'sub',
     clockToleranceSeconds: options.clockToleranceSeconds ?? 30,
   };
+  if (typeof common.userClaim !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(common.userClaim)) {
+    throw invalid('jwt.userClaim must be a claim name (1 to 64 printable ASCII characters)');
+  }
   const tolerance = common.clockToleranceSeconds;
   if (!Number.isSafeInteger(tolerance) || tolerance < 0 || tolerance > 3600) {
     throw invalid('jwt.clockToleranceSeconds must be a whole number from 0 to 3600');
   }
-  if (options.jwksUrl !== undefined) {
-    const url = parseUrl(options.jwksUrl);
+  if (options.jwksUrl !== undefined || discoverFrom !== undefined) {
+    const url =
+      options.jwksUrl === undefined
+        ? discoverJwksUrl(discoverFrom ?? '')
+        : secureUrl('jwt.jwksUrl', options.jwksUrl);
     // A provider signs tokens for many applications: without these, theirs would open ours.
     if (!common.issuer || !common.audience) {
       throw invalid('a JWKS URL needs jwt.issuer and jwt.audience, so other apps’ tokens fail');
     }
-    const jwks = createRemoteJWKSet(url, { timeoutDuration: 5_000, cooldownDuration: 30_000 });
-    const key: JWTVerifyGetKey = async (header, token) => {
-      try {
-        return await jwks(header, token);
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        // jose iterates over several matching keys itself; a missing key is the token's fault.
-        if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') {
-          throw error;
-        }
-        throw new KeySourceUnavailable('the JWKS could not be fetched', { cause: error });
-      }
-    };
+    const providerKeys = new ProviderKeys(url, {
+      maxAgeMs: whole('jwt.keysMaxAgeMs', options.keysMaxAgeMs, DEFAULT_KEYS_MAX_AGE_MS, 1_000),
+      cooldownMs: whole('jwt.keysCooldownMs', options.keysCooldownMs, DEFAULT_KEYS_COOLDOWN_MS, 0),
+      outageGraceMs: whole(
+        'jwt.keysOutageGraceMs',
+        options.keysOutageGraceMs,
+        DEFAULT_KEYS_OUTAGE_GRACE_MS,
+        0,
+      ),
+      timeoutMs: 5_000,
+      clock,
+    });
     return {
       kind: 'jwks',
-      key,
+      key: providerKeys.getKey,
+      providerKeys,
       algorithms: pin(options.algorithms, ASYMMETRIC, ['RS256']),
       ...common,
     };
@@ -91,7 +113,13 @@ export function resolveJwtKeySource(options: JwtOptions): JwtKeySource {
     throw invalid(`jwt.secret must be at least ${MIN_SECRET_BYTES} bytes`);
   }
   const key = createSecretKey(secret);
-  return { kind: 'secret', key, algorithms: pin(options.algorithms, HMAC, ['HS256']), ...common };
+  return {
+    kind: 'secret',
+    key,
+    sharedSecret: secret,
+    algorithms: pin(options.algorithms, HMAC, ['HS256']),
+    ...common,
+  };
 }
 
 function publicKeyOf(input: string | JWK): KeyObject {
@@ -140,6 +168,15 @@ function pin(wanted: string[] | undefined, possible: string[], fallback: string[
   return [...new Set(wanted)];
 }
 
+/** A whole number of milliseconds from `min` to 30 days, or the default. */
+function whole(name: string, value: number | undefined, fallback: number, min: number): number {
+  const ms = value ?? fallback;
+  if (!Number.isSafeInteger(ms) || ms < min || ms > 30 * 24 * 3_600_000) {
+    throw invalid(`${name} must be a whole number of milliseconds from ${min} to 30 days`);
+  }
+  return ms;
+}
+
 function list(name: string, value: string | string[] | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const values = typeof value === 'string' ? [value] : value;
@@ -147,21 +184,6 @@ function list(name: string, value: string | string[] | undefined): string[] | un
     throw invalid(`${name} must be a non-empty string or list of them`);
   }
   return values;
-}
-
-function parseUrl(text: string): URL {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  // Keys fetched in the clear could be swapped on the way: plain http only on this machine.
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url?.hostname ?? '');
-  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback))) {
-    throw invalid('jwt.jwksUrl must be an https URL (or http on localhost)');
-  }
-  return url;
 }
 
 function invalid(message: string, cause?: unknown): ServerError {

@@ -1,20 +1,28 @@
-import { type AccountErrorCode, USER_NAME_PATTERN } from '@webrtc-connect/protocol';
-import { decodeProtectedHeader, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
+import type { AccountErrorCode } from '@webrtc-connect/protocol';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  jwtVerify,
+} from 'jose';
 import { ServerError } from '../errors.ts';
-import type { DevSignIn } from './dev-sign-in.ts';
+import { DEV_ISSUER, type DevSignIn } from './dev-sign-in.ts';
 import { type JwtKeySource, KeySourceUnavailable } from './jwt-key-source.ts';
+import { MAX_USER_CLAIM_LENGTH, spellUser } from './user-spelling.ts';
 
 /** Who a token says the device belongs to, and the room that makes it. */
 export interface VerifiedIdentity {
+  /** The user as spelled in ids and room keys (user-spelling.ts): the claim itself when it is safe. */
   user: string;
   /**
-   * The room key: the user name, prefixed by where the token came from, so a development
+   * The room key: the user's spelling, prefixed by where the token came from, so a development
    * sign-in as "alice" never joins the room of the provider's "alice".
    */
   room: string;
+  /** The token's `exp`, in seconds since the epoch. */
+  expiresAt: number;
 }
-
-const USER_NAME = new RegExp(USER_NAME_PATTERN);
 
 /** Checks hello tokens against the configured key source and the development key, if any. */
 export class TokenVerifier {
@@ -35,13 +43,18 @@ export class TokenVerifier {
     }
     if (token === '') throw new ServerError('ERR_TOKEN_MISSING', 'the hello has no token');
     let kid: unknown;
+    let issuer: unknown;
     try {
       kid = decodeProtectedHeader(token).kid;
+      issuer = decodeJwt(token).iss;
     } catch {
       throw new ServerError('ERR_TOKEN_MALFORMED', 'the token is not a JWT');
     }
     const dev = this.#dev && kid === this.#dev.keyId ? this.#dev : undefined;
-    const check = dev ? devCheck(dev) : this.#jwt && jwtCheck(this.#jwt);
+    // A development token of another key (another instance, a restart) is not ours, whatever
+    // its algorithm: checking it against the provider's key would only confuse the answer.
+    const check =
+      dev || issuer === DEV_ISSUER ? dev && devCheck(dev) : this.#jwt && jwtCheck(this.#jwt);
     if (!check) {
       throw new ServerError('ERR_TOKEN_SIGNATURE', 'the token was not signed by this server');
     }
@@ -50,20 +63,33 @@ export class TokenVerifier {
       ({ payload } = await jwtVerify(token, check.key, {
         ...check.options,
         currentDate: new Date(this.#clock()),
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp'],
       }));
     } catch (error) {
       throw tokenError(error);
     }
-    const user = payload.sub;
-    if (typeof user !== 'string' || !USER_NAME.test(user)) {
-      throw new ServerError(
-        'ERR_TOKEN_SUBJECT',
-        'the token’s sub is not 1 to 64 characters of A-Z a-z 0-9 _ . -',
-      );
-    }
-    return { user, room: `${dev ? 'dev' : 'jwt'}:${user}` };
+    const user = spellUser(userOf(payload, dev ? 'sub' : (this.#jwt?.userClaim ?? 'sub')));
+    return { user, room: `${dev ? 'dev' : 'jwt'}:${user}`, expiresAt: payload.exp ?? 0 };
   }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The claim naming the user: any non-empty string (or whole number) a provider issues. */
+function userOf(payload: JWTPayload, claim: string): string {
+  const value = payload[claim];
+  const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+  if (typeof text !== 'string' || text === '') {
+    throw new ServerError('ERR_TOKEN_SUBJECT', `the token has no ${claim} claim naming the user`);
+  }
+  // A lone surrogate has no UTF-8 of its own: two such values could share a spelling.
+  if (text.length > MAX_USER_CLAIM_LENGTH || LONE_SURROGATE.test(text)) {
+    throw new ServerError(
+      'ERR_TOKEN_SUBJECT',
+      `the token’s ${claim} is longer than ${MAX_USER_CLAIM_LENGTH} characters or not well-formed text`,
+    );
+  }
+  return text;
 }
 
 interface Check {
@@ -74,7 +100,7 @@ interface Check {
 function devCheck(dev: DevSignIn): Check {
   return {
     key: dev.publicKey,
-    options: { algorithms: ['EdDSA'], issuer: dev.issuer, audience: dev.audience },
+    options: { algorithms: [dev.algorithm], issuer: dev.issuer, audience: dev.audience },
   };
 }
 
@@ -108,8 +134,6 @@ function tokenError(error: unknown): ServerError {
           return refusal('ERR_TOKEN_AUDIENCE', 'the token is meant for another audience');
         case 'nbf':
           return refusal('ERR_TOKEN_NOT_YET_VALID', 'the token is not valid yet');
-        case 'sub':
-          return refusal('ERR_TOKEN_SUBJECT', 'the token has no sub');
         default:
           return refusal(
             'ERR_TOKEN_CLAIMS',

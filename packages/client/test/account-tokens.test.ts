@@ -1,0 +1,223 @@
+import { type StartedServer, startServer } from '@webrtc-connect/server';
+import { SignJWT } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConnectError } from 'webrtc-connect';
+import {
+  type AccountSession,
+  type JoinAccountOptions,
+  joinAccount,
+  type WebSocketConstructor,
+} from 'webrtc-connect/account';
+import { WebSocket } from 'ws';
+import { codeOf } from '../../../test/harness/connect-errors.ts';
+import {
+  AUDIENCE,
+  FakeJwks,
+  ISSUER,
+  providerKey,
+  providerToken,
+} from '../../../test/harness/fake-jwks.ts';
+
+// One device alone in its room is its own broadcaster: no peer connection is ever made, so
+// these run against the real server without WebRTC.
+const SECRET = 'a secret for the token tests, 32 bytes or more';
+const NoPeers = class {} as unknown as typeof RTCPeerConnection;
+
+const servers: StartedServer[] = [];
+const sessions: AccountSession[] = [];
+let jwks = new FakeJwks();
+afterEach(async () => {
+  for (const session of sessions.splice(0)) session.leave();
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+  await jwks.stop();
+  jwks = new FakeJwks();
+});
+
+async function server(options: Parameters<typeof startServer>[0] = {}) {
+  const lines: string[] = [];
+  const started = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    handleSignals: false,
+    logLevel: 'info',
+    logStream: { write: (line) => lines.push(line) },
+    jwt: { secret: SECRET },
+    ...options,
+  });
+  servers.push(started);
+  const refusals = () =>
+    lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'hello refused');
+  return { ...started, refusals };
+}
+
+/** An HS256 token for `user` expiring `seconds` from now (past, when negative). */
+function token(user: string, seconds: number, secret = SECRET): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user)
+    .setExpirationTime(Math.floor(Date.now() / 1000) + seconds)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/** `ws` sockets that a test can cut, as a network blip would. */
+function cuttableSockets() {
+  const open: WebSocket[] = [];
+  class Cuttable extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      open.push(this);
+    }
+  }
+  return {
+    WebSocket: Cuttable as unknown as WebSocketConstructor,
+    cut: () => {
+      for (const socket of open.splice(0)) socket.terminate();
+    },
+  };
+}
+
+async function join(options: Omit<JoinAccountOptions, 'RTCPeerConnection'>) {
+  const session = await joinAccount({ RTCPeerConnection: NoPeers, ...options });
+  sessions.push(session);
+  return session;
+}
+
+function nextEvent<T>(session: AccountSession, type: 'rejoined' | 'error'): Promise<T> {
+  return new Promise((resolve) => {
+    const off = session.on(type, (event) => {
+      off();
+      resolve(event as T);
+    });
+  });
+}
+
+const refusalCode = (error: ConnectError) => (error.cause as { code?: string } | undefined)?.code;
+
+describe('a token function', () => {
+  it('is called at the first join and at every join again, so expired tokens are replaced', async () => {
+    const { url } = await server();
+    const sockets = cuttableSockets();
+    let calls = 0;
+    const session = await join({
+      server: url,
+      WebSocket: sockets.WebSocket,
+      // At each join again, the first token given has expired, the next is fresh.
+      token: () => {
+        calls += 1;
+        return token('alice', calls % 2 === 0 ? -120 : 600);
+      },
+    });
+    expect(calls).toBe(1);
+    expect(session.tokenExpiresAt?.getTime()).toBeGreaterThan(Date.now() + 500_000);
+    for (let round = 0; round < 2; round += 1) {
+      const rejoined = nextEvent(session, 'rejoined');
+      sockets.cut();
+      await rejoined;
+    }
+    // Each join again called it, and an expired token was asked for again, not taken as final.
+    expect(calls).toBe(5);
+    expect(session.state).not.toBe('closed');
+  });
+
+  it('whose tokens stay refused ends the session after 3 tries again, each refusal an event', async () => {
+    const { url } = await server();
+    const sockets = cuttableSockets();
+    let good = true;
+    const session = await join({
+      server: url,
+      WebSocket: sockets.WebSocket,
+      token: () => token('alice', 600, good ? SECRET : `${SECRET} but another one`),
+    });
+    const errors: ConnectError[] = [];
+    session.on('error', (error) => errors.push(error));
+    good = false;
+    const closed = new Promise<void>((resolve) =>
+      session.on('state', (state) => state === 'closed' && resolve()),
+    );
+    sockets.cut();
+    await closed;
+    const refusals = errors.filter((error) => error.code === 'ERR_ACCOUNT_REFUSED');
+    expect(refusals.map(refusalCode)).toEqual(Array(4).fill('ERR_TOKEN_SIGNATURE'));
+  });
+
+  it('that fails is retried at the next join again, as ERR_NO_TOKEN events', async () => {
+    const { url } = await server();
+    const sockets = cuttableSockets();
+    let failing = false;
+    const session = await join({
+      server: url,
+      WebSocket: sockets.WebSocket,
+      token: async () => {
+        if (failing) throw new Error('the provider is down');
+        return token('alice', 600);
+      },
+    });
+    failing = true;
+    const failed = nextEvent<ConnectError>(session, 'error');
+    sockets.cut();
+    // The lost socket first, then the token function's failure.
+    await failed;
+    const noToken = await nextEvent<ConnectError>(session, 'error');
+    expect(noToken.code).toBe('ERR_NO_TOKEN');
+    failing = false;
+    await nextEvent(session, 'rejoined');
+  });
+});
+
+describe('setToken', () => {
+  it('gives the token for the next join again', async () => {
+    const { url } = await server();
+    const sockets = cuttableSockets();
+    // A token that expires while the device is in: it stays, but could not join again.
+    const session = await join({
+      server: url,
+      WebSocket: sockets.WebSocket,
+      token: await token('alice', -25),
+    });
+    session.setToken(await token('alice', 600));
+    const rejoined = nextEvent(session, 'rejoined');
+    sockets.cut();
+    await rejoined;
+    expect(session.user).toBe('alice');
+    expect(() => session.setToken('')).toThrow();
+  });
+});
+
+describe('the first join', () => {
+  it('waits out the provider’s keys being unreachable (ERR_AUTH_UNAVAILABLE)', async () => {
+    const key = await providerKey('key-1');
+    jwks.keys = [key];
+    await jwks.start();
+    const jwksUrl = jwks.url;
+    await jwks.stop();
+    const started = await server({
+      jwt: { jwksUrl, issuer: ISSUER, audience: AUDIENCE, keysCooldownMs: 100 },
+    });
+    const joining = join({
+      server: started.url,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      token: await providerToken(key),
+    });
+    await untilTrue(() => started.refusals().some((line) => line.code === 'ERR_AUTH_UNAVAILABLE'));
+    await jwks.start();
+    expect((await joining).user).toBe('alice');
+  });
+
+  it('still fails at once on a refusal retrying cannot cure', async () => {
+    const { url } = await server();
+    const joining = join({
+      server: url,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      token: await token('alice', -120),
+    });
+    expect(await codeOf(joining)).toBe('ERR_ACCOUNT_REFUSED');
+  });
+});
+
+async function untilTrue(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

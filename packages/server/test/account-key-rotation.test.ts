@@ -1,0 +1,123 @@
+import type { AccountErrorCode } from '@webrtc-connect/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeJwks, providerKey, providerToken } from '../../../test/harness/fake-jwks.ts';
+import { type AccountServer, AUDIENCE, accountServer, ISSUER } from './account-helpers.ts';
+
+let jwks = new FakeJwks();
+afterEach(async () => {
+  await jwks.stop();
+  jwks = new FakeJwks();
+});
+
+async function refused(server: AccountServer, token: string): Promise<AccountErrorCode> {
+  const device = await server.open();
+  device.send({ type: 'hello', version: 1, token });
+  const { code } = await device.next('error', () => true, 15_000);
+  return code;
+}
+
+describe('a provider that rotates its keys', () => {
+  it('has a token of its new key accepted at the first try, and the old key refused', async () => {
+    const [first, second, third] = await Promise.all(
+      ['key-1', 'key-2', 'key-3'].map((kid) => providerKey(kid)),
+    );
+    if (!first || !second || !third) throw new Error('no keys');
+    jwks.keys = [first];
+    await jwks.start();
+    const server = await accountServer({
+      jwt: { jwksUrl: jwks.url, issuer: ISSUER, audience: AUDIENCE, keysCooldownMs: 1_000 },
+    });
+    await server.join(await providerToken(first));
+    expect(jwks.fetches).toBe(1);
+
+    // A hard rotation: the old key is gone at once.
+    jwks.keys = [second];
+    const started = performance.now();
+    expect((await server.join(await providerToken(second))).welcome?.user).toBe('alice');
+    expect(jwks.fetches).toBe(2);
+    // Again, within the cooldown of that fetch: the token waits for the next one, not refused.
+    jwks.keys = [third];
+    expect((await server.join(await providerToken(third))).welcome?.user).toBe('alice');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+    expect(jwks.fetches).toBe(3);
+    expect(await refused(server, await providerToken(first))).toBe('ERR_TOKEN_SIGNATURE');
+  }, 20_000);
+
+  it('is not hammered by a flood of unknown key ids: one fetch a cooldown', async () => {
+    jwks.keys = [await providerKey('key-1')];
+    await jwks.start();
+    const cooldownMs = 300;
+    const server = await accountServer({
+      jwt: { jwksUrl: jwks.url, issuer: ISSUER, audience: AUDIENCE, keysCooldownMs: cooldownMs },
+    });
+    const forger = await providerKey('forged');
+    const started = performance.now();
+    const codes: AccountErrorCode[] = [];
+    // Eight waves of 40 hellos, each naming a key id of its own.
+    for (let wave = 0; wave < 8; wave += 1) {
+      const tokens = await Promise.all(
+        Array.from({ length: 40 }, (_, n) =>
+          providerToken({ ...forger, kid: `unknown-${wave}-${n}` }),
+        ),
+      );
+      codes.push(...(await Promise.all(tokens.map((token) => refused(server, token)))));
+    }
+    const elapsed = performance.now() - started;
+    expect(new Set(codes)).toEqual(new Set(['ERR_TOKEN_SIGNATURE']));
+    expect(codes).toHaveLength(320);
+    // The first fetch at once, then at most one each cooldown: not one a token.
+    expect(jwks.fetches).toBeLessThanOrEqual(1 + Math.ceil(elapsed / cooldownMs));
+  }, 20_000);
+
+  it('keeps its last keys through an outage longer than their age, as long as the grace', async () => {
+    const key = await providerKey('key-1');
+    jwks.keys = [key];
+    await jwks.start();
+    let now = Date.now();
+    const server = await accountServer({
+      clock: () => now,
+      jwt: {
+        jwksUrl: jwks.url,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keysMaxAgeMs: 60_000,
+        keysCooldownMs: 0,
+        keysOutageGraceMs: 3_600_000,
+      },
+    });
+    const token = (user: string) =>
+      providerToken(key, { sub: user, exp: Math.floor(now / 1000) + 600 });
+    await server.join(await token('alice'));
+    await jwks.stop();
+    // Twice the keys' age later, the provider still down: its last keys still serve.
+    now += 120_000;
+    expect((await server.join(await token('bob'))).welcome?.user).toBe('bob');
+    // Past the grace: nobody can be checked, and the device is told to retry later.
+    now += 3_600_000;
+    expect(await refused(server, await token('carol'))).toBe('ERR_AUTH_UNAVAILABLE');
+    // The provider is back: the next hello fetches its keys again.
+    await jwks.start();
+    expect((await server.join(await token('carol'))).welcome?.user).toBe('carol');
+  });
+});
+
+describe('a provider named for the web app’s sign-in (--oidc-issuer)', () => {
+  it('is told to the app, and its tokens are checked against its discovered keys', async () => {
+    const key = await providerKey('key-1');
+    jwks.keys = [key];
+    await jwks.start();
+    const clientId = 'webrtc-connect-web';
+    const server = await accountServer({
+      jwt: null,
+      oidc: { issuer: jwks.issuer, clientId, name: 'Example ID' },
+    });
+    const options = await (await fetch(`${server.url}/api/sign-in`)).json();
+    expect(options).toEqual({
+      devSignIn: false,
+      oidc: { issuer: jwks.issuer, clientId, name: 'Example ID', scope: 'openid offline_access' },
+    });
+    const token = (audience: string) => providerToken(key, { iss: jwks.issuer, aud: audience });
+    expect((await server.join(await token(clientId))).welcome?.user).toBe('alice');
+    expect(await refused(server, await token('another-app'))).toBe('ERR_TOKEN_AUDIENCE');
+  });
+});

@@ -1,0 +1,26 @@
+// The little of panva's `oidc-provider` (which ships no types) that the tests use.
+declare module 'oidc-provider' {
+  import type { Server } from 'node:http';
+
+  export interface Configuration {
+    clients?: Record<string, unknown>[];
+    jwks?: { keys: Record<string, unknown>[] };
+    features?: Record<string, { enabled: boolean }>;
+    findAccount?: (
+      context: unknown,
+      id: string,
+    ) => Promise<{ accountId: string; claims: () => Promise<Record<string, unknown>> }>;
+    issueRefreshToken?: () => Promise<boolean> | boolean;
+    clientBasedCORS?: () => boolean;
+    ttl?: Record<string, number>;
+    pkce?: { required: () => boolean };
+    scopes?: string[];
+    claims?: Record<string, string[]>;
+  }
+
+  export default class Provider {
+    constructor(issuer: string, configuration?: Configuration);
+    listen(port: number, host: string, callback: () => void): Server;
+    proxy: boolean;
+  }
+}
