@@ -124,6 +124,30 @@ export interface PhoneCallOptions {
 /** Peak level the phone's microphone path is set to: codecs clip at full scale. */
 const LEVEL = 0.5;
 
+function toLine(sound: Float32Array): Float32Array {
+  const line = bandLimit(sound, PHONE_RATE, {
+    highPassHz: PHONE_BAND[0],
+    lowPassHz: PHONE_BAND[1],
+    order: 2,
+  });
+  let peak = 0;
+  for (const value of line) peak = Math.max(peak, Math.abs(value));
+  return peak > 0 ? line.map((value) => (value * LEVEL) / peak) : line;
+}
+
+/**
+ * A phone line with no transmission on it, at 8 kHz, before the codec: babble, with hiss
+ * 10 dB below it, in the telephone band. For the tests that nothing decodes from it.
+ */
+export function phoneLine(seconds: number, random: Random): Float32Array {
+  const length = Math.round(seconds * PHONE_RATE);
+  const sound = babble(length, PHONE_RATE, random);
+  const voices = bandPower(sound, PHONE_RATE, 0, PHONE_RATE / 2);
+  const hiss = Math.sqrt(voices / 10);
+  for (let i = 0; i < length; i += 1) sound[i] = (sound[i] as number) + hiss * random.gaussian();
+  return toLine(sound);
+}
+
 /** What the far end of a call hears of a looped sound played into the phone: 8 kHz samples. */
 export function phoneCall(period: Float32Array, options: PhoneCallOptions): Float32Array {
   const random = createRandom(options.seed);
@@ -147,14 +171,6 @@ export function phoneCall(period: Float32Array, options: PhoneCallOptions): Floa
     for (let i = 0; i < length; i += 1)
       heard[i] = (heard[i] as number) + gain * (voices[i] as number);
   }
-  let line = bandLimit(heard, PHONE_RATE, {
-    highPassHz: PHONE_BAND[0],
-    lowPassHz: PHONE_BAND[1],
-    order: 2,
-  });
-  let peak = 0;
-  for (const value of line) peak = Math.max(peak, Math.abs(value));
-  if (peak > 0) line = line.map((value) => (value * LEVEL) / peak);
-  if (options.codec) line = throughCodec(line, options.codec);
-  return line.slice(settle);
+  const line = toLine(heard);
+  return (options.codec ? throughCodec(line, options.codec) : line).slice(settle);
 }
