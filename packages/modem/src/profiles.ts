@@ -38,6 +38,11 @@ export interface Profile {
   readonly carriers: number;
   /** The lowest device rate whose band holds every carrier. */
   readonly minSampleRate: number;
+  /**
+   * The residual clock offset the frame's own symbols are searched for, after the preamble's
+   * estimate: a few times that estimate's error on the profile's channels.
+   */
+  readonly maxDrift: number;
 }
 
 export const FFT_SIZE = 512;
@@ -50,9 +55,23 @@ export const MIN_SAMPLE_RATE = 8000;
 export const MAX_SAMPLE_RATE = 384000;
 
 /** 1.0 to 7.0 kHz: what small speakers and microphones carry well. */
-const ROOM_GRID = { centerHz: 4000, firstBin: -192, carriers: 384, minSampleRate: 16000 };
+const ROOM_GRID = {
+  centerHz: 4000,
+  firstBin: -192,
+  carriers: 384,
+  minSampleRate: 16000,
+  maxDrift: 1.5e-4,
+};
 /** 350 Hz to 3.3 kHz, inside the telephone band (300 to 3400 Hz): playable and heard at 8 kHz. */
-const TELEPHONE_GRID = { centerHz: 1850, firstBin: -96, carriers: 192, minSampleRate: 8000 };
+const TELEPHONE_GRID = {
+  centerHz: 1850,
+  firstBin: -96,
+  carriers: 192,
+  minSampleRate: 8000,
+  // Through GSM the preamble misjudges the clock by up to 340 ppm (the codec rebuilds the upper
+  // two thirds of the band with the wrong phases); the symbols, squared, find the rest.
+  maxDrift: 4e-4,
+};
 
 const PROFILES: Record<ProfileName, Profile> = {
   fast: {

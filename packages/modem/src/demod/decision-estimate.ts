@@ -18,7 +18,7 @@ import {
   smoothAcross,
 } from './channel.ts';
 import { smoothChannel } from './channel-smoothing.ts';
-import { DRIFT_STEP, MAX_DRIFT } from './square-estimate.ts';
+import { DRIFT_STEP } from './square-estimate.ts';
 import type { Spectrum } from './sync.ts';
 
 export function estimateFromDecisions(
@@ -55,8 +55,8 @@ export function estimateFromDecisions(
       });
       return sum;
     },
-    -MAX_DRIFT,
-    MAX_DRIFT,
+    -profile.maxDrift,
+    profile.maxDrift,
     DRIFT_STEP,
   );
   const rotated = observations.map(({ y, time }) => rotate(profile, y, time, drift));

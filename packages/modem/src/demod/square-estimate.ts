@@ -20,8 +20,7 @@ import {
 } from './channel.ts';
 import { smoothChannel } from './channel-smoothing.ts';
 
-/** Residual clock offset searched after resampling: ±150 ppm, several times the preamble's error. */
-export const MAX_DRIFT = 1.5e-4;
+/** Residual clock offsets after resampling are searched up to the profile's `maxDrift`, in these steps. */
 export const DRIFT_STEP = 1e-5;
 
 export function estimateFromSquares(
@@ -72,8 +71,8 @@ export function estimateFromSquares(
       });
       return sum;
     },
-    -MAX_DRIFT,
-    MAX_DRIFT,
+    -profile.maxDrift,
+    profile.maxDrift,
     DRIFT_STEP,
   );
   const rotated = observations.map(({ y, time }) => rotate(profile, y, time, drift));
