@@ -1,7 +1,7 @@
 /**
- * What a listener pays to hear both profiles: the same recording (60 s of a looped 95-byte fast
+ * What a listener pays to hear every profile: the same recording (60 s of a looped 95-byte fast
  * frame, one copy in three, under white noise at 48 kHz) through one fast demodulator (the
- * reference) and through `createDemodulators` for both profiles, as every listener runs them.
+ * reference) and through `createDemodulators` for all three profiles, as every listener runs them.
  */
 import { createDemodulator, createDemodulators, modulate } from '@webrtc-connect/modem';
 
@@ -45,13 +45,13 @@ export function benchListener(): ListenerCost[] {
   // A first pass of each, unmeasured, so neither is timed while the JIT warms up.
   const warmUp = sound.subarray(0, RATE * 10);
   const coldFast = createDemodulator({ sampleRate: RATE });
-  const coldBoth = createDemodulators({ sampleRate: RATE });
+  const coldEvery = createDemodulators({ sampleRate: RATE });
   measure('', (block) => coldFast.push(block), warmUp);
-  measure('', (block) => coldBoth.push(block), warmUp);
+  measure('', (block) => coldEvery.push(block), warmUp);
   const fast = createDemodulator({ sampleRate: RATE, profile: 'fast' });
-  const both = createDemodulators({ sampleRate: RATE });
+  const every = createDemodulators({ sampleRate: RATE });
   return [
     measure('fast demodulator (reference)', (block) => fast.push(block), sound),
-    measure('both profiles (every listener)', (block) => both.push(block), sound),
+    measure('every profile (every listener)', (block) => every.push(block), sound),
   ];
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only codec,connect,mailbox,modem,sound,bundles,failover,capacity,instances,keys]`: every benchmark, each printing a table and writing
+ * `npm run bench [-- --only codec,connect,mailbox,modem,modem-phone,sound,bundles,failover,capacity,instances,keys]`: every benchmark, each printing a table and writing
  * JSON to bench/results/<name>.json. Runs inside the private network namespace
  * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
  */
@@ -16,6 +16,7 @@ import { benchInstances } from './instances.ts';
 import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
 import { benchMailbox } from './mailbox.ts';
 import { benchModem } from './modem.ts';
+import { benchModemPhone } from './modem-phone.ts';
 import { benchProviderKeys } from './provider-keys.ts';
 import { benchSound } from './sound.ts';
 
@@ -86,6 +87,10 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async modem() {
     return { ...(await benchModem()) };
+  },
+
+  async 'modem-phone'() {
+    return { ...(await benchModemPhone({ trials: Number(process.env.PHONE_TRIALS ?? 20) })) };
   },
 
   async sound() {

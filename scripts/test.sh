@@ -5,13 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the suite needs, as "command:package".
+# Debian packages the suite needs, as "command:package" (or "path:package").
 required=(/usr/bin/chromium:chromium ip:iproute2 unshare:util-linux pulseaudio:pulseaudio
-  systemd-analyze:systemd
-  pactl:pulseaudio-utils redis-server:redis-server turnserver:coturn)
+  systemd-analyze:systemd pactl:pulseaudio-utils redis-server:redis-server turnserver:coturn
+  sox:sox /usr/share/doc/libsox-fmt-all:libsox-fmt-all opusenc:opus-tools)
 missing=()
 for entry in "${required[@]}"; do
-  command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry##*:}")
+  # A command, or a path for a package that has none (a library's documentation folder).
+  command -v "${entry%%:*}" >/dev/null 2>&1 || [[ -e ${entry%%:*} ]] || missing+=("${entry##*:}")
 done
 if ((${#missing[@]} > 0)); then
   if [[ $(id -u) -eq 0 ]]; then

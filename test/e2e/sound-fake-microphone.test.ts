@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMessenger, type PeerConnectionConstructor } from 'webrtc-connect';
 import { acceptLink } from 'webrtc-connect/link';
+import { PHONE_RATE, phoneCall } from '../../packages/modem/test/channel/index.ts';
 import {
   type AppServer,
   type BuiltApp,
@@ -56,7 +57,11 @@ afterAll(async () => {
  * so no mailbox reply can overtake the sound; B, a Node peer, answered it, and `file` holds
  * one period of B's looped answer in `profile`, as a speaker would play it over and over.
  */
-async function answerOnFakeMicrophone(file: string, profile: 'fast' | 'robust') {
+async function answerOnFakeMicrophone(
+  file: string,
+  profile: 'fast' | 'robust' | 'narrowband',
+  overPhone = false,
+) {
   const wav = join(scratch, file);
   const chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
   browsers.push(chromium);
@@ -70,7 +75,23 @@ async function answerOnFakeMicrophone(file: string, profile: 'fast' | 'robust') 
   });
   const sealed = await acceptance.sealAnswer('compact');
   // Chromium opens the file when capture starts, so it can be written after B answered.
-  await writeWav(wav, modulate(sealed, { sampleRate: 48000, profile }), 48000);
+  const frame = modulate(sealed, { sampleRate: 48000, profile });
+  if (overPhone) {
+    // One period of the loop as the far end of a GSM call hears it, at 8 kHz: two periods go
+    // through the codec and the second is kept, so the file loops on a codec already running.
+    const period = (frame.length / 48000) * PHONE_RATE;
+    const call = phoneCall(frame, {
+      txRate: 48000,
+      start: 0,
+      duration: (2 * frame.length) / 48000,
+      snrDb: 20,
+      codec: 'gsm',
+      seed: 17,
+    });
+    await writeWav(wav, call.slice(call.length - period), PHONE_RATE);
+  } else {
+    await writeWav(wav, frame, 48000);
+  }
   return { a, acceptance, sealed };
 }
 
@@ -101,6 +122,15 @@ describe('connect by sound in the web app, Chromium with a fake microphone', () 
 
   it("A's page, with no setting, hears an answer played in the robust profile", async () => {
     const { a, acceptance } = await answerOnFakeMicrophone('robust-answer.wav', 'robust');
+    await a.getByTestId('listen-sound').click();
+    await waitForState(a, 'connected', 30_000);
+    const connection = await acceptance.connected;
+    expect(await a.getByTestId('sas').textContent()).toBe(connection.shortAuthenticationString);
+    connection.close();
+  });
+
+  it("A's page, with no setting, hears a narrowband answer that came through a GSM phone call at 8 kHz", async () => {
+    const { a, acceptance } = await answerOnFakeMicrophone('phone-answer.wav', 'narrowband', true);
     await a.getByTestId('listen-sound').click();
     await waitForState(a, 'connected', 30_000);
     const connection = await acceptance.connected;

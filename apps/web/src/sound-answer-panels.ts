@@ -2,7 +2,8 @@ import { isConnectError } from 'webrtc-connect';
 import type { Acceptance, Invitation } from 'webrtc-connect/link';
 import { listenForAnswer, playAnswer, webAudioSound } from 'webrtc-connect/sound';
 import { h } from './dom.ts';
-import { listeningPanel, listenOptions, noisyRoomChoice, playingPanel } from './sound-panel.ts';
+import { listeningPanel, listenOptions, playingPanel } from './sound-panel.ts';
+import { soundProfileChoice } from './sound-profile-choice.ts';
 
 /**
  * A's choice on the link page: hear B's answer instead of waiting for the mailbox or typing a
@@ -65,7 +66,7 @@ export function playAnswerPanel(acceptance: Acceptance): HTMLElement {
     'Play the answer as sound',
   );
   const panel = playingPanel();
-  const noisy = noisyRoomChoice();
+  const noisy = soundProfileChoice();
   const section = soundChoice(
     'If the other device listens (its "Listen for the answer"), play the answer to it.',
     noisy.element,

@@ -5,7 +5,12 @@ import { h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
 import { followConnection } from './session-view.ts';
-import { listeningPanel, listenOptions, noisyRoomChoice, playingPanel } from './sound-panel.ts';
+import { listeningPanel, listenOptions, playingPanel } from './sound-panel.ts';
+import {
+  microphoneRate,
+  type SoundProfileChoice,
+  soundProfileChoice,
+} from './sound-profile-choice.ts';
 
 /**
  * Both legs by sound, for devices with no server between them: one device plays its offer and
@@ -22,8 +27,8 @@ export function showSoundPage(container: HTMLElement): void {
     { type: 'button', class: 'secondary', 'data-testid': 'sound-answer' },
     'Join: listen for an offer',
   );
-  const noisy = noisyRoomChoice();
-  offer.addEventListener('click', () => showOffering(container, noisy.profile()));
+  const noisy = soundProfileChoice();
+  offer.addEventListener('click', () => showOffering(container, noisy));
   answer.addEventListener('click', () => showAnswering(container));
   container.replaceChildren(
     h(
@@ -50,8 +55,11 @@ const OFFER_STEPS: ReadonlyArray<[string, string]> = [
   ['connected', 'Connected'],
 ];
 
-/** `profile`: the one the offer plays in; the answer comes back in the same. */
-function showOffering(container: HTMLElement, profile: 'fast' | 'robust'): void {
+/**
+ * `choice` says the profile the offer plays in; the answer comes back in the same. The
+ * microphone is asked for its rate first: a headset's or a phone line's needs the narrowband one.
+ */
+function showOffering(container: HTMLElement, choice: SoundProfileChoice): void {
   const status = connectionStatus(OFFER_STEPS);
   const body = h('div', { class: 'sound' });
   const playing = playingPanel();
@@ -61,20 +69,22 @@ function showOffering(container: HTMLElement, profile: 'fast' | 'robust'): void 
     'Listening… On the other device, choose "Join: listen for an offer".',
   );
   container.replaceChildren(status.element, body);
-  body.replaceChildren(playing.element, listening.element);
+  body.replaceChildren(choice.element, playing.element, listening.element);
   status.set('preparing');
   const device = started(status, body);
   if (!device) return;
-  appIceServers()
-    .then((iceServers) =>
-      offerBySound({
+  Promise.all([appIceServers(), microphoneRate()])
+    .then(([iceServers, rate]) => {
+      choice.useMicrophoneRate(rate);
+      for (const box of choice.element.querySelectorAll('input')) box.disabled = true;
+      return offerBySound({
         RTCPeerConnection,
         iceServers,
-        profile,
+        profile: choice.profile(),
         speaker: device.speaker,
         ...listenOptions(listening, device.microphone),
-      }),
-    )
+      });
+    })
     .then(
       (sound) => {
         status.set('playing');

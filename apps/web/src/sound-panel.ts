@@ -1,7 +1,8 @@
 import type { ConnectError } from 'webrtc-connect';
-import type { Listening, ListenOptions, Microphone, PlayAnswerOptions } from 'webrtc-connect/sound';
+import type { Listening, ListenOptions, Microphone } from 'webrtc-connect/sound';
 import { h } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
+import { kilohertz, NARROWBAND_BELOW_HZ } from './sound-profile-choice.ts';
 
 /** Quietest and loudest levels the meter shows, dBFS. */
 const METER_FLOOR = -90;
@@ -20,24 +21,6 @@ export interface ListeningPanel {
   fail(error: unknown): void;
   /** Listening ended (heard, or connected another way). */
   done(message: string): void;
-}
-
-/**
- * The one sound setting, on the playing device only: the listener decodes both profiles, so
- * the person whose device plays decides, and the other device needs no setting.
- */
-export function noisyRoomChoice(): {
-  element: HTMLElement;
-  profile(): NonNullable<PlayAnswerOptions['profile']>;
-} {
-  const box = h('input', { type: 'checkbox', 'data-testid': 'noisy-room' });
-  const element = h(
-    'label',
-    { class: 'choice' },
-    box,
-    ' Noisy room: play a slower, sturdier sound (about 3 s a copy instead of 1 s)',
-  );
-  return { element, profile: () => (box.checked ? 'robust' : 'fast') };
 }
 
 /** The library's listen options for `microphone`, reported on `panel`. */
@@ -80,6 +63,7 @@ export function listeningPanel(title: string, hint: string): ListeningPanel {
   });
   const guidance = h('p', { class: 'hint', 'data-testid': 'sound-hint', role: 'status' }, hint);
   const error = h('p', { class: 'error', 'data-testid': 'sound-error', role: 'alert' });
+  const narrow = h('p', { class: 'hint', 'data-testid': 'microphone-rate', hidden: '' });
   const element = h(
     'section',
     { class: 'sound-panel', 'data-testid': 'sound-panel', 'data-state': 'starting' },
@@ -87,6 +71,7 @@ export function listeningPanel(title: string, hint: string): ListeningPanel {
     meter,
     canvas,
     guidance,
+    narrow,
     error,
   );
   let redraw: ReturnType<typeof setInterval> | undefined;
@@ -113,6 +98,11 @@ export function listeningPanel(title: string, hint: string): ListeningPanel {
     },
     onListening: (listening) => {
       element.dataset.state = 'listening';
+      const rate = listening.microphoneRate;
+      if (rate !== undefined && rate < NARROWBAND_BELOW_HZ) {
+        narrow.hidden = false;
+        narrow.textContent = `This microphone runs at ${kilohertz(rate)} (a headset in its call mode, or a phone line): only the narrowband sound gets through it. On the other device, tick "Through a phone call or headset".`;
+      }
       const analyser = listening.analyser;
       const context = canvas.getContext('2d');
       if (!analyser || !context) return;

@@ -10,8 +10,6 @@ import { headerBits, payloadBlockBits } from './frame/bits.ts';
 import { frameLayout, frameLength } from './frame/layout.ts';
 import { preambleOf } from './preamble.ts';
 import {
-  CARRIERS,
-  CENTER_HZ,
   CYCLIC_PREFIX,
   carrierBin,
   checkSampleRate,
@@ -46,10 +44,10 @@ export function modulate(payload: Uint8Array, options: ModulateOptions = {}): Fl
       'ERR_PAYLOAD_TOO_LARGE',
       `a frame carries at most ${MAX_PAYLOAD} bytes, not ${payload.length}`,
     );
-  const sampleRate = checkSampleRate(options.sampleRate ?? 48000);
   const profile = resolveProfile(options.profile);
+  const sampleRate = checkSampleRate(options.sampleRate ?? 48000, profile);
   const { re, im } = basebandFrame(profile, payload);
-  const samples = upconvert(re, im, sampleRate, CENTER_HZ);
+  const samples = upconvert(re, im, sampleRate, profile.centerHz);
   let peak = 0;
   for (const value of samples) peak = Math.max(peak, Math.abs(value));
   const gain = peak > 0 ? PEAK / peak : 0;
@@ -88,14 +86,14 @@ export function basebandFrame(
   for (let m = 0; m < layout.symbols; m += 1) {
     symbolRe.fill(0);
     symbolIm.fill(0);
-    for (let k = 0; k < CARRIERS; k += 1) {
-      const slot = m * CARRIERS + k;
+    for (let k = 0; k < profile.carriers; k += 1) {
+      const slot = m * profile.carriers + k;
       const index = layout.slotBit[slot] as number;
       const bit =
         index < layout.headerCoded
           ? (header[index] as number)
           : (body[index - layout.headerCoded] as number);
-      symbolRe[carrierBin(k)] = (layout.slotSign[slot] as number) * (1 - 2 * bit);
+      symbolRe[carrierBin(profile, k)] = (layout.slotSign[slot] as number) * (1 - 2 * bit);
     }
     fft.inverse(symbolRe, symbolIm);
     const start = dataStart + m * SYMBOL_LENGTH;

@@ -8,9 +8,17 @@
  * block. The negated last block marks where the data begins.
  */
 import { Fft } from './dsp/fft.ts';
-import { CARRIERS, carrierBin, FFT_SIZE, type Profile } from './profiles.ts';
+import { carrierBin, FFT_SIZE, type Profile } from './profiles.ts';
 
-const ZC_LENGTH = 383; // the largest prime below CARRIERS
+/** The largest prime below the profile's carrier count: a Zadoff-Chu sequence needs one. */
+function zadoffChuLength(carriers: number): number {
+  for (let n = carriers - 1; n > 2; n -= 1) {
+    let prime = true;
+    for (let d = 2; d * d <= n; d += 1) if (n % d === 0) prime = false;
+    if (prime) return n;
+  }
+  return carriers;
+}
 
 export interface Preamble {
   /** The template's value on each carrier (unit magnitude). */
@@ -28,17 +36,18 @@ const cache = new Map<number, Preamble>();
 export function preambleOf(profile: Profile): Preamble {
   const cached = cache.get(profile.id);
   if (cached) return cached;
-  const re = new Float64Array(CARRIERS);
-  const im = new Float64Array(CARRIERS);
+  const re = new Float64Array(profile.carriers);
+  const im = new Float64Array(profile.carriers);
   const blockRe = new Float64Array(FFT_SIZE);
   const blockIm = new Float64Array(FFT_SIZE);
-  for (let k = 0; k < CARRIERS; k += 1) {
-    const n = k % ZC_LENGTH;
-    const phase = (-Math.PI * profile.preambleRoot * n * (n + 1)) / ZC_LENGTH;
+  const length = zadoffChuLength(profile.carriers);
+  for (let k = 0; k < profile.carriers; k += 1) {
+    const n = k % length;
+    const phase = (-Math.PI * profile.preambleRoot * n * (n + 1)) / length;
     re[k] = Math.cos(phase);
     im[k] = Math.sin(phase);
-    blockRe[carrierBin(k)] = re[k] as number;
-    blockIm[carrierBin(k)] = im[k] as number;
+    blockRe[carrierBin(profile, k)] = re[k] as number;
+    blockIm[carrierBin(profile, k)] = im[k] as number;
   }
   new Fft(FFT_SIZE).inverse(blockRe, blockIm);
   const signs = [...Array.from({ length: profile.preambleBlocks }, () => 1), -1];

@@ -35,6 +35,7 @@ describe('createDemodulators', () => {
     const listener = createDemodulators({ sampleRate: 48000 });
     const heard = hear(sound, (block) => listener.push(block));
     expect(heard.map((frame) => frame.profile)).toEqual(['fast', 'robust']);
+    expect([...listener.byProfile.keys()]).toEqual(['fast', 'robust', 'narrowband']);
     expect(sameBytes(heard[0]?.payload ?? new Uint8Array(), fast)).toBe(true);
     expect(sameBytes(heard[1]?.payload ?? new Uint8Array(), robust)).toBe(true);
   });
@@ -46,6 +47,19 @@ describe('createDemodulators', () => {
       'fast',
     ]);
     expect([...listener.byProfile.keys()]).toEqual(['fast']);
+  });
+
+  it('at 8 kHz, listens for the narrowband profile only: the others need 16 kHz', () => {
+    const payload = bytes(50, 3);
+    const frame = modulate(payload, { sampleRate: 8000, profile: 'narrowband' });
+    const listener = createDemodulators({ sampleRate: 8000 });
+    expect([...listener.byProfile.keys()]).toEqual(['narrowband']);
+    const heard = hear(frame, (block) => listener.push(block));
+    expect(heard.map((frame) => frame.profile)).toEqual(['narrowband']);
+    expect(sameBytes(heard[0]?.payload ?? new Uint8Array(), payload)).toBe(true);
+    expect(codeOf(() => createDemodulators({ sampleRate: 8000, profiles: ['fast'] }))).toBe(
+      'ERR_UNSUPPORTED_SAMPLE_RATE',
+    );
   });
 
   it('refuses an empty or unknown profile list', () => {

@@ -9,6 +9,8 @@ describe('modulate and createDemodulator', () => {
     ['fast', 44100],
     ['robust', 48000],
     ['robust', 16000],
+    ['narrowband', 8000],
+    ['narrowband', 44100],
   ] as const)(
     'a %s frame at %i Hz comes back byte for byte, whatever the listener joins',
     (profile, sampleRate) => {
@@ -48,6 +50,22 @@ describe('modulate and createDemodulator', () => {
     );
   });
 
+  it('narrowband: 100 bytes in at most 3 s, within the telephone band at 8 kHz and above', () => {
+    expect(frameDuration(100, 'narrowband')).toBeLessThanOrEqual(3);
+    for (const sampleRate of [8000, 16000, 48000]) {
+      const frame = modulate(bytes(100, 5), { sampleRate, profile: 'narrowband' });
+      expect(Number.isInteger((frame.length * 50) / sampleRate)).toBe(true);
+      expect(Math.max(...frame.map(Math.abs))).toBeLessThanOrEqual(1);
+      const [low, high] = occupiedBand(frame, sampleRate);
+      expect(low).toBeGreaterThan(300);
+      expect(high).toBeLessThan(3400);
+    }
+    // The room profiles need 16 kHz; narrowband goes down to 8 kHz and no further.
+    expect(
+      codeOf(() => modulate(new Uint8Array(1), { sampleRate: 7999, profile: 'narrowband' })),
+    ).toBe('ERR_UNSUPPORTED_SAMPLE_RATE');
+  });
+
   it('stays within full scale and within 1 to 7 kHz, and loops without a seam at every common rate', () => {
     for (const sampleRate of [16000, 22050, 44100, 48000, 96000]) {
       const frame = modulate(bytes(90, 3), { sampleRate });
@@ -65,6 +83,9 @@ describe('modulate and createDemodulator', () => {
     const fast = loop(modulate(payload, { profile: 'fast' }), 3);
     expect(receive(robust, { sampleRate: 48000, profile: 'fast' }).payloads).toEqual([]);
     expect(receive(fast, { sampleRate: 48000, profile: 'robust' }).payloads).toEqual([]);
+    const narrowband = loop(modulate(payload, { profile: 'narrowband' }), 2);
+    expect(receive(narrowband, { sampleRate: 48000, profile: 'fast' }).payloads).toEqual([]);
+    expect(receive(fast, { sampleRate: 48000, profile: 'narrowband' }).payloads).toEqual([]);
   });
 
   it('takes silence, and broken samples (NaN, infinities), without throwing or decoding anything', () => {

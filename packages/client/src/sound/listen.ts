@@ -10,8 +10,8 @@ const DEFAULT_SILENCE_TIMEOUT_MS = 5000;
 export interface ListenOptions {
   microphone: Microphone;
   /**
-   * The modem profiles to listen for (default both): the player chooses fast or sturdy, and a
-   * listener of both needs no setting.
+   * The modem profiles to listen for (default all three that the device's rate carries): the
+   * player chooses fast, sturdy or narrowband, and a listener of all needs no setting.
    */
   profiles?: readonly ProfileName[];
   /** Longest wait for a valid payload, in ms (default 5 minutes); then ERR_SOUND_TIMEOUT. */

@@ -54,6 +54,12 @@ export interface Microphone {
 export interface Listening {
   /** The live input, for a spectrum display (Web Audio only). */
   readonly analyser?: AnalyserNode;
+  /**
+   * The rate the microphone itself reports (Web Audio: its track's settings), when it does.
+   * Below 32 kHz it is a headset in its call mode or a phone line: only the `narrowband`
+   * profile gets through such a microphone.
+   */
+  readonly microphoneRate?: number;
   stop(): void;
 }
 

@@ -8,7 +8,7 @@
  * keeps its detail wherever it stands above the noise, so no room is assumed.
  */
 import { Fft } from '../dsp/fft.ts';
-import { CARRIERS, carrierBin, FFT_SIZE } from '../profiles.ts';
+import { carrierBin, FFT_SIZE, type Profile } from '../profiles.ts';
 
 const fft = new Fft(FFT_SIZE);
 /** Delays averaged either side when estimating the power-delay profile. */
@@ -23,19 +23,20 @@ export interface SmoothedChannel {
 
 /** `errorVariance`: the mean error power of the estimate per carrier. */
 export function smoothChannel(
+  profile: Profile,
   re: Float64Array,
   im: Float64Array,
   errorVariance: number,
 ): SmoothedChannel {
   const tr = new Float64Array(FFT_SIZE);
   const ti = new Float64Array(FFT_SIZE);
-  for (let k = 0; k < CARRIERS; k += 1) {
-    tr[carrierBin(k)] = re[k] as number;
-    ti[carrierBin(k)] = im[k] as number;
+  for (let k = 0; k < profile.carriers; k += 1) {
+    tr[carrierBin(profile, k)] = re[k] as number;
+    ti[carrierBin(profile, k)] = im[k] as number;
   }
   fft.inverse(tr, ti);
   // Error per delay after the inverse transform (which divides by FFT_SIZE).
-  const tapNoise = (errorVariance * CARRIERS) / (FFT_SIZE * FFT_SIZE);
+  const tapNoise = (errorVariance * profile.carriers) / (FFT_SIZE * FFT_SIZE);
   const power = new Float64Array(FFT_SIZE);
   for (let n = 0; n < FFT_SIZE; n += 1) power[n] = (tr[n] as number) ** 2 + (ti[n] as number) ** 2;
   const weights = new Float64Array(FFT_SIZE);
@@ -54,10 +55,10 @@ export function smoothChannel(
     ti[n] = (ti[n] as number) * (weights[n] as number);
   }
   fft.forward(tr, ti);
-  const out = { re: new Float64Array(CARRIERS), im: new Float64Array(CARRIERS) };
-  for (let k = 0; k < CARRIERS; k += 1) {
-    out.re[k] = tr[carrierBin(k)] as number;
-    out.im[k] = ti[carrierBin(k)] as number;
+  const out = { re: new Float64Array(profile.carriers), im: new Float64Array(profile.carriers) };
+  for (let k = 0; k < profile.carriers; k += 1) {
+    out.re[k] = tr[carrierBin(profile, k)] as number;
+    out.im[k] = ti[carrierBin(profile, k)] as number;
   }
   return { ...out, gain: Math.max(1, Math.min(FFT_SIZE, FFT_SIZE / Math.max(kept, 1e-9))) };
 }

@@ -5,14 +5,7 @@
  */
 import { BASEBAND_RATE } from '../dsp/resample.ts';
 import { preambleOf } from '../preamble.ts';
-import {
-  CARRIERS,
-  CYCLIC_PREFIX,
-  carrierHz,
-  FFT_SIZE,
-  type Profile,
-  SYMBOL_LENGTH,
-} from '../profiles.ts';
+import { CYCLIC_PREFIX, carrierHz, FFT_SIZE, type Profile, SYMBOL_LENGTH } from '../profiles.ts';
 import { smoothChannel } from './channel-smoothing.ts';
 import type { Spectrum } from './sync.ts';
 
@@ -67,12 +60,12 @@ export function smoothAcross(values: Float64Array, radius: number): Float64Array
 /** Estimate from the steady preamble blocks (1 onwards; block 0 still rings with what came before). */
 export function estimateFromPreamble(profile: Profile, blocks: Spectrum[]): ChannelEstimate {
   const preamble = preambleOf(profile);
-  const re = new Float64Array(CARRIERS);
-  const im = new Float64Array(CARRIERS);
+  const re = new Float64Array(profile.carriers);
+  const im = new Float64Array(profile.carriers);
   const despread = blocks.map((y, index) => {
     const sign = preamble.signs[index + 1] as number;
-    const out = { re: new Float64Array(CARRIERS), im: new Float64Array(CARRIERS) };
-    for (let k = 0; k < CARRIERS; k += 1) {
+    const out = { re: new Float64Array(profile.carriers), im: new Float64Array(profile.carriers) };
+    for (let k = 0; k < profile.carriers; k += 1) {
       const tr = preamble.re[k] as number;
       const ti = preamble.im[k] as number;
       out.re[k] = sign * ((y.re[k] as number) * tr + (y.im[k] as number) * ti);
@@ -82,8 +75,8 @@ export function estimateFromPreamble(profile: Profile, blocks: Spectrum[]): Chan
     }
     return out;
   });
-  const noise = new Float64Array(CARRIERS);
-  for (let k = 0; k < CARRIERS; k += 1) {
+  const noise = new Float64Array(profile.carriers);
+  for (let k = 0; k < profile.carriers; k += 1) {
     let sum = 0;
     for (const d of despread)
       sum +=
@@ -92,7 +85,7 @@ export function estimateFromPreamble(profile: Profile, blocks: Spectrum[]): Chan
     noise[k] = sum / Math.max(1, blocks.length - 1);
   }
   const smoothedNoise = floor(smoothAcross(noise, 16));
-  const smoothed = smoothChannel(re, im, mean(smoothedNoise) / blocks.length);
+  const smoothed = smoothChannel(profile, re, im, mean(smoothedNoise) / blocks.length);
   return {
     re: smoothed.re,
     im: smoothed.im,
@@ -120,11 +113,11 @@ export function floor(noise: Float64Array): Float64Array {
  * Turns carriers received `t` seconds after the preamble back by the phase a residual clock
  * offset `drift` has built up: 2π f t drift, with f the carrier's audio frequency.
  */
-export function rotate(y: Spectrum, t: number, drift: number): Spectrum {
+export function rotate(profile: Profile, y: Spectrum, t: number, drift: number): Spectrum {
   if (drift === 0) return y;
-  const out = { re: new Float64Array(CARRIERS), im: new Float64Array(CARRIERS) };
-  for (let k = 0; k < CARRIERS; k += 1) {
-    const phase = -2 * Math.PI * carrierHz(k) * t * drift;
+  const out = { re: new Float64Array(profile.carriers), im: new Float64Array(profile.carriers) };
+  for (let k = 0; k < profile.carriers; k += 1) {
+    const phase = -2 * Math.PI * carrierHz(profile, k) * t * drift;
     const c = Math.cos(phase);
     const s = Math.sin(phase);
     const yr = y.re[k] as number;

@@ -7,7 +7,7 @@
 
 import { peakOf } from '../dsp/peak.ts';
 import { BASEBAND_RATE } from '../dsp/resample.ts';
-import { CARRIERS, carrierHz, FFT_SIZE, type Profile } from '../profiles.ts';
+import { carrierHz, FFT_SIZE, type Profile } from '../profiles.ts';
 import {
   type ChannelEstimate,
   estimateFromPreamble,
@@ -18,7 +18,7 @@ import {
   smoothAcross,
 } from './channel.ts';
 import { smoothChannel } from './channel-smoothing.ts';
-import { DRIFT_STEP, MAX_DRIFT } from './square-estimate.ts';
+import { DRIFT_STEP } from './square-estimate.ts';
 import type { Spectrum } from './sync.ts';
 
 export function estimateFromDecisions(
@@ -34,13 +34,13 @@ export function estimateFromDecisions(
       let sum = 0;
       observations.forEach(({ symbol, time: t, y }) => {
         const x = values[symbol] as Float64Array;
-        const base = -2 * Math.PI * carrierHz(0) * t * candidate;
+        const base = -2 * Math.PI * carrierHz(profile, 0) * t * candidate;
         const step = -2 * Math.PI * (BASEBAND_RATE / FFT_SIZE) * t * candidate;
         let c = Math.cos(base);
         let s = Math.sin(base);
         const sc = Math.cos(step);
         const ss = Math.sin(step);
-        for (let k = 0; k < CARRIERS; k += 1) {
+        for (let k = 0; k < profile.carriers; k += 1) {
           // Re{ y · x · conj(H) · e^{iφ} }, φ stepping with the carrier frequency.
           const hr = previous.re[k] as number;
           const hi = previous.im[k] as number;
@@ -55,17 +55,17 @@ export function estimateFromDecisions(
       });
       return sum;
     },
-    -MAX_DRIFT,
-    MAX_DRIFT,
+    -profile.maxDrift,
+    profile.maxDrift,
     DRIFT_STEP,
   );
-  const rotated = observations.map(({ y, time }) => rotate(y, time, drift));
+  const rotated = observations.map(({ y, time }) => rotate(profile, y, time, drift));
   const fromPreamble = estimateFromPreamble(profile, preambleBlocks);
   const pilots = preambleBlocks.length;
-  const re = new Float64Array(CARRIERS);
-  const im = new Float64Array(CARRIERS);
+  const re = new Float64Array(profile.carriers);
+  const im = new Float64Array(profile.carriers);
   let weightSum = 0;
-  for (let k = 0; k < CARRIERS; k += 1) {
+  for (let k = 0; k < profile.carriers; k += 1) {
     let sumRe = (fromPreamble.re[k] as number) * pilots;
     let sumIm = (fromPreamble.im[k] as number) * pilots;
     let weight = pilots;
@@ -80,8 +80,8 @@ export function estimateFromDecisions(
     weightSum += weight;
   }
   // E|y - H·x|² over the uncertain x: |y|² - 2 Re(y·conj(H)·x̄) + |H|².
-  const noise = new Float64Array(CARRIERS);
-  for (let k = 0; k < CARRIERS; k += 1) {
+  const noise = new Float64Array(profile.carriers);
+  for (let k = 0; k < profile.carriers; k += 1) {
     const hr = re[k] as number;
     const hi = im[k] as number;
     let sum = 0;
@@ -94,8 +94,8 @@ export function estimateFromDecisions(
     noise[k] = Math.max(0, sum / rotated.length);
   }
   const smoothedNoise = floor(smoothAcross(noise, 8));
-  const averaged = weightSum / CARRIERS;
-  const smoothed = smoothChannel(re, im, mean(smoothedNoise) / averaged);
+  const averaged = weightSum / profile.carriers;
+  const smoothed = smoothChannel(profile, re, im, mean(smoothedNoise) / averaged);
   return {
     re: smoothed.re,
     im: smoothed.im,

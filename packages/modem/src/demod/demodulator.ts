@@ -8,7 +8,6 @@ import { BasebandReceiver } from '../dsp/resample.ts';
 import { ModemError } from '../errors.ts';
 import { frameLayout, frameLength, headerSymbols } from '../frame/layout.ts';
 import {
-  CENTER_HZ,
   CYCLIC_PREFIX,
   checkSampleRate,
   FFT_SIZE,
@@ -84,8 +83,8 @@ const DATA_START = CYCLIC_PREFIX - WINDOW_BACKOFF;
 export function createDemodulator(options: DemodulatorOptions): Demodulator {
   if (typeof options !== 'object' || options === null)
     throw new ModemError('ERR_INVALID_ARGUMENT', 'options must be an object with a sampleRate');
-  const sampleRate = checkSampleRate(options.sampleRate);
   const profile = resolveProfile(options.profile);
+  const sampleRate = checkSampleRate(options.sampleRate, profile);
   return new StreamingDemodulator(profile, sampleRate);
 }
 
@@ -103,7 +102,7 @@ class StreamingDemodulator implements Demodulator {
 
   constructor(profile: Profile, sampleRate: number) {
     this.profile = profile;
-    this.receiver = new BasebandReceiver(sampleRate, CENTER_HZ);
+    this.receiver = new BasebandReceiver(sampleRate, profile.centerHz);
     this.detector = new PreambleDetector(profile);
     const longest = frameLength(profile, frameLayout(profile, MAX_PAYLOAD).symbols);
     this.history = Math.ceil((EARLIER_COPIES + 1.1) * longest);
@@ -138,7 +137,8 @@ class StreamingDemodulator implements Demodulator {
     if (!candidate.reader) {
       if (this.buffer.end < candidate.approxStart + syncReach(profile) + FFT_SIZE / 2)
         return 'waiting';
-      candidate.reader = new SymbolReader(synchronize(profile, this.buffer, candidate.approxStart));
+      const sync = synchronize(profile, this.buffer, candidate.approxStart);
+      candidate.reader = new SymbolReader(profile, sync);
     }
     const reader = candidate.reader;
     const dataStart = blocks * FFT_SIZE + DATA_START;

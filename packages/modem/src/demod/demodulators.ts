@@ -1,13 +1,13 @@
 /**
  * One microphone, every profile: a demodulator per profile fed the same samples. The sender
- * chooses fast or sturdy; the listener needs no setting, and a frame never decodes under the
- * other profile (the profile id is bound into both checksums).
+ * chooses fast, sturdy or narrowband (a phone call, a headset); the listener needs no setting,
+ * and a frame never decodes under another profile (the profile id is bound into both checksums).
  */
 import { ModemError } from '../errors.ts';
-import type { ProfileName } from '../profiles.ts';
+import { type ProfileName, resolveProfile } from '../profiles.ts';
 import { createDemodulator, type Demodulator } from './demodulator.ts';
 
-export const PROFILE_NAMES: readonly ProfileName[] = ['fast', 'robust'];
+export const PROFILE_NAMES: readonly ProfileName[] = ['fast', 'robust', 'narrowband'];
 
 /** A payload and the profile it was sent in. */
 export interface HeardFrame {
@@ -17,7 +17,10 @@ export interface HeardFrame {
 
 export interface DemodulatorsOptions {
   sampleRate: number;
-  /** The profiles to listen for (default both); at least one. */
+  /**
+   * The profiles to listen for (default all). Those the sample rate cannot carry are left out
+   * (`fast` and `robust` need 16 kHz; `narrowband` works from 8 kHz); at least one must remain.
+   */
   profiles?: readonly ProfileName[];
 }
 
@@ -29,7 +32,17 @@ export interface Demodulators {
 }
 
 export function createDemodulators(options: DemodulatorsOptions): Demodulators {
-  const profiles = [...new Set(options.profiles ?? PROFILE_NAMES)];
+  const wanted = [...new Set(options.profiles ?? PROFILE_NAMES)];
+  const profiles = wanted.filter(
+    (name) =>
+      typeof options.sampleRate !== 'number' ||
+      options.sampleRate >= resolveProfile(name).minSampleRate,
+  );
+  if (wanted.length > 0 && profiles.length === 0)
+    throw new ModemError(
+      'ERR_UNSUPPORTED_SAMPLE_RATE',
+      `no profile among ${wanted.join(', ')} works at ${options.sampleRate} Hz`,
+    );
   const byProfile = new Map(
     profiles.map((profile) => [
       profile,

@@ -8,7 +8,7 @@
  * turns every block's phase by the same amount, which the magnitude of the sum ignores.
  */
 import { Fft } from '../dsp/fft.ts';
-import { CARRIERS, carrierBin, FFT_SIZE, type Profile } from '../profiles.ts';
+import { carrierBin, FFT_SIZE, type Profile } from '../profiles.ts';
 import type { BasebandBuffer } from './baseband-buffer.ts';
 
 export const HOP = 128;
@@ -40,12 +40,21 @@ export class PreambleDetector {
   /** Hops before this one have been judged as peaks or not. */
   private judged = 0;
 
+  private readonly profile: Profile;
+
   constructor(profile: Profile) {
+    this.profile = profile;
     this.blocks = profile.preambleBlocks + 1;
     this.threshold = profile.detectThreshold;
     this.history = this.blocks * HOPS_PER_BLOCK + 4 * HOPS_PER_BLOCK + 2;
-    this.spectraRe = Array.from({ length: HOPS_PER_BLOCK + 1 }, () => new Float64Array(CARRIERS));
-    this.spectraIm = Array.from({ length: HOPS_PER_BLOCK + 1 }, () => new Float64Array(CARRIERS));
+    this.spectraRe = Array.from(
+      { length: HOPS_PER_BLOCK + 1 },
+      () => new Float64Array(profile.carriers),
+    );
+    this.spectraIm = Array.from(
+      { length: HOPS_PER_BLOCK + 1 },
+      () => new Float64Array(profile.carriers),
+    );
     this.correlationRe = new Float64Array(this.history);
     this.correlationIm = new Float64Array(this.history);
     this.energy = new Float64Array(this.history);
@@ -76,6 +85,7 @@ export class PreambleDetector {
   }
 
   private computeHop(buffer: BasebandBuffer, hop: number): void {
+    const profile = this.profile;
     buffer.read(hop * HOP, this.re, this.im);
     this.fft.forward(this.re, this.im);
     const slot = hop % (HOPS_PER_BLOCK + 1);
@@ -87,8 +97,8 @@ export class PreambleDetector {
     let energy = 0;
     let sumRe = 0;
     let sumIm = 0;
-    for (let k = 0; k < CARRIERS; k += 1) {
-      const bin = carrierBin(k);
+    for (let k = 0; k < profile.carriers; k += 1) {
+      const bin = carrierBin(profile, k);
       const xr = this.re[bin] as number;
       const xi = this.im[bin] as number;
       currentRe[k] = xr;

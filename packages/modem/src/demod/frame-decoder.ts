@@ -16,7 +16,7 @@ import {
   payloadBlockLength,
 } from '../frame/bits.ts';
 import { type FrameLayout, frameLayout } from '../frame/layout.ts';
-import { CARRIERS, type Profile } from '../profiles.ts';
+import type { Profile } from '../profiles.ts';
 import { type ChannelEstimate, type Observation, rotate } from './channel.ts';
 import { estimateFromDecisions } from './decision-estimate.ts';
 import { estimateFromSquares } from './square-estimate.ts';
@@ -27,6 +27,7 @@ const TURBO_ITERATIONS = 10;
 
 /** Adds each slot's log-likelihood ratio to the coded bit it carries (payload or header bits). */
 function accumulate(
+  profile: Profile,
   layout: FrameLayout,
   observations: Observation[],
   estimate: ChannelEstimate,
@@ -36,9 +37,9 @@ function accumulate(
   const trust = 1 / (1 + 1 / estimate.observations);
   const offset = header ? 0 : layout.headerCoded;
   for (const { symbol, time, y: raw } of observations) {
-    const y = rotate(raw, time, estimate.drift);
-    for (let k = 0; k < CARRIERS; k += 1) {
-      const slot = symbol * CARRIERS + k;
+    const y = rotate(profile, raw, time, estimate.drift);
+    for (let k = 0; k < profile.carriers; k += 1) {
+      const slot = symbol * profile.carriers + k;
       const bit = layout.slotBit[slot] as number;
       if (bit < layout.headerCoded !== header) continue;
       const correlation =
@@ -62,7 +63,7 @@ export function decodeHeader(
   const llrs = new Float64Array(layout.headerCoded);
   // The squares of the header's own slots refine the channel and, above all, the residual
   // clock drift, which the preamble alone leaves uncertain by tens of ppm.
-  accumulate(layout, first, estimateFromSquares(estimate, first), llrs, true);
+  accumulate(profile, layout, first, estimateFromSquares(profile, estimate, first), llrs, true);
   return parseHeader(profile, viterbiDecode(profile.code, llrs, HEADER_BITS));
 }
 
@@ -73,12 +74,17 @@ export interface PayloadResult {
 }
 
 /** Soft slot values: tanh(L/2) of each slot's coded bit, scrambling sign included. */
-function softValues(layout: FrameLayout, header: Uint8Array, coded: Float64Array): Float64Array[] {
+function softValues(
+  profile: Profile,
+  layout: FrameLayout,
+  header: Uint8Array,
+  coded: Float64Array,
+): Float64Array[] {
   const confidence = coded.map((llr) => Math.tanh(Math.max(-30, Math.min(30, llr)) / 2));
   return Array.from({ length: layout.symbols }, (_, m) => {
-    const values = new Float64Array(CARRIERS);
-    for (let k = 0; k < CARRIERS; k += 1) {
-      const slot = m * CARRIERS + k;
+    const values = new Float64Array(profile.carriers);
+    for (let k = 0; k < profile.carriers; k += 1) {
+      const slot = m * profile.carriers + k;
       const index = layout.slotBit[slot] as number;
       const value =
         index < layout.headerCoded
@@ -110,14 +116,14 @@ export function decodePayload(
     payload = parsePayloadBlock(profile, bits);
     return payload !== null;
   };
-  let estimate = estimateFromSquares(initial, observations);
+  let estimate = estimateFromSquares(profile, initial, observations);
   for (let pass = 1; pass <= passes; pass += 1) {
     const llrs = new Float64Array(layout.payloadCoded);
-    accumulate(layout, observations, estimate, llrs, false);
+    accumulate(profile, layout, observations, estimate, llrs, false);
     const result = turboDecode(llrs, infoBits, TURBO_ITERATIONS, accept);
     if (result.accepted) return { payload, passes: pass };
     if (pass === passes) break;
-    const values = softValues(layout, header, result.coded);
+    const values = softValues(profile, layout, header, result.coded);
     estimate = estimateFromDecisions(profile, preambleBlocks, observations, values, estimate);
   }
   return { payload: null, passes };

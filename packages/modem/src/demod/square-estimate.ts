@@ -9,7 +9,7 @@
  */
 
 import { peakOf } from '../dsp/peak.ts';
-import { CARRIERS, carrierHz } from '../profiles.ts';
+import { carrierHz, type Profile } from '../profiles.ts';
 import {
   type ChannelEstimate,
   floor,
@@ -20,27 +20,27 @@ import {
 } from './channel.ts';
 import { smoothChannel } from './channel-smoothing.ts';
 
-/** Residual clock offset searched after resampling: ±150 ppm, several times the preamble's error. */
-export const MAX_DRIFT = 1.5e-4;
+/** Residual clock offsets after resampling are searched up to the profile's `maxDrift`, in these steps. */
 export const DRIFT_STEP = 1e-5;
 
 export function estimateFromSquares(
+  profile: Profile,
   preamble: ChannelEstimate,
   observations: Observation[],
 ): ChannelEstimate {
   // Reference: conj(Hp²), so each carrier votes with the weight of its own strength.
-  const refRe = new Float64Array(CARRIERS);
-  const refIm = new Float64Array(CARRIERS);
-  for (let k = 0; k < CARRIERS; k += 1) {
+  const refRe = new Float64Array(profile.carriers);
+  const refIm = new Float64Array(profile.carriers);
+  for (let k = 0; k < profile.carriers; k += 1) {
     const hr = preamble.re[k] as number;
     const hi = preamble.im[k] as number;
     refRe[k] = hr * hr - hi * hi;
     refIm[k] = -2 * hr * hi;
   }
   const squares = observations.map(({ y }) => {
-    const re = new Float64Array(CARRIERS);
-    const im = new Float64Array(CARRIERS);
-    for (let k = 0; k < CARRIERS; k += 1) {
+    const re = new Float64Array(profile.carriers);
+    const im = new Float64Array(profile.carriers);
+    for (let k = 0; k < profile.carriers; k += 1) {
       const yr = y.re[k] as number;
       const yi = y.im[k] as number;
       re[k] = yr * yr - yi * yi;
@@ -54,13 +54,13 @@ export function estimateFromSquares(
       squares.forEach((q, i) => {
         const t = (observations[i] as Observation).time;
         // e^{-i·4π·f·t·drift}, stepped from carrier to carrier.
-        const base = -4 * Math.PI * carrierHz(0) * t * candidate;
-        const step = -4 * Math.PI * (carrierHz(1) - carrierHz(0)) * t * candidate;
+        const base = -4 * Math.PI * carrierHz(profile, 0) * t * candidate;
+        const step = -4 * Math.PI * (carrierHz(profile, 1) - carrierHz(profile, 0)) * t * candidate;
         let c = Math.cos(base);
         let s = Math.sin(base);
         const sc = Math.cos(step);
         const ss = Math.sin(step);
-        for (let k = 0; k < CARRIERS; k += 1) {
+        for (let k = 0; k < profile.carriers; k += 1) {
           const zr = (q.re[k] as number) * c - (q.im[k] as number) * s;
           const zi = (q.re[k] as number) * s + (q.im[k] as number) * c;
           sum += zr * (refRe[k] as number) - zi * (refIm[k] as number);
@@ -71,16 +71,16 @@ export function estimateFromSquares(
       });
       return sum;
     },
-    -MAX_DRIFT,
-    MAX_DRIFT,
+    -profile.maxDrift,
+    profile.maxDrift,
     DRIFT_STEP,
   );
-  const rotated = observations.map(({ y, time }) => rotate(y, time, drift));
+  const rotated = observations.map(({ y, time }) => rotate(profile, y, time, drift));
   const count = rotated.length;
-  const re = new Float64Array(CARRIERS);
-  const im = new Float64Array(CARRIERS);
-  const power = new Float64Array(CARRIERS);
-  for (let k = 0; k < CARRIERS; k += 1) {
+  const re = new Float64Array(profile.carriers);
+  const im = new Float64Array(profile.carriers);
+  const power = new Float64Array(profile.carriers);
+  for (let k = 0; k < profile.carriers; k += 1) {
     let sr = 0;
     let si = 0;
     let p = 0;
@@ -105,8 +105,8 @@ export function estimateFromSquares(
     power[k] = p / count;
   }
   // Noise: what the received power holds beyond the channel's.
-  const residual = new Float64Array(CARRIERS);
-  for (let k = 0; k < CARRIERS; k += 1)
+  const residual = new Float64Array(profile.carriers);
+  for (let k = 0; k < profile.carriers; k += 1)
     residual[k] = Math.max(
       0.05 * (power[k] as number),
       (power[k] as number) - ((re[k] as number) ** 2 + (im[k] as number) ** 2),
@@ -114,7 +114,7 @@ export function estimateFromSquares(
   const noise = floor(smoothAcross(residual, 16));
   // Combine the two estimates by their error variances, then denoise the result.
   let errorVariance = 0;
-  for (let k = 0; k < CARRIERS; k += 1) {
+  for (let k = 0; k < profile.carriers; k += 1) {
     const sigma = noise[k] as number;
     const strength = Math.max(1e-30, (re[k] as number) ** 2 + (im[k] as number) ** 2);
     const preambleVariance = sigma / preamble.observations;
@@ -122,9 +122,9 @@ export function estimateFromSquares(
     const w = preambleVariance / (preambleVariance + squaresVariance);
     re[k] = w * (re[k] as number) + (1 - w) * (preamble.re[k] as number);
     im[k] = w * (im[k] as number) + (1 - w) * (preamble.im[k] as number);
-    errorVariance += (w * squaresVariance) / CARRIERS;
+    errorVariance += (w * squaresVariance) / profile.carriers;
   }
-  const smoothed = smoothChannel(re, im, errorVariance);
+  const smoothed = smoothChannel(profile, re, im, errorVariance);
   const averaged = (mean(noise) / errorVariance) * smoothed.gain;
   return { re: smoothed.re, im: smoothed.im, noise, observations: averaged, drift };
 }

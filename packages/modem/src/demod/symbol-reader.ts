@@ -3,7 +3,7 @@
  * sender's clock.
  */
 import { BASEBAND_RATE, interpolateBaseband } from '../dsp/resample.ts';
-import { CENTER_HZ, FFT_SIZE } from '../profiles.ts';
+import { FFT_SIZE, type Profile } from '../profiles.ts';
 import type { BasebandBuffer } from './baseband-buffer.ts';
 import { carriersOf, type FrameSync, fft, type Spectrum } from './sync.ts';
 
@@ -13,11 +13,13 @@ import { carriersOf, type FrameSync, fft, type Spectrum } from './sync.ts';
  * its carrier offset (the centre frequency times the clock offset) turned back.
  */
 export class SymbolReader {
+  private readonly profile: Profile;
   private readonly sync: FrameSync;
   private readonly re = new Float64Array(FFT_SIZE);
   private readonly im = new Float64Array(FFT_SIZE);
 
-  constructor(sync: FrameSync) {
+  constructor(profile: Profile, sync: FrameSync) {
+    this.profile = profile;
     this.sync = sync;
   }
 
@@ -37,7 +39,7 @@ export class SymbolReader {
       this.re,
       this.im,
     );
-    const rate = (-2 * Math.PI * CENTER_HZ * (alpha - 1)) / (BASEBAND_RATE * alpha);
+    const rate = (-2 * Math.PI * this.profile.centerHz * (alpha - 1)) / (BASEBAND_RATE * alpha);
     for (let n = 0; n < FFT_SIZE; n += 1) {
       const phase = rate * (position + n);
       const c = Math.cos(phase);
@@ -48,6 +50,6 @@ export class SymbolReader {
       this.im[n] = xr * s + xi * c;
     }
     fft.forward(this.re, this.im);
-    return carriersOf(this.re, this.im);
+    return carriersOf(this.profile, this.re, this.im);
   }
 }

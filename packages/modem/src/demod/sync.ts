@@ -7,7 +7,6 @@ import { peakOf } from '../dsp/peak.ts';
 import { BASEBAND_RATE } from '../dsp/resample.ts';
 import { preambleOf } from '../preamble.ts';
 import {
-  CARRIERS,
   CYCLIC_PREFIX,
   carrierBin,
   carrierHz,
@@ -35,19 +34,19 @@ export interface Spectrum {
 
 export const fft = new Fft(FFT_SIZE);
 
-function spectrumAt(buffer: BasebandBuffer, from: number): Spectrum {
+function spectrumAt(profile: Profile, buffer: BasebandBuffer, from: number): Spectrum {
   const re = new Float64Array(FFT_SIZE);
   const im = new Float64Array(FFT_SIZE);
   buffer.read(from, re, im);
   fft.forward(re, im);
-  return carriersOf(re, im);
+  return carriersOf(profile, re, im);
 }
 
-export function carriersOf(re: Float64Array, im: Float64Array): Spectrum {
-  const out = { re: new Float64Array(CARRIERS), im: new Float64Array(CARRIERS) };
-  for (let k = 0; k < CARRIERS; k += 1) {
-    out.re[k] = re[carrierBin(k)] as number;
-    out.im[k] = im[carrierBin(k)] as number;
+export function carriersOf(profile: Profile, re: Float64Array, im: Float64Array): Spectrum {
+  const out = { re: new Float64Array(profile.carriers), im: new Float64Array(profile.carriers) };
+  for (let k = 0; k < profile.carriers; k += 1) {
+    out.re[k] = re[carrierBin(profile, k)] as number;
+    out.im[k] = im[carrierBin(profile, k)] as number;
   }
   return out;
 }
@@ -82,7 +81,7 @@ function blockSlip(profile: Profile, buffer: BasebandBuffer, start: number): num
   const at = (j: number) => {
     let y = spectra.get(j);
     if (!y) {
-      y = spectrumAt(buffer, start + j * FFT_SIZE - WINDOW_BACKOFF);
+      y = spectrumAt(profile, buffer, start + j * FFT_SIZE - WINDOW_BACKOFF);
       spectra.set(j, y);
     }
     return y;
@@ -92,7 +91,7 @@ function blockSlip(profile: Profile, buffer: BasebandBuffer, start: number): num
     const b = at(j - 1);
     let re = 0;
     let im = 0;
-    for (let k = 0; k < CARRIERS; k += 1) {
+    for (let k = 0; k < profile.carriers; k += 1) {
       re += (a.re[k] as number) * (b.re[k] as number) + (a.im[k] as number) * (b.im[k] as number);
       im += (a.im[k] as number) * (b.re[k] as number) - (a.re[k] as number) * (b.im[k] as number);
     }
@@ -131,11 +130,11 @@ function timingShift(profile: Profile, buffer: BasebandBuffer, start: number): n
   const combinedRe = new Float64Array(FFT_SIZE);
   const combinedIm = new Float64Array(FFT_SIZE);
   for (let j = 1; j < blocks - 1; j += 1) {
-    const y = spectrumAt(buffer, start + j * FFT_SIZE - WINDOW_BACKOFF);
-    for (let k = 0; k < CARRIERS; k += 1) {
+    const y = spectrumAt(profile, buffer, start + j * FFT_SIZE - WINDOW_BACKOFF);
+    for (let k = 0; k < profile.carriers; k += 1) {
       const tr = preamble.re[k] as number;
       const ti = preamble.im[k] as number;
-      const bin = carrierBin(k);
+      const bin = carrierBin(profile, k);
       combinedRe[bin] =
         (combinedRe[bin] as number) + (y.re[k] as number) * tr + (y.im[k] as number) * ti;
       combinedIm[bin] =
@@ -185,14 +184,14 @@ function clockOffset(profile: Profile, buffer: BasebandBuffer, start: number): n
   // Steady blocks only: the negated block's start still rings with the one before it, which
   // would bias the phase turn in a reverberant room.
   for (let j = 1; j < blocks - 1; j += 1)
-    spectra.push(spectrumAt(buffer, start + j * FFT_SIZE - WINDOW_BACKOFF));
-  const zRe = new Float64Array(CARRIERS);
-  const zIm = new Float64Array(CARRIERS);
+    spectra.push(spectrumAt(profile, buffer, start + j * FFT_SIZE - WINDOW_BACKOFF));
+  const zRe = new Float64Array(profile.carriers);
+  const zIm = new Float64Array(profile.carriers);
   for (let j = 1; j < spectra.length; j += 1) {
     const a = spectra[j] as Spectrum;
     const b = spectra[j - 1] as Spectrum;
     const sign = (preamble.signs[j + 1] as number) * (preamble.signs[j] as number);
-    for (let k = 0; k < CARRIERS; k += 1) {
+    for (let k = 0; k < profile.carriers; k += 1) {
       zRe[k] =
         (zRe[k] as number) +
         sign *
@@ -206,14 +205,15 @@ function clockOffset(profile: Profile, buffer: BasebandBuffer, start: number): n
   const blockSeconds = FFT_SIZE / BASEBAND_RATE;
   const agreement = (offset: number) => {
     // Re{ z · e^{-iφ} }, φ = 2π f ε T stepped from carrier to carrier.
-    const base = 2 * Math.PI * carrierHz(0) * offset * blockSeconds;
-    const step = 2 * Math.PI * (carrierHz(1) - carrierHz(0)) * offset * blockSeconds;
+    const base = 2 * Math.PI * carrierHz(profile, 0) * offset * blockSeconds;
+    const step =
+      2 * Math.PI * (carrierHz(profile, 1) - carrierHz(profile, 0)) * offset * blockSeconds;
     let c = Math.cos(base);
     let si = Math.sin(base);
     const sc = Math.cos(step);
     const ss = Math.sin(step);
     let sum = 0;
-    for (let k = 0; k < CARRIERS; k += 1) {
+    for (let k = 0; k < profile.carriers; k += 1) {
       sum += (zRe[k] as number) * c + (zIm[k] as number) * si;
       const next = c * sc - si * ss;
       si = si * sc + c * ss;

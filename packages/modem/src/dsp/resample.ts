@@ -167,8 +167,10 @@ export class BasebandReceiver {
         const at = base + (plan.first[phase] as number) - this.historyStart;
         let sumRe = 0;
         let sumIm = 0;
-        // Taps before the first sample ever received read as silence.
-        for (let i = Math.max(0, -at); i < plan.taps; i += 1) {
+        // Taps before the first sample ever received read as silence, and so does the last
+        // tap past the newest one (its weight is zero; at 8 kHz it can fall just beyond it).
+        const last = Math.min(plan.taps, this.historyLength - at);
+        for (let i = Math.max(0, -at); i < last; i += 1) {
           const g = plan.coefficients[row + i] as number;
           sumRe += (this.historyRe[at + i] as number) * g;
           sumIm += (this.historyIm[at + i] as number) * g;

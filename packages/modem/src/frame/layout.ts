@@ -11,7 +11,7 @@
 import { createPrng, seededPermutation } from '../dsp/prng.ts';
 import { codedLength } from '../fec/convolutional.ts';
 import { turboCodedLength } from '../fec/turbo.ts';
-import { CARRIERS, FFT_SIZE, type Profile, SYMBOL_LENGTH } from '../profiles.ts';
+import { FFT_SIZE, type Profile, SYMBOL_LENGTH } from '../profiles.ts';
 import { HEADER_BITS, payloadBlockLength } from './bits.ts';
 
 export interface FrameLayout {
@@ -29,7 +29,7 @@ const cache = new Map<string, FrameLayout>();
 
 /** Data symbols the header is spread over: the receiver reads these before anything else. */
 export function headerSymbols(profile: Profile): number {
-  return Math.ceil(profile.headerSlots / CARRIERS);
+  return Math.ceil(profile.headerSlots / profile.carriers);
 }
 
 export function headerCodedLength(profile: Profile): number {
@@ -39,7 +39,7 @@ export function headerCodedLength(profile: Profile): number {
 export function frameSymbols(profile: Profile, payloadLength: number): number {
   const payloadCoded = turboCodedLength(payloadBlockLength(payloadLength));
   const slots = profile.headerSlots + Math.ceil(payloadCoded * profile.repetition);
-  return Math.ceil(slots / CARRIERS);
+  return Math.ceil(slots / profile.carriers);
 }
 
 export function frameLayout(profile: Profile, payloadLength: number): FrameLayout {
@@ -49,9 +49,9 @@ export function frameLayout(profile: Profile, payloadLength: number): FrameLayou
   const headerCoded = headerCodedLength(profile);
   const payloadCoded = turboCodedLength(payloadBlockLength(payloadLength));
   const symbols = frameSymbols(profile, payloadLength);
-  const slots = symbols * CARRIERS;
+  const slots = symbols * profile.carriers;
   const slotBit = new Int32Array(slots);
-  const headerOrder = seededPermutation(headerSymbols(profile) * CARRIERS, profile.seed);
+  const headerOrder = seededPermutation(headerSymbols(profile) * profile.carriers, profile.seed);
   const isHeader = new Uint8Array(slots);
   for (let j = 0; j < profile.headerSlots; j += 1) {
     const slot = headerOrder[j] as number;

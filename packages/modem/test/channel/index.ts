@@ -14,3 +14,14 @@ export type { InterferenceKind } from './interference.ts';
 export type { NoiseColour } from './noise.ts';
 export { createRandom, type Random } from './random.ts';
 export type { RoomOptions } from './reverb.ts';
+export {
+  babble,
+  PHONE_BAND,
+  PHONE_CODECS,
+  PHONE_RATE,
+  type PhoneCallOptions,
+  type PhoneCodec,
+  phoneCall,
+  phoneLine,
+  throughCodec,
+} from './telephone.ts';

@@ -84,8 +84,10 @@ export function webAudioSound(options: WebAudioSoundOptions = {}): SoundDevice {
       await context.resume().catch(() => {});
       const decoder = worker;
       let stopped = false;
+      const microphoneRate = stream.getAudioTracks()[0]?.getSettings().sampleRate;
       const listening: Listening & { stop(): void } = {
         analyser,
+        ...(microphoneRate === undefined ? {} : { microphoneRate }),
         stop: () => {
           if (stopped) return;
           stopped = true;
