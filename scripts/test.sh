@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the suite needs, as "command:package".
-required=(/usr/bin/chromium:chromium ip:iproute2 unshare:util-linux pulseaudio:pulseaudio
+required=(/usr/bin/chromium:chromium /usr/bin/firefox-esr:firefox-esr ip:iproute2 unshare:util-linux pulseaudio:pulseaudio
   pactl:pulseaudio-utils redis-server:redis-server turnserver:coturn)
 missing=()
 for entry in "${required[@]}"; do

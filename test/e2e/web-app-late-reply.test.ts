@@ -2,6 +2,7 @@
 // trying B's connectivity checks (DESIGN.md §4). The pages must still connect.
 import { expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
+import { testId } from '../harness/browser-page.ts';
 import {
   createLinkOn,
   expectSameSas,
@@ -26,7 +27,7 @@ it(
     const code = await replyCodeOn(b);
 
     await new Promise((resolve) => setTimeout(resolve, TYPING_DELAY_MS));
-    expect(await a.getByTestId('status').getAttribute('data-state')).toBe('waiting');
+    expect(await a.attribute(testId('status'), 'data-state')).toBe('waiting');
     await typeReply(a, code);
     await Promise.all([waitForState(a, 'connected', 30_000), waitForState(b, 'connected', 30_000)]);
     await expectSameSas(a, b);
