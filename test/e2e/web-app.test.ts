@@ -1,5 +1,5 @@
-// The web app as people use it, in Chromium and Firefox, against the real server serving its production
-// build: two pages connect by a link, chat, send a file (in every pairing of the browsers), and
+// The web app as people use it, against the real server serving its production build: two
+// pages connect by a link, chat and send a file in every pairing of Chromium and Firefox, and
 // see clear errors.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
