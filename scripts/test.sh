@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the suite needs, as "command:package" (or "path:package").
-required=(/usr/bin/chromium:chromium ip:iproute2 unshare:util-linux pulseaudio:pulseaudio
-  systemd-analyze:systemd pactl:pulseaudio-utils redis-server:redis-server turnserver:coturn
-  sox:sox /usr/share/doc/libsox-fmt-all:libsox-fmt-all opusenc:opus-tools)
+required=(/usr/bin/chromium:chromium /usr/bin/firefox-esr:firefox-esr ip:iproute2
+  unshare:util-linux pulseaudio:pulseaudio systemd-analyze:systemd pactl:pulseaudio-utils
+  redis-server:redis-server turnserver:coturn sox:sox
+  /usr/share/doc/libsox-fmt-all:libsox-fmt-all opusenc:opus-tools)
 missing=()
 for entry in "${required[@]}"; do
   # A command, or a path for a package that has none (a library's documentation folder).

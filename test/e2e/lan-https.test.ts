@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect, type PeerCertificate } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltApp, buildWebApp } from '../harness/app-server.ts';
-import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
+import type { BrowserPage, TestBrowser } from '../harness/browser-page.ts';
+import { launchChromium } from '../harness/chromium.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
+import { chromiumBrowser } from '../harness/playwright-page.ts';
 import { freePort } from '../harness/serve-process.ts';
 import {
   createLinkOn,
@@ -74,19 +75,20 @@ function presented(url: string): Promise<PeerCertificate> {
 
 let built: BuiltApp;
 let tlsDir: string;
-let chromium: ChromiumHandle;
+let chromium: TestBrowser;
 let server: LanServer | undefined;
-const pages: Page[] = [];
+const pages: BrowserPage[] = [];
 
 beforeAll(async () => {
   assertPrivateNetns();
   built = await buildWebApp();
   tlsDir = await mkdtemp(join(tmpdir(), 'webrtc-connect-tls-'));
-  chromium = await launchChromium({ args: ['--ignore-certificate-errors'] });
+  chromium = chromiumBrowser(await launchChromium({ args: ['--ignore-certificate-errors'] }));
 }, 120_000);
 
 afterEach(async () => {
   await Promise.all(pages.splice(0).map((page) => page.close()));
+  chromium?.assertNoCspViolations?.();
   await server?.stop();
   server = undefined;
 });

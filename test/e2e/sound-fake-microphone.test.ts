@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modulate } from '@webrtc-connect/modem';
 import { RTCPeerConnection as NdcPeerConnection } from 'node-datachannel/polyfill';
-import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMessenger, type PeerConnectionConstructor } from 'webrtc-connect';
 import { acceptLink } from 'webrtc-connect/link';
@@ -18,18 +17,26 @@ import {
   buildWebApp,
   startAppServer,
 } from '../harness/app-server.ts';
-import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
+import { type BrowserPage, type TestBrowser, testId } from '../harness/browser-page.ts';
+import { launchChromium } from '../harness/chromium.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
+import { chromiumBrowser } from '../harness/playwright-page.ts';
 import { writeWav } from '../harness/wav.ts';
-import { createLinkOn, openApp, shownError, waitForState } from '../harness/web-app-pages.ts';
+import {
+  createLinkOn,
+  openApp,
+  shownError,
+  waitForItem,
+  waitForState,
+} from '../harness/web-app-pages.ts';
 
 const RTCPeerConnection = NdcPeerConnection as unknown as PeerConnectionConstructor;
 
 let built: BuiltApp;
 let server: AppServer;
 let scratch: string;
-const browsers: ChromiumHandle[] = [];
-let pages: Page[] = [];
+const browsers: TestBrowser[] = [];
+let pages: BrowserPage[] = [];
 
 beforeAll(async () => {
   assertPrivateNetns();
@@ -42,7 +49,7 @@ afterEach(async () => {
   await Promise.all(pages.map((page) => page.close()));
   pages = [];
   // The worklet and decoder worker run under the server's CSP: anything blocked fails.
-  for (const browser of browsers) browser.assertNoCspViolations();
+  for (const browser of browsers) browser.assertNoCspViolations?.();
 });
 
 afterAll(async () => {
@@ -63,7 +70,9 @@ async function answerOnFakeMicrophone(
   overPhone = false,
 ) {
   const wav = join(scratch, file);
-  const chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
+  const chromium = chromiumBrowser(
+    await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav }),
+  );
   browsers.push(chromium);
   const a = await openApp(chromium, `${server.url}/`);
   pages.push(a);
@@ -99,7 +108,7 @@ describe('connect by sound in the web app, Chromium with a fake microphone', () 
   it("A's page hears B's looped answer from the microphone, connects, and they chat", async () => {
     const { a, acceptance, sealed } = await answerOnFakeMicrophone('answer.wav', 'fast');
     const playStart = performance.now();
-    await a.getByTestId('listen-sound').click();
+    await a.click(testId('listen-sound'));
     await waitForState(a, 'connected', 30_000);
     const connection = await acceptance.connected;
     console.info(
@@ -108,67 +117,66 @@ describe('connect by sound in the web app, Chromium with a fake microphone', () 
 
     const messenger = createMessenger(connection.channel);
     const fromPage = new Promise<string>((resolve) => messenger.on('text', resolve));
-    await a.getByTestId('message-input').fill('heard you');
-    await a.getByTestId('send').click();
+    await a.fill(testId('message-input'), 'heard you');
+    await a.click(testId('send'));
     expect(await fromPage).toBe('heard you');
     messenger.sendText('loud and clear');
-    await a
-      .getByTestId('messages')
-      .locator('li[data-from="peer"]', { hasText: 'loud and clear' })
-      .waitFor({ timeout: 10_000 });
-    expect(await a.getByTestId('sas').textContent()).toBe(connection.shortAuthenticationString);
+    await waitForItem(a, '[data-testid="messages"] li[data-from="peer"]', 'loud and clear');
+    expect(await a.text(testId('sas'))).toBe(connection.shortAuthenticationString);
     connection.close();
   });
 
   it("A's page, with no setting, hears an answer played in the robust profile", async () => {
     const { a, acceptance } = await answerOnFakeMicrophone('robust-answer.wav', 'robust');
-    await a.getByTestId('listen-sound').click();
+    await a.click(testId('listen-sound'));
     await waitForState(a, 'connected', 30_000);
     const connection = await acceptance.connected;
-    expect(await a.getByTestId('sas').textContent()).toBe(connection.shortAuthenticationString);
+    expect(await a.text(testId('sas'))).toBe(connection.shortAuthenticationString);
     connection.close();
   });
 
   it("A's page, with no setting, hears a narrowband answer that came through a GSM phone call at 8 kHz", async () => {
     const { a, acceptance } = await answerOnFakeMicrophone('phone-answer.wav', 'narrowband', true);
-    await a.getByTestId('listen-sound').click();
+    await a.click(testId('listen-sound'));
     await waitForState(a, 'connected', 30_000);
     const connection = await acceptance.connected;
-    expect(await a.getByTestId('sas').textContent()).toBe(connection.shortAuthenticationString);
+    expect(await a.text(testId('sas'))).toBe(connection.shortAuthenticationString);
     connection.close();
   });
 
   it('tells the person to check the volume when the microphone hears only silence', async () => {
     const wav = join(scratch, 'silence.wav');
     await writeWav(wav, new Float32Array(48000), 48000);
-    const chromium = await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav });
+    const chromium = chromiumBrowser(
+      await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav }),
+    );
     browsers.push(chromium);
     const a = await openApp(chromium, `${server.url}/`);
     pages.push(a);
     await createLinkOn(a, { selfContained: true });
-    await a.getByTestId('listen-sound').click();
-    await a.locator('[data-testid="sound-panel"][data-state="listening"]').waitFor();
+    await a.click(testId('listen-sound'));
+    await a.waitFor('[data-testid="sound-panel"][data-state="listening"]');
     // The library's default: 5 s without sound.
-    const hint = a.locator('[data-testid="sound-hint"][data-error-code="ERR_SILENT_INPUT"]');
-    await hint.waitFor({ timeout: 15_000 });
-    expect(await hint.textContent()).toMatch(/volume/);
-    expect(await a.getByTestId('sound-level').getAttribute('data-level')).toBe('-90');
+    const hint = '[data-testid="sound-hint"][data-error-code="ERR_SILENT_INPUT"]';
+    await a.waitFor(hint, 15_000);
+    expect(await a.text(hint)).toMatch(/volume/);
+    expect(await a.attribute(testId('sound-level'), 'data-level')).toBe('-90');
   });
 
   it('says so when the microphone is refused', async () => {
     // Fake devices, but no automatic consent: the app's origin holds no permission.
-    const chromium = await launchChromium({ fakeMedia: 'devices' });
+    const chromium = chromiumBrowser(await launchChromium({ fakeMedia: 'devices' }));
     browsers.push(chromium);
     const a = await openApp(chromium, `${server.url}/`);
     pages.push(a);
     await createLinkOn(a, { selfContained: true });
-    await a.getByTestId('listen-sound').click();
+    await a.click(testId('listen-sound'));
     const error = await shownError(a, 'sound-error');
     expect(error.code).toBe('ERR_MICROPHONE_REFUSED');
     expect(error.text).toMatch(/allow this page/i);
     // The person may allow the microphone and try again.
-    expect(await a.getByTestId('listen-sound').textContent()).toBe('Try listening again');
+    expect(await a.text(testId('listen-sound'))).toBe('Try listening again');
     // The link still works: the page did not give up on the connection.
-    expect(await a.getByTestId('status').getAttribute('data-state')).toBe('waiting');
+    expect(await a.attribute(testId('status'), 'data-state')).toBe('waiting');
   });
 });

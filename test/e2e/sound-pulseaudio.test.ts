@@ -3,7 +3,6 @@
 // really record the source, through Web Audio, the capture worklet and the decoder's worker.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AppServer,
@@ -11,8 +10,17 @@ import {
   buildWebApp,
   startAppServer,
 } from '../harness/app-server.ts';
-import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
+import {
+  type BrowserName,
+  type BrowserPage,
+  PAIRINGS,
+  type TestBrowser,
+  testId,
+} from '../harness/browser-page.ts';
+import { launchChromium } from '../harness/chromium.ts';
+import { launchFirefox } from '../harness/firefox.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
+import { chromiumBrowser } from '../harness/playwright-page.ts';
 import { type PulseAudio, startPulseAudio } from '../harness/pulseaudio.ts';
 import {
   createLinkOn,
@@ -26,33 +34,40 @@ import {
 let built: BuiltApp;
 let server: AppServer;
 let pulse: PulseAudio;
-let chromium: ChromiumHandle;
-let pages: Page[] = [];
+const browsers = new Map<BrowserName, TestBrowser>();
+let pages: BrowserPage[] = [];
 
 beforeAll(async () => {
   assertPrivateNetns();
   built = await buildWebApp();
   server = await startAppServer(built.dir);
   pulse = await startPulseAudio();
-  chromium = await launchChromium({ acceptRealMedia: true, muteAudio: false, env: pulse.env });
+  // Both browsers play into the one sink and record its monitor: one room.
+  const [chromium, firefox] = await Promise.all([
+    launchChromium({ acceptRealMedia: true, muteAudio: false, env: pulse.env }),
+    launchFirefox({ env: pulse.env }),
+  ]);
+  browsers.set('chromium', chromiumBrowser(chromium)).set('firefox', firefox);
 });
 
 afterEach(async () => {
   await Promise.all(pages.map((page) => page.close()));
   pages = [];
   // The worklet and decoder worker run under the server's CSP: anything blocked fails.
-  chromium?.assertNoCspViolations();
+  browsers.get('chromium')?.assertNoCspViolations?.();
 });
 
 afterAll(async () => {
-  await chromium?.close();
+  await Promise.all([...browsers.values()].map((browser) => browser.close()));
   await pulse?.close();
   await server?.close();
   await built?.remove();
 });
 
-async function open(url: string): Promise<Page> {
-  const page = await openApp(chromium, url);
+async function open(url: string, browser: BrowserName = 'chromium'): Promise<BrowserPage> {
+  const launched = browsers.get(browser);
+  if (!launched) throw new Error(`${browser} did not start`);
+  const page = await openApp(launched, url);
   pages.push(page);
   return page;
 }
@@ -78,6 +93,13 @@ function seconds(since: number): string {
   return ((performance.now() - since) / 1000).toFixed(2);
 }
 
+/**
+ * Chromium as A, either browser as B. Firefox as the offering page (A) never reached 'playing'
+ * here while another page listened on the same daemon, though alone it does: not yet explained,
+ * so not yet covered.
+ */
+const SOUND_PAIRINGS = PAIRINGS.filter((pairing) => pairing.a === 'chromium');
+
 describe('connect by sound through PulseAudio (null sink, remap source of its monitor)', () => {
   it("B's page plays its answer into the sink, A's page hears it from the source; playback stops once connected", async () => {
     const a = await open(`${server.url}/`);
@@ -85,13 +107,13 @@ describe('connect by sound through PulseAudio (null sink, remap source of its mo
     const link = await createLinkOn(a, { selfContained: true });
     const b = await open(link);
     await replyCodeOn(b);
-    await a.getByTestId('listen-sound').click();
-    await a.locator('[data-testid="sound-panel"][data-state="listening"]').waitFor();
+    await a.click(testId('listen-sound'));
+    await a.waitFor('[data-testid="sound-panel"][data-state="listening"]');
 
     const playStart = performance.now();
-    await b.getByTestId('play-sound').click();
-    await b.locator('[data-testid="sound-playing"][data-state="playing"]').waitFor();
-    const bytes = await b.getByTestId('sound-playing').getAttribute('data-bytes');
+    await b.click(testId('play-sound'));
+    await b.waitFor('[data-testid="sound-playing"][data-state="playing"]');
+    const bytes = await b.attribute(testId('sound-playing'), 'data-bytes');
     expect(await sinkInputs()).toBeGreaterThan(0);
     await Promise.all([waitForState(a, 'connected', 30_000), waitForState(b, 'connected')]);
     console.info(
@@ -104,49 +126,58 @@ describe('connect by sound through PulseAudio (null sink, remap source of its mo
   });
 
   /** A and B on the sound page from the home page; B chose "Join" and listens. */
-  async function soundPagesWithBListening(base = server.url): Promise<[Page, Page]> {
-    const a = await open(`${base}/`);
-    const b = await open(`${base}/`);
-    await a.getByTestId('sound-link').click();
-    await b.getByTestId('sound-link').click();
-    await b.getByTestId('sound-answer').click();
+  async function soundPagesWithBListening(
+    base = server.url,
+    browserA: BrowserName = 'chromium',
+    browserB: BrowserName = 'chromium',
+  ): Promise<[BrowserPage, BrowserPage]> {
+    const a = await open(`${base}/`, browserA);
+    const b = await open(`${base}/`, browserB);
+    await a.click(testId('sound-link'));
+    await b.click(testId('sound-link'));
+    await b.click(testId('sound-answer'));
     await waitForState(b, 'listening');
     return [a, b];
   }
 
-  it('both legs by sound from the home page: no link, no code, no mailbox', async () => {
-    const [a, b] = await soundPagesWithBListening();
+  it.each(SOUND_PAIRINGS)(
+    'both legs by sound from the home page: no link, no code, no mailbox ($name)',
+    async (pairing) => {
+      const [a, b] = await soundPagesWithBListening(server.url, pairing.a, pairing.b);
 
-    const playStart = performance.now();
-    await a.getByTestId('sound-offer').click();
-    await waitForState(a, 'playing');
-    const offerBytes = await a
-      .locator('[data-testid="sound-playing"][data-state="playing"]')
-      .getAttribute('data-bytes');
-    await waitForState(b, 'answering', 30_000);
-    const heard = seconds(playStart);
-    await Promise.all([waitForState(a, 'connected', 40_000), waitForState(b, 'connected', 40_000)]);
-    console.info(
-      `sound (PulseAudio, both legs): offer ${offerBytes} bytes heard after ${heard} s, connected ${seconds(playStart)} s after play started`,
-    );
-    await sinkFallsSilent();
-    await expectSameSas(a, b);
-    await sendChat(a, b, 'no server at all');
-    await sendChat(b, a, 'only sound');
-  });
+      const playStart = performance.now();
+      await a.click(testId('sound-offer'));
+      await waitForState(a, 'playing');
+      const offerBytes = await a.attribute(
+        '[data-testid="sound-playing"][data-state="playing"]',
+        'data-bytes',
+      );
+      await waitForState(b, 'answering', 30_000);
+      const heard = seconds(playStart);
+      await Promise.all([
+        waitForState(a, 'connected', 40_000),
+        waitForState(b, 'connected', 40_000),
+      ]);
+      console.info(
+        `sound (PulseAudio, both legs, ${pairing.name}): offer ${offerBytes} bytes heard after ${heard} s, connected ${seconds(playStart)} s after play started`,
+      );
+      await sinkFallsSilent();
+      await expectSameSas(a, b);
+      await sendChat(a, b, 'no server at all');
+      await sendChat(b, a, 'only sound');
+    },
+  );
 
   it('both legs in a noisy room: A alone ticks the choice, and both play the sturdier sound', async () => {
     const [a, b] = await soundPagesWithBListening();
 
-    const airtime = async (page: Page) =>
+    const airtime = async (page: BrowserPage) =>
       Number(
-        await page
-          .locator('[data-testid="sound-playing"][data-state="playing"]')
-          .getAttribute('data-airtime'),
+        await page.attribute('[data-testid="sound-playing"][data-state="playing"]', 'data-airtime'),
       );
     const playStart = performance.now();
-    await a.getByTestId('noisy-room').check();
-    await a.getByTestId('sound-offer').click();
+    await a.check(testId('noisy-room'));
+    await a.click(testId('sound-offer'));
     await waitForState(a, 'playing');
     // The robust profile: about 2.5 s a copy for these sizes, against about 1 s for fast.
     expect(await airtime(a)).toBeGreaterThan(2);
@@ -165,9 +196,7 @@ describe('connect by sound through PulseAudio (null sink, remap source of its mo
     try {
       const first = await open(`${own.url}/`);
       // The service worker has kept the app once it controls the page.
-      await first.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
-        timeout: 15_000,
-      });
+      await first.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined);
       await own.close();
       running = false;
       const health = await first.evaluate(() =>
@@ -179,7 +208,7 @@ describe('connect by sound through PulseAudio (null sink, remap source of its mo
       expect(health).toBe('unreachable');
 
       const [a, b] = await soundPagesWithBListening(own.url);
-      await a.getByTestId('sound-offer').click();
+      await a.click(testId('sound-offer'));
       await waitForState(b, 'answering', 30_000);
       await Promise.all([
         waitForState(a, 'connected', 40_000),

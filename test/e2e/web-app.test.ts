@@ -1,14 +1,16 @@
-// The web app as people use it, in Chromium, against the real server serving its production
-// build: two pages connect by a link, chat, send a file, and see clear errors.
+// The web app as people use it, against the real server serving its production build: two
+// pages connect by a link, chat and send a file in every pairing of Chromium and Firefox, and
+// see clear errors.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppServer, useWebApp } from '../harness/app-server.ts';
+import { type BrowserName, type BrowserPage, PAIRINGS, testId } from '../harness/browser-page.ts';
 import { MAPPED_ADDRESS } from '../harness/capture.ts';
+import { playwrightPage } from '../harness/playwright-page.ts';
 import { readQrCodes } from '../harness/qr-reader.ts';
 import { startStunResponder } from '../harness/stun-responder.ts';
 import {
@@ -22,7 +24,7 @@ import {
   waitForState,
 } from '../harness/web-app-pages.ts';
 
-const app = useWebApp();
+const app = useWebApp({ firefox: true });
 let scratch: string;
 
 beforeAll(async () => {
@@ -33,80 +35,90 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-const open = (url?: string): Promise<Page> => app.open(url);
+const open = (url?: string, browser?: BrowserName): Promise<BrowserPage> => app.open(url, browser);
+
+/** `bytes` random bytes sent from `from` to `to`, arriving intact; both progress bars full. */
+async function sendFile(from: BrowserPage, to: BrowserPage, bytes: number): Promise<void> {
+  const content = randomBytes(bytes);
+  const name = `random-${bytes}.bin`;
+  const file = join(scratch, name);
+  await writeFile(file, content);
+  await from.setInputFile(testId('file-input'), file);
+  const received = '[data-testid="transfer"][data-direction="incoming"]';
+  const download = `${received} [data-testid="download"]`;
+  await to.waitFor(download, 30_000);
+  await from.waitFor(
+    '[data-testid="transfer"][data-direction="outgoing"][data-state="done"]',
+    10_000,
+  );
+  expect(await to.attribute(download, 'download')).toBe(name);
+  const href = (await to.attribute(download, 'href')) ?? '';
+  expect(await downloadedHash(to, href)).toBe(createHash('sha256').update(content).digest('hex'));
+  // Both progress bars ran to the end.
+  for (const [page, bar] of [
+    [to, `${received} progress`],
+    [from, '[data-testid="transfer"] progress'],
+  ] as const) {
+    expect(
+      await page.evaluate((s) => document.querySelector<HTMLProgressElement>(s)?.value, bar),
+    ).toBe(content.length);
+  }
+}
+
+describe.each(PAIRINGS)(
+  'the web app, $name, against the real server',
+  ({ a: browserA, b: browserB }) => {
+    it('connects two pages by a link with the automatic reply; they chat and a 4 MiB file arrives intact', async () => {
+      const a = await open(undefined, browserA);
+      const link = await createLinkOn(a);
+      expect(link).toMatch(new RegExp(`^${app.server.url}/#[A-Za-z0-9_-]+$`));
+      // The QR code a phone would scan holds exactly the link.
+      expect(await readQrCodes(Buffer.from(await a.screenshot(testId('qr-code'))))).toEqual([link]);
+
+      const b = await open(link, browserB);
+      expect(await replyCodeOn(b)).toMatch(/^[0-9A-HJKMNP-TV-Z]{3} [0-9A-HJKMNP-TV-Z]{2,3}$/);
+      // Nobody types anything: the mailbox pushes B's reply to A.
+      await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+      await expectSameSas(a, b);
+      await sendChat(a, b, 'hello from A');
+      await sendChat(b, a, 'hello from B, ünïcødé 👋');
+      await sendFile(a, b, 4 * 1024 * 1024);
+    });
+
+    it('connects by a self-contained link, with the reply code typed as a person might', async () => {
+      const a = await open(undefined, browserA);
+      const link = await createLinkOn(a, { selfContained: true });
+      // The offer travels in the link itself: far longer than a mailbox link's 39 characters.
+      expect(new URL(link).hash.length).toBeGreaterThan(100);
+      const b = await open(link, browserB);
+      const code = await replyCodeOn(b);
+      await typeReply(a, code.toLowerCase());
+      await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+      await expectSameSas(a, b);
+      await sendChat(b, a, 'over a self-contained link');
+      await sendChat(a, b, 'and back');
+      await sendFile(b, a, 1024 * 1024);
+    });
+  },
+);
 
 describe('the web app in Chromium, against the real server', () => {
-  it('connects two pages by a link with the automatic reply; they chat and a 10 MiB file arrives intact', async () => {
-    const a = await open();
-    const link = await createLinkOn(a);
-    expect(link).toMatch(new RegExp(`^${app.server.url}/#[A-Za-z0-9_-]+$`));
-    // The QR code a phone would scan holds exactly the link.
-    const qr = await a.getByTestId('qr-code').screenshot();
-    expect(await readQrCodes(qr)).toEqual([link]);
-
-    const b = await open(link);
-    expect(await replyCodeOn(b)).toMatch(/^[0-9A-HJKMNP-TV-Z]{3} [0-9A-HJKMNP-TV-Z]{2,3}$/);
-    // Nobody types anything: the mailbox pushes B's reply to A.
-    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
-    await expectSameSas(a, b);
-    await sendChat(a, b, 'hello from A');
-    await sendChat(b, a, 'hello from B, ünïcødé 👋');
-
-    const content = randomBytes(10 * 1024 * 1024);
-    const file = join(scratch, 'random-10MiB.bin');
-    await writeFile(file, content);
-    await a.getByTestId('file-input').setInputFiles(file);
-    const received = b.locator('[data-testid="transfer"][data-direction="incoming"]');
-    const download = received.getByTestId('download');
-    await download.waitFor({ timeout: 30_000 });
-    await a
-      .locator('[data-testid="transfer"][data-direction="outgoing"][data-state="done"]')
-      .waitFor({ timeout: 10_000 });
-    expect(await download.getAttribute('download')).toBe('random-10MiB.bin');
-    const href = (await download.getAttribute('href')) ?? '';
-    expect(await downloadedHash(b, href)).toBe(createHash('sha256').update(content).digest('hex'));
-    // Both progress bars ran to the end.
-    for (const bar of [
-      received.locator('progress'),
-      a.locator('[data-testid="transfer"] progress'),
-    ]) {
-      expect(await bar.evaluate((element: HTMLProgressElement) => element.value)).toBe(
-        content.length,
-      );
-    }
-  });
-
-  it('connects by a self-contained link, with the reply code typed as a person might', async () => {
-    const a = await open();
-    const link = await createLinkOn(a, { selfContained: true });
-    // The offer travels in the link itself: far longer than a mailbox link's 39 characters.
-    expect(new URL(link).hash.length).toBeGreaterThan(100);
-    expect(await readQrCodes(await a.getByTestId('qr-code').screenshot())).toEqual([link]);
-    const b = await open(link);
-    const code = await replyCodeOn(b);
-    await typeReply(a, code.toLowerCase());
-    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
-    await expectSameSas(a, b);
-    await sendChat(b, a, 'over a self-contained link');
-    await sendChat(a, b, 'and back');
-  });
-
   it('falls back to the answer text when B cannot reach the mailbox, and A connects by pasting it', async () => {
     const a = await open();
     const link = await createLinkOn(a, { selfContained: true });
-    const b = app.track(await app.chromium.newPage());
+    const raw = await app.chromium.newPage();
+    const b = app.track(playwrightPage(raw));
     // The mailbox is unreachable for B alone: its reply cannot be posted.
     let refused = 0;
-    await b.route('**/api/replies', (route) => {
+    await raw.route('**/api/replies', (route) => {
       refused += 1;
       return route.abort('connectionrefused');
     });
     await b.goto(link);
-    const answerText = b.getByTestId('answer-text');
-    await answerText.waitFor({ timeout: 15_000 });
+    await b.waitFor(testId('answer-text'));
     expect(refused).toBeGreaterThan(0);
-    await expect.poll(() => b.getByTestId('reply-code').count()).toBe(0);
-    const text = await answerText.inputValue();
+    await expect.poll(() => b.count(testId('reply-code'))).toBe(0);
+    const text = await b.inputValue(testId('answer-text'));
     expect(text).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     await typeReply(a, text);
     await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
@@ -147,18 +159,14 @@ describe('the web app in Chromium, against the real server', () => {
     ];
     for (const [typed, code, sentence] of cases) {
       await typeReply(other, typed);
-      const shown = await other.waitForFunction(
-        (expected) => {
-          const element = document.querySelector('[data-testid="reply-error"]');
-          return element?.getAttribute('data-error-code') === expected && element.textContent;
-        },
-        code,
-        { timeout: 15_000 },
-      );
-      expect(await shown.jsonValue()).toContain(sentence);
+      const shown = await other.waitForFunction((expected) => {
+        const element = document.querySelector('[data-testid="reply-error"]');
+        return element?.getAttribute('data-error-code') === expected && element.textContent;
+      }, code);
+      expect(shown).toContain(sentence);
     }
     // None of it broke the page: it still waits for a reply.
-    expect(await other.getByTestId('status').getAttribute('data-state')).toBe('waiting');
+    expect(await other.attribute(testId('status'), 'data-state')).toBe('waiting');
   });
 
   it('tells whoever opens a link that its maker left the page before anyone connected', async () => {

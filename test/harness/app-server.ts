@@ -6,8 +6,11 @@ import { createServer, type OidcOptions } from '@webrtc-connect/server';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { BrowserName, BrowserPage, TestBrowser } from './browser-page.ts';
 import { type ChromiumHandle, type ChromiumOptions, launchChromium } from './chromium.ts';
+import { type FirefoxOptions, launchFirefox } from './firefox.ts';
 import { assertPrivateNetns } from './netns.ts';
+import { chromiumBrowser } from './playwright-page.ts';
 import { openApp } from './web-app-pages.ts';
 
 const appRoot = join(import.meta.dirname, '../../apps/web');
@@ -75,25 +78,39 @@ export interface WebAppFixture {
   readonly server: AppServer;
   /** The build's directory, for a test that serves it once more with other options. */
   readonly webRoot: string;
+  /** Chromium itself, for what only Playwright does (intercepting requests). */
   readonly chromium: ChromiumHandle;
-  /** Opens `path` (default `/`) of the app in a new page, closed after the test. */
-  open(path?: string): Promise<Page>;
+  /** Opens `path` (default `/`) of the app in a new page of `browser`, closed after the test. */
+  open(path?: string, browser?: BrowserName): Promise<BrowserPage>;
+  /** A blank page of `browser`, closed after the test. */
+  blankPage(browser?: BrowserName): Promise<BrowserPage>;
   /** Keeps a page opened some other way to close it after the test. */
-  track(page: Page): Page;
+  track(page: BrowserPage): BrowserPage;
+}
+
+export interface WebAppOptions {
+  devSignIn?: boolean;
+  chromium?: ChromiumOptions;
+  /** Also launch Firefox (for tests in both browsers). */
+  firefox?: boolean | FirefoxOptions;
 }
 
 /**
  * For a test file driving the web app: builds it, serves it with the real server and launches
- * Chromium before the file's tests (`beforeAll`), closes the pages after each test and the rest
- * after the file. Runs inside the private network namespace.
+ * Chromium (and Firefox if asked) before the file's tests (`beforeAll`), closes the pages after
+ * each test and the rest after the file. Runs inside the private network namespace.
  */
-export function useWebApp(
-  options: { devSignIn?: boolean; chromium?: ChromiumOptions } = {},
-): WebAppFixture {
+export function useWebApp(options: WebAppOptions = {}): WebAppFixture {
   let built: BuiltApp | undefined;
   let server: AppServer | undefined;
   let chromium: ChromiumHandle | undefined;
-  let pages: Page[] = [];
+  const browsers = new Map<BrowserName, TestBrowser>();
+  let pages: BrowserPage[] = [];
+  const browser = (name: BrowserName): TestBrowser => {
+    const launched = browsers.get(name);
+    if (!launched) throw new Error(`${name} was not launched: useWebApp({ ${name}: true })`);
+    return launched;
+  };
   const ready = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`the web app's ${what} is used before beforeAll`);
     return value;
@@ -108,9 +125,12 @@ export function useWebApp(
     get chromium() {
       return ready(chromium, 'browser');
     },
-    async open(path = '/') {
+    async open(path = '/', name: BrowserName = 'chromium') {
       const url = /^https?:/.test(path) ? path : `${fixture.server.url}${path}`;
-      return fixture.track(await openApp(fixture.chromium, url));
+      return fixture.track(await openApp(browser(name), url));
+    },
+    async blankPage(name: BrowserName = 'chromium') {
+      return fixture.track(await browser(name).newPage());
     },
     track(page) {
       pages.push(page);
@@ -121,16 +141,27 @@ export function useWebApp(
     assertPrivateNetns();
     built = await buildWebApp();
     server = await startAppServer(built.dir, { devSignIn: options.devSignIn ?? false });
-    chromium = await launchChromium(options.chromium);
+    const firefoxOptions = options.firefox === true ? {} : options.firefox || null;
+    // Side by side (Firefox takes seconds to start); whichever started is closed in afterAll.
+    const [launched, firefox] = await Promise.allSettled([
+      launchChromium(options.chromium),
+      firefoxOptions ? launchFirefox(firefoxOptions) : null,
+    ]);
+    if (launched.status === 'fulfilled') {
+      chromium = launched.value;
+      browsers.set('chromium', chromiumBrowser(launched.value));
+    }
+    if (firefox.status === 'fulfilled' && firefox.value) browsers.set('firefox', firefox.value);
+    for (const result of [launched, firefox]) if (result.status === 'rejected') throw result.reason;
   });
   afterEach(async () => {
-    await Promise.all(pages.map((page) => page.close()));
+    await Promise.all(pages.filter((page) => !page.isClosed()).map((page) => page.close()));
     pages = [];
     // The app runs under the server's CSP: anything it blocked is a failure of the test.
     chromium?.assertNoCspViolations();
   });
   afterAll(async () => {
-    await chromium?.close();
+    await Promise.all([...browsers.values()].map((launched) => launched.close()));
     await server?.close();
     await built?.remove();
   });

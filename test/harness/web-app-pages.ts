@@ -1,13 +1,10 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { ChromiumHandle } from './chromium.ts';
+import { type BrowserPage, type TestBrowser, testId } from './browser-page.ts';
 
 /** How the tests drive apps/web: through what a person sees and does, found by test ids. */
 
-export async function openApp(chromium: ChromiumHandle, url: string): Promise<Page> {
-  const page = await chromium.newPage();
+export async function openApp(browser: TestBrowser, url: string): Promise<BrowserPage> {
+  const page = await browser.newPage();
   // B's page replaces its reply code with the chat once connected, which with the automatic
   // reply can be within milliseconds: note the code the moment it appears.
   await page.addInitScript(() => {
@@ -26,77 +23,88 @@ export async function openApp(chromium: ChromiumHandle, url: string): Promise<Pa
  * Waits until the page's connection status reaches `state` (or fails, which then fails the
  * test with the message the page shows).
  */
-export async function waitForState(page: Page, state: string, timeout = 20_000): Promise<void> {
-  const status = page.getByTestId('status');
-  await page
-    .locator(`[data-testid="status"]:is([data-state="${state}"], [data-state="failed"])`)
-    .waitFor({ timeout });
-  const reached = await status.getAttribute('data-state');
-  expect(reached, `status: ${await status.textContent()}`).toBe(state);
+export async function waitForState(
+  page: BrowserPage,
+  state: string,
+  timeout = 20_000,
+): Promise<void> {
+  await page.waitFor(
+    `[data-testid="status"]:is([data-state="${state}"], [data-state="failed"])`,
+    timeout,
+  );
+  const reached = await page.attribute(testId('status'), 'data-state');
+  expect(reached, `status: ${await page.text(testId('status'))}`).toBe(state);
 }
 
 /** Clicks "Create a link" (optionally self-contained) and returns the link once shown. */
-export async function createLinkOn(page: Page, options: { selfContained?: boolean } = {}) {
-  if (options.selfContained) await page.getByTestId('self-contained').check();
-  await page.getByTestId('create-link').click();
+export async function createLinkOn(page: BrowserPage, options: { selfContained?: boolean } = {}) {
+  if (options.selfContained) await page.check(testId('self-contained'));
+  await page.click(testId('create-link'));
   await waitForState(page, 'waiting');
-  return page.getByTestId('link').inputValue();
+  return page.inputValue(testId('link'));
 }
 
 /** The reply code as B's page shows it (grouped, e.g. "7KQ 2MX"). */
-export async function replyCodeOn(page: Page): Promise<string> {
-  const shown = await page.waitForFunction(
-    () => (globalThis as { shownReplyCode?: string }).shownReplyCode,
-    undefined,
-    { timeout: 15_000 },
-  );
-  return String(await shown.jsonValue());
+export function replyCodeOn(page: BrowserPage): Promise<string> {
+  return page
+    .waitForFunction(
+      () => (globalThis as { shownReplyCode?: string }).shownReplyCode,
+      undefined,
+      15_000,
+    )
+    .then(String);
 }
 
-export async function typeReply(page: Page, reply: string): Promise<void> {
-  await page.getByTestId('reply-input').fill(reply);
-  await page.getByTestId('reply-submit').click();
+export async function typeReply(page: BrowserPage, reply: string): Promise<void> {
+  await page.fill(testId('reply-input'), reply);
+  await page.click(testId('reply-submit'));
 }
 
 /** Both pages show the same six-digit short authentication string. */
-export async function expectSameSas(a: Page, b: Page): Promise<void> {
-  const sas = await a.getByTestId('sas').textContent();
+export async function expectSameSas(a: BrowserPage, b: BrowserPage): Promise<void> {
+  const sas = await a.text(testId('sas'));
   expect(sas).toMatch(/^\d{3} \d{3}$/);
-  expect(await b.getByTestId('sas').textContent()).toBe(sas);
+  expect(await b.text(testId('sas'))).toBe(sas);
 }
 
-export async function sendChat(from: Page, to: Page, text: string): Promise<void> {
-  await from.getByTestId('message-input').fill(text);
-  await from.getByTestId('send').click();
-  await to
-    .getByTestId('messages')
-    .locator('li[data-from="peer"]', { hasText: text })
-    .waitFor({ timeout: 10_000 });
+/** Waits until a list item matching `selector` holds `text`. */
+export async function waitForItem(
+  page: BrowserPage,
+  selector: string,
+  text: string,
+  timeout = 10_000,
+): Promise<void> {
+  await page.waitForFunction(
+    ([s, t]) => [...document.querySelectorAll(s)].some((item) => item.textContent?.includes(t)),
+    [selector, text] as const,
+    timeout,
+  );
 }
 
-/** The error a page shows in `testId`: its stable code and its sentence. */
+export async function sendChat(from: BrowserPage, to: BrowserPage, text: string): Promise<void> {
+  await from.fill(testId('message-input'), text);
+  await from.click(testId('send'));
+  await waitForItem(to, '[data-testid="messages"] li[data-from="peer"]', text);
+}
+
+/** The error a page shows in `id`: its stable code and its sentence. */
 export async function shownError(
-  page: Page,
-  testId: string,
+  page: BrowserPage,
+  id: string,
 ): Promise<{ code: string | null; text: string }> {
-  const element = page.locator(`[data-testid="${testId}"][data-error-code]`);
-  await element.waitFor({ timeout: 15_000 });
+  const selector = `[data-testid="${id}"][data-error-code]`;
+  await page.waitFor(selector, 15_000);
   return {
-    code: await element.getAttribute('data-error-code'),
-    text: (await element.textContent()) ?? '',
+    code: await page.attribute(selector, 'data-error-code'),
+    text: (await page.text(selector)) ?? '',
   };
 }
 
-/**
- * SHA-256 (hex) of what the page's download link holds (the Blob the receiver assembled), as a
- * person gets it: a click, and the browser's download. (A fetch of the `blob:` URL from the
- * page would be refused by the app's CSP, which allows no such connection.)
- */
-export async function downloadedHash(page: Page, href: string): Promise<string> {
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.locator(`a[href="${href}"]`).click(),
-  ]);
-  const bytes = await readFile(await download.path());
-  return createHash('sha256').update(bytes).digest('hex');
+/** SHA-256 (hex) of what the page's download link holds: the Blob the receiver assembled. */
+export function downloadedHash(page: BrowserPage, href: string): Promise<string> {
+  return page.evaluate(async (url) => {
+    const bytes = await (await fetch(url)).arrayBuffer();
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  }, href);
 }

@@ -27,7 +27,12 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
       (acceptance) => {
         body.replaceChildren(replyPanel(acceptance), playAnswerPanel(acceptance));
         status.set('waiting');
-        followConnection(body, status, acceptance.connected);
+        followConnection(body, status, acceptance.connected, () => {
+          // The code (and the answer played by sound) can no longer connect: never leave it on
+          // show for someone to read out. Firefox gives up 5 s after answering when the other
+          // device is Firefox too and has not had the answer yet; a fresh answer starts anew.
+          body.replaceChildren(answerAgainPanel(container, link));
+        });
       },
       (error: unknown) => {
         status.fail(describeError(error, 'link'), errorCode(error));
@@ -68,6 +73,22 @@ function replyPanel(acceptance: Acceptance): HTMLElement {
     ),
     field,
     copyButton('Copy answer', () => acceptance.answerText, field),
+  );
+}
+
+function answerAgainPanel(container: HTMLElement, link: string): HTMLElement {
+  const again = h('button', { type: 'button', 'data-testid': 'answer-again' }, 'Answer again');
+  again.addEventListener('click', () => showAnswerPage(container, link));
+  return h(
+    'section',
+    { class: 'reply-code-panel', 'data-testid': 'reply-expired' },
+    h('h2', {}, 'This reply code no longer works'),
+    h(
+      'p',
+      { class: 'hint' },
+      'The other device did not use it in time, or found no way through. Answer again for a new code, and type it on the other device right away.',
+    ),
+    again,
   );
 }
 

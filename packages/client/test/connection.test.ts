@@ -1,12 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { codeOf } from '../../../test/harness/connect-errors.ts';
-import { closeConnection, openConnection } from '../src/core/connection.ts';
+import { closeConnection, FAILED_GRACE_MS, openConnection } from '../src/core/connection.ts';
 
 /** Just what openConnection reads of a peer connection: its state and the state events. */
 class ScriptedConnection extends EventTarget {
   connectionState: RTCPeerConnectionState = 'connecting';
-  localDescription = null;
-  remoteDescription = null;
+  localDescription: RTCSessionDescriptionInit | null = null;
+  remoteDescription: RTCSessionDescriptionInit | null = null;
 
   /** The implementation moves to `state` by itself, as after an ICE or DTLS failure. */
   become(state: RTCPeerConnectionState): void {
@@ -19,17 +19,64 @@ class ScriptedConnection extends EventTarget {
   }
 }
 
-function waitOn(pc: ScriptedConnection) {
-  const never = new Promise<RTCDataChannel>(() => {});
-  return openConnection(pc as unknown as RTCPeerConnection, never, Promise.resolve(), 60_000);
+function waitOn(pc: ScriptedConnection, channel = new Promise<RTCDataChannel>(() => {})) {
+  return openConnection(pc as unknown as RTCPeerConnection, channel, Promise.resolve(), 60_000);
 }
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('openConnection: how a connection that never opened ends', () => {
-  it('fails with ERR_CONNECTION_FAILED when ICE or DTLS fails', async () => {
+  it('fails with ERR_CONNECTION_FAILED when ICE or DTLS fails and stays failed', async () => {
+    vi.useFakeTimers();
     const pc = new ScriptedConnection();
     const connected = waitOn(pc);
+    const code = codeOf(connected);
     pc.become('failed');
-    expect(await codeOf(connected)).toBe('ERR_CONNECTION_FAILED');
+    await vi.advanceTimersByTimeAsync(FAILED_GRACE_MS);
+    expect(await code).toBe('ERR_CONNECTION_FAILED');
+  });
+
+  it('takes a `failed` that ICE recovers from as no failure: the channel still opens', async () => {
+    vi.useFakeTimers();
+    const pc = new ScriptedConnection();
+    let open: (channel: RTCDataChannel) => void = () => {};
+    const connected = waitOn(
+      pc,
+      new Promise((resolve) => {
+        open = resolve;
+      }),
+    );
+    let settled = '';
+    connected.then(
+      () => {
+        settled = 'connected';
+      },
+      (error: { code?: string }) => {
+        settled = error.code ?? 'error';
+      },
+    );
+    // Chromium as A with a late answer: `failed` for about 2 ms, then `connected`.
+    pc.become('failed');
+    await vi.advanceTimersByTimeAsync(2);
+    pc.become('connected');
+    await vi.advanceTimersByTimeAsync(FAILED_GRACE_MS * 2);
+    expect(settled).toBe('');
+    // A second failure gets its own grace period.
+    pc.become('failed');
+    await vi.advanceTimersByTimeAsync(FAILED_GRACE_MS - 1);
+    pc.become('connected');
+    await vi.advanceTimersByTimeAsync(FAILED_GRACE_MS * 2);
+    expect(settled).toBe('');
+    const fingerprint = `v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 ${Array(32).fill('AB').join(':')}\r\n`;
+    Object.assign(pc, {
+      localDescription: { type: 'offer', sdp: fingerprint },
+      remoteDescription: { type: 'answer', sdp: fingerprint },
+    });
+    open({} as RTCDataChannel);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe('connected');
   });
 
   it('fails with ERR_CONNECTION_FAILED when the implementation closes it by itself', async () => {

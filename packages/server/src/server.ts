@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { AccountService, accountRoutes, MAX_TRANSPORT_PAYLOAD } from './account/account-service.ts';
+import { oidcOrigins } from './account/oidc-discovery.ts';
 import { answerClientError } from './edge/client-errors.ts';
 import { limitConnections } from './edge/connection-limits.ts';
 import { proxyTrustFunction, trustedProxyMatcher } from './edge/proxy-trust.ts';
@@ -114,7 +115,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     });
   }
 
-  await securityHeaders(app);
+  await securityHeaders(app, oidcOrigins(resolved.account.oidc));
 
   const { rateLimit } = resolved;
   await app.register(fastifyRateLimit, {

@@ -76,16 +76,26 @@ export function createPeerLink(
   const finish = () => {
     if (done) return;
     done = true;
-    pc.close();
+    closeQuietly(pc);
     handlers.closed();
   };
   const pump = () => {
-    while (opened && queue.length > 0 && channel?.readyState === 'open') {
+    while (!done && opened && queue.length > 0 && channel?.readyState === 'open') {
       if (channel.bufferedAmount > HIGH_WATER_MARK) return;
       const next = queue.shift() as string | Uint8Array<ArrayBuffer>;
-      // Two calls because send's overloads take no union.
-      if (typeof next === 'string') channel.send(next);
-      else channel.send(next);
+      try {
+        // Two calls because send's overloads take no union.
+        if (typeof next === 'string') channel.send(next);
+        else channel.send(next);
+      } catch {
+        // The channel died under us (libdatachannel throws "DataChannel is closed" or "Sending
+        // failed, errno=104" before its close event arrives, e.g. after the process was frozen):
+        // this link is over, as if the close event had come. What it carried stays in its
+        // sender's outbox, for the next link to carry.
+        queue.length = 0;
+        finish();
+        return;
+      }
     }
   };
   const onMessage = (event: MessageEvent) => {
@@ -122,7 +132,13 @@ export function createPeerLink(
     adopted.addEventListener('close', finish);
     const onOpen = () => {
       if (done || role.offer) return;
-      adopted.send(READY);
+      try {
+        adopted.send(READY);
+      } catch {
+        // Closed between its open event and now: the same as its close event.
+        finish();
+        return;
+      }
       ready();
     };
     if (adopted.readyState === 'open') onOpen();
@@ -198,9 +214,18 @@ export function createPeerLink(
     },
     close() {
       done = true;
-      pc.close();
+      closeQuietly(pc);
     },
   };
+}
+
+/** Closing is cleanup: an implementation that throws because it is closed already changes nothing. */
+function closeQuietly(pc: RTCPeerConnection): void {
+  try {
+    pc.close();
+  } catch {
+    // Already closed.
+  }
 }
 
 function isDescription(value: unknown): value is RTCSessionDescriptionInit {

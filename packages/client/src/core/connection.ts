@@ -13,6 +13,13 @@ export interface Connection {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
+/**
+ * How long a `failed` state may last before it counts. ICE recovers from `failed` by itself when
+ * a check succeeds after all: Chromium as A, given a late answer whose checks (Firefox as B)
+ * reached it long before, reports `failed` for about 2 ms and then `connected`.
+ */
+export const FAILED_GRACE_MS = 5_000;
+
 /** Connections this library closed: a `closed` state on any other was the implementation's. */
 const closedHere = new WeakSet<RTCPeerConnection>();
 
@@ -24,8 +31,9 @@ export function closeConnection(pc: RTCPeerConnection): void {
 
 /**
  * Resolves when `channel` is open (then with the short authentication string), and fails with
- * ERR_CONNECTION_FAILED when ICE or DTLS fails, or ERR_TIMEOUT, or ERR_CLOSED.
- * `started` is when the wait begins: the timer runs only once both signals are in place.
+ * ERR_CONNECTION_FAILED when ICE or DTLS fails (and stays failed for `FAILED_GRACE_MS`), or
+ * ERR_TIMEOUT, or ERR_CLOSED. `started` is when the wait begins: the timer runs only once both
+ * signals are in place.
  */
 export function openConnection(
   pc: RTCPeerConnection,
@@ -35,8 +43,10 @@ export function openConnection(
 ): Promise<Connection> {
   return new Promise<Connection>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let failedTimer: ReturnType<typeof setTimeout> | undefined;
     const cleanup = () => {
       clearTimeout(timer);
+      clearTimeout(failedTimer);
       pc.removeEventListener('connectionstatechange', watch);
     };
     const fail = (error: ConnectError) => {
@@ -44,12 +54,20 @@ export function openConnection(
       reject(error);
     };
     function watch() {
+      if (pc.connectionState !== 'failed') {
+        clearTimeout(failedTimer);
+        failedTimer = undefined;
+      }
       if (pc.connectionState === 'failed') {
-        fail(
-          new ConnectError(
-            'ERR_CONNECTION_FAILED',
-            'no network path between the peers (ICE or DTLS failed)',
-          ),
+        failedTimer ??= setTimeout(
+          () =>
+            fail(
+              new ConnectError(
+                'ERR_CONNECTION_FAILED',
+                'no network path between the peers (ICE or DTLS failed)',
+              ),
+            ),
+          FAILED_GRACE_MS,
         );
       } else if (pc.connectionState === 'closed') {
         // Browsers reach `closed` only through close(); libdatachannel (node-datachannel) also

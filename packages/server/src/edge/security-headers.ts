@@ -7,7 +7,10 @@ import type { FastifyInstance } from 'fastify';
  * from its own source into a `blob:` URL (worklets obey `script-src`), so `blob:` is the one
  * addition: only a script already running here can make such a URL, so it opens no door to
  * injected markup. The account socket and the mailbox are this origin too (`'self'` covers
- * `ws:`/`wss:` to it). No inline script, no `eval`, no framing by anyone.
+ * `ws:`/`wss:` to it); `blob:` in `connect-src` lets the page read back the files it received
+ * (Blob URLs it made itself; nothing from elsewhere). An OpenID Connect sign-in adds the
+ * provider's origin to `connect-src` (`securityHeaders`' `connectOrigins`). No inline script, no
+ * `eval`, no framing by anyone.
  */
 export const CONTENT_SECURITY_POLICY = {
   'default-src': ["'none'"],
@@ -16,7 +19,7 @@ export const CONTENT_SECURITY_POLICY = {
   'style-src': ["'self'"],
   'img-src': ["'self'"],
   'font-src': ["'self'"],
-  'connect-src': ["'self'"],
+  'connect-src': ["'self'", 'blob:'],
   'manifest-src': ["'self'"],
   'base-uri': ["'none'"],
   'form-action': ["'self'"],
@@ -34,7 +37,10 @@ export const PERMISSIONS_POLICY =
  * (clickjacking of "Create a link" and of the microphone prompt), a browsing context group of
  * its own. HSTS is left to the TLS proxy in front, which knows the domain's policy.
  */
-export async function securityHeaders(app: FastifyInstance): Promise<void> {
+export async function securityHeaders(
+  app: FastifyInstance,
+  connectOrigins: readonly string[] = [],
+): Promise<void> {
   await app.register(fastifyHelmet, {
     // The app's own, below: API answers are JSON no browser renders (nosniff), and pages that
     // embed the library on another origin set their own policy.
@@ -47,7 +53,10 @@ export async function securityHeaders(app: FastifyInstance): Promise<void> {
     strictTransportSecurity: false,
   });
   const policy = Object.entries(CONTENT_SECURITY_POLICY)
-    .map(([name, values]) => `${name} ${values.join(' ')}`)
+    .map(([name, values]) => {
+      const sources = name === 'connect-src' ? [...values, ...connectOrigins] : values;
+      return `${name} ${sources.join(' ')}`;
+    })
     .join('; ');
   app.addHook('onRequest', async (request, reply) => {
     reply.header('permissions-policy', PERMISSIONS_POLICY);
