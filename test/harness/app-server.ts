@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IceServer } from '@webrtc-connect/protocol';
 import { createServer, type OidcOptions } from '@webrtc-connect/server';
-import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { BrowserName, BrowserPage, TestBrowser } from './browser-page.ts';
