@@ -23,7 +23,8 @@ packages=(@webrtc-connect/protocol @webrtc-connect/signal @webrtc-connect/modem 
   @webrtc-connect/server)
 workspaces=()
 for name in "${packages[@]}"; do workspaces+=(--workspace "$name"); done
-npm pack "${workspaces[@]}" --pack-destination "$dir/packs" --silent >/dev/null
+npm pack "${workspaces[@]}" --pack-destination "$dir/packs" >"$dir/pack.log" 2>&1 ||
+  { cat "$dir/pack.log" >&2; echo "consumer-project: npm pack failed" >&2; exit 1; }
 
 bin=node_modules/.bin
 for tarball in "$dir"/packs/*.tgz; do

@@ -21,6 +21,14 @@ return {tonumber(current), ttl}
 
 type Counted = { current: number; ttl: number };
 type Done = (error: Error | null, result?: Counted) => void;
+/** What @fastify/rate-limit asks of a store (its `store` option is a class of these). */
+export interface RateLimitStore {
+  incr(key: string, done: Done, windowMs: number): void;
+  read(key: string, done: Done): void;
+  child(options: object): RateLimitStore;
+}
+export type RateLimitStoreClass = new (options?: unknown, prefix?: string) => RateLimitStore;
+
 type RateLimitCommands = {
   rateLimitHit(key: string, windowMs: number): Promise<[number, number]>;
   rateLimitRead(key: string): Promise<[number, number]>;
@@ -33,7 +41,7 @@ type RateLimitCommands = {
  * than the plugin's Redis store, so that a lost Redis gives ERR_STORE_UNAVAILABLE (503 with
  * `retry-after`), as every other store call does, not a driver's error.
  */
-export function sharedRateLimitStore(link: RedisLink) {
+export function sharedRateLimitStore(link: RedisLink): RateLimitStoreClass {
   link.commands.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT });
   link.commands.defineCommand('rateLimitRead', { numberOfKeys: 1, lua: READ });
   const commands = link.commands as unknown as RateLimitCommands;
@@ -42,7 +50,7 @@ export function sharedRateLimitStore(link: RedisLink) {
     ([current, ttl]: [number, number]) =>
       done(null, { current, ttl });
 
-  return class SharedRateLimitStore {
+  return class SharedRateLimitStore implements RateLimitStore {
     readonly #prefix: string;
 
     constructor(_options?: unknown, prefix = link.key('rate:')) {
