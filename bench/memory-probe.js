@@ -18,7 +18,11 @@ process.on('message', (message) => {
   if (message?.cmd === 'memory') {
     const collected = collectAll();
     // Open files: every connection holds one, so this says how many are really open.
-    const files = readdirSync('/proc/self/fd').length;
+    // At the descriptor limit even this listing fails: the server is full, not broken.
+    let files = -1;
+    try {
+      files = readdirSync('/proc/self/fd').length;
+    } catch {}
     process.send?.({ cmd: 'memory', collected, files, ...process.memoryUsage() });
   } else if (message?.cmd === 'snapshot' && typeof message.path === 'string') {
     const collected = collectAll();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only codec,connect,mailbox,modem,sound,failover,capacity,instances]`: every benchmark, each printing a table and writing
+ * `npm run bench [-- --only codec,connect,mailbox,modem,sound,failover,capacity,instances,edge]`: every benchmark, each printing a table and writing
  * JSON to bench/results/<name>.json. Runs inside the private network namespace
  * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
  */
@@ -11,6 +11,7 @@ import { captureCorpus } from '../test/harness/capture.ts';
 import { benchAccountCapacity } from './account-capacity.ts';
 import { benchAccountFailover } from './account-failover.ts';
 import { measureCodecSizes, printCodecSizes } from './codec-size.ts';
+import { benchEdgeAttacks } from './edge-attacks.ts';
 import { benchInstances } from './instances.ts';
 import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
 import { benchMailbox } from './mailbox.ts';
@@ -100,6 +101,10 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async instances() {
     return { ...(await benchInstances()) };
+  },
+
+  async edge() {
+    return { ...(await benchEdgeAttacks()) };
   },
 };
 
