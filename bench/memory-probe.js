@@ -23,7 +23,11 @@ process.on('message', (message) => {
     try {
       files = readdirSync('/proc/self/fd').length;
     } catch {}
-    process.send?.({ cmd: 'memory', collected, files, ...process.memoryUsage() });
+    let usage = { rss: Number.NaN, heapUsed: Number.NaN, heapTotal: Number.NaN, external: 0 };
+    try {
+      usage = process.memoryUsage();
+    } catch {}
+    process.send?.({ cmd: 'memory', collected, files, ...usage });
   } else if (message?.cmd === 'snapshot' && typeof message.path === 'string') {
     const collected = collectAll();
     process.send?.({ cmd: 'snapshot', collected, file: writeHeapSnapshot(message.path) });

@@ -33,18 +33,22 @@ Every option falls back to the environment variable in brackets, then to its def
                         entries without a credential get fresh ones [TURN_SECRET]
   --turn-ttl <s>        seconds those TURN credentials last       [TURN_TTL]   86400
   --metrics             Prometheus metrics at /api/metrics          [METRICS=1]  off
-  --metrics-token-env <name>  variable holding the bearer token /api/metrics asks
-                        for (16+ characters); needed with --metrics  [METRICS_TOKEN]
+  --metrics-token-env <name>  variable holding the bearer token
+                        /api/metrics asks for (16+ characters); needed with
+                        --metrics                          [METRICS_TOKEN]
   --trust-proxy <hops|list>  behind a reverse proxy: client addresses from
-                        x-forwarded-for as the proxy saw them; the number of proxies
-                        in front (1 behind one nginx), or their addresses and CIDRs,
-                        comma-separated (10.0.0.2,10.1.0.0/16)     [TRUST_PROXY] off
+                        x-forwarded-for as the proxy saw them; the number
+                        of proxies in front (1 behind one nginx), or their
+                        addresses and CIDRs (10.0.0.2,10.1.0.0/16)
+                                                           [TRUST_PROXY] off
   --request-timeout <s> seconds for a request's headers and body to arrive
-                        (long-polls are not cut by it)            [REQUEST_TIMEOUT] 30
-  --keep-alive-timeout <s>  seconds an idle connection is kept      [KEEP_ALIVE_TIMEOUT] 5
-  --max-connections <n> connections open at once                  [MAX_CONNECTIONS] 60000
-  --max-connections-per-address <n>  connections (requests, through a proxy)
-                        one client address holds at once  [MAX_CONNECTIONS_PER_ADDRESS] 128
+                        (long-polls are not cut by it) [REQUEST_TIMEOUT] 30
+  --keep-alive-timeout <s>  seconds an idle connection is kept
+                                                    [KEEP_ALIVE_TIMEOUT] 5
+  --max-connections <n> connections open at once [MAX_CONNECTIONS] 60000
+  --max-connections-per-address <n>  connections (through a proxy: requests)
+                        one client address holds at once
+                                           [MAX_CONNECTIONS_PER_ADDRESS] 128
   --redis-url <url>     keep offers, replies and rooms in Redis, shared by every
                         instance given the same URL (redis://host:port)
                                                                   [REDIS_URL]  in memory
