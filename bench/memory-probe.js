@@ -18,8 +18,16 @@ process.on('message', (message) => {
   if (message?.cmd === 'memory') {
     const collected = collectAll();
     // Open files: every connection holds one, so this says how many are really open.
-    const files = readdirSync('/proc/self/fd').length;
-    process.send?.({ cmd: 'memory', collected, files, ...process.memoryUsage() });
+    // At the descriptor limit even this listing fails: the server is full, not broken.
+    let files = -1;
+    try {
+      files = readdirSync('/proc/self/fd').length;
+    } catch {}
+    let usage = { rss: Number.NaN, heapUsed: Number.NaN, heapTotal: Number.NaN, external: 0 };
+    try {
+      usage = process.memoryUsage();
+    } catch {}
+    process.send?.({ cmd: 'memory', collected, files, ...usage });
   } else if (message?.cmd === 'snapshot' && typeof message.path === 'string') {
     const collected = collectAll();
     process.send?.({ cmd: 'snapshot', collected, file: writeHeapSnapshot(message.path) });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only codec,connect,mailbox,modem,modem-phone,sound,bundles,failover,capacity,instances,keys]`: every benchmark, each printing a table and writing
+ * `npm run bench [-- --only codec,connect,mailbox,modem,modem-phone,sound,bundles,failover,capacity,instances,keys,edge]`: every benchmark, each printing a table and writing
  * JSON to bench/results/<name>.json. Runs inside the private network namespace
  * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
  */
@@ -12,6 +12,7 @@ import { benchAccountCapacity } from './account-capacity.ts';
 import { benchAccountFailover } from './account-failover.ts';
 import { benchBundleSizes } from './bundle-sizes.ts';
 import { measureCodecSizes, printCodecSizes } from './codec-size.ts';
+import { benchEdgeAttacks } from './edge-attacks.ts';
 import { benchInstances } from './instances.ts';
 import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
 import { benchMailbox } from './mailbox.ts';
@@ -115,6 +116,10 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async keys() {
     return { ...(await benchProviderKeys()) };
+  },
+
+  async edge() {
+    return { ...(await benchEdgeAttacks()) };
   },
 };
 

@@ -128,7 +128,9 @@ describe('fuzzing', () => {
   }, 60_000);
 
   it(`${FRAMES} random account frames: schema-valid answers, documented closes, server unharmed`, async () => {
-    const server = await accountServer({ maxFramesPerSecond: 100_000 });
+    // A short hello timeout: a first frame that is not a hello but not wrong either (a ping)
+    // waits for it.
+    const server = await accountServer({ maxFramesPerSecond: 100_000, helloTimeoutMs: 500 });
     const token = await tokenFor('fuzz');
     const devices: TestDevice[] = await Promise.all([1, 2, 3, 4].map(() => server.join(token)));
     const ids = devices.map((device) => device.id);
@@ -180,6 +182,18 @@ describe('fuzzing', () => {
           replaced += 1;
         }
       }
+    }
+    // A random first frame instead of a hello: refused with a documented close, each time.
+    for (const batch of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) {
+      const firsts = frames.slice(batch * 20, batch * 20 + 20);
+      const codes = await Promise.all(
+        firsts.map(async (text) => {
+          const fresh = await server.open();
+          fresh.socket.send(text);
+          return (await fresh.closed).code;
+        }),
+      );
+      for (const code of codes) expect(documented.has(code), `close ${code}`).toBe(true);
     }
     // The server is whole: a new device joins the same room and a signal still goes through.
     const last = await server.join(token);

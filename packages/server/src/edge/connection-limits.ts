@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { ServerError } from '../errors.ts';
 import { rawErrorResponse } from './client-errors.ts';
@@ -23,12 +24,16 @@ export interface ConnectionLimits {
 export function limitConnections(app: FastifyInstance, limits: ConnectionLimits): void {
   const perAddress = new Map<string, number>();
   let open = 0;
+  // Over TLS the socket here is still the raw TCP one, before the handshake: a refusal can
+  // only be a close.
+  const readable = !(app.server instanceof TlsServer);
   app.server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
     const proxied = limits.isTrustedProxy(address);
     const held = proxied ? 0 : (perAddress.get(address) ?? 0);
     if (open >= limits.maxConnections || held >= limits.maxConnectionsPerAddress) {
-      refuse(socket, open >= limits.maxConnections ? serverBusy() : tooManyFrom());
+      if (readable) refuse(socket, open >= limits.maxConnections ? serverBusy() : tooManyFrom());
+      else socket.destroy();
       return;
     }
     open += 1;
