@@ -1,7 +1,10 @@
 // "Sign in with <provider>" in the web app, against panva's oidc-provider: Chromium goes through
 // the provider's login and consent pages (authorization code with PKCE, the answer in the
 // fragment), comes back signed in, and joins; two more pages of the same browser join as the
-// same user from the kept sign-in; the code and tokens never reach a URL the server sees.
+// same user from the kept sign-in; the code and tokens never reach a URL the server sees. Then
+// the provider rotates its key hard (the old one gone) and a page joining again refreshes its
+// token and is back; then the provider goes away for longer than the server keeps its keys,
+// and a page joining again still gets in (the keys' outage grace), with nothing restarted.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -30,6 +33,8 @@ beforeAll(async () => {
   server = await startAppServer(built.dir, {
     port,
     oidc: { issuer: provider.issuer, clientId: provider.clientId, name: 'Test ID' },
+    // Keys kept 1 s (the shortest there is), fetched at most once a second.
+    jwt: { keysMaxAgeMs: 1_000, keysCooldownMs: 1_000 },
   });
   chromium = await launchChromium();
 });
@@ -52,8 +57,25 @@ async function deviceId(page: Page): Promise<string> {
   return (await id.textContent()) ?? '';
 }
 
+/** Every page shows a connected room of three. */
+async function roomOfThree(pages: Page[]): Promise<void> {
+  await Promise.all(
+    pages.map((page) =>
+      page.waitForFunction(
+        () => {
+          const state = document.querySelector<HTMLElement>('[data-testid="account-state"]');
+          const rows = document.querySelectorAll('[data-testid="account-devices"] li');
+          return state?.dataset.state === 'connected' && rows.length === 3;
+        },
+        undefined,
+        { timeout: 30_000 },
+      ),
+    ),
+  );
+}
+
 describe('signing in with an OpenID Connect provider', () => {
-  it('goes through its login page (code + PKCE) and three pages of the user join one room', async () => {
+  it('goes through its login page (code + PKCE); three pages of the user join one room, through a hard key rotation and an outage', async () => {
     if (!chromium || !server) throw new Error('not set up');
     const first = await chromium.newPage();
     // Every request the app's server gets, to check no code or token is among them.
@@ -80,19 +102,39 @@ describe('signing in with an OpenID Connect provider', () => {
     for (const page of others) await page.goto(`${server.url}/#account`);
     const ids = [await deviceId(others[0] as Page), await deviceId(others[1] as Page)];
     expect(ids.sort()).toEqual(['alice%40example.com-client-2', 'alice%40example.com-client-3']);
-    await Promise.all(
-      [first, ...others].map((page) =>
-        page.waitForFunction(
-          () => {
-            const state = document.querySelector<HTMLElement>('[data-testid="account-state"]');
-            const rows = document.querySelectorAll('[data-testid="account-devices"] li');
-            return state?.dataset.state === 'connected' && rows.length === 3;
-          },
-          undefined,
-          { timeout: 30_000 },
-        ),
-      ),
+    const pages = [first, ...others];
+    await roomOfThree(pages);
+
+    // A hard rotation at the provider. Its old key serves until the server's keys are past
+    // their age (1 s): the first page to join again after that makes the server fetch them
+    // (and still gets in); the next, whose id_token names the dropped key, is refused, refreshes
+    // its token at the provider and is back.
+    await provider?.rotateKey();
+    await first.waitForFunction(() => new Promise((done) => setTimeout(() => done(true), 1_100)));
+    await others[0]?.reload();
+    expect(await deviceId(others[0] as Page)).toBe('alice%40example.com-client-4');
+    others[0]?.on('request', (r) => console.log('REQ', r.method(), r.url().slice(0, 100)));
+    others[0]?.on('requestfailed', (r) =>
+      console.log('FAILED', r.url().slice(0, 100), r.failure()?.errorText),
     );
+    others[0]?.on('console', (m) => console.log('PAGE', m.text()));
+    others[0]?.on('websocket', (ws) => {
+      console.log('WS open');
+      ws.on('framereceived', (f) => console.log('WS<', String(f.payload).slice(0, 150)));
+      ws.on('framesent', (f) => console.log('WS>', String(f.payload).slice(0, 60)));
+      ws.on('close', () => console.log('WS closed'));
+    });
+    await others[0]?.reload();
+    expect(await deviceId(others[0] as Page)).toBe('alice%40example.com-client-5');
+    await roomOfThree(pages);
+
+    // The provider goes away for longer than the server keeps its keys: the last keys serve.
+    await provider?.stop();
+    const stoppedAt = Date.now();
+    await first.waitForFunction((since) => Date.now() - since > 1_500, stoppedAt);
+    await others[1]?.reload();
+    expect(await deviceId(others[1] as Page)).toBe('alice%40example.com-client-6');
+    await roomOfThree(pages);
     expect(seenPaths.some((path) => /code=|token=|id_token|eyJ/.test(path))).toBe(false);
-  }, 90_000);
+  }, 120_000);
 });

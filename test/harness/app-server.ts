@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IceServer } from '@webrtc-connect/protocol';
-import { createServer, type OidcOptions } from '@webrtc-connect/server';
+import { createServer, type JwtOptions, type OidcOptions } from '@webrtc-connect/server';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { BrowserName, BrowserPage, TestBrowser } from './browser-page.ts';
@@ -31,6 +31,7 @@ export async function startAppServer(
     corsOrigins?: string[];
     iceServers?: IceServer[];
     oidc?: OidcOptions;
+    jwt?: JwtOptions;
     /** Default: any free port. */
     port?: number;
   } = {},
@@ -42,6 +43,7 @@ export async function startAppServer(
     corsOrigins: options.corsOrigins ?? [],
     iceServers: options.iceServers ?? [],
     ...(options.oidc ? { oidc: options.oidc } : {}),
+    ...(options.jwt ? { jwt: options.jwt } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();

@@ -15,6 +15,7 @@ declare module 'oidc-provider' {
     ttl?: Record<string, number>;
     pkce?: { required: () => boolean };
     scopes?: string[];
+    adapter?: (model: string) => unknown;
     claims?: Record<string, string[]>;
   }
 
@@ -23,4 +24,9 @@ declare module 'oidc-provider' {
     listen(port: number, host: string, callback: () => void): Server;
     proxy: boolean;
   }
+}
+
+declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
+  /** Its in-memory store as a factory, which several providers can share. */
+  export function createMemoryAdapter(clockTolerance?: number): (model: string) => unknown;
 }

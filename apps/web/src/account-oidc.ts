@@ -1,13 +1,14 @@
 import type { SignInOptionsResponse } from '@webrtc-connect/protocol';
 import * as oauth from 'oauth4webapi';
+import type { AccountTokenRequest } from 'webrtc-connect/account';
 
 /**
  * "Sign in with <provider>": the authorization code flow with PKCE, run in the browser by
  * oauth4webapi against the provider the server names (`GET /api/sign-in`), as a public client.
  * The provider answers in the fragment (`response_mode=fragment`), so neither the code nor any
  * token ever reaches a URL the server sees. The id_token is checked here (issuer, audience,
- * expiry, nonce, and its signature against the provider's keys) and then at every join by the
- * server. A refresh token (scope `offline_access`) gives fresh id_tokens for every join again.
+ * expiry, nonce, and at sign-in its signature against the provider's keys) and then at every
+ * join by the server. A refresh token (scope `offline_access`) gives fresh id_tokens for every join again.
  */
 export type OidcConfig = NonNullable<SignInOptionsResponse['oidc']>;
 
@@ -132,11 +133,14 @@ export function forgetOidcSession(): void {
  * The token function for `joinAccount`: the id_token while it is fresh, else a new one from the
  * refresh token; with neither, the person signs in again.
  */
-export function oidcTokenFunction(config: OidcConfig): () => Promise<string> {
-  return async () => {
+export function oidcTokenFunction(
+  config: OidcConfig,
+): (request: AccountTokenRequest) => Promise<string> {
+  return async ({ refused }) => {
     const session = readSession();
     if (!session) throw new Error('Not signed in.');
-    if (session.expiresAt - Date.now() > FRESH_FOR_MS) return session.idToken;
+    // A token the server refused (a key the provider has dropped) is refreshed, fresh or not.
+    if (!refused && session.expiresAt - Date.now() > FRESH_FOR_MS) return session.idToken;
     if (!session.refreshToken) throw new Error('Your sign-in has expired. Sign in again.');
     const as = await discover(config);
     const client = clientOf(config);
@@ -147,10 +151,9 @@ export function oidcTokenFunction(config: OidcConfig): () => Promise<string> {
       session.refreshToken,
       requestOptions(config),
     );
-    const checked = response.clone();
+    // Its claims are checked here; its signature by the server at the join (oauth4webapi
+    // checks signatures of code responses only, and this came straight from the provider).
     const tokens = await oauth.processRefreshTokenResponse(as, client, response);
-    if (tokens.id_token)
-      await oauth.validateApplicationLevelSignature(as, checked, requestOptions(config));
     keep(tokens, session.refreshToken);
     const fresh = readSession();
     if (!fresh || fresh.expiresAt <= Date.now())

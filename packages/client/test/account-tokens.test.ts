@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectError } from 'webrtc-connect';
 import {
   type AccountSession,
+  type AccountTokenRequest,
   type JoinAccountOptions,
   joinAccount,
   type WebSocketConstructor,
@@ -98,12 +99,14 @@ describe('a token function', () => {
     const { url } = await server();
     const sockets = cuttableSockets();
     let calls = 0;
+    const requests: AccountTokenRequest[] = [];
     const session = await join({
       server: url,
       WebSocket: sockets.WebSocket,
       // At each join again, the first token given has expired, the next is fresh.
-      token: () => {
+      token: (request) => {
         calls += 1;
+        requests.push(request);
         return token('alice', calls % 2 === 0 ? -120 : 600);
       },
     });
@@ -116,6 +119,14 @@ describe('a token function', () => {
     }
     // Each join again called it, and an expired token was asked for again, not taken as final.
     expect(calls).toBe(5);
+    // Told why it is asked again, so it can refresh rather than give the same token.
+    expect(requests).toEqual([
+      {},
+      {},
+      { refused: 'ERR_TOKEN_EXPIRED' },
+      {},
+      { refused: 'ERR_TOKEN_EXPIRED' },
+    ]);
     expect(session.state).not.toBe('closed');
   });
 

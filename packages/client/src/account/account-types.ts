@@ -42,8 +42,18 @@ export interface AccountEvents {
   error: ConnectError;
 }
 
+/** What a token function is told when it is called. */
+export interface AccountTokenRequest {
+  /**
+   * The server's code for the token it refused just before (`ERR_TOKEN_EXPIRED`,
+   * `ERR_TOKEN_SIGNATURE` after the provider rotated its keys, …): give another one, not the
+   * same again (refresh it at the provider). Absent at a first try.
+   */
+  refused?: string;
+}
+
 /** A token, or what gives a fresh one at every (re)join. */
-export type AccountToken = string | (() => string | Promise<string>);
+export type AccountToken = string | ((request: AccountTokenRequest) => string | Promise<string>);
 
 export interface JoinAccountOptions extends Omit<PeerOptions, 'gatherTimeout' | 'connectTimeout'> {
   /**

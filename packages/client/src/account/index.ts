@@ -8,6 +8,7 @@ export type {
   AccountSession,
   AccountState,
   AccountToken,
+  AccountTokenRequest,
   JoinAccountOptions,
 } from './account-types.ts';
 export { MAX_ACCOUNT_MESSAGE_BYTES } from './delivery.ts';

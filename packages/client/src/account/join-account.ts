@@ -119,8 +119,9 @@ class AccountRoom {
   #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   #rejoinAttempts = 0;
   #token: AccountToken;
-  /** Token refusals since the last welcome. */
+  /** Token refusals since the last welcome, and the last one's code. */
   #tokenRefusals = 0;
+  #lastRefusal: string | undefined;
   #tokenExpiresAt: Date | undefined;
   readonly #events = new AccountEmitter();
   // Device ids change when a device joins again; this key does not, so seqs hang on it.
@@ -194,7 +195,11 @@ class AccountRoom {
 
   /** Counts a token refusal; true when the next try brings a fresh token (a token function). */
   #countRefusal(error: unknown): boolean {
-    if (refusalOf(error)?.startsWith('ERR_TOKEN_')) this.#tokenRefusals += 1;
+    const code = refusalOf(error);
+    if (code?.startsWith('ERR_TOKEN_')) {
+      this.#tokenRefusals += 1;
+      this.#lastRefusal = code;
+    }
     return typeof this.#token === 'function';
   }
 
@@ -209,7 +214,8 @@ class AccountRoom {
     if (typeof source === 'string') return source;
     let token: unknown;
     try {
-      token = await source();
+      const refused = this.#lastRefusal;
+      token = await source(refused === undefined ? {} : { refused });
     } catch (error) {
       throw new ConnectError('ERR_NO_TOKEN', `the token function failed: ${String(error)}`, {
         cause: error,
@@ -287,6 +293,7 @@ class AccountRoom {
 
   #welcomed(socket: AccountSocket): void {
     this.#tokenRefusals = 0;
+    this.#lastRefusal = undefined;
     this.#rejoinAttempts = 0;
     const expiresAt = socket.welcome.tokenExpiresAt;
     this.#tokenExpiresAt = expiresAt === undefined ? undefined : new Date(expiresAt);
@@ -296,6 +303,7 @@ class AccountRoom {
     checkToken(token);
     this.#token = token;
     this.#tokenRefusals = 0;
+    this.#lastRefusal = undefined;
     // Waiting to join again, perhaps for want of this very token: try now.
     if (this.#rejoinTimer !== undefined) {
       clearTimeout(this.#rejoinTimer);

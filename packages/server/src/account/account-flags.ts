@@ -156,10 +156,10 @@ export interface FlagReader {
 export function accountOptionsFromFlags(read: FlagReader): AccountOptions {
   const options: AccountOptions = {};
   if (read.flag('dev-sign-in')) options.devSignIn = true;
-  const jwt = jwtFromFlags(read);
-  if (jwt) options.jwt = jwt;
   const issuer = read.text('oidc-issuer');
   const clientId = read.text('oidc-client-id');
+  const jwt = jwtFromFlags(read, issuer !== undefined);
+  if (jwt) options.jwt = jwt;
   if (issuer || clientId) {
     if (!issuer || !clientId) {
       throw new ServerError('ERR_INVALID_CONFIG', '--oidc-issuer and --oidc-client-id go together');
@@ -183,7 +183,8 @@ export function accountOptionsFromFlags(read: FlagReader): AccountOptions {
   return options;
 }
 
-function jwtFromFlags(read: FlagReader): JwtOptions | undefined {
+/** `oidc`: a provider is named, whose keys serve when no key source is given. */
+function jwtFromFlags(read: FlagReader, oidc: boolean): JwtOptions | undefined {
   const jwt: JwtOptions = {};
   const jwksUrl = read.text('jwt-jwks-url');
   if (jwksUrl) jwt.jwksUrl = jwksUrl;
@@ -211,7 +212,7 @@ function jwtFromFlags(read: FlagReader): JwtOptions | undefined {
     if (value !== undefined) jwt[key] = value * 1_000;
   }
   if (Object.keys(jwt).length === 0) return undefined;
-  if (!jwt.jwksUrl && !jwt.publicKey && !jwt.secret) {
+  if (!jwt.jwksUrl && !jwt.publicKey && !jwt.secret && !oidc) {
     throw new ServerError(
       'ERR_INVALID_CONFIG',
       '--jwt-issuer, --jwt-audience, --jwt-algorithms, --jwt-user-claim and --jwt-keys-* need a key source (--jwt-jwks-url, --jwt-public-key-file or JWT_SECRET)',

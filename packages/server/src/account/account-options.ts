@@ -91,12 +91,17 @@ export function resolveAccountOptions(
   clock: () => number = Date.now,
 ): ResolvedAccountOptions {
   const oidc = options.oidc === undefined ? undefined : resolveOidc(options.oidc);
-  const jwt = options.jwt ?? (oidc && { issuer: oidc.issuer, audience: oidc.clientId });
+  const given = options.jwt;
+  const hasKeySource =
+    given !== undefined &&
+    (given.jwksUrl !== undefined || given.publicKey !== undefined || given.secret !== undefined);
+  // With a provider for the web app and no key source of its own, tokens are the provider's:
+  // its keys by discovery, its issuer, the client id as audience (unless jwt says otherwise).
+  const discoverFrom = oidc && !hasKeySource ? oidc.issuer : undefined;
+  const jwt =
+    oidc && !hasKeySource ? { issuer: oidc.issuer, audience: oidc.clientId, ...given } : given;
   const resolved: ResolvedAccountOptions = {
-    jwt:
-      jwt === undefined
-        ? undefined
-        : resolveJwtKeySource(jwt, clock, options.jwt ? undefined : oidc?.issuer),
+    jwt: jwt === undefined ? undefined : resolveJwtKeySource(jwt, clock, discoverFrom),
     devSignIn: options.devSignIn ?? false,
     oidc,
     roomStore: options.roomStore,
