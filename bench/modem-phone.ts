@@ -226,7 +226,7 @@ export async function benchModemPhone(
     },
     {
       name: 'narrowband: payloads lost at 10 dB babble, worst codec',
-      value: Math.max(...at10.map((cell) => 100 * (1 - cell.successes / cell.trials))),
+      value: Math.max(...at10.map((cell) => (100 * (cell.trials - cell.successes)) / cell.trials)),
       limit: 5,
       unit: '%',
     },
