@@ -1,3 +1,4 @@
+import type { PostReplyResponse } from '@webrtc-connect/protocol';
 import {
   decodeSignal,
   encodeSignal,
@@ -10,8 +11,9 @@ import { type Connection, closeConnection, openConnection, whenOpen } from '../c
 import { gatheredDescription } from '../core/gather.ts';
 import { checkPeerOptions, createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
+import { encodeCallBack, isReady } from './call-back.ts';
 import { readLinkToken } from './link-token.ts';
-import { MailboxClient } from './mailbox-client.ts';
+import { MailboxClient, type PostedOffer } from './mailbox-client.ts';
 
 /** How long B waits for A to paste its answer text when there is no mailbox. */
 const PASTED_ANSWER_WAIT_MS = 10 * 60_000;
@@ -76,6 +78,16 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
   if (offer.type !== 'offer') throw new ConnectError('ERR_WRONG_SIGNAL', 'the link holds no offer');
 
   const pc = createPeerConnection(options);
+  // Connections made for a call-back (see call-back.ts), closed with the acceptance.
+  const others: RTCPeerConnection[] = [];
+  const stopCallBack = new AbortController();
+  let closed = false;
+  const close = () => {
+    closed = true;
+    stopCallBack.abort();
+    closeConnection(pc);
+    for (const other of others) closeConnection(other);
+  };
   try {
     const channel = whenOpen(pc);
     await pc.setRemoteDescription(offer);
@@ -84,47 +96,143 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
     );
     let replyCode: string | null = null;
     let replyExpiresAt = Date.now() + PASTED_ANSWER_WAIT_MS;
+    let callBackSlot: PostedOffer | null = null;
     if (mailbox) {
-      const sealed = await sealSignal(answer, token.secret, 'answer');
       try {
-        const offerId = token.kind === 'mailbox' ? token.offerId : undefined;
-        const reply = await mailbox.postReply(sealed, offerId);
+        let reply: PostReplyResponse;
+        if (token.kind === 'mailbox') {
+          const sealed = await sealSignal(answer, token.secret, 'answer');
+          reply = await mailbox.postReply(sealed, token.offerId);
+        } else {
+          // The code of a self-contained link is typed, perhaps minutes from now: it calls back.
+          callBackSlot = await mailbox.reserveOffer();
+          const sealed = await sealSignal(encodeCallBack(callBackSlot), token.secret, 'answer');
+          reply = await mailbox.postReply(sealed);
+        }
         replyCode = reply.code;
         replyExpiresAt = Date.parse(reply.expiresAt);
       } catch (error) {
         // A self-contained link still works without the mailbox: A pastes the answer text.
         if (token.kind === 'mailbox' || !isConnectError(error) || error.code !== 'ERR_MAILBOX')
           throw error;
+        callBackSlot = null;
       }
     }
     // B cannot see when A applies the answer: a person may type the code minutes later. So B
     // waits as long as its reply can still be read, unless told otherwise; ICE failure still
-    // ends the wait at once.
+    // ends the wait at once (but for a call-back, which answers afresh).
     const waitMs = options.connectTimeout ?? Math.max(1000, replyExpiresAt - Date.now());
     const opening = openConnection(pc, channel, Promise.resolve(), waitMs);
-    // Nor can B see A leave: it asks the mailbox now and then whether the offer still stands.
-    const connected =
-      mailbox && replyCode !== null && token.kind === 'mailbox'
-        ? untilOfferGone(mailbox, token.offerId, opening).then(
-            (gone) => {
-              closeConnection(pc);
-              throw gone;
-            },
-            () => opening,
-          )
-        : opening;
+    let connected: Promise<Connection>;
+    if (mailbox && callBackSlot) {
+      const callBack = answerCallBack({
+        mailbox,
+        slot: callBackSlot,
+        secret: token.secret,
+        offer,
+        first: { pc, answer, opening },
+        options,
+        others,
+        signal: stopCallBack.signal,
+      });
+      connected = firstOpen(opening, callBack).then(
+        (connection) => {
+          stopCallBack.abort();
+          for (const other of [pc, ...others]) {
+            if (other !== connection.peerConnection) closeConnection(other);
+          }
+          return connection;
+        },
+        (error: unknown) => {
+          close();
+          throw closed ? new ConnectError('ERR_CLOSED', 'the link was closed') : error;
+        },
+      );
+    } else if (mailbox && replyCode !== null && token.kind === 'mailbox') {
+      // Nor can B see A leave: it asks the mailbox now and then whether the offer still stands.
+      connected = untilOfferGone(mailbox, token.offerId, opening).then(
+        (gone) => {
+          closeConnection(pc);
+          throw gone;
+        },
+        () => opening,
+      );
+    } else {
+      connected = opening;
+    }
     connected.catch(() => {});
     return {
       replyCode,
       answerText: toLinkText(answer),
       sealAnswer: (form = 'standard') => sealSignal(answer, token.secret, 'answer', { form }),
       connected,
-      close: () => closeConnection(pc),
+      close,
     };
   } catch (error) {
-    closeConnection(pc);
+    close();
     throw error;
   }
+}
+
+/** The first of two connections to open; fails once both have failed, with the second's error. */
+function firstOpen(first: Promise<Connection>, second: Promise<Connection>): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    let failures = 0;
+    let secondError: unknown;
+    const failed = () => {
+      failures += 1;
+      if (failures === 2) reject(secondError);
+    };
+    first.then(resolve, failed);
+    second.then(resolve, (error: unknown) => {
+      secondError = error;
+      failed();
+    });
+  });
+}
+
+/**
+ * B's side of a call-back: waits until A puts its sealed "ready" in the slot, then answers as
+ * the slot's reply, with the first connection if it is still alive, else with a fresh one to
+ * the same offer. Resolves with the connection once open.
+ */
+async function answerCallBack(call: {
+  mailbox: MailboxClient;
+  slot: PostedOffer;
+  secret: Uint8Array;
+  offer: RTCSessionDescriptionInit;
+  first: { pc: RTCPeerConnection; answer: Uint8Array; opening: Promise<Connection> };
+  options: AcceptLinkOptions;
+  others: RTCPeerConnection[];
+  signal: AbortSignal;
+}): Promise<Connection> {
+  const { mailbox, slot, secret, first, options } = call;
+  const sealedReady = await mailbox.getOffer(slot.id, call.signal);
+  let ready: Uint8Array;
+  try {
+    ready = await openSignal(sealedReady, secret, 'offer');
+  } catch (cause) {
+    throw new ConnectError('ERR_FORGED', 'the call-back did not open under the link secret', {
+      cause,
+    });
+  }
+  if (!isReady(ready)) throw new ConnectError('ERR_WRONG_SIGNAL', 'the call-back is not a ready');
+  const state = first.pc.connectionState;
+  if (state === 'new' || state === 'connecting' || state === 'connected') {
+    await mailbox.postReply(await sealSignal(first.answer, secret, 'answer'), slot.id);
+    return first.opening;
+  }
+  const pc = createPeerConnection(options);
+  call.others.push(pc);
+  const channel = whenOpen(pc);
+  await pc.setRemoteDescription(call.offer);
+  const answer = encodeSignal(
+    await gatheredDescription(pc, await pc.createAnswer(), options.gatherTimeout),
+  );
+  const opening = openConnection(pc, channel, Promise.resolve(), options.connectTimeout);
+  opening.catch(() => {});
+  await mailbox.postReply(await sealSignal(answer, secret, 'answer'), slot.id);
+  return opening;
 }
 
 /** How often B asks whether A withdrew its offer, while it waits to connect. */

@@ -10,6 +10,7 @@ import { type Connection, closeConnection, openConnection, whenOpen } from '../c
 import { gatheredDescription } from '../core/gather.ts';
 import { checkPeerOptions, createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
+import { readCallBack, readyBytes } from './call-back.ts';
 import { writeLinkToken } from './link-token.ts';
 import { MailboxClient, type PostedOffer } from './mailbox-client.ts';
 import { looksLikeReplyCode, normalizeReplyCode } from './reply-code.ts';
@@ -60,6 +61,8 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
   const pc = createPeerConnection(options);
   const channel = pc.createDataChannel(options.channelLabel ?? 'webrtc-connect');
   const stop = new AbortController();
+  // Aborted by close() alone (`stop` also ends when an answer is applied).
+  const closing = new AbortController();
   // 150 ms to 3 s; for a mailbox link it runs alongside the reservation, off the critical path.
   const gathered = pc
     .createOffer()
@@ -113,6 +116,40 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
       }
     };
 
+    /**
+     * A reply that is a call-back (call-back.ts): puts a sealed "ready" in B's slot and takes
+     * B's answer from it. Any other reply is the answer itself.
+     */
+    const callBack = async (client: MailboxClient, opened: Uint8Array): Promise<Uint8Array> => {
+      const slot = readCallBack(opened);
+      if (!slot) return opened;
+      const waiting = new AbortController();
+      const stopWaiting = () => waiting.abort();
+      stop.signal.addEventListener('abort', stopWaiting);
+      closing.signal.addEventListener('abort', stopWaiting);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        waiting.abort();
+      }, CALL_BACK_WAIT_MS);
+      try {
+        const ready = await sealSignal(readyBytes(), secret, 'offer');
+        await client.uploadOffer(slot, ready, waiting.signal);
+        return await openSealed((await client.waitForReply(slot, waiting.signal)).sealed);
+      } catch (error) {
+        if (!timedOut) throw error;
+        throw new ConnectError(
+          'ERR_TIMEOUT',
+          `the other device did not answer within ${CALL_BACK_WAIT_MS / 1000} s; it may have left the page`,
+          { cause: error },
+        );
+      } finally {
+        clearTimeout(timer);
+        stop.signal.removeEventListener('abort', stopWaiting);
+        closing.signal.removeEventListener('abort', stopWaiting);
+      }
+    };
+
     if (mailbox && posted) {
       const offerRecord = posted;
       gathered
@@ -156,7 +193,12 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
             return Promise.reject(
               new ConnectError('ERR_NO_MAILBOX', 'a reply code needs a mailbox'),
             );
-          return applyAnswer(mailbox.readReply(code).then(openSealed));
+          return applyAnswer(
+            mailbox
+              .readReply(code)
+              .then(openSealed)
+              .then((opened) => callBack(mailbox, opened)),
+          );
         }
         return applyAnswer(
           Promise.resolve().then(() => {
@@ -172,6 +214,7 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
       },
       close: () => {
         stop.abort();
+        closing.abort();
         failStarted(new ConnectError('ERR_CLOSED', 'the link was closed'));
         closeConnection(pc);
         // Nobody will answer a closed link: say so to whoever opens it, unless it did its work.
@@ -184,6 +227,9 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
     throw error;
   }
 }
+
+/** How long A waits for B to answer its call-back: B answers within one gathering (3 s at most). */
+const CALL_BACK_WAIT_MS = 20_000;
 
 /** B can never fetch an offer A failed to upload: say so, keeping the mailbox's code. */
 function uploadError(error: unknown): unknown {

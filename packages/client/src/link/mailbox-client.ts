@@ -84,11 +84,16 @@ export class MailboxClient {
    * The offer's sealed blob. A reserved offer's is held back by the mailbox until A uploads it
    * (204 when a wait ends first), so this asks again until it comes or the offer expires.
    */
-  async getOffer(id: string): Promise<Uint8Array> {
+  async getOffer(id: string, signal?: AbortSignal): Promise<Uint8Array> {
     const path = `${MAILBOX_PATHS.offer(encodeURIComponent(id))}?wait=${DEFAULT_WAIT_SECONDS}`;
     const deadline = Date.now() + OFFER_WAIT_MS;
     do {
-      const body = (await this.#request('GET', path)) as GetOfferResponse | null;
+      const body = (await this.#request(
+        'GET',
+        path,
+        undefined,
+        signal ? { signal } : {},
+      )) as GetOfferResponse | null;
       if (body) return fromLinkText(body.sealed);
     } while (Date.now() < deadline);
     throw new ConnectError('ERR_EXPIRED', 'the offer was never uploaded to the mailbox');
