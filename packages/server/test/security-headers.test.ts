@@ -35,7 +35,8 @@ describe('security headers', () => {
       expect(csp.get('default-src')).toEqual(["'none'"]);
       expect(csp.get('script-src')).toEqual(["'self'", 'blob:']);
       expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
-      expect(csp.get('connect-src')).toEqual(["'self'"]);
+      // Its own origin, and the Blob URLs of files it received (read back by the page).
+      expect(csp.get('connect-src')).toEqual(["'self'", 'blob:']);
       expect(csp.get('worker-src')).toEqual(["'self'"]);
       for (const values of csp.values()) {
         expect(values).not.toContain("'unsafe-inline'");
@@ -51,6 +52,17 @@ describe('security headers', () => {
       expect(page.headers['permissions-policy']).toContain('microphone=(self)');
       expect(page.headers['permissions-policy']).toContain('camera=(self)');
     }
+  });
+
+  it("lets the app reach an OpenID Connect provider's origin, and no other", async () => {
+    const app = await testServer({
+      webRoot: root,
+      oidc: { issuer: 'https://login.example.com/realms/people', clientId: 'webrtc-connect' },
+    });
+    const page = await app.inject({ url: '/', headers: { accept: 'text/html' } });
+    const csp = directives(String(page.headers['content-security-policy']));
+    expect(csp.get('connect-src')).toEqual(["'self'", 'blob:', 'https://login.example.com']);
+    expect(csp.get('script-src')).toEqual(["'self'", 'blob:']);
   });
 
   it('every API answer, errors and raw refusals included, says nosniff', async () => {
