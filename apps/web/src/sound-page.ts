@@ -7,7 +7,7 @@ import { appIceServers } from './ice-servers.ts';
 import { followConnection } from './session-view.ts';
 import { listeningPanel, listenOptions, playingPanel } from './sound-panel.ts';
 import {
-  microphoneRate,
+  probeMicrophone,
   type SoundProfileChoice,
   soundProfileChoice,
 } from './sound-profile-choice.ts';
@@ -38,7 +38,7 @@ export function showSoundPage(container: HTMLElement): void {
       h(
         'p',
         {},
-        'For two devices in the same room with no server to reach: one plays its offer, the other hears it and plays its answer back. Choose "Start" on one device and "Join" on the other. Turn the volume up; both need a microphone.',
+        'For two devices in the same room with no server to reach: one plays its offer, the other hears it and plays its answer back. Choose "Start" on one device and "Join" on the other. Turn the volume up; both need a microphone. Two people on a phone call can do it too, each holding the phone to a device.',
       ),
       noisy.element,
       offer,
@@ -73,9 +73,10 @@ function showOffering(container: HTMLElement, choice: SoundProfileChoice): void 
   status.set('preparing');
   const device = started(status, body);
   if (!device) return;
-  Promise.all([appIceServers(), microphoneRate()])
-    .then(([iceServers, rate]) => {
-      choice.useMicrophoneRate(rate);
+  const probe = probeMicrophone();
+  Promise.all([appIceServers(), probe])
+    .then(([iceServers, microphone]) => {
+      choice.useMicrophoneRate(microphone.rate);
       for (const box of choice.element.querySelectorAll('input')) box.disabled = true;
       return offerBySound({
         RTCPeerConnection,
@@ -85,6 +86,7 @@ function showOffering(container: HTMLElement, choice: SoundProfileChoice): void 
         ...listenOptions(listening, device.microphone),
       });
     })
+    .finally(() => probe.then((microphone) => microphone.release()))
     .then(
       (sound) => {
         status.set('playing');

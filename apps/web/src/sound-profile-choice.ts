@@ -67,19 +67,31 @@ export function soundProfileChoice(): SoundProfileChoice {
   };
 }
 
+/** The microphone's own rate, and the stream opened to read it, to let go of once listening. */
+export interface MicrophoneProbe {
+  rate: number | undefined;
+  release(): void;
+}
+
 /**
- * The rate the default microphone reports, asked for before anything plays, or undefined when
- * it cannot be opened or does not say (the flow that follows reports a refusal in its own words).
+ * Opens the default microphone to read the rate it reports, before anything plays. The stream
+ * stays open until `release()`: closing it just before the flow opens the microphone again
+ * left some audio stacks (PulseAudio) silent for seconds. Never fails: a refusal or a device
+ * that does not say gives an undefined rate, and the flow that follows reports a refusal in its
+ * own words.
  */
-export async function microphoneRate(): Promise<number | undefined> {
+export async function probeMicrophone(): Promise<MicrophoneProbe> {
   try {
     const stream = await navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
     });
-    const rate = stream.getAudioTracks()[0]?.getSettings().sampleRate;
-    for (const track of stream.getTracks()) track.stop();
-    return rate;
+    return {
+      rate: stream.getAudioTracks()[0]?.getSettings().sampleRate,
+      release: () => {
+        for (const track of stream.getTracks()) track.stop();
+      },
+    };
   } catch {
-    return undefined;
+    return { rate: undefined, release: () => {} };
   }
 }

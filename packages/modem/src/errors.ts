@@ -7,9 +7,10 @@
 export const MODEM_ERROR_CODES = {
   ERR_INVALID_ARGUMENT:
     'An argument has the wrong type or range (for example samples that are not a Float32Array).',
-  ERR_UNKNOWN_PROFILE: 'The profile is not one this modem knows (it knows "fast" and "robust").',
+  ERR_UNKNOWN_PROFILE:
+    'The profile is not one this modem knows (it knows "fast", "robust" and "narrowband").',
   ERR_UNSUPPORTED_SAMPLE_RATE:
-    'The sample rate is not a finite number from 16000 to 384000 Hz: the modem needs up to 7 kHz of audio band.',
+    'The sample rate is not a finite number from 16000 (8000 for the narrowband profile) to 384000 Hz: the room profiles need up to 7 kHz of audio band, narrowband 3.4 kHz.',
   ERR_PAYLOAD_TOO_LARGE: 'The payload is longer than a frame carries (255 bytes).',
 } as const;
 

@@ -15,13 +15,14 @@ import {
 import { bytes, loop, receive, sameBytes } from './helpers.ts';
 
 const RATE = 16000;
+const PROFILES = ['fast', 'robust', 'narrowband'] as const;
 
 describe('integrity', { timeout: 60_000 }, () => {
   it('returns nothing from 800 seconds of noise, speech-like and music-like sound', () => {
     let returned = 0;
     let detections = 0;
     for (let trial = 0; trial < 800; trial += 1) {
-      const profile = trial % 2 === 0 ? 'fast' : 'robust';
+      const profile = PROFILES[trial % PROFILES.length] as (typeof PROFILES)[number];
       const kind = AMBIENCES[trial % AMBIENCES.length] as (typeof AMBIENCES)[number];
       const sound = ambience({ sampleRate: RATE, duration: 1, ...kind, levelDb: 0, seed: trial });
       const { payloads, stats } = receive(sound, { sampleRate: RATE, profile }, 4096);
@@ -38,7 +39,7 @@ describe('integrity', { timeout: 60_000 }, () => {
     let repaired = 0;
     let rejected = 0;
     for (let trial = 0; trial < 240; trial += 1) {
-      const profile = trial % 2 === 0 ? 'fast' : 'robust';
+      const profile = PROFILES[trial % PROFILES.length] as (typeof PROFILES)[number];
       const random = createRandom(trial);
       const length = 1 + (trial % 7) * 20;
       const sent = [bytes(length, trial), bytes(length, trial + 10_000)];

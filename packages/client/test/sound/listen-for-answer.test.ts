@@ -81,14 +81,14 @@ describe('listenForAnswer', () => {
     expect(mic.stopped).toHaveBeenCalledOnce();
   });
 
-  it('listens for both profiles unless told which: the player chooses', async () => {
-    const both = scriptedMicrophone();
-    const bothListener = listenForAnswer(fakeInvitation().invitation, {
-      microphone: both.microphone,
+  it('listens for every profile unless told which: the player chooses', async () => {
+    const every = scriptedMicrophone();
+    const everyListener = listenForAnswer(fakeInvitation().invitation, {
+      microphone: every.microphone,
     });
-    await both.listening;
-    expect(both.profiles()).toEqual(['fast', 'robust']);
-    bothListener.stop();
+    await every.listening;
+    expect(every.profiles()).toEqual(['fast', 'robust', 'narrowband']);
+    everyListener.stop();
     const one = scriptedMicrophone();
     const oneListener = listenForAnswer(fakeInvitation().invitation, {
       microphone: one.microphone,
