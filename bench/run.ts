@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only codec,connect,mailbox,modem,sound,failover,capacity,instances,keys]`: every benchmark, each printing a table and writing
+ * `npm run bench [-- --only codec,connect,mailbox,modem,sound,failover,capacity,instances,keys,rejoin]`: every benchmark, each printing a table and writing
  * JSON to bench/results/<name>.json. Runs inside the private network namespace
  * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
  */
@@ -16,6 +16,7 @@ import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
 import { benchMailbox } from './mailbox.ts';
 import { benchModem } from './modem.ts';
 import { benchProviderKeys } from './provider-keys.ts';
+import { benchRejoinFreshTokens } from './rejoin-fresh-tokens.ts';
 import { benchSound } from './sound.ts';
 
 interface Target {
@@ -105,6 +106,10 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async keys() {
     return { ...(await benchProviderKeys()) };
+  },
+
+  async rejoin() {
+    return { ...(await benchRejoinFreshTokens()) };
   },
 };
 
