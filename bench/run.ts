@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --only codec,connect,mailbox,modem,modem-phone,sound,bundles,failover,capacity,instances,keys,edge]`: every benchmark, each printing a table and writing
+ * `npm run bench [-- --only NAME,NAME]`: every benchmark (the names are the keys of `benches`
+ * below, also listed when a name is unknown), each printing a table and writing
  * JSON to bench/results/<name>.json. Runs inside the private network namespace
  * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
  */
@@ -19,6 +20,7 @@ import { benchMailbox } from './mailbox.ts';
 import { benchModem } from './modem.ts';
 import { benchModemPhone } from './modem-phone.ts';
 import { benchProviderKeys } from './provider-keys.ts';
+import { benchRejoinFreshTokens } from './rejoin-fresh-tokens.ts';
 import { benchSound } from './sound.ts';
 
 interface Target {
@@ -120,6 +122,10 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async edge() {
     return { ...(await benchEdgeAttacks()) };
+  },
+
+  async rejoin() {
+    return { ...(await benchRejoinFreshTokens()) };
   },
 };
 

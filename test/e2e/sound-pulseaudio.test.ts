@@ -192,17 +192,15 @@ describe('connect by sound through PulseAudio (null sink, remap source of its mo
 
   it('both legs through a phone call: A ticks the box, the page says why, both play narrowband', async () => {
     const [a, b] = await soundPagesWithBListening();
-    await a.getByTestId('phone-call').check();
-    expect(await a.getByTestId('narrowband-reason').textContent()).toMatch(/300 to 3400 Hz/);
-    await a.getByTestId('sound-offer').click();
+    await a.check(testId('phone-call'));
+    expect(await a.text(testId('narrowband-reason'))).toMatch(/300 to 3400 Hz/);
+    await a.click(testId('sound-offer'));
     await waitForState(a, 'playing');
     await waitForState(b, 'answering', 40_000);
     // Narrowband: about 2 s a copy for these sizes (fast about 1 s, robust about 2.5 s).
     for (const page of [a, b]) {
       const airtime = Number(
-        await page
-          .locator('[data-testid="sound-playing"][data-state="playing"]')
-          .getAttribute('data-airtime'),
+        await page.attribute('[data-testid="sound-playing"][data-state="playing"]', 'data-airtime'),
       );
       expect(airtime).toBeGreaterThan(1.5);
       expect(airtime).toBeLessThan(2.3);
