@@ -49,7 +49,7 @@ afterEach(async () => {
   await Promise.all(pages.map((page) => page.close()));
   pages = [];
   // The worklet and decoder worker run under the server's CSP: anything blocked fails.
-  for (const browser of browsers) browser.assertNoCspViolations?.();
+  for (const browser of browsers) browser.assertNoCspViolations();
 });
 
 afterAll(async () => {

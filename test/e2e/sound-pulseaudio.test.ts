@@ -54,7 +54,7 @@ afterEach(async () => {
   await Promise.all(pages.map((page) => page.close()));
   pages = [];
   // The worklet and decoder worker run under the server's CSP: anything blocked fails.
-  browsers.get('chromium')?.assertNoCspViolations?.();
+  for (const browser of browsers.values()) browser.assertNoCspViolations();
 });
 
 afterAll(async () => {

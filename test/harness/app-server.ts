@@ -87,6 +87,8 @@ export interface WebAppFixture {
   blankPage(browser?: BrowserName): Promise<BrowserPage>;
   /** Keeps a page opened some other way to close it after the test. */
   track(page: BrowserPage): BrowserPage;
+  /** Throws, listing them, when a page of either browser broke the CSP since the last call. */
+  assertNoCspViolations(): void;
 }
 
 export interface WebAppOptions {
@@ -137,6 +139,9 @@ export function useWebApp(options: WebAppOptions = {}): WebAppFixture {
       pages.push(page);
       return page;
     },
+    assertNoCspViolations() {
+      for (const launched of browsers.values()) launched.assertNoCspViolations();
+    },
   };
   beforeAll(async () => {
     assertPrivateNetns();
@@ -159,7 +164,7 @@ export function useWebApp(options: WebAppOptions = {}): WebAppFixture {
     await Promise.all(pages.filter((page) => !page.isClosed()).map((page) => page.close()));
     pages = [];
     // The app runs under the server's CSP: anything it blocked is a failure of the test.
-    chromium?.assertNoCspViolations();
+    fixture.assertNoCspViolations();
   });
   afterAll(async () => {
     await Promise.all([...browsers.values()].map((launched) => launched.close()));

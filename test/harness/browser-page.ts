@@ -41,10 +41,10 @@ export interface TestBrowser {
   /** A fresh tab, before any navigation of the test's own. */
   newPage(): Promise<BrowserPage>;
   /**
-   * Throws if a page met the server's Content-Security-Policy (Chromium reports each violation
-   * to the harness; Firefox has no such watch yet).
+   * Throws, listing them, when a page broke the server's Content-Security-Policy since the last
+   * call, and forgets them.
    */
-  assertNoCspViolations?(): void;
+  assertNoCspViolations(): void;
   close(): Promise<void>;
 }
 

@@ -66,6 +66,7 @@ export async function launchFirefox(options: FirefoxOptions = {}): Promise<TestB
       },
     });
     const launched = browser;
+    const violations: string[] = [];
     return {
       name: 'firefox',
       newPage: async () => {
@@ -73,7 +74,24 @@ export async function launchFirefox(options: FirefoxOptions = {}): Promise<TestB
         // Functions handed to evaluate are compiled by tsx/vite first, and esbuild's keepNames
         // wraps named inner functions in a `__name(fn, "name")` helper that exists only in Node.
         await page.evaluateOnNewDocument('globalThis.__name = (fn) => fn;');
+        // A CSP violation fails the test that meets it: the page's event, told on its console
+        // (WebDriver BiDi passes console calls on; Firefox's own CSP warnings it does not).
+        await page.evaluateOnNewDocument(() => {
+          document.addEventListener('securitypolicyviolation', (event) => {
+            console.error(
+              `CSP violation: ${event.violatedDirective} blocked ${event.blockedURI} on ${event.documentURI}`,
+            );
+          });
+        });
+        page.on('console', (message) => {
+          if (message.text().startsWith('CSP violation')) violations.push(message.text());
+        });
         return puppeteerPage(page);
+      },
+      assertNoCspViolations: () => {
+        const met = violations.splice(0);
+        if (met.length > 0)
+          throw new Error(`Content-Security-Policy violations:\n${met.join('\n')}`);
       },
       close,
     };
