@@ -14,7 +14,12 @@ export interface TransferRow {
 
 /** Sending files (any size, several at once) and receiving them, each with a progress bar. */
 export function fileTransfers(messenger: Messenger): HTMLElement {
-  const input = h('input', { type: 'file', multiple: '', 'data-testid': 'file-input' });
+  const input = h('input', {
+    type: 'file',
+    multiple: '',
+    class: 'visually-hidden',
+    'data-testid': 'file-input',
+  });
   const list = h('ul', { class: 'transfers', 'data-testid': 'transfers' });
   const incoming = new Map<number, TransferRow>();
 
