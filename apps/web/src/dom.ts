@@ -50,3 +50,33 @@ export function formatBytes(bytes: number): string {
 export function startAgain(): HTMLElement {
   return h('p', {}, h('a', { href: location.pathname, class: 'button' }, 'Start again'));
 }
+
+/**
+ * Moves focus to the first heading of a screen that just replaced another, so a keyboard
+ * continues from there and a screen reader says where the person now is.
+ */
+export function focusHeading(screen: ParentNode): void {
+  const heading = screen.querySelector<HTMLElement>('h2');
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus();
+}
+
+let announcer: HTMLElement | undefined;
+
+/**
+ * Says `text` to screen readers through one polite live region, without showing it: for what
+ * happens away from the focus (a file arrived, a transfer ended).
+ */
+export function announce(text: string): void {
+  if (!announcer?.isConnected) {
+    announcer = h('div', {
+      class: 'visually-hidden',
+      role: 'status',
+      'aria-live': 'polite',
+      'data-testid': 'announcer',
+    });
+    document.body.append(announcer);
+  }
+  announcer.textContent = text;
+}

@@ -1,5 +1,5 @@
 import type { Messenger } from 'webrtc-connect';
-import { formatBytes, h } from './dom.ts';
+import { announce, formatBytes, h } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 
 /** Redraw a progress bar at most this often: a 10 MiB file brings 160 chunks. */
@@ -31,7 +31,10 @@ export function fileTransfers(messenger: Messenger): HTMLElement {
       try {
         const outgoing = messenger.sendFile(file, { onProgress: (bytes) => row.progress(bytes) });
         cancel = () => outgoing.cancel();
-        outgoing.done.then(() => row.succeed('Sent'), row.fail);
+        outgoing.done.then(() => {
+          row.succeed('Sent');
+          announce(`Sent ${file.name}`);
+        }, row.fail);
       } catch (error) {
         row.fail(error);
       }
@@ -45,11 +48,13 @@ export function fileTransfers(messenger: Messenger): HTMLElement {
     );
     incoming.set(file.id, row);
     list.append(row.element);
+    announce(`Receiving ${file.name}, ${formatBytes(file.size)}`);
   });
   messenger.on('file-progress', ({ file, bytes }) => incoming.get(file.id)?.progress(bytes));
   messenger.on('file-received', (file) => {
     incoming.get(file.id)?.succeed('Received', { blob: file.blob, name: file.name });
     incoming.delete(file.id);
+    announce(`Received ${file.name}`);
   });
   messenger.on('file-failed', ({ file, error }) => {
     incoming.get(file.id)?.fail(error);
@@ -129,6 +134,7 @@ export function transferRow(
     },
     fail(error) {
       finish('failed', describeError(error, 'transfer'));
+      announce(`${name}: ${describeError(error, 'transfer')}`);
       element.dataset.errorCode = errorCode(error);
       state.classList.add('error');
     },

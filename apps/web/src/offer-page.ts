@@ -1,6 +1,6 @@
 import { createLink, type Invitation } from 'webrtc-connect/link';
 import { connectionStatus } from './connection-status.ts';
-import { copyButton, h, startAgain } from './dom.ts';
+import { copyButton, focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
 import { observedPeerConnection } from './peer-connection.ts';
@@ -49,6 +49,7 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
         const reply = replyForm(invitation, invitation.kind === 'mailbox');
         const sound = listenForAnswerPanel(invitation);
         body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply, sound);
+        focusHeading(body);
         status.set('waiting');
         followConnection(body, status, invitation.connected, () => {
           reply.remove();

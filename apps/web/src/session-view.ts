@@ -1,6 +1,6 @@
 import { type Connection, createMessenger, type Messenger } from 'webrtc-connect';
 import type { ConnectionStatus } from './connection-status.ts';
-import { h, startAgain } from './dom.ts';
+import { focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { fileTransfers } from './file-transfers.ts';
 
@@ -10,7 +10,13 @@ import { fileTransfers } from './file-transfers.ts';
  */
 export function showSession(container: HTMLElement, connection: Connection): Messenger {
   const messenger = createMessenger(connection.channel);
-  const messages = h('ul', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
+  // A live list: screen readers read each new message as it arrives.
+  const messages = h('ul', {
+    class: 'messages',
+    'aria-live': 'polite',
+    'aria-label': 'Messages',
+    'data-testid': 'messages',
+  });
   const input = h('input', {
     type: 'text',
     placeholder: 'Message',
@@ -25,6 +31,7 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
     h(
       'section',
       { class: 'sas-panel' },
+      h('h2', { 'data-testid': 'session-heading' }, 'Connected'),
       h('p', { class: 'hint' }, 'Security code: check that the other screen shows the same.'),
       h('p', { class: 'sas', 'data-testid': 'sas' }, connection.shortAuthenticationString),
       h(
@@ -36,6 +43,7 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
     h('section', { class: 'chat' }, h('h2', {}, 'Chat'), messages, form),
     fileTransfers(messenger),
   );
+  focusHeading(container);
 
   const append = (text: string, from: 'me' | 'peer' | 'notice') => {
     const who = from === 'me' ? 'You' : from === 'peer' ? 'Them' : '';
