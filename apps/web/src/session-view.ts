@@ -1,5 +1,6 @@
 import { type Connection, createMessenger, type Messenger } from 'webrtc-connect';
 import type { ConnectionStatus } from './connection-status.ts';
+import { exchangeNames } from './device-name.ts';
 import { focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { fileTransfers } from './file-transfers.ts';
@@ -27,11 +28,23 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
   const send = h('button', { type: 'submit', 'data-testid': 'send' }, 'Send');
   const form = h('form', { class: 'chat-form' }, input, send);
 
+  // "Them" until the other device says its name (an older app never does).
+  let peerName = 'Them';
+  const peerLine = h('p', { class: 'hint', 'data-testid': 'peer-name' });
+  exchangeNames(connection.peerConnection, (name) => {
+    peerName = name;
+    peerLine.textContent = `With ${name}`;
+    for (const label of messages.querySelectorAll('li[data-from="peer"] > strong')) {
+      label.textContent = `${name}: `;
+    }
+  });
+
   container.replaceChildren(
     h(
       'section',
       { class: 'sas-panel' },
       h('h2', { 'data-testid': 'session-heading' }, 'Connected'),
+      peerLine,
       h('p', { class: 'hint' }, 'Security code: check that the other screen shows the same.'),
       h('p', { class: 'sas', 'data-testid': 'sas' }, connection.shortAuthenticationString),
       h(
@@ -46,7 +59,7 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
   focusHeading(container);
 
   const append = (text: string, from: 'me' | 'peer' | 'notice') => {
-    const who = from === 'me' ? 'You' : from === 'peer' ? 'Them' : '';
+    const who = from === 'me' ? 'You' : from === 'peer' ? peerName : '';
     messages.append(
       h('li', { 'data-from': from }, ...(who ? [h('strong', {}, `${who}: `)] : []), text),
     );
