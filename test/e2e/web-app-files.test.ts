@@ -1,12 +1,14 @@
 /**
  * Files as people send them in the web app, in Chromium against the real server: several at
  * once dropped on the page, pasted, an image previewed on the receiver, speed and time left on
- * both sides, and cancelling from either side. What arrives is checked by SHA-256.
+ * both sides, and cancelling from either side. What arrives is checked by SHA-256. And what a
+ * hidden tab shows when a connection, a message or a file arrives.
  */
 import { describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserPage, testId } from '../harness/browser-page.ts';
-import { createLinkOn, downloadedHash, waitForState } from '../harness/web-app-pages.ts';
+import { playwrightPage } from '../harness/playwright-page.ts';
+import { createLinkOn, downloadedHash, sendChat, waitForState } from '../harness/web-app-pages.ts';
 
 const app = useWebApp();
 
@@ -166,5 +168,54 @@ describe('the web app, files', () => {
       ),
     ).toBe(2);
     expect(await b.count(testId('download'))).toBe(0);
+  });
+});
+
+describe('the web app in a hidden tab', () => {
+  it('counts what happened in its title and badges its favicon, notifies when allowed, and clears on sight', async () => {
+    const a = await app.open('/');
+    const link = await createLinkOn(a);
+    const raw = await app.chromium.newPage();
+    await raw.context().grantPermissions(['notifications'], { origin: app.server.url });
+    // Headless tabs are never hidden: the page is told it is, until the test says otherwise.
+    await raw.addInitScript(() => {
+      const scope = globalThis as unknown as { tabHidden: boolean; notified: string[] };
+      scope.tabHidden = true;
+      scope.notified = [];
+      Object.defineProperty(Document.prototype, 'hidden', { get: () => scope.tabHidden });
+      const Shown = Notification;
+      globalThis.Notification = class extends Shown {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options);
+          scope.notified.push(title);
+        }
+      };
+    });
+    const b = app.track(playwrightPage(raw));
+    await b.goto(`${app.server.url}${link.slice(link.indexOf('/#'))}`);
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    await sendChat(a, b, 'are you there?');
+    await handOver(a, 'drop', [{ name: 'while-away.bin', size: 1000 }]);
+    await b.waitFor(testId('download'));
+
+    expect(await raw.title()).toBe('(3) Received while-away.bin · WebRTC Connect');
+    const icons = () =>
+      raw.evaluate(() =>
+        [...document.querySelectorAll('link[rel="icon"]')].map((l) => l.getAttribute('href')),
+      );
+    expect(await icons()).toEqual(['/favicon-badge.svg']);
+    expect(
+      await b.evaluate(() => (globalThis as unknown as { notified: string[] }).notified),
+    ).toEqual(['Connected', 'Message from Chrome on Linux', 'Received while-away.bin']);
+
+    await raw.evaluate(() => {
+      (globalThis as unknown as { tabHidden: boolean }).tabHidden = false;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    expect(await raw.title()).toBe('WebRTC Connect');
+    expect(await icons()).toEqual(['/favicon.ico', '/favicon.svg']);
+    // The badge icon was served (a 404 would leave the tab without one).
+    const status = await raw.evaluate(() => fetch('/favicon-badge.svg').then((r) => r.status));
+    expect(status).toBe(200);
   });
 });

@@ -1,4 +1,5 @@
 import { type Connection, createMessenger, type Messenger } from 'webrtc-connect';
+import { drawAttention } from './attention.ts';
 import type { ConnectionStatus } from './connection-status.ts';
 import { exchangeNames } from './device-name.ts';
 import { focusHeading, h, startAgain } from './dom.ts';
@@ -65,7 +66,11 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
     );
     messages.scrollTop = messages.scrollHeight;
   };
-  messenger.on('text', (text) => append(text, 'peer'));
+  messenger.on('text', (text) => {
+    append(text, 'peer');
+    drawAttention(`Message from ${peerName}`);
+  });
+  messenger.on('file-received', (file) => drawAttention(`Received ${file.name}`));
   messenger.on('error', (error) => append(describeError(error, 'transfer'), 'notice'));
   messenger.on('close', () => {
     append('The other side left: the connection is closed.', 'notice');
@@ -99,6 +104,7 @@ export function followConnection(
   connected.then(
     (connection) => {
       status.set('connected');
+      drawAttention('Connected');
       const messenger = showSession(body, connection);
       messenger.on('close', () => status.fail('The other side left.', 'ERR_CLOSED'));
     },
