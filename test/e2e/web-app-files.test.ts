@@ -219,3 +219,22 @@ describe('the web app in a hidden tab', () => {
     expect(status).toBe(200);
   });
 });
+
+describe('the link page after a failure', () => {
+  it('takes the failed link page down and makes a new link with "Make a new link"', async () => {
+    const raw = await app.chromium.newPage();
+    const a = app.track(playwrightPage(raw));
+    // No mailbox: making the link fails.
+    await raw.route('**/api/**', (route) => route.abort());
+    await a.goto(`${app.server.url}/`);
+    await a.click(testId('create-link'));
+    await waitForState(a, 'failed');
+    expect(await a.count(testId('link'))).toBe(0);
+    expect(await a.text(testId('start-again'))).toBe('Make a new link');
+    await raw.unroute('**/api/**');
+    await a.click(testId('start-again'));
+    await waitForState(a, 'waiting');
+    expect(await a.count(testId('link'))).toBe(1);
+    expect(await a.count(testId('start-again'))).toBe(0);
+  });
+});

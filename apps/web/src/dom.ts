@@ -46,9 +46,25 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-/** Back to the start page, to make a new link. */
-export function startAgain(): HTMLElement {
-  return h('p', {}, h('a', { href: location.pathname, class: 'button' }, 'Start again'));
+/**
+ * After a failure: `again` (the link page's "Make a new link", at once), or back to the start
+ * page.
+ */
+export function startAgain(again?: () => void): HTMLElement {
+  if (!again) {
+    return h(
+      'p',
+      {},
+      h(
+        'a',
+        { href: location.pathname, class: 'button', 'data-testid': 'start-again' },
+        'Start again',
+      ),
+    );
+  }
+  const button = h('button', { type: 'button', 'data-testid': 'start-again' }, 'Make a new link');
+  button.addEventListener('click', again);
+  return h('p', {}, button);
 }
 
 /**

@@ -19,6 +19,7 @@ const STEPS: ReadonlyArray<[string, string]> = [
 export function showOfferPage(container: HTMLElement, options: { selfContained: boolean }): void {
   const status = connectionStatus(STEPS);
   const body = h('div', { class: 'offer' });
+  const again = () => showOfferPage(container, options);
   container.replaceChildren(status.element, body);
   status.set('gathering');
 
@@ -51,14 +52,20 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
         body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply, sound);
         focusHeading(body);
         status.set('waiting');
-        followConnection(body, status, invitation.connected, () => {
-          reply.remove();
-          sound.remove();
-        });
+        followConnection(
+          body,
+          status,
+          invitation.connected,
+          () => {
+            reply.remove();
+            sound.remove();
+          },
+          again,
+        );
       },
       (error: unknown) => {
         status.fail(describeError(error, 'link'), errorCode(error));
-        body.replaceChildren(startAgain());
+        body.replaceChildren(startAgain(again));
       },
     );
 }

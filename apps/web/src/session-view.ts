@@ -100,18 +100,24 @@ export function followConnection(
   status: ConnectionStatus,
   connected: Promise<Connection>,
   onFailure: () => void = () => {},
+  again?: () => void,
 ): void {
   connected.then(
     (connection) => {
       status.set('connected');
       drawAttention('Connected');
       const messenger = showSession(body, connection);
-      messenger.on('close', () => status.fail('The other side left.', 'ERR_CLOSED'));
+      messenger.on('close', () => {
+        status.fail('The other side left.', 'ERR_CLOSED');
+        body.append(startAgain(again));
+      });
     },
     (error: unknown) => {
       status.fail(describeError(error, 'connection'), errorCode(error));
+      // A page that can make a new link takes the dead one off the screen first.
+      if (again) body.replaceChildren();
       onFailure();
-      body.append(startAgain());
+      body.append(startAgain(again));
     },
   );
 }
