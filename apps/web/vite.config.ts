@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
@@ -10,12 +11,17 @@ const SERVICE_WORKER = 'sw.js';
 
 /**
  * Builds src/service-worker.ts to /sw.js and hands it the list of every file of the build (and
- * a version made from their hashed names), so it can keep the whole app for offline use.
+ * a version made from their hashed names), so it can keep the whole app for offline use. The
+ * files of public/ (manifest, icons) are copied beside the bundle, not part of it: listed too.
  */
 function serviceWorker(): Plugin {
+  let publicFiles: string[] = [];
   return {
     name: 'webrtc-connect:service-worker',
     apply: 'build',
+    configResolved(config) {
+      publicFiles = config.publicDir ? readdirSync(config.publicDir) : [];
+    },
     buildStart() {
       this.emitFile({
         type: 'chunk',
@@ -26,7 +32,7 @@ function serviceWorker(): Plugin {
     generateBundle(_options, bundle) {
       const worker = bundle[SERVICE_WORKER];
       if (worker?.type !== 'chunk') throw new Error('the service worker was not built');
-      const files = Object.keys(bundle)
+      const files = [...Object.keys(bundle), ...publicFiles]
         .filter((name) => name !== SERVICE_WORKER && name !== 'index.html')
         .sort()
         .map((name) => `/${name}`);

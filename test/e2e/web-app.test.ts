@@ -206,3 +206,34 @@ describe('the web app in Chromium, against the real server', () => {
     }
   });
 });
+
+// Chromium as A, Firefox as B: the typed name (remembered) and the default one from the browser.
+const peerLabel = '[data-testid="messages"] li[data-from="peer"] strong';
+
+describe('the web app, device names', () => {
+  it("shows each device's name on the other side, the typed one remembered", async () => {
+    const a = await app.open('/');
+    await a.fill(testId('device-name'), "Ada's laptop");
+    await a.reload();
+    expect(await a.inputValue(testId('device-name'))).toBe("Ada's laptop");
+
+    const link = await createLinkOn(a);
+    const b = await app.open(link.slice(link.indexOf('/#')), 'firefox');
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    await b.waitForFunction(
+      () => document.querySelector('[data-testid="peer-name"]')?.textContent,
+      undefined,
+    );
+    expect(await b.text(testId('peer-name'))).toBe("With Ada's laptop");
+    await a.waitForFunction(
+      () => document.querySelector('[data-testid="peer-name"]')?.textContent,
+      undefined,
+    );
+    expect(await a.text(testId('peer-name'))).toBe('With Firefox on Linux');
+
+    await sendChat(a, b, 'hello');
+    await sendChat(b, a, 'hi');
+    expect(await b.text(peerLabel)).toBe("Ada's laptop: ");
+    expect(await a.text(peerLabel)).toBe('Firefox on Linux: ');
+  });
+});

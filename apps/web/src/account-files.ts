@@ -32,7 +32,12 @@ export interface AccountFiles {
 
 /** Files to every other device of the room, in chunks, with progress on every side. */
 export function accountFiles(session: AccountSession): AccountFiles {
-  const input = h('input', { type: 'file', multiple: '', 'data-testid': 'account-file-input' });
+  const input = h('input', {
+    type: 'file',
+    multiple: '',
+    class: 'visually-hidden',
+    'data-testid': 'account-file-input',
+  });
   const list = h('ul', { class: 'transfers', 'data-testid': 'account-transfers' });
   const incoming = new Map<string, Incoming>();
 

@@ -4,9 +4,9 @@ import { h } from './dom.ts';
 import { describeError } from './error-messages.ts';
 
 const STATE_LABELS: Record<AccountState, string> = {
-  connecting: 'Connecting to the broadcaster…',
+  connecting: 'Connecting to your devices…',
   connected: 'Connected',
-  unreachable: 'Cut off: the broadcaster cannot be reached from here. Still trying…',
+  unreachable: 'Cut off: the device relaying for the others cannot be reached. Still trying…',
   reconnecting: 'Lost the server. Joining again…',
   closed: 'Disconnected. Reload the page to join again.',
 };
@@ -62,7 +62,8 @@ export function showAccountRoom(
           h(
             'span',
             { class: 'device-role' },
-            `${member.role === 'broadcaster' ? 'broadcaster' : 'device'}${member.id === session.id ? ' · this one' : ''}`,
+            // In a person's words; the role stays in data-role, the epoch in the list's data-epoch.
+            `${member.role === 'broadcaster' ? 'relaying for your devices' : 'connected'}${member.id === session.id ? ' · this device' : ''}`,
           ),
         );
         if (member.role === 'broadcaster') row.classList.add('broadcaster');
@@ -72,7 +73,7 @@ export function showAccountRoom(
     );
     if (changed && current) {
       const who = current === session.id ? 'this device' : current;
-      append('', `New broadcaster: ${who} (epoch ${session.epoch}).`, 'notice').dataset.epoch =
+      append('', `New broadcaster: ${who} now relays for your devices.`, 'notice').dataset.epoch =
         String(session.epoch);
     }
   };

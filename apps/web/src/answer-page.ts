@@ -1,6 +1,6 @@
 import { type Acceptance, acceptLink } from 'webrtc-connect/link';
 import { connectionStatus } from './connection-status.ts';
-import { copyButton, h, startAgain } from './dom.ts';
+import { copyButton, focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
 import { followConnection } from './session-view.ts';
@@ -26,6 +26,7 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
     .then(
       (acceptance) => {
         body.replaceChildren(replyPanel(acceptance), playAnswerPanel(acceptance));
+        focusHeading(body);
         status.set('waiting');
         followConnection(body, status, acceptance.connected, () => {
           // The code (and the answer played by sound) can no longer connect: never leave it on

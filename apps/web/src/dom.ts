@@ -46,7 +46,53 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-/** Back to the start page, to make a new link. */
-export function startAgain(): HTMLElement {
-  return h('p', {}, h('a', { href: location.pathname, class: 'button' }, 'Start again'));
+/**
+ * After a failure: `again` (the link page's "Make a new link", at once), or back to the start
+ * page.
+ */
+export function startAgain(again?: () => void): HTMLElement {
+  if (!again) {
+    return h(
+      'p',
+      {},
+      h(
+        'a',
+        { href: location.pathname, class: 'button', 'data-testid': 'start-again' },
+        'Start again',
+      ),
+    );
+  }
+  const button = h('button', { type: 'button', 'data-testid': 'start-again' }, 'Make a new link');
+  button.addEventListener('click', again);
+  return h('p', {}, button);
+}
+
+/**
+ * Moves focus to the first heading of a screen that just replaced another, so a keyboard
+ * continues from there and a screen reader says where the person now is.
+ */
+export function focusHeading(screen: ParentNode): void {
+  const heading = screen.querySelector<HTMLElement>('h2');
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus();
+}
+
+let announcer: HTMLElement | undefined;
+
+/**
+ * Says `text` to screen readers through one polite live region, without showing it: for what
+ * happens away from the focus (a file arrived, a transfer ended).
+ */
+export function announce(text: string): void {
+  if (!announcer?.isConnected) {
+    announcer = h('div', {
+      class: 'visually-hidden',
+      role: 'status',
+      'aria-live': 'polite',
+      'data-testid': 'announcer',
+    });
+    document.body.append(announcer);
+  }
+  announcer.textContent = text;
 }

@@ -1,38 +1,54 @@
 import type { Messenger } from 'webrtc-connect';
-import { formatBytes, h } from './dom.ts';
-import { describeError, errorCode } from './error-messages.ts';
+import { announce, formatBytes, h } from './dom.ts';
+import { type TransferRow, transferRow } from './transfer-row.ts';
 
-/** Redraw a progress bar at most this often: a 10 MiB file brings 160 chunks. */
-const PROGRESS_INTERVAL_MS = 100;
+export { type TransferRow, transferRow } from './transfer-row.ts';
 
-export interface TransferRow {
-  element: HTMLLIElement;
-  progress(bytes: number): void;
-  succeed(text: string, download?: { blob: Blob; name: string }): void;
-  fail(error: unknown): void;
-}
-
-/** Sending files (any size, several at once) and receiving them, each with a progress bar. */
+/**
+ * Sending files (any size, several at once: chosen, dropped anywhere on the page, or pasted)
+ * and receiving them, each with a progress bar, its speed and time left, and a cancel button on
+ * both sides.
+ */
 export function fileTransfers(messenger: Messenger): HTMLElement {
-  const input = h('input', { type: 'file', multiple: '', 'data-testid': 'file-input' });
+  const input = h('input', {
+    type: 'file',
+    multiple: '',
+    class: 'visually-hidden',
+    'data-testid': 'file-input',
+  });
   const list = h('ul', { class: 'transfers', 'data-testid': 'transfers' });
   const incoming = new Map<number, TransferRow>();
+  const section = h(
+    'section',
+    { class: 'files', 'data-testid': 'files' },
+    h('h2', {}, 'Files'),
+    h('label', { class: 'button' }, 'Send files…', input),
+    h('p', { class: 'hint' }, 'Or drop them anywhere on this page, or paste them (Ctrl+V).'),
+    list,
+  );
 
-  input.addEventListener('change', () => {
-    for (const file of input.files ?? []) {
+  const send = (files: Iterable<File>) => {
+    for (const file of files) {
       let cancel = () => {};
       const row = transferRow(file.name, file.size, 'outgoing', () => cancel());
       list.append(row.element);
       try {
         const outgoing = messenger.sendFile(file, { onProgress: (bytes) => row.progress(bytes) });
         cancel = () => outgoing.cancel();
-        outgoing.done.then(() => row.succeed('Sent'), row.fail);
+        outgoing.done.then(() => {
+          row.succeed('Sent');
+          announce(`Sent ${file.name}`);
+        }, row.fail);
       } catch (error) {
         row.fail(error);
       }
     }
+  };
+  input.addEventListener('change', () => {
+    send(input.files ?? []);
     input.value = '';
   });
+  dropAndPaste(section, send);
 
   messenger.on('file-start', (file) => {
     const row = transferRow(file.name, file.size, 'incoming', () =>
@@ -40,92 +56,63 @@ export function fileTransfers(messenger: Messenger): HTMLElement {
     );
     incoming.set(file.id, row);
     list.append(row.element);
+    announce(`Receiving ${file.name}, ${formatBytes(file.size)}`);
   });
   messenger.on('file-progress', ({ file, bytes }) => incoming.get(file.id)?.progress(bytes));
   messenger.on('file-received', (file) => {
     incoming.get(file.id)?.succeed('Received', { blob: file.blob, name: file.name });
     incoming.delete(file.id);
+    announce(`Received ${file.name}`);
   });
   messenger.on('file-failed', ({ file, error }) => {
     incoming.get(file.id)?.fail(error);
     incoming.delete(file.id);
   });
-
-  return h(
-    'section',
-    { class: 'files' },
-    h('h2', {}, 'Files'),
-    h('label', { class: 'button' }, 'Send files…', input),
-    list,
-  );
+  return section;
 }
 
-export function transferRow(
-  name: string,
-  size: number,
-  direction: 'incoming' | 'outgoing',
-  cancel?: () => void,
-): TransferRow {
-  // <progress> needs a positive max; an empty file is complete at once.
-  const bar = h('progress', { max: String(Math.max(size, 1)), value: '0' });
-  const state = h(
-    'span',
-    { class: 'transfer-state' },
-    direction === 'outgoing' ? 'Sending' : 'Receiving',
-  );
-  const cancelButton = h('button', { type: 'button', class: 'link-button' }, 'Cancel');
-  const element = h(
-    'li',
-    { 'data-testid': 'transfer', 'data-direction': direction, 'data-state': 'active' },
-    h('div', { class: 'transfer-name' }, `${direction === 'outgoing' ? '↑' : '↓'} ${name}`),
-    bar,
-    h(
-      'div',
-      { class: 'row' },
-      state,
-      h('span', { class: 'hint' }, formatBytes(size)),
-      cancelButton,
-    ),
-  );
-  if (cancel) cancelButton.addEventListener('click', cancel);
-  else cancelButton.remove();
-  let drawnAt = 0;
-  const draw = (bytes: number) => {
-    bar.value = bytes;
-    state.textContent = `${Math.floor((bytes / Math.max(size, 1)) * 100)}%`;
-  };
-  const finish = (outcome: 'done' | 'failed', text: string) => {
-    element.dataset.state = outcome;
-    state.textContent = text;
-    cancelButton.remove();
-  };
-  return {
-    element,
-    progress(bytes) {
-      const now = performance.now();
-      if (now - drawnAt < PROGRESS_INTERVAL_MS && bytes < size) return;
-      drawnAt = now;
-      draw(bytes);
-    },
-    succeed(text, download) {
-      draw(size);
-      finish('done', text);
-      if (download) {
-        // The object URL lives as long as the page: the person may save the file any time.
-        const href = URL.createObjectURL(download.blob);
-        element.append(
-          h(
-            'a',
-            { href, download: download.name, 'data-testid': 'download' },
-            `Save ${download.name}`,
-          ),
-        );
+const hasFiles = (transfer: DataTransfer | null) => transfer?.types.includes('Files') ?? false;
+
+/**
+ * Files dropped anywhere on the page, or pasted (Ctrl+V of copied files), go to `send` while
+ * `section` is on the page; the page is outlined while files are dragged over it.
+ */
+function dropAndPaste(section: HTMLElement, send: (files: Iterable<File>) => void): void {
+  const root = document.documentElement;
+  const listeners: Array<[string, (event: Event) => void]> = [];
+  const listen = <E extends Event>(type: string, listener: (event: E) => void) => {
+    const wrapped = (event: Event) => {
+      // The session was replaced (a new link in this tab): this section is gone for good.
+      if (!section.isConnected) {
+        for (const [name, added] of listeners) document.removeEventListener(name, added);
+        root.classList.remove('dropping');
+        return;
       }
-    },
-    fail(error) {
-      finish('failed', describeError(error, 'transfer'));
-      element.dataset.errorCode = errorCode(error);
-      state.classList.add('error');
-    },
+      listener(event as E);
+    };
+    listeners.push([type, wrapped]);
+    document.addEventListener(type, wrapped);
   };
+  listen<DragEvent>('dragover', (event) => {
+    if (!hasFiles(event.dataTransfer)) return;
+    event.preventDefault();
+    if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+    root.classList.add('dropping');
+  });
+  listen<DragEvent>('dragleave', (event) => {
+    // Leaving the window, not moving between elements inside it.
+    if (event.relatedTarget === null) root.classList.remove('dropping');
+  });
+  listen<DragEvent>('drop', (event) => {
+    root.classList.remove('dropping');
+    if (!hasFiles(event.dataTransfer)) return;
+    event.preventDefault();
+    send(event.dataTransfer?.files ?? []);
+  });
+  listen<ClipboardEvent>('paste', (event) => {
+    const files = event.clipboardData?.files;
+    if (!files || files.length === 0) return;
+    event.preventDefault();
+    send(files);
+  });
 }

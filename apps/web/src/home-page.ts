@@ -1,3 +1,4 @@
+import { deviceNameField } from './device-name.ts';
 import { h } from './dom.ts';
 import { showOfferPage } from './offer-page.ts';
 
@@ -29,6 +30,7 @@ export function showHomePage(container: HTMLElement): void {
         selfContained,
         ' Put the whole offer in the link (longer; the server never holds it, and you type the reply code)',
       ),
+      deviceNameField(),
       h(
         'p',
         {},

@@ -1,6 +1,6 @@
 import { createLink, type Invitation } from 'webrtc-connect/link';
 import { connectionStatus } from './connection-status.ts';
-import { copyButton, h, startAgain } from './dom.ts';
+import { copyButton, focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
 import { observedPeerConnection } from './peer-connection.ts';
@@ -19,6 +19,7 @@ const STEPS: ReadonlyArray<[string, string]> = [
 export function showOfferPage(container: HTMLElement, options: { selfContained: boolean }): void {
   const status = connectionStatus(STEPS);
   const body = h('div', { class: 'offer' });
+  const again = () => showOfferPage(container, options);
   container.replaceChildren(status.element, body);
   status.set('gathering');
 
@@ -49,15 +50,22 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
         const reply = replyForm(invitation, invitation.kind === 'mailbox');
         const sound = listenForAnswerPanel(invitation);
         body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply, sound);
+        focusHeading(body);
         status.set('waiting');
-        followConnection(body, status, invitation.connected, () => {
-          reply.remove();
-          sound.remove();
-        });
+        followConnection(
+          body,
+          status,
+          invitation.connected,
+          () => {
+            reply.remove();
+            sound.remove();
+          },
+          again,
+        );
       },
       (error: unknown) => {
         status.fail(describeError(error, 'link'), errorCode(error));
-        body.replaceChildren(startAgain());
+        body.replaceChildren(startAgain(again));
       },
     );
 }

@@ -1,6 +1,8 @@
 import { type Connection, createMessenger, type Messenger } from 'webrtc-connect';
+import { drawAttention } from './attention.ts';
 import type { ConnectionStatus } from './connection-status.ts';
-import { h, startAgain } from './dom.ts';
+import { exchangeNames } from './device-name.ts';
+import { focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { fileTransfers } from './file-transfers.ts';
 
@@ -10,7 +12,13 @@ import { fileTransfers } from './file-transfers.ts';
  */
 export function showSession(container: HTMLElement, connection: Connection): Messenger {
   const messenger = createMessenger(connection.channel);
-  const messages = h('ul', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
+  // A live list: screen readers read each new message as it arrives.
+  const messages = h('ul', {
+    class: 'messages',
+    'aria-live': 'polite',
+    'aria-label': 'Messages',
+    'data-testid': 'messages',
+  });
   const input = h('input', {
     type: 'text',
     placeholder: 'Message',
@@ -21,10 +29,23 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
   const send = h('button', { type: 'submit', 'data-testid': 'send' }, 'Send');
   const form = h('form', { class: 'chat-form' }, input, send);
 
+  // "Them" until the other device says its name (an older app never does).
+  let peerName = 'Them';
+  const peerLine = h('p', { class: 'hint', 'data-testid': 'peer-name' });
+  exchangeNames(connection.peerConnection, (name) => {
+    peerName = name;
+    peerLine.textContent = `With ${name}`;
+    for (const label of messages.querySelectorAll('li[data-from="peer"] > strong')) {
+      label.textContent = `${name}: `;
+    }
+  });
+
   container.replaceChildren(
     h(
       'section',
       { class: 'sas-panel' },
+      h('h2', { 'data-testid': 'session-heading' }, 'Connected'),
+      peerLine,
       h('p', { class: 'hint' }, 'Security code: check that the other screen shows the same.'),
       h('p', { class: 'sas', 'data-testid': 'sas' }, connection.shortAuthenticationString),
       h(
@@ -36,15 +57,20 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
     h('section', { class: 'chat' }, h('h2', {}, 'Chat'), messages, form),
     fileTransfers(messenger),
   );
+  focusHeading(container);
 
   const append = (text: string, from: 'me' | 'peer' | 'notice') => {
-    const who = from === 'me' ? 'You' : from === 'peer' ? 'Them' : '';
+    const who = from === 'me' ? 'You' : from === 'peer' ? peerName : '';
     messages.append(
       h('li', { 'data-from': from }, ...(who ? [h('strong', {}, `${who}: `)] : []), text),
     );
     messages.scrollTop = messages.scrollHeight;
   };
-  messenger.on('text', (text) => append(text, 'peer'));
+  messenger.on('text', (text) => {
+    append(text, 'peer');
+    drawAttention(`Message from ${peerName}`);
+  });
+  messenger.on('file-received', (file) => drawAttention(`Received ${file.name}`));
   messenger.on('error', (error) => append(describeError(error, 'transfer'), 'notice'));
   messenger.on('close', () => {
     append('The other side left: the connection is closed.', 'notice');
@@ -74,17 +100,24 @@ export function followConnection(
   status: ConnectionStatus,
   connected: Promise<Connection>,
   onFailure: () => void = () => {},
+  again?: () => void,
 ): void {
   connected.then(
     (connection) => {
       status.set('connected');
+      drawAttention('Connected');
       const messenger = showSession(body, connection);
-      messenger.on('close', () => status.fail('The other side left.', 'ERR_CLOSED'));
+      messenger.on('close', () => {
+        status.fail('The other side left.', 'ERR_CLOSED');
+        body.append(startAgain(again));
+      });
     },
     (error: unknown) => {
       status.fail(describeError(error, 'connection'), errorCode(error));
+      // A page that can make a new link takes the dead one off the screen first.
+      if (again) body.replaceChildren();
       onFailure();
-      body.append(startAgain());
+      body.append(startAgain(again));
     },
   );
 }

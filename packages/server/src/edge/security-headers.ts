@@ -17,7 +17,9 @@ export const CONTENT_SECURITY_POLICY = {
   'script-src': ["'self'", 'blob:'],
   'worker-src': ["'self'"],
   'style-src': ["'self'"],
-  'img-src': ["'self'"],
+  // blob: for the preview of an image the page received over its data channel (a Blob URL the
+  // page made itself; an <img> runs no script, SVG included).
+  'img-src': ["'self'", 'blob:'],
   'font-src': ["'self'"],
   'connect-src': ["'self'", 'blob:'],
   'manifest-src': ["'self'"],
