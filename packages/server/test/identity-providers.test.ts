@@ -144,16 +144,21 @@ describe('the identity providers of the setup table, against a real OpenID Conne
         return api ? tokens.accessToken : tokens.idToken;
       };
       let now = Date.now();
+      // An id_token is the web app's (`--oidc-issuer`, `--oidc-client-id`: keys by discovery
+      // at the issuer as spelled); an access token is an API's (`--jwt-jwks-url`, `--jwt-audience`).
+      const keys = { algorithms: [row.alg], userClaim: row.userClaim, keysCooldownMs: 0 };
       const server = await accountServer({
         clock: () => now,
-        jwt: {
-          jwksUrl: metadata.jwks_uri,
-          issuer: started.issuer,
-          audience: row.audience,
-          algorithms: [row.alg],
-          userClaim: row.userClaim,
-          keysCooldownMs: 0,
-        },
+        ...(api
+          ? {
+              jwt: {
+                jwksUrl: metadata.jwks_uri,
+                issuer: started.issuer,
+                audience: row.audience,
+                ...keys,
+              },
+            }
+          : { oidc: { issuer: started.issuer, clientId: row.audience }, jwt: keys }),
       });
 
       const first = await signIn();
