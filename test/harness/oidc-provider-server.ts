@@ -87,8 +87,6 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
       ],
       jwks: { keys: [key] },
       claims: { openid: ['sub', ...Object.keys(userClaims)] },
-      // The account's claims go in the id_token itself, as the providers of the README do.
-      conformIdTokenClaims: false,
       features: {
         devInteractions: { enabled: true },
         resourceIndicators: {

@@ -6,7 +6,6 @@ declare module 'oidc-provider' {
     clients?: Record<string, unknown>[];
     jwks?: { keys: Record<string, unknown>[] };
     features?: Record<string, { enabled: boolean; [option: string]: unknown }>;
-    conformIdTokenClaims?: boolean;
     findAccount?: (
       context: unknown,
       id: string,
