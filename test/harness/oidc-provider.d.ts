@@ -1,11 +1,11 @@
 // The little of panva's `oidc-provider` (which ships no types) that the tests use.
 declare module 'oidc-provider' {
-  import type { Server } from 'node:http';
+  import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
   export interface Configuration {
     clients?: Record<string, unknown>[];
     jwks?: { keys: Record<string, unknown>[] };
-    features?: Record<string, { enabled: boolean }>;
+    features?: Record<string, { enabled: boolean; [option: string]: unknown }>;
     findAccount?: (
       context: unknown,
       id: string,
@@ -22,7 +22,10 @@ declare module 'oidc-provider' {
   export default class Provider {
     constructor(issuer: string, configuration?: Configuration);
     listen(port: number, host: string, callback: () => void): Server;
+    /** Its request handler, for a server (or router) of one's own. */
+    callback(): (request: IncomingMessage, response: ServerResponse) => void;
     proxy: boolean;
+    static errors: { InvalidTarget: new (description?: string) => Error };
   }
 }
 
