@@ -113,17 +113,6 @@ describe('signing in with an OpenID Connect provider', () => {
     await first.waitForFunction(() => new Promise((done) => setTimeout(() => done(true), 1_100)));
     await others[0]?.reload();
     expect(await deviceId(others[0] as Page)).toBe('alice%40example.com-client-4');
-    others[0]?.on('request', (r) => console.log('REQ', r.method(), r.url().slice(0, 100)));
-    others[0]?.on('requestfailed', (r) =>
-      console.log('FAILED', r.url().slice(0, 100), r.failure()?.errorText),
-    );
-    others[0]?.on('console', (m) => console.log('PAGE', m.text()));
-    others[0]?.on('websocket', (ws) => {
-      console.log('WS open');
-      ws.on('framereceived', (f) => console.log('WS<', String(f.payload).slice(0, 150)));
-      ws.on('framesent', (f) => console.log('WS>', String(f.payload).slice(0, 60)));
-      ws.on('close', () => console.log('WS closed'));
-    });
     await others[0]?.reload();
     expect(await deviceId(others[0] as Page)).toBe('alice%40example.com-client-5');
     await roomOfThree(pages);
