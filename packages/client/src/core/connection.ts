@@ -112,15 +112,16 @@ export function openConnection(
         reject(error);
       },
     );
-    // Chromium can open the channel a moment before setRemoteDescription has resolved (when the
-    // peer's DTLS hello was already waiting), so wait for both before reading the descriptions.
+    // The short authentication string is worked out as soon as both descriptions are in place,
+    // before the channel opens, so that `connected` resolves in the same turn as the channel's
+    // open event and the app's message handler is in place before any message comes (computed
+    // after the open, a message sent at once by the other side could arrive first, unheard).
+    // Chromium can open the channel a moment before setRemoteDescription has resolved, so the
+    // descriptions are read once `started` resolves, and again at the open if they were not set.
+    const early = started.then(() => sasOf(pc)).catch(() => undefined);
     Promise.all([channel, started])
       .then(async ([open]) => {
-        const local = pc.localDescription;
-        const remote = pc.remoteDescription;
-        if (!local || !remote)
-          throw new ConnectError('ERR_CLOSED', 'the connection lost its descriptions');
-        const sas = await shortAuthenticationString(fingerprintOf(local), fingerprintOf(remote));
+        const sas = (await early) ?? (await sasOf(pc));
         cleanup();
         holdWhileOpen(pc, open);
         resolve({
@@ -135,6 +136,15 @@ export function openConnection(
         reject(error);
       });
   });
+}
+
+/** The six digits of `pc`'s two descriptions; ERR_CLOSED when one is gone. */
+function sasOf(pc: RTCPeerConnection): Promise<string> {
+  const local = pc.localDescription;
+  const remote = pc.remoteDescription;
+  if (!local || !remote)
+    return Promise.reject(new ConnectError('ERR_CLOSED', 'the connection lost its descriptions'));
+  return shortAuthenticationString(fingerprintOf(local), fingerprintOf(remote));
 }
 
 /** The channel once open: one we created, or the first the remote side creates. */
