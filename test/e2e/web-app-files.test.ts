@@ -194,6 +194,12 @@ describe('the web app in a hidden tab', () => {
     const b = app.track(playwrightPage(raw));
     await b.goto(`${app.server.url}${link.slice(link.indexOf('/#'))}`);
     await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    // The names come over a channel of their own, a moment after the connection: B names A in
+    // what it tells once it knows A's name.
+    await b.waitForFunction(
+      (name) => document.querySelector('[data-testid="peer-name"]')?.textContent?.includes(name),
+      'Chrome on Linux',
+    );
     await sendChat(a, b, 'are you there?');
     await handOver(a, 'drop', [{ name: 'while-away.bin', size: 1000 }]);
     await b.waitFor(testId('download'));
