@@ -65,3 +65,9 @@ export const POLL_MS = 50;
 
 /** Defaults shared by both implementations. */
 export const DEFAULT_WAIT_MS = 15_000;
+
+/** Throws, listing them, if `violations` holds CSP violations a browser saw; empties it. */
+export function throwOnViolations(violations: string[]): void {
+  const met = violations.splice(0);
+  if (met.length > 0) throw new Error(`Content-Security-Policy violations:\n${met.join('\n')}`);
+}

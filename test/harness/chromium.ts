@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type BlankServer, startBlankServer } from './blank-server.ts';
+import { throwOnViolations } from './browser-page.ts';
 
 /** Debian's Chromium: no browser download (DESIGN.md §8). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -123,11 +124,7 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
         await page.goto(`${pageOptions.mediaPermission ? permitted.origin : plain.origin}/`);
         return page;
       },
-      assertNoCspViolations: () => {
-        const met = violations.splice(0);
-        if (met.length > 0)
-          throw new Error(`Content-Security-Policy violations:\n${met.join('\n')}`);
-      },
+      assertNoCspViolations: () => throwOnViolations(violations),
       close,
     };
   } catch (error) {

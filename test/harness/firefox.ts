@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
-import { type BrowserPage, DEFAULT_WAIT_MS, POLL_MS, type TestBrowser } from './browser-page.ts';
+import {
+  type BrowserPage,
+  DEFAULT_WAIT_MS,
+  POLL_MS,
+  type TestBrowser,
+  throwOnViolations,
+} from './browser-page.ts';
 
 /** Debian's Firefox ESR: no browser download (DESIGN.md §8); puppeteer-core never fetches one. */
 export const FIREFOX_PATH = '/usr/bin/firefox-esr';
@@ -88,11 +94,7 @@ export async function launchFirefox(options: FirefoxOptions = {}): Promise<TestB
         });
         return puppeteerPage(page);
       },
-      assertNoCspViolations: () => {
-        const met = violations.splice(0);
-        if (met.length > 0)
-          throw new Error(`Content-Security-Policy violations:\n${met.join('\n')}`);
-      },
+      assertNoCspViolations: () => throwOnViolations(violations),
       close,
     };
   } catch (error) {
