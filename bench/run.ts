@@ -15,6 +15,7 @@ import { benchBundleSizes } from './bundle-sizes.ts';
 import { measureCodecSizes, printCodecSizes } from './codec-size.ts';
 import { benchEdgeAttacks } from './edge-attacks.ts';
 import { benchInstances } from './instances.ts';
+import { benchLateCode, lateCodeMedian, printLateCode } from './late-code.ts';
 import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
 import { benchMailbox } from './mailbox.ts';
 import { benchModem } from './modem.ts';
@@ -126,6 +127,23 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async rejoin() {
     return { ...(await benchRejoinFreshTokens()) };
+  },
+
+  async 'late-code'() {
+    const result = await benchLateCode();
+    printLateCode(result);
+    const worst = Math.max(...result.rows.map((row) => lateCodeMedian(row.lateSeconds)));
+    const failures = result.rows.reduce((sum, row) => sum + row.failures, 0);
+    const targets: Target[] = [
+      {
+        name: `late reply code (${result.lateSeconds} s), typing to connected, worst pairing's p50`,
+        value: worst,
+        limit: 3,
+        unit: 's',
+      },
+      { name: 'late reply code, attempts that failed', value: failures, limit: 0, unit: '' },
+    ];
+    return { ...result, targets };
   },
 };
 
