@@ -41,6 +41,8 @@ const SENTENCES: Record<ConnectErrorCode, Sentence> = {
     'This needs the server, and none is reachable. Paste the whole answer text instead of the code.',
   ERR_FORGED:
     'What came back through the server does not belong to this link: it was altered or forged, so it was refused. Make a new link.',
+  ERR_REPLAYED:
+    'A signal to resume this session came twice or out of order, so it was refused. Make a new link if the session does not come back.',
   ERR_WRONG_SIGNAL:
     'That is the wrong kind of text here: an answer where a link belongs, or the reverse.',
   ERR_CONNECTION_FAILED:

@@ -19,6 +19,8 @@ export const CONNECT_ERROR_CODES = {
   ERR_NO_MAILBOX: 'This step needs a mailbox server, and none was given.',
   ERR_FORGED:
     'A signal from the mailbox did not open under the link secret: it was altered or forged, so it was refused.',
+  ERR_REPLAYED:
+    'A resume signal came again, or out of order (its sequence number is not above the last one taken): refused.',
   ERR_WRONG_SIGNAL:
     'The signal is of the wrong kind here (an answer where an offer belongs, or the reverse).',
   ERR_CONNECTION_FAILED:

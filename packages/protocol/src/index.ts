@@ -65,6 +65,7 @@ export {
 export {
   base64urlLength,
   DEFAULT_WAIT_SECONDS,
+  MAX_RESUME_BLOBS,
   MAX_SEALED_BYTES,
   MAX_WAIT_SECONDS,
   OFFER_ID_LENGTH,
@@ -72,8 +73,11 @@ export {
   REPLY_CODE_ALPHABET,
   REPLY_CODE_MAX_LENGTH,
   REPLY_CODE_MIN_LENGTH,
+  RESUME_BOX_ID_LENGTH,
 } from './limits.ts';
 export {
+  type CreateResumeBoxRequest,
+  type CreateResumeBoxResponse,
   type GetOfferResponse,
   type GetReplyResponse,
   type HealthResponse,
@@ -85,7 +89,9 @@ export {
   type PostOfferResponse,
   type PostReplyRequest,
   type PostReplyResponse,
+  type PostResumeSignalRequest,
   type PutOfferRequest,
+  type TakeResumeSignalsResponse,
 } from './messages.ts';
 export { normaliseReplyCode, REPLY_CODE_PATTERN } from './reply-code.ts';
 export {
@@ -94,5 +100,7 @@ export {
   mailboxSchemas,
   offerIdSchema,
   replyCodeSchema,
+  resumeBoxIdSchema,
+  resumeSideSchema,
   sealedSchema,
 } from './schemas.ts';

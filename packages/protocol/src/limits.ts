@@ -12,6 +12,15 @@ export const OFFER_ID_LENGTH = 16;
 /** Owner tokens are 16 random bytes (128 bits) as base64url. */
 export const OWNER_TOKEN_LENGTH = 22;
 
+/**
+ * A resume box's id: 16 bytes derived from the link secret (HKDF), as base64url. Both sides
+ * work it out from the secret; the server sees only the id, which tells nothing of the secret.
+ */
+export const RESUME_BOX_ID_LENGTH = 22;
+
+/** Sealed resume signals one side of a box holds until the other side takes them. */
+export const MAX_RESUME_BLOBS = 8;
+
 /** Crockford base32: digits and letters without I, L, O and U. */
 export const REPLY_CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const REPLY_CODE_MIN_LENGTH = 5;

@@ -9,6 +9,8 @@ export const MAILBOX_PATHS = {
   offerReply: (id: string) => `/api/offers/${id}/reply`,
   replies: '/api/replies',
   reply: (code: string) => `/api/replies/${code}`,
+  resumeBoxes: '/api/resume-boxes',
+  resumeSide: (id: string, to: 'a' | 'b') => `/api/resume-boxes/${id}/${to}`,
   health: '/api/health',
   iceServers: '/api/ice-servers',
 } as const;
@@ -101,4 +103,31 @@ export interface HealthResponse {
    * ERR_STORE_UNAVAILABLE instead, so load balancers send traffic to other instances.
    */
   link?: 'connected' | 'reconnecting';
+}
+
+/**
+ * `POST /api/resume-boxes`: makes the box a link's two sides resume through, under an id both
+ * derive from the link secret. It lives as long as a link (the server's offer lifetime).
+ */
+export interface CreateResumeBoxRequest {
+  id: string;
+}
+
+/** 201 to `POST /api/resume-boxes` */
+export interface CreateResumeBoxResponse {
+  expiresAt: string;
+}
+
+/** `POST /api/resume-boxes/:id/:to`: one sealed resume signal for side `to` (204). */
+export interface PostResumeSignalRequest {
+  sealed: string;
+}
+
+/**
+ * 200 to `GET /api/resume-boxes/:id/:to?wait=`: every signal waiting for side `to`, oldest
+ * first, taken (204 when the wait ends first).
+ */
+export interface TakeResumeSignalsResponse {
+  sealed: string[];
+  expiresAt: string;
 }

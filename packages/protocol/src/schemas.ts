@@ -1,10 +1,12 @@
 import { MAILBOX_ERROR_CODES } from './errors.ts';
 import {
   base64urlLength,
+  MAX_RESUME_BLOBS,
   MAX_SEALED_BYTES,
   MAX_WAIT_SECONDS,
   OFFER_ID_LENGTH,
   OWNER_TOKEN_LENGTH,
+  RESUME_BOX_ID_LENGTH,
 } from './limits.ts';
 import { REPLY_CODE_PATTERN } from './reply-code.ts';
 
@@ -29,6 +31,14 @@ export const offerIdSchema = {
   type: 'string',
   pattern: `^${BASE64URL_CHAR}{${OFFER_ID_LENGTH}}$`,
 } as const;
+
+export const resumeBoxIdSchema = {
+  type: 'string',
+  pattern: `^${BASE64URL_CHAR}{${RESUME_BOX_ID_LENGTH}}$`,
+} as const;
+
+/** A resume box's two sides: `a` made the link, `b` opened it. */
+export const resumeSideSchema = { type: 'string', enum: ['a', 'b'] } as const;
 
 export const replyCodeSchema = { type: 'string', pattern: REPLY_CODE_PATTERN } as const;
 
@@ -137,10 +147,61 @@ export function mailboxSchemas(maxSealedBytes: number = MAX_SEALED_BYTES) {
       params: object({ code: replyCodeSchema }, ['code']),
       response: { 200: object({ sealed, offerId: offerIdSchema }, ['sealed']), ...errors },
     },
+    createResumeBox: {
+      body: object({ id: resumeBoxIdSchema }, ['id']),
+      response: { 201: object({ expiresAt: expiresAtSchema }, ['expiresAt']), ...errors },
+    },
+    postResumeSignal: {
+      params: object({ id: resumeBoxIdSchema, to: resumeSideSchema }, ['id', 'to']),
+      body: object({ sealed }, ['sealed']),
+      response: errors,
+    },
+    takeResumeSignals: {
+      params: object({ id: resumeBoxIdSchema, to: resumeSideSchema }, ['id', 'to']),
+      querystring: waitQuery,
+      response: {
+        200: object(
+          {
+            sealed: { type: 'array', minItems: 1, maxItems: MAX_RESUME_BLOBS, items: sealed },
+            expiresAt: expiresAtSchema,
+          },
+          ['sealed', 'expiresAt'],
+        ),
+        ...errors,
+      },
+    },
     iceServers: {
       response: {
         200: object(
           {
+            createResumeBox: {
+              body: object({ id: resumeBoxIdSchema }, ['id']),
+              response: { 201: object({ expiresAt: expiresAtSchema }, ['expiresAt']), ...errors },
+            },
+            postResumeSignal: {
+              params: object({ id: resumeBoxIdSchema, to: resumeSideSchema }, ['id', 'to']),
+              body: object({ sealed }, ['sealed']),
+              response: errors,
+            },
+            takeResumeSignals: {
+              params: object({ id: resumeBoxIdSchema, to: resumeSideSchema }, ['id', 'to']),
+              querystring: waitQuery,
+              response: {
+                200: object(
+                  {
+                    sealed: {
+                      type: 'array',
+                      minItems: 1,
+                      maxItems: MAX_RESUME_BLOBS,
+                      items: sealed,
+                    },
+                    expiresAt: expiresAtSchema,
+                  },
+                  ['sealed', 'expiresAt'],
+                ),
+                ...errors,
+              },
+            },
             iceServers: {
               type: 'array',
               items: object(

@@ -67,12 +67,16 @@ function validationCode(context: string | undefined, issues: ValidationIssue[]):
     case 'querystring':
       return 'ERR_INVALID_QUERY';
     case 'params':
+      if (first.instancePath === '/to') return 'ERR_INVALID_ROLE';
       return first.instancePath === '/code' ? 'ERR_INVALID_CODE' : 'ERR_INVALID_ID';
     default:
       if (first.instancePath === '/sealed' && first.keyword === 'maxLength') {
         return 'ERR_BLOB_TOO_LARGE';
       }
-      return first.instancePath === '/offerId' ? 'ERR_INVALID_ID' : 'ERR_INVALID_BODY';
+      // A resume box's `id` is in the body when the box is made.
+      return first.instancePath === '/offerId' || first.instancePath === '/id'
+        ? 'ERR_INVALID_ID'
+        : 'ERR_INVALID_BODY';
   }
 }
 
@@ -89,5 +93,7 @@ export function routerFailure(
   if (path.startsWith('/api/replies/'))
     return new ServerError('ERR_INVALID_CODE', 'not a reply code');
   if (path.startsWith('/api/offers/')) return new ServerError('ERR_INVALID_ID', 'not an offer id');
+  if (path.startsWith('/api/resume-boxes/'))
+    return new ServerError('ERR_INVALID_ID', 'not a resume box id');
   return error;
 }

@@ -3,6 +3,13 @@ export { type OidcOptions, oidcOrigins } from './account/oidc-discovery.ts';
 export { MAX_USER_CLAIM_LENGTH, spellUser } from './account/user-spelling.ts';
 export { FLAG_TABLE, HELP, parseServeArgs, runCli, serverVersion } from './cli.ts';
 export { isServerError, SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.ts';
+export type {
+  CreateResumeBoxResult,
+  PostResumeSignalResult,
+  ResumeBoxStore,
+  ResumeSide,
+  TakeResumeSignalsResult,
+} from './mailbox/resume-box-store.ts';
 export { createServer } from './server.ts';
 export type { LogLevel, RateLimit, ServerOptions } from './server-options.ts';
 export { type StartedServer, type StartServerOptions, startServer } from './start-server.ts';
@@ -17,8 +24,16 @@ export type {
   TakeOwnReplyResult,
   TakeReplyResult,
 } from './store/mailbox-store.ts';
+export {
+  MemoryResumeBoxStore,
+  type MemoryResumeBoxStoreOptions,
+} from './store/memory/memory-resume-box-store.ts';
 export { MemoryRoomStore } from './store/memory-room-store.ts';
 export { MemoryMailboxStore, type MemoryStoreOptions } from './store/memory-store.ts';
+export {
+  RedisResumeBoxStore,
+  type RedisResumeBoxStoreOptions,
+} from './store/redis/redis-resume-box-store.ts';
 export { type LinkState, RedisLink, type RedisLinkOptions } from './store/redis-link.ts';
 export {
   RedisMailboxStore,

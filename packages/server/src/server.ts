@@ -20,6 +20,7 @@ import { handleError, routerFailure } from './error-handler.ts';
 import { ServerError } from './errors.ts';
 import { loggerOptions, maskPath } from './logging.ts';
 import { LongPollWaiters } from './long-poll.ts';
+import { resumeBoxRoutes } from './mailbox/resume-box-routes.ts';
 import { metricsRoute } from './metrics.ts';
 import { healthRoute } from './routes/health-route.ts';
 import { iceServersRoute } from './routes/ice-servers-route.ts';
@@ -28,7 +29,9 @@ import { offerRoutes } from './routes/offer-routes.ts';
 import { replyRoutes } from './routes/reply-routes.ts';
 import { sendAppPage, servesAppPage, webAppRoot, webAppRoutes } from './routes/web-app.ts';
 import { resolveServerOptions, type ServerOptions } from './server-options.ts';
+import { MemoryResumeBoxStore } from './store/memory/memory-resume-box-store.ts';
 import { MemoryMailboxStore } from './store/memory-store.ts';
+import { RedisResumeBoxStore } from './store/redis/redis-resume-box-store.ts';
 import { RedisLink, redactUrl } from './store/redis-link.ts';
 import { RedisMailboxStore } from './store/redis-mailbox-store.ts';
 import { RedisRoomStore } from './store/redis-room-store.ts';
@@ -67,6 +70,14 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
       tombstoneTtlMs: resolved.tombstoneTtlMs,
       clock: resolved.clock,
     });
+  const resumeStoreOptions = {
+    maxBoxes: resolved.maxOffers,
+    tombstoneTtlMs: resolved.tombstoneTtlMs,
+    clock: resolved.clock,
+  };
+  const resumeBoxes = link
+    ? await RedisResumeBoxStore.create(link, resumeStoreOptions)
+    : new MemoryResumeBoxStore(resumeStoreOptions);
   // Malformed paths fail in the router, before any hook: counted and answered here instead.
   let countBadPath: ((request: FastifyRequest) => Promise<RateLimitState>) | undefined;
   const app = Fastify({
@@ -164,6 +175,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   };
   await app.register(offerRoutes, context);
   await app.register(replyRoutes, context);
+  await app.register(resumeBoxRoutes, {
+    boxes: resumeBoxes,
+    waiters,
+    schemas: context.schemas,
+    options: resolved,
+  });
   await app.register(healthRoute, context);
   await app.register(iceServersRoute, context);
   // Not encapsulated: its response hook counts the requests of every route.
@@ -188,6 +205,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
 
   app.addHook('preClose', async () => waiters.close());
   if (!resolved.store) app.addHook('onClose', async () => store.close());
+  app.addHook('onClose', async () => resumeBoxes.close());
   if (link) {
     app.log.info({ redis: redactUrl(resolved.redisUrl ?? '') }, 'stores in Redis');
     link.on('lost', () => app.log.warn('Redis link lost: reconnecting'));

@@ -1,4 +1,6 @@
 import type {
+  CreateResumeBoxRequest,
+  CreateResumeBoxResponse,
   GetOfferResponse,
   GetReplyResponse,
   MailboxErrorCode,
@@ -7,7 +9,9 @@ import type {
   PostOfferResponse,
   PostReplyRequest,
   PostReplyResponse,
+  PostResumeSignalRequest,
   PutOfferRequest,
+  TakeResumeSignalsResponse,
 } from '@webrtc-connect/protocol';
 import { DEFAULT_WAIT_SECONDS, MAILBOX_PATHS } from '@webrtc-connect/protocol';
 import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
@@ -160,6 +164,57 @@ export class MailboxClient {
           throw error;
         }
         await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** failures));
+      }
+    }
+  }
+
+  /** Makes the resume box of a link (DESIGN §4.5); it lives as long as an offer. */
+  async createResumeBox(id: string): Promise<CreateResumeBoxResponse> {
+    const body: CreateResumeBoxRequest = { id };
+    return (await this.#request(
+      'POST',
+      MAILBOX_PATHS.resumeBoxes,
+      body,
+    )) as CreateResumeBoxResponse;
+  }
+
+  /** Leaves one sealed resume signal for side `to` of the box. */
+  async postResumeSignal(
+    id: string,
+    to: 'a' | 'b',
+    sealed: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const body: PostResumeSignalRequest = { sealed: toLinkText(sealed) };
+    await this.#request(
+      'POST',
+      MAILBOX_PATHS.resumeSide(encodeURIComponent(id), to),
+      body,
+      signal ? { signal } : {},
+    );
+  }
+
+  /**
+   * Takes the sealed resume signals waiting for side `side` (oldest first), waiting for one
+   * (long-poll, asked again) until `signal` aborts or the box is gone (ERR_EXPIRED, ERR_NOT_FOUND).
+   */
+  async takeResumeSignals(id: string, side: 'a' | 'b', signal: AbortSignal): Promise<Uint8Array[]> {
+    const path = `${MAILBOX_PATHS.resumeSide(encodeURIComponent(id), side)}?wait=${DEFAULT_WAIT_SECONDS}`;
+    let failures = 0;
+    for (;;) {
+      try {
+        const body = (await this.#request('GET', path, undefined, {
+          signal,
+        })) as TakeResumeSignalsResponse | null;
+        failures = 0;
+        if (body) return body.sealed.map(fromLinkText);
+      } catch (error) {
+        if (signal.aborted)
+          throw new ConnectError('ERR_CLOSED', 'stopped waiting', { cause: error });
+        // The network itself may be changing: a few failed requests in a row are retried.
+        if (!(error instanceof ConnectError) || error.code !== 'ERR_MAILBOX' || ++failures > 8)
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** Math.min(failures, 4)));
       }
     }
   }

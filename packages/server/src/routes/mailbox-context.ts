@@ -46,7 +46,7 @@ export function untakenReplyError(
   }
 }
 
-export function mailboxFullError(what: 'offers' | 'replies'): ServerError {
+export function mailboxFullError(what: 'offers' | 'replies' | 'resume boxes'): ServerError {
   return new ServerError('ERR_MAILBOX_FULL', `the mailbox holds all the ${what} it may`, {
     retryAfterSeconds: 60,
   });

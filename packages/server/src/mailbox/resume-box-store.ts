@@ -1,0 +1,37 @@
+/**
+ * Where resume boxes live (DESIGN §4.5). A box carries the sealed signals two sides of a link
+ * send each other to resume a session (a fresh offer after a reload, an ICE restart after a
+ * network change) while they have no data channel. The store sees opaque bytes under an id the
+ * sides derive from the link secret; it can neither read nor forge them, and the sides refuse
+ * anything replayed. Bounded: a box count, a few blobs per side, a box's life (a link's).
+ *
+ * Every method is one atomic step, so a shared store (Redis) implements each as one script.
+ */
+export type ResumeSide = 'a' | 'b';
+
+export interface ResumeBoxStore {
+  readonly kind: string;
+  /** Makes the box `id`, alive until `expiresAt`; an id is made once (tombstones remember it). */
+  createBox(id: string, expiresAt: number): Promise<CreateResumeBoxResult>;
+  /** Adds one sealed signal for side `to`; wakes that side's waiters. */
+  postSignal(id: string, to: ResumeSide, sealed: Uint8Array): Promise<PostResumeSignalResult>;
+  /** Takes every signal waiting for side `to`, oldest first (an empty list when none waits). */
+  takeSignals(id: string, to: ResumeSide): Promise<TakeResumeSignalsResult>;
+  /** Calls `listener` whenever a signal for side `to` of box `id` is posted; returns the unsubscribe. */
+  onSignal(id: string, to: ResumeSide, listener: () => void): () => void;
+  /** Live boxes. */
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export type CreateResumeBoxResult = 'created' | 'id-taken' | 'full';
+
+export type PostResumeSignalResult = 'stored' | 'side-full' | 'missing' | 'expired';
+
+export type TakeResumeSignalsResult =
+  | { status: 'live'; sealed: Uint8Array[]; expiresAt: number }
+  | { status: 'missing' }
+  | { status: 'expired' };
+
+/** How many signals one side holds at most, and how many boxes a store holds by default. */
+export const RESUME_STORE_DEFAULTS = { maxBoxes: 10_000, tombstoneTtlMs: 3_600_000 } as const;

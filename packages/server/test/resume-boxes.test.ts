@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { blob, failure, fakeClock, testServer } from './helpers.ts';
+
+const boxId = (n = 1) => `resume-box-${String(n).padStart(11, '0')}`;
+
+function createBox(app: FastifyInstance, id: unknown = boxId()) {
+  return app.inject({ method: 'POST', url: '/api/resume-boxes', payload: { id } });
+}
+
+function post(app: FastifyInstance, to: string, sealed: unknown = blob(), id = boxId()) {
+  return app.inject({ method: 'POST', url: `/api/resume-boxes/${id}/${to}`, payload: { sealed } });
+}
+
+function take(app: FastifyInstance, side: string, wait: number | string = 0, id = boxId()) {
+  return app.inject({ method: 'GET', url: `/api/resume-boxes/${id}/${side}?wait=${wait}` });
+}
+
+describe('resume boxes', () => {
+  it('carry sealed signals to the side named, once, oldest first, for as long as a link lives', async () => {
+    const clock = fakeClock();
+    const app = await testServer({ clock: clock.now, offerTtlMs: 60_000 });
+    const created = await createBox(app);
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toEqual({ expiresAt: new Date(clock.now() + 60_000).toISOString() });
+    expect(failure(await createBox(app))).toEqual([409, 'ERR_RESUME_BOX_TAKEN']);
+
+    expect((await post(app, 'b', blob('one'))).statusCode).toBe(204);
+    expect((await post(app, 'b', blob('two'))).statusCode).toBe(204);
+    expect((await take(app, 'a')).statusCode).toBe(204);
+    const taken = await take(app, 'b');
+    expect(taken.statusCode).toBe(200);
+    expect(taken.json().sealed).toEqual([blob('one'), blob('two')]);
+    expect((await take(app, 'b')).statusCode).toBe(204);
+
+    clock.advance(60_000);
+    expect(failure(await post(app, 'b'))).toEqual([410, 'ERR_EXPIRED']);
+    expect(failure(await take(app, 'b'))).toEqual([410, 'ERR_EXPIRED']);
+    expect(failure(await createBox(app))).toEqual([409, 'ERR_RESUME_BOX_TAKEN']);
+  });
+
+  it('answer a waiting side the moment a signal comes for it', async () => {
+    const app = await testServer();
+    await createBox(app);
+    const waiting = take(app, 'a', 30);
+    // The wait is in place once a look found nothing; a signal for the other side wakes no one.
+    await post(app, 'b');
+    await post(app, 'a', blob('for a'));
+    const answered = await waiting;
+    expect(answered.statusCode).toBe(200);
+    expect(answered.json().sealed).toEqual([blob('for a')]);
+  });
+
+  it('hold 8 signals a side, then say ERR_RESUME_BOX_FULL until they are taken', async () => {
+    const app = await testServer();
+    await createBox(app);
+    for (let index = 0; index < 8; index += 1) expect((await post(app, 'a')).statusCode).toBe(204);
+    expect(failure(await post(app, 'a'))).toEqual([409, 'ERR_RESUME_BOX_FULL']);
+    await take(app, 'a');
+    expect((await post(app, 'a')).statusCode).toBe(204);
+  });
+
+  it('answer bad input with stable codes', async () => {
+    const app = await testServer({ maxSealedBytes: 64 });
+    await createBox(app);
+    expect(failure(await post(app, 'a', blob(), 'short'))).toEqual([400, 'ERR_INVALID_ID']);
+    expect(failure(await post(app, 'a', blob(), boxId(2)))).toEqual([404, 'ERR_NOT_FOUND']);
+    expect(failure(await take(app, 'a', 0, boxId(2)))).toEqual([404, 'ERR_NOT_FOUND']);
+    expect(failure(await post(app, 'c'))).toEqual([400, 'ERR_INVALID_ROLE']);
+    expect(failure(await take(app, 'A'))).toEqual([400, 'ERR_INVALID_ROLE']);
+    expect(failure(await take(app, 'a', 'soon'))).toEqual([400, 'ERR_INVALID_QUERY']);
+    expect(failure(await post(app, 'a', 42))).toEqual([400, 'ERR_INVALID_BODY']);
+    expect(failure(await post(app, 'a', 'a+b/'))).toEqual([400, 'ERR_INVALID_BODY']);
+    expect(failure(await post(app, 'a', blob('x'.repeat(65))))).toEqual([
+      413,
+      'ERR_BLOB_TOO_LARGE',
+    ]);
+    expect(failure(await createBox(app, 'short'))).toEqual([400, 'ERR_INVALID_ID']);
+    expect(failure(await createBox(app, 7))).toEqual([400, 'ERR_INVALID_ID']);
+    const extra = await app.inject({
+      method: 'POST',
+      url: '/api/resume-boxes',
+      payload: { id: boxId(3), lifetime: 'forever' },
+    });
+    expect(failure(extra)).toEqual([400, 'ERR_INVALID_BODY']);
+    const long = await app.inject({ method: 'GET', url: `/api/resume-boxes/${'x'.repeat(600)}/a` });
+    expect(failure(long)).toEqual([400, 'ERR_INVALID_ID']);
+  });
+
+  it('hold as many boxes as the server holds offers', async () => {
+    const app = await testServer({ maxOffers: 1 });
+    expect((await createBox(app, boxId(1))).statusCode).toBe(201);
+    expect(failure(await createBox(app, boxId(2)))).toEqual([503, 'ERR_MAILBOX_FULL']);
+  });
+});
