@@ -114,6 +114,14 @@ export class ResumeSealer {
 
   /** Seals the next signal of this side; the number is counted (and stored) before it leaves. */
   async seal(kind: ResumeSignalKind, body: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
+    return (await this.sealNumbered(kind, body)).sealed;
+  }
+
+  /** `seal`, telling the number the signal carries (an answer names the offer's). */
+  async sealNumbered(
+    kind: ResumeSignalKind,
+    body: Uint8Array = new Uint8Array(0),
+  ): Promise<{ sealed: Uint8Array; seq: number }> {
     const seq = this.#counters.sent + 1;
     this.#counters.sent = seq;
     this.#onCounters(this.counters);
@@ -131,7 +139,7 @@ export class ResumeSealer {
     out[0] = FORM;
     out.set(iv, 1);
     out.set(new Uint8Array(sealed), 1 + IV_BYTES);
-    return out;
+    return { sealed: out, seq };
   }
 
   /**

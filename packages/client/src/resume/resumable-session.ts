@@ -1,0 +1,514 @@
+import { decodeSignal, encodeSignal } from '@webrtc-connect/signal';
+import { type Connection, closeConnection, openConnection, whenOpen } from '../core/connection.ts';
+import { gatheredDescription } from '../core/gather.ts';
+import { createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
+import { ConnectError, isConnectError } from '../errors.ts';
+import type { MailboxClient } from '../link/mailbox-client.ts';
+import { ResumePost } from './resume-post.ts';
+import type { ResumeSealer, ResumeSide } from './resume-seal.ts';
+
+export type ResumeState = 'connected' | 'reconnecting' | 'closed';
+
+export interface ResumableSessionEvents {
+  /** `reconnecting` while the connection is down and being resumed; `closed` for good. */
+  state: ResumeState;
+  /** A new connection replaced the last (after a reload of either side): a new data channel. */
+  connection: Connection;
+  /** A resume signal was refused (ERR_REPLAYED, ERR_FORGED) or could not be sent; it goes on. */
+  error: ConnectError;
+}
+
+/** A link session that resumes after a network change (ICE restart) or a reload (a fresh offer). */
+export interface ResumableSession {
+  readonly side: ResumeSide;
+  readonly state: ResumeState;
+  /** The connection now, or null while a reloaded page has none yet. */
+  readonly connection: Connection | null;
+  /** Whether a reload can be resumed: only through a mailbox, while the link lives. */
+  readonly canResumeAfterReload: boolean;
+  /** Why the session closed (ERR_CLOSED when a side ended it, ERR_EXPIRED when time ran out). */
+  readonly closeReason: ConnectError | null;
+  /** The connection once there is one (now, or the next); rejects once the session is closed. */
+  connected(): Promise<Connection>;
+  on<K extends keyof ResumableSessionEvents>(
+    type: K,
+    listener: (event: ResumableSessionEvents[K]) => void,
+  ): () => void;
+  /** Restarts ICE now (after the app saw the network change): over the channel if it is up. */
+  restartIce(): Promise<void>;
+  /** Ends the session for good, and tells the other side so. */
+  close(): void;
+  /**
+   * Stops the session here without telling the other side, as a page being unloaded or
+   * reloaded does: the other side shows `reconnecting` and waits for a resume.
+   */
+  detach(): void;
+}
+
+export interface SessionOptions extends PeerOptions {
+  channelLabel?: string;
+}
+
+/** The resume channel's id: negotiated (both sides make it), apart from the app's channels. */
+export const RESUME_CHANNEL_ID = 101;
+/** How long `disconnected` may last before A restarts ICE (it often recovers by itself). */
+const DISCONNECTED_GRACE_MS = 2000;
+/** How long A waits for a restart to connect before it offers a fresh connection instead. */
+const RESTART_WAIT_MS = 10_000;
+/** How long an unanswered fresh offer stands before it is made again. */
+const FRESH_WAIT_MS = 15_000;
+/** How long A waits, after its channel closed, for a reloaded B to offer before offering itself. */
+const CHANNEL_CLOSED_WAIT_MS = 3000;
+
+const MODE_RESTART = 0;
+const MODE_FRESH = 1;
+
+interface PendingOffer {
+  seq: number;
+  pc: RTCPeerConnection;
+  /** The app's channel of a fresh connection (none for a restart). */
+  channel: RTCDataChannel | null;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** The state machine behind `makeResumable` and `resumeSession`. */
+export class Session implements ResumableSession {
+  readonly side: ResumeSide;
+  #state: ResumeState;
+  #current: Connection | null = null;
+  #pending: PendingOffer | null = null;
+  #answering: RTCPeerConnection | null = null;
+  #troubleTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeReason: ConnectError | null = null;
+  #handling: Promise<void> = Promise.resolve();
+  readonly #sealer: ResumeSealer;
+  readonly #post: ResumePost;
+  readonly #options: SessionOptions;
+  readonly #controls = new WeakMap<RTCPeerConnection, RTCDataChannel>();
+  readonly #listeners = new Map<string, Set<(event: never) => void>>();
+
+  constructor(
+    sealer: ResumeSealer,
+    mailbox: MailboxClient | null,
+    options: SessionOptions,
+    state: ResumeState,
+  ) {
+    this.side = sealer.side;
+    this.#sealer = sealer;
+    this.#options = options;
+    this.#state = state;
+    this.#post = new ResumePost(mailbox, sealer.boxId, sealer.side, (sealed) => {
+      this.#handling = this.#handling.then(() => this.#handle(sealed));
+    });
+    this.#post.onBoxGone = (error) => {
+      if (this.#state !== 'connected') this.#closeFor(error);
+    };
+  }
+
+  get state(): ResumeState {
+    return this.#state;
+  }
+
+  get connection(): Connection | null {
+    return this.#current;
+  }
+
+  get canResumeAfterReload(): boolean {
+    return this.#post.hasBox;
+  }
+
+  get closeReason(): ConnectError | null {
+    return this.#closeReason;
+  }
+
+  get post(): ResumePost {
+    return this.#post;
+  }
+
+  on<K extends keyof ResumableSessionEvents>(
+    type: K,
+    listener: (event: ResumableSessionEvents[K]) => void,
+  ): () => void {
+    const set = this.#listeners.get(type) ?? new Set();
+    this.#listeners.set(type, set);
+    set.add(listener as (event: never) => void);
+    return () => set.delete(listener as (event: never) => void);
+  }
+
+  connected(): Promise<Connection> {
+    if (this.#state === 'closed')
+      return Promise.reject(this.#closeReason ?? new ConnectError('ERR_CLOSED', 'closed'));
+    if (this.#state === 'connected' && this.#current) return Promise.resolve(this.#current);
+    return new Promise((resolve, reject) => {
+      const offs = [
+        this.on('connection', (connection) => {
+          for (const off of offs) off();
+          resolve(connection);
+        }),
+        this.on('state', (state) => {
+          if (state === 'connected' && this.#current) {
+            for (const off of offs) off();
+            resolve(this.#current);
+          } else if (state === 'closed') {
+            for (const off of offs) off();
+            reject(this.#closeReason);
+          }
+        }),
+      ];
+    });
+  }
+
+  async restartIce(): Promise<void> {
+    if (this.#state === 'closed') throw this.#closeReason ?? new ConnectError('ERR_CLOSED', '');
+    if (this.#current) await this.#restart();
+    else await this.offerFresh();
+  }
+
+  close(): void {
+    if (this.#state === 'closed') return;
+    const live = this.#isLive();
+    this.#sealer
+      .seal('bye')
+      .then((sealed) => this.#post.send(sealed, live))
+      .catch(() => {})
+      .finally(() => this.#post.close());
+    this.#closeFor(new ConnectError('ERR_CLOSED', 'the session was closed'), false);
+  }
+
+  detach(): void {
+    this.#closeFor(new ConnectError('ERR_CLOSED', 'the session was detached here'));
+  }
+
+  /** Takes `connection` as the current one: the first, or one a resume opened. */
+  adopt(connection: Connection): void {
+    const old = this.#current;
+    const pc = connection.peerConnection;
+    if (old && old.peerConnection !== pc) closeConnection(old.peerConnection);
+    if (this.#pending?.pc === pc) this.#dropPending(false);
+    this.#current = connection;
+    if (!this.#controls.has(pc)) this.#makeControl(pc);
+    this.#post.useChannel(this.#controls.get(pc) ?? null);
+    this.#watch(connection);
+    this.#setState('connected');
+    if (old?.peerConnection !== pc) this.#emit('connection', connection);
+  }
+
+  /** A new connection offered through the box (after a reload, or when the channel is gone). */
+  async offerFresh(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#dropPending(true);
+    const pc = createPeerConnection(this.#options);
+    const channel = pc.createDataChannel(this.#options.channelLabel ?? 'webrtc-connect');
+    this.#makeControl(pc);
+    try {
+      const offer = await gatheredDescription(
+        pc,
+        await pc.createOffer(),
+        this.#options.gatherTimeout,
+      );
+      const { sealed, seq } = await this.#sealer.sealNumbered(
+        'offer',
+        withMode(MODE_FRESH, encodeSignal(offer)),
+      );
+      const timer = setTimeout(() => {
+        if (this.#pending?.pc === pc) void this.offerFresh();
+      }, FRESH_WAIT_MS);
+      this.#pending = { seq, pc, channel, timer };
+      await this.#post.send(sealed, false);
+    } catch (error) {
+      this.#failedToSend(error, pc);
+    }
+  }
+
+  /** The other side's resume signal, from the box or the channel, one at a time. */
+  async #handle(sealed: Uint8Array): Promise<void> {
+    if (this.#state === 'closed') return;
+    try {
+      const signal = await this.#sealer.open(sealed);
+      if (signal.kind === 'bye') {
+        this.#closeFor(new ConnectError('ERR_CLOSED', 'the other side ended the session'));
+      } else if (signal.kind === 'offer') {
+        const description = decodeSignal(signal.body.subarray(1));
+        if (signal.body[0] === MODE_FRESH) await this.#answerFresh(signal.seq, description);
+        else await this.#answerRestart(signal.seq, description);
+      } else {
+        const offerSeq = new DataView(signal.body.buffer, signal.body.byteOffset).getUint32(0);
+        await this.#takeAnswer(offerSeq, decodeSignal(signal.body.subarray(4)));
+      }
+    } catch (error) {
+      this.#emit(
+        'error',
+        isConnectError(error)
+          ? error
+          : new ConnectError('ERR_PEER_PROTOCOL', 'a resume signal could not be used', {
+              cause: error,
+            }),
+      );
+    }
+  }
+
+  async #answerFresh(seq: number, offer: RTCSessionDescriptionInit): Promise<void> {
+    // Both sides offered at once (both reloaded): A's offer stands, B answers it.
+    if (this.#pending?.channel && this.side === 'a') return;
+    this.#dropPending(true);
+    if (this.#answering) closeConnection(this.#answering);
+    const pc = createPeerConnection(this.#options);
+    this.#answering = pc;
+    this.#makeControl(pc);
+    const channel = whenOpen(pc);
+    await pc.setRemoteDescription(offer);
+    const answer = await gatheredDescription(
+      pc,
+      await pc.createAnswer(),
+      this.#options.gatherTimeout,
+    );
+    const opening = openConnection(pc, channel, Promise.resolve(), FRESH_WAIT_MS * 2);
+    opening.then(
+      (connection) => {
+        if (this.#answering === pc) this.#answering = null;
+        if (this.#state === 'closed') closeConnection(pc);
+        else this.adopt(connection);
+      },
+      () => {
+        if (this.#answering === pc) this.#answering = null;
+        closeConnection(pc);
+      },
+    );
+    await this.#sendAnswer(seq, answer, false);
+  }
+
+  async #answerRestart(seq: number, offer: RTCSessionDescriptionInit): Promise<void> {
+    const pc = this.#current?.peerConnection;
+    // A restart of a connection this side no longer has (it reloaded): A offers afresh later.
+    if (!pc || pc.signalingState === 'closed') return;
+    if (pc.signalingState === 'have-local-offer') {
+      // Both restarted at once: A's stands.
+      if (this.side === 'a') return;
+      this.#dropPending(false);
+      await pc.setLocalDescription({ type: 'rollback' });
+    }
+    await pc.setRemoteDescription(offer);
+    const answer = await gatheredAfresh(pc, await pc.createAnswer(), this.#options.gatherTimeout);
+    await this.#sendAnswer(seq, answer, this.#isLive());
+  }
+
+  async #takeAnswer(offerSeq: number, answer: RTCSessionDescriptionInit): Promise<void> {
+    const pending = this.#pending;
+    // An answer to an offer given up since: its connection is gone.
+    if (!pending || pending.seq !== offerSeq) return;
+    await pending.pc.setRemoteDescription(answer);
+    if (!pending.channel) return; // A restart: the connection's own state says when it is back.
+    openConnection(pending.pc, whenOpen(pending.channel), Promise.resolve(), FRESH_WAIT_MS).then(
+      (connection) => {
+        if (this.#state === 'closed') closeConnection(connection.peerConnection);
+        else this.adopt(connection);
+      },
+      () => {
+        // The next fresh offer (its timer) tries again.
+      },
+    );
+  }
+
+  async #sendAnswer(
+    offerSeq: number,
+    answer: RTCSessionDescriptionInit,
+    live: boolean,
+  ): Promise<void> {
+    const encoded = encodeSignal(answer);
+    const body = new Uint8Array(4 + encoded.length);
+    new DataView(body.buffer).setUint32(0, offerSeq);
+    body.set(encoded, 4);
+    await this.#post.send(await this.#sealer.seal('answer', body), live);
+  }
+
+  async #restart(): Promise<void> {
+    const pc = this.#current?.peerConnection;
+    if (!pc || this.#pending || pc.signalingState !== 'stable') return;
+    try {
+      const offer = await gatheredAfresh(
+        pc,
+        await pc.createOffer({ iceRestart: true }),
+        this.#options.gatherTimeout,
+      );
+      const { sealed, seq } = await this.#sealer.sealNumbered(
+        'offer',
+        withMode(MODE_RESTART, encodeSignal(offer)),
+      );
+      const timer = setTimeout(() => {
+        // The restart did not bring the connection back: a fresh one instead.
+        if (this.#pending?.pc === pc && pc.connectionState !== 'connected') void this.offerFresh();
+      }, RESTART_WAIT_MS);
+      this.#pending = { seq, pc, channel: null, timer };
+      await this.#post.send(sealed, this.#isLive());
+    } catch (error) {
+      this.#failedToSend(error, null);
+    }
+  }
+
+  #watch(connection: Connection): void {
+    const pc = connection.peerConnection;
+    const isCurrent = () => this.#current?.peerConnection === pc;
+    pc.addEventListener('connectionstatechange', () => {
+      if (!isCurrent() || this.#state === 'closed') return;
+      switch (pc.connectionState) {
+        case 'connected':
+          clearTimeout(this.#troubleTimer);
+          if (this.#pending?.pc === pc) this.#dropPending(false);
+          this.#setState('connected');
+          break;
+        case 'disconnected':
+          this.#setState('reconnecting');
+          clearTimeout(this.#troubleTimer);
+          this.#troubleTimer = setTimeout(() => {
+            if (isCurrent() && pc.connectionState !== 'connected') this.#onTrouble();
+          }, DISCONNECTED_GRACE_MS);
+          break;
+        case 'failed':
+          this.#setState('reconnecting');
+          this.#onTrouble();
+          break;
+        case 'closed':
+          this.#onChannelGone(pc);
+          break;
+      }
+    });
+    connection.channel.addEventListener('close', () => {
+      if (isCurrent()) this.#onChannelGone(pc);
+    });
+  }
+
+  /** ICE broke (a network change): A restarts it; B waits for A's restart. */
+  #onTrouble(): void {
+    if (this.side === 'a' && !this.#pending) void this.#restart();
+  }
+
+  /**
+   * The channel closed: the other side reloaded (it will offer afresh) or the connection died.
+   * A offers afresh itself if no offer came meanwhile.
+   */
+  #onChannelGone(pc: RTCPeerConnection): void {
+    if (this.#state === 'closed') return;
+    clearTimeout(this.#troubleTimer);
+    this.#current = null;
+    this.#post.useChannel(null);
+    closeConnection(pc);
+    if (this.#pending?.pc === pc) this.#dropPending(false);
+    this.#setState('reconnecting');
+    if (!this.#post.hasBox) {
+      this.#closeFor(
+        new ConnectError(
+          'ERR_CLOSED',
+          'the connection closed, and with no mailbox nothing can carry a resume',
+        ),
+      );
+      return;
+    }
+    if (this.side === 'a') {
+      this.#troubleTimer = setTimeout(() => {
+        if (!this.#current && !this.#pending && !this.#answering) void this.offerFresh();
+      }, CHANNEL_CLOSED_WAIT_MS);
+    }
+  }
+
+  #failedToSend(error: unknown, pc: RTCPeerConnection | null): void {
+    if (this.#pending?.pc === pc) this.#dropPending(true);
+    else if (pc) closeConnection(pc);
+    const failure = isConnectError(error)
+      ? error
+      : new ConnectError('ERR_MAILBOX', 'a resume signal could not be sent', { cause: error });
+    if (failure.code === 'ERR_EXPIRED' || failure.code === 'ERR_NO_MAILBOX') {
+      if (this.#state !== 'connected') this.#closeFor(failure);
+      return;
+    }
+    this.#emit('error', failure);
+    // Unsent, so unanswered: a fresh offer goes again once its wait is over.
+    if (this.#state === 'reconnecting' && !this.#current && (this.side === 'a' || !pc)) {
+      this.#troubleTimer = setTimeout(() => void this.offerFresh(), FRESH_WAIT_MS / 3);
+    }
+  }
+
+  #dropPending(closePc: boolean): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#pending = null;
+    clearTimeout(pending.timer);
+    if (closePc && pending.channel) closeConnection(pending.pc);
+  }
+
+  #makeControl(pc: RTCPeerConnection): void {
+    this.#controls.set(
+      pc,
+      pc.createDataChannel('webrtc-connect-resume', { negotiated: true, id: RESUME_CHANNEL_ID }),
+    );
+  }
+
+  #isLive(): boolean {
+    const pc = this.#current?.peerConnection;
+    return pc?.connectionState === 'connected';
+  }
+
+  #setState(state: ResumeState): void {
+    if (this.#state === state || this.#state === 'closed') return;
+    this.#state = state;
+    this.#emit('state', state);
+  }
+
+  #closeFor(reason: ConnectError, closePost = true): void {
+    if (this.#state === 'closed') return;
+    this.#closeReason = reason;
+    clearTimeout(this.#troubleTimer);
+    this.#dropPending(true);
+    if (this.#answering) closeConnection(this.#answering);
+    if (this.#current) closeConnection(this.#current.peerConnection);
+    if (closePost) this.#post.close();
+    this.#setState('closed');
+  }
+
+  #emit<K extends keyof ResumableSessionEvents>(type: K, event: ResumableSessionEvents[K]): void {
+    for (const listener of this.#listeners.get(type) ?? []) {
+      try {
+        (listener as (value: ResumableSessionEvents[K]) => void)(event);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
+
+function withMode(mode: number, signal: Uint8Array): Uint8Array {
+  const body = new Uint8Array(1 + signal.length);
+  body[0] = mode;
+  body.set(signal, 1);
+  return body;
+}
+
+/**
+ * Sets a description that starts gathering anew (an ICE restart) and returns it once gathered
+ * or at the cap: unlike a first gathering, the state may still read `complete` from the last.
+ */
+async function gatheredAfresh(
+  pc: RTCPeerConnection,
+  description: RTCSessionDescriptionInit,
+  timeoutMs = 3000,
+): Promise<RTCSessionDescriptionInit> {
+  let onChange = () => {};
+  const complete = new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    function done() {
+      clearTimeout(timer);
+      pc.removeEventListener('icegatheringstatechange', onChange);
+      resolve();
+    }
+    onChange = () => {
+      if (pc.iceGatheringState === 'complete') done();
+    };
+    pc.addEventListener('icegatheringstatechange', onChange);
+  });
+  await pc.setLocalDescription(description);
+  await complete;
+  const gathered = pc.localDescription;
+  if (!gathered) throw new ConnectError('ERR_CLOSED', 'the connection closed while gathering');
+  return gathered;
+}

@@ -1,0 +1,126 @@
+import type { Connection } from '../core/connection.ts';
+import { checkPeerOptions } from '../core/peer-options.ts';
+import { ConnectError } from '../errors.ts';
+import { readLinkToken } from '../link/link-token.ts';
+import { MailboxClient } from '../link/mailbox-client.ts';
+import { type ResumableSession, Session, type SessionOptions } from './resumable-session.ts';
+import { type ResumeCounters, ResumeSealer, type ResumeSide } from './resume-seal.ts';
+
+/**
+ * What a page keeps (in `sessionStorage`: it holds the link secret, so never in a URL or a
+ * server's reach) to resume its session after a reload. `onTicket` is told each change.
+ */
+export interface ResumeTicket {
+  version: 1;
+  /** The link both sides used: its fragment holds the secret the resume keys come from. */
+  link: string;
+  /** `a` made the link, `b` opened it. */
+  side: ResumeSide;
+  /** The mailbox the resume box is in; null when there is none (no resume after a reload). */
+  mailbox: string | null;
+  counters: ResumeCounters;
+}
+
+export interface ResumeOptions extends SessionOptions {
+  /** The mailbox's URL (default: the link's origin when it is http(s)); null for none. */
+  mailbox?: string | null;
+  /** Told the ticket at once and whenever it changes: store it to resume after a reload. */
+  onTicket?: (ticket: ResumeTicket) => void;
+}
+
+/**
+ * Makes a connected link session resumable (both sides call it once connected, `a` on the
+ * Invitation's side, `b` on the Acceptance's): a network change is healed by an ICE restart
+ * (A restarts; over the live channel when it still carries, else through the resume box), and
+ * a reload of either page by `resumeSession` with the ticket that page kept.
+ */
+export async function makeResumable(
+  connection: Connection,
+  link: string,
+  side: ResumeSide,
+  options: ResumeOptions,
+): Promise<ResumableSession> {
+  checkPeerOptions(options);
+  const mailbox = mailboxOf(link, options.mailbox);
+  const ticket: ResumeTicket = {
+    version: 1,
+    link,
+    side,
+    mailbox,
+    counters: { sent: 0, received: 0 },
+  };
+  const session = await sessionFor(ticket, options, 'connected');
+  session.adopt(connection);
+  // Whichever side asks first makes the box; without it (no mailbox, or the server refused)
+  // the session still resumes what it can over its channel.
+  await session.post.openBox(true).catch(() => {});
+  return session;
+}
+
+/**
+ * Resumes after a reload, from the ticket the page kept: offers a fresh connection through the
+ * resume box and waits for the other side (which shows "reconnecting" meanwhile). The session
+ * starts `reconnecting`; `connected()` resolves with the new connection. Fails at once with
+ * ERR_NO_MAILBOX when the ticket has no mailbox, later (state `closed`) with ERR_EXPIRED when
+ * the link's time is over.
+ */
+export async function resumeSession(
+  ticket: ResumeTicket,
+  options: ResumeOptions,
+): Promise<ResumableSession> {
+  checkPeerOptions(options);
+  checkTicket(ticket);
+  if (ticket.mailbox === null)
+    throw new ConnectError(
+      'ERR_NO_MAILBOX',
+      'a session with no mailbox cannot resume after a reload: make a new link',
+    );
+  const session = await sessionFor(ticket, options, 'reconnecting');
+  await session.post.openBox(false);
+  void session.offerFresh();
+  return session;
+}
+
+async function sessionFor(
+  ticket: ResumeTicket,
+  options: ResumeOptions,
+  state: 'connected' | 'reconnecting',
+): Promise<Session> {
+  const token = readLinkToken(ticket.link);
+  const kept = { ...ticket, counters: { ...ticket.counters } };
+  const sealer = await ResumeSealer.create(
+    token.secret,
+    ticket.side,
+    ticket.counters,
+    (counters) => {
+      kept.counters = counters;
+      options.onTicket?.({ ...kept });
+    },
+  );
+  options.onTicket?.({ ...kept });
+  const mailbox = ticket.mailbox === null ? null : new MailboxClient(ticket.mailbox);
+  return new Session(sealer, mailbox, options, state);
+}
+
+function mailboxOf(link: string, given: string | null | undefined): string | null {
+  if (given !== undefined) return given;
+  try {
+    const url = new URL(link);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+function checkTicket(ticket: ResumeTicket): void {
+  const ok =
+    typeof ticket === 'object' &&
+    ticket !== null &&
+    ticket.version === 1 &&
+    typeof ticket.link === 'string' &&
+    (ticket.side === 'a' || ticket.side === 'b') &&
+    (ticket.mailbox === null || typeof ticket.mailbox === 'string') &&
+    typeof ticket.counters === 'object' &&
+    ticket.counters !== null;
+  if (!ok) throw new ConnectError('ERR_INVALID_ARGUMENT', 'not a resume ticket');
+}
