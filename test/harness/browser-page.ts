@@ -7,6 +7,11 @@ export type BrowserName = 'chromium' | 'firefox';
 
 export interface BrowserPage {
   readonly browser: BrowserName;
+  /**
+   * The dialogs the page opened, by type ("beforeunload", "alert", ...), oldest first. A
+   * "Leave this page?" (beforeunload) is accepted, so a reload goes ahead; others dismissed.
+   */
+  readonly dialogs: string[];
   goto(url: string): Promise<void>;
   reload(): Promise<void>;
   /** Runs `script` in every document this page loads from now on, before the page's own. */

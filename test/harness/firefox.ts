@@ -110,8 +110,14 @@ export function puppeteerPage(page: Page): BrowserPage {
     if (!handle) throw new Error(`no element matches ${selector}`);
     return handle;
   };
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.type());
+    (dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss()).catch(() => {});
+  });
   return {
     browser: 'firefox',
+    dialogs,
     goto: async (url) => {
       await page.goto(url);
     },

@@ -5,8 +5,14 @@ import type { ChromiumHandle } from './chromium.ts';
 /** A Playwright page (Chromium) as a `BrowserPage`. */
 export function playwrightPage(page: Page): BrowserPage {
   const first = (selector: string) => page.locator(selector).first();
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.type());
+    (dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss()).catch(() => {});
+  });
   return {
     browser: 'chromium',
+    dialogs,
     goto: async (url) => {
       await page.goto(url);
     },

@@ -28,12 +28,19 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
         body.replaceChildren(replyPanel(acceptance), playAnswerPanel(acceptance));
         focusHeading(body);
         status.set('waiting');
-        followConnection(body, status, acceptance.connected, () => {
-          // The code (and the answer played by sound) can no longer connect: never leave it on
-          // show for someone to read out. Firefox gives up 5 s after answering when the other
-          // device is Firefox too and has not had the answer yet; a fresh answer starts anew.
-          body.replaceChildren(answerAgainPanel(container, link));
-        });
+        followConnection(
+          body,
+          status,
+          acceptance.connected,
+          () => {
+            // The code (and the answer played by sound) can no longer connect: never leave it on
+            // show for someone to read out. Firefox gives up 5 s after answering when the other
+            // device is Firefox too and has not had the answer yet; a fresh answer starts anew.
+            body.replaceChildren(answerAgainPanel(container, link));
+          },
+          undefined,
+          { link, side: 'b' },
+        );
       },
       (error: unknown) => {
         status.fail(describeError(error, 'link'), errorCode(error));

@@ -85,10 +85,17 @@ export function exchangeNames(pc: RTCPeerConnection, onName: (name: string) => v
   const sendName = () => channel.send(JSON.stringify({ name: deviceName() }));
   if (channel.readyState === 'open') sendName();
   else channel.addEventListener('open', sendName, { once: true });
+  // A name sent before the other side made its end of the channel is lost: whoever hears the
+  // other's name first says its own once more, so both names arrive whichever side was late.
+  let heard = false;
   channel.addEventListener('message', (event: MessageEvent) => {
     if (typeof event.data !== 'string') return;
     try {
       const { name } = JSON.parse(event.data) as { name?: unknown };
+      if (!heard) {
+        heard = true;
+        sendName();
+      }
       if (typeof name === 'string' && name.trim()) onName(name.trim().slice(0, MAX_NAME_LENGTH));
     } catch {
       // Not ours to understand: the name stays as it was.

@@ -3,6 +3,7 @@ import { showAccountPage } from './account-page.ts';
 import { isAccountFragment } from './account-token.ts';
 import { showAnswerPage } from './answer-page.ts';
 import { showHomePage } from './home-page.ts';
+import { keptTicket, showResumedPage } from './resumable-session-view.ts';
 import { showSoundPage } from './sound-page.ts';
 
 const app = document.getElementById('app');
@@ -13,7 +14,10 @@ const SOUND_HASH = '#sound';
 
 // A link's fragment holds the offer (or its id) and the link secret; browsers never send it.
 // A provider's answer to "Sign in with …" comes back in the fragment too (account-oidc.ts).
-if (isAccountFragment(location.hash) || isOidcCallback(location.hash)) showAccountPage(app);
+// A reloaded page of a link session resumes it, with the ticket this tab kept.
+const ticket = keptTicket();
+if (ticket) showResumedPage(app, ticket);
+else if (isAccountFragment(location.hash) || isOidcCallback(location.hash)) showAccountPage(app);
 else if (location.hash === SOUND_HASH) showSoundPage(app);
 else if (location.hash.length > 1) showAnswerPage(app, location.href);
 else showHomePage(app);

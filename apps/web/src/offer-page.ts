@@ -61,6 +61,7 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
             sound.remove();
           },
           again,
+          { link: invitation.link, side: 'a' },
         );
       },
       (error: unknown) => {

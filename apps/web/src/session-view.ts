@@ -5,13 +5,25 @@ import { exchangeNames } from './device-name.ts';
 import { focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { fileTransfers } from './file-transfers.ts';
+import { followResumable, type LinkSide } from './resumable-session-view.ts';
+
+/** What a resumable session gives the view: one messenger across connections, and each new one. */
+export interface SessionSource {
+  messenger: Messenger;
+  onConnection(listener: (connection: Connection) => void): void;
+}
 
 /**
  * The connected state: the short authentication string, a chat and file transfers over the
- * connection's data channel. Returns the messenger, whose `close` event says the peer left.
+ * connection's data channel (or a resumable session's). Returns the messenger, whose `close`
+ * event says the peer left.
  */
-export function showSession(container: HTMLElement, connection: Connection): Messenger {
-  const messenger = createMessenger(connection.channel);
+export function showSession(
+  container: HTMLElement,
+  connection: Connection,
+  source?: SessionSource,
+): Messenger {
+  const messenger = source?.messenger ?? createMessenger(connection.channel);
   // A live list: screen readers read each new message as it arrives.
   const messages = h('ul', {
     class: 'messages',
@@ -32,13 +44,16 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
   // "Them" until the other device says its name (an older app never does).
   let peerName = 'Them';
   const peerLine = h('p', { class: 'hint', 'data-testid': 'peer-name' });
-  exchangeNames(connection.peerConnection, (name) => {
+  const onName = (name: string) => {
     peerName = name;
     peerLine.textContent = `With ${name}`;
     for (const label of messages.querySelectorAll('li[data-from="peer"] > strong')) {
       label.textContent = `${name}: `;
     }
-  });
+  };
+  exchangeNames(connection.peerConnection, onName);
+  // A resumed session has a new connection: names are said again on it.
+  source?.onConnection((resumed) => exchangeNames(resumed.peerConnection, onName));
 
   container.replaceChildren(
     h(
@@ -101,11 +116,16 @@ export function followConnection(
   connected: Promise<Connection>,
   onFailure: () => void = () => {},
   again?: () => void,
+  resume?: LinkSide,
 ): void {
   connected.then(
     (connection) => {
       status.set('connected');
       drawAttention('Connected');
+      if (resume) {
+        followResumable(body, status, connection, resume, again);
+        return;
+      }
       const messenger = showSession(body, connection);
       messenger.on('close', () => {
         status.fail('The other side left.', 'ERR_CLOSED');

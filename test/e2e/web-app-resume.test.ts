@@ -1,0 +1,69 @@
+// A reload of either page of a connected link session resumes it (DESIGN §4.5): no new link
+// or code, the other page shows "Reconnecting…" meanwhile, and the chat goes on with the same
+// names. The signals travel sealed through the mailbox's resume box.
+import { describe, expect, it } from 'vitest';
+import { useWebApp } from '../harness/app-server.ts';
+import { type BrowserPage, PAIRINGS, testId } from '../harness/browser-page.ts';
+import { createLinkOn, sendChat, waitForState } from '../harness/web-app-pages.ts';
+
+const app = useWebApp({ firefox: true });
+
+async function connectedPair(a: BrowserPage['browser'], b: BrowserPage['browser']) {
+  const pageA = await app.open('/', a);
+  const link = await createLinkOn(pageA);
+  const pageB = await app.open(link, b);
+  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
+  await sendChat(pageA, pageB, 'before the reload');
+  await sendChat(pageB, pageA, 'and back');
+  return { a: pageA, b: pageB };
+}
+
+/** The name each page shows for the other ("With …"), once both are known. */
+async function peerNames(pages: BrowserPage[]): Promise<string[]> {
+  return Promise.all(
+    pages.map((page) =>
+      page
+        .waitForFunction(
+          () => document.querySelector('[data-testid="peer-name"]')?.textContent || null,
+          undefined,
+        )
+        .then(String),
+    ),
+  );
+}
+
+describe('a link session resumes after a reload', () => {
+  for (const pairing of PAIRINGS) {
+    it(`${pairing.name}: reload B, then A; the chat goes on with the same names`, async () => {
+      const pair = await connectedPair(pairing.a, pairing.b);
+      const names = await peerNames([pair.a, pair.b]);
+      for (const side of ['b', 'a'] as const) {
+        const reloaded = pair[side];
+        const other = pair[side === 'a' ? 'b' : 'a'];
+        const link = side === 'b' ? await reloaded.evaluate(() => location.href) : null;
+        const asked = reloaded.dialogs.length;
+        await reloaded.reload();
+        // A live session asks before the page is left (a reload included).
+        expect(reloaded.dialogs.slice(asked)).toContain('beforeunload');
+        await waitForState(other, 'reconnecting', 15_000);
+        await Promise.all([
+          waitForState(reloaded, 'connected', 30_000),
+          waitForState(other, 'connected', 30_000),
+        ]);
+        // The same link: no new link, no code.
+        if (link) expect(await reloaded.evaluate(() => location.href)).toBe(link);
+        await sendChat(reloaded, other, `after reloading ${side.toUpperCase()}`);
+        await sendChat(other, reloaded, `still here (${side})`);
+        expect(await peerNames([pair.a, pair.b])).toEqual(names);
+        expect(await pair.b.text(testId('sas'))).toBe(await pair.a.text(testId('sas')));
+      }
+    });
+  }
+
+  it('Back within the app keeps the session', async () => {
+    const pair = await connectedPair('chromium', 'chromium');
+    await pair.a.evaluate(() => history.back());
+    await sendChat(pair.a, pair.b, 'after Back');
+    expect(await pair.a.attribute(testId('status'), 'data-state')).toBe('connected');
+  });
+});
