@@ -22,6 +22,7 @@ import { benchModem } from './modem.ts';
 import { benchModemPhone } from './modem-phone.ts';
 import { benchProviderKeys } from './provider-keys.ts';
 import { benchRejoinFreshTokens } from './rejoin-fresh-tokens.ts';
+import { benchResume, printResume, resumeMedian } from './resume.ts';
 import { benchSound } from './sound.ts';
 
 interface Target {
@@ -142,6 +143,34 @@ const benches: Record<string, () => Promise<BenchResult>> = {
         unit: 's',
       },
       { name: 'late reply code, attempts that failed', value: failures, limit: 0, unit: '' },
+    ];
+    return { ...result, targets };
+  },
+
+  async resume() {
+    const result = await benchResume();
+    printResume(result);
+    const worst = (pick: (row: (typeof result.rows)[number]) => number[]) =>
+      Math.max(...result.rows.map((row) => resumeMedian(pick(row))));
+    const targets: Target[] = [
+      {
+        name: 'resume after a reload of B, worst browser p50',
+        value: worst((row) => row.reloadSeconds),
+        limit: 5,
+        unit: 's',
+      },
+      {
+        name: 'resume after a network change, worst browser p50',
+        value: worst((row) => row.networkChangeSeconds),
+        limit: 20,
+        unit: 's',
+      },
+      {
+        name: 'resumes that failed',
+        value: result.rows.reduce((sum, row) => sum + row.failures, 0),
+        limit: 0,
+        unit: '',
+      },
     ];
     return { ...result, targets };
   },

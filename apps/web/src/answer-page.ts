@@ -3,6 +3,7 @@ import { connectionStatus } from './connection-status.ts';
 import { copyButton, focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
+import { followResumable } from './resumable-session-view.ts';
 import { followConnection } from './session-view.ts';
 import { playAnswerPanel } from './sound-answer-panels.ts';
 
@@ -39,7 +40,7 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
             body.replaceChildren(answerAgainPanel(container, link));
           },
           undefined,
-          { link, side: 'b' },
+          (connection) => followResumable(body, status, connection, { link, side: 'b' }),
         );
       },
       (error: unknown) => {

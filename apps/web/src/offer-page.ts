@@ -5,6 +5,7 @@ import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
 import { observedPeerConnection } from './peer-connection.ts';
 import { qrCode } from './qr-code.ts';
+import { followResumable } from './resumable-session-view.ts';
 import { followConnection } from './session-view.ts';
 import { listenForAnswerPanel } from './sound-answer-panels.ts';
 
@@ -61,7 +62,8 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
             sound.remove();
           },
           again,
-          { link: invitation.link, side: 'a' },
+          (connection) =>
+            followResumable(body, status, connection, { link: invitation.link, side: 'a' }, again),
         );
       },
       (error: unknown) => {

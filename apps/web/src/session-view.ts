@@ -5,7 +5,6 @@ import { exchangeNames } from './device-name.ts';
 import { focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { fileTransfers } from './file-transfers.ts';
-import { followResumable, type LinkSide } from './resumable-session-view.ts';
 
 /** What a resumable session gives the view: one messenger across connections, and each new one. */
 export interface SessionSource {
@@ -116,14 +115,15 @@ export function followConnection(
   connected: Promise<Connection>,
   onFailure: () => void = () => {},
   again?: () => void,
-  resume?: LinkSide,
+  /** Shows the session instead of the plain view (a resumable one, see resumable-session-view). */
+  show?: (connection: Connection) => void,
 ): void {
   connected.then(
     (connection) => {
       status.set('connected');
       drawAttention('Connected');
-      if (resume) {
-        followResumable(body, status, connection, resume, again);
+      if (show) {
+        show(connection);
         return;
       }
       const messenger = showSession(body, connection);
