@@ -7,11 +7,11 @@ import type {
 } from '@webrtc-connect/protocol';
 import type { FastifyInstance } from 'fastify';
 import { ServerError } from '../errors.ts';
-import type { LongPollWaiters, WaitTarget } from '../long-poll.ts';
-import { expiredError, isoTime, mailboxFullError, waitMs } from '../routes/mailbox-context.ts';
-import { decodeSealed, encodeSealed } from '../sealed-blob.ts';
 import type { ResolvedServerOptions } from '../server-options.ts';
+import type { LongPollWaiters, WaitTarget } from './long-poll.ts';
+import { expiredError, isoTime, mailboxFullError, waitMs } from './mailbox-context.ts';
 import type { ResumeBoxStore, ResumeSide } from './resume-box-store.ts';
+import { decodeSealed, encodeSealed } from './sealed-blob.ts';
 
 export interface ResumeBoxContext {
   boxes: ResumeBoxStore;

@@ -9,7 +9,7 @@ import {
   type ResumeSide,
   type TakeResumeSignalsResult,
 } from '../../mailbox/resume-box-store.ts';
-import type { RedisLink } from '../redis-link.ts';
+import type { RedisLink } from './redis-link.ts';
 
 /**
  * Keys (prefix omitted):
