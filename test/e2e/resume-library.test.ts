@@ -11,6 +11,7 @@ import {
   type ResumeTicket,
   resumeSession,
 } from 'webrtc-connect/link';
+import { codeOf } from '../harness/connect-errors.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
 
 const RTCPeerConnection = wrtc.RTCPeerConnection as unknown as PeerConnectionConstructor;
@@ -107,6 +108,39 @@ describe('resumable link sessions (Node peers)', () => {
     const [left, right] = [a.connection, b.connection];
     if (!left || !right) throw new Error('no connection');
     await expectCarried(left, right, 'after the restart');
+  }, 30_000);
+
+  it('with no mailbox, restarts ICE over the channel and says a reload cannot be resumed', async () => {
+    const invitation = await createLink({ ...peer, appUrl: 'https://app.example/' });
+    const acceptance = await acceptLink(invitation.link, { ...peer, mailbox: null });
+    await invitation.acceptReply(acceptance.answerText);
+    const [left, right] = await Promise.all([invitation.connected, acceptance.connected]);
+    let kept: ResumeTicket | null = null;
+    const [a, b] = await Promise.all([
+      makeResumable(left, invitation.link, 'a', {
+        ...peer,
+        mailbox: null,
+        onTicket: (ticket) => {
+          kept = ticket;
+        },
+      }),
+      makeResumable(right, invitation.link, 'b', { ...peer, mailbox: null }),
+    ]);
+    sessions.push(a, b);
+    expect(a.canResumeAfterReload).toBe(false);
+    const ufrag = () =>
+      /a=ice-ufrag:(\S+)/.exec(right.peerConnection.remoteDescription?.sdp ?? '')?.[1];
+    const old = ufrag();
+    await a.restartIce();
+    await expect.poll(ufrag, { timeout: 10_000 }).not.toBe(old);
+    await expectCarried(left, right, 'restarted with no server');
+    if (!kept) throw new Error('no ticket');
+    expect(await codeOf(resumeSession(kept, peer))).toBe('ERR_NO_MAILBOX');
+    // The page goes: the other side's channel closes with nothing to resume through, so it ends.
+    const closed = nextState(b, 'closed');
+    a.detach();
+    await closed;
+    expect(b.closeReason?.code).toBe('ERR_CLOSED');
   }, 30_000);
 
   it('ends on both sides when one closes the session', async () => {

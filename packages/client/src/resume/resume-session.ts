@@ -28,6 +28,9 @@ export interface ResumeOptions extends SessionOptions {
   onTicket?: (ticket: ResumeTicket) => void;
 }
 
+/** Connections given to makeResumable: each has its one resume channel. */
+const madeResumable = new WeakSet<RTCPeerConnection>();
+
 /**
  * Makes a connected link session resumable (both sides call it once connected, `a` on the
  * Invitation's side, `b` on the Acceptance's): a network change is healed by an ICE restart
@@ -41,6 +44,9 @@ export async function makeResumable(
   options: ResumeOptions,
 ): Promise<ResumableSession> {
   checkPeerOptions(options);
+  if (madeResumable.has(connection.peerConnection))
+    throw new ConnectError('ERR_INVALID_ARGUMENT', 'this connection is already resumable');
+  madeResumable.add(connection.peerConnection);
   const mailbox = mailboxOf(link, options.mailbox);
   const ticket: ResumeTicket = {
     version: 1,
