@@ -168,4 +168,17 @@ function follow(
 ): void {
   connected.finally(() => device.close()).catch(() => {});
   followConnection(body, status, connected);
+  // Said once the session shows (the handler above runs first): a link session resumes, this
+  // one cannot, and people should know before they reload.
+  connected.then(
+    () =>
+      body.append(
+        h(
+          'p',
+          { class: 'hint', 'data-testid': 'no-resume' },
+          'Connected by sound, with no server: reloading this page or losing the network ends the session (there is nowhere to meet again). A session made with a link resumes.',
+        ),
+      ),
+    () => {},
+  );
 }
