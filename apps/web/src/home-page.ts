@@ -44,7 +44,7 @@ export function showHomePage(container: HTMLElement): void {
         ' No server at all: the other device shows its answer as a QR code, and this one scans it (both need a camera)',
       ),
       deviceNameField(),
-      h('h2', {}, 'Got a link on another device?'),
+      h('h2', { class: 'scan-heading' }, 'Got a link on another device?'),
       h('p', { class: 'hint' }, 'Scan the QR code it shows to open the link here.'),
       scanPanel({
         label: 'Scan a link',
