@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
+import { seriousAxeViolations } from '../harness/axe.ts';
 import { type BrowserPage, testId } from '../harness/browser-page.ts';
 import { type ChromiumHandle, launchChromium } from '../harness/chromium.ts';
 import { playwrightPage } from '../harness/playwright-page.ts';
@@ -18,7 +19,7 @@ import {
   shownError,
   waitForState,
 } from '../harness/web-app-pages.ts';
-import { qrModulesOn, writeQrVideo } from '../harness/y4m.ts';
+import { qrModulesOf, qrModulesOn, writeQrVideo } from '../harness/y4m.ts';
 
 // This browser has fake devices but grants the app's origin no camera: a prompt nobody answers.
 const app = useWebApp({ chromium: { fakeMedia: 'devices' } });
@@ -66,7 +67,7 @@ afterAll(async () => {
 async function openOn(
   device: CameraDevice,
   options: { offline?: boolean } = {},
-): Promise<{ page: BrowserPage; apiRequests: string[] }> {
+): Promise<{ page: BrowserPage; raw: Page; apiRequests: string[] }> {
   const raw = await device.chromium.newPage();
   device.pages.push(raw);
   const apiRequests: string[] = [];
@@ -97,7 +98,7 @@ async function openOn(
   });
   const page = playwrightPage(raw);
   await page.goto(`${app.server.url}/`);
-  return { page, apiRequests };
+  return { page, raw, apiRequests };
 }
 
 /** How many camera tracks the page started, and how many of them still run. */
@@ -129,18 +130,21 @@ describe('QR scanning in the web app (Chromium, fake camera)', () => {
   });
 
   it('connects with no server at all: B scans A’s self-contained link, A scans B’s answer QR code', async () => {
-    const { page: a, apiRequests: fromA } = await openOn(deviceA, { offline: true });
+    const { page: a, raw: rawA, apiRequests: fromA } = await openOn(deviceA, { offline: true });
     await a.check(testId('qr-reply'));
     const link = await createLinkOn(a);
     expect(new URL(link).searchParams.get('reply')).toBe('qr');
     await writeQrVideo(deviceB.video, await qrModulesOn(a, testId('qr-code')));
 
-    const { page: b, apiRequests: fromB } = await openOn(deviceB, { offline: true });
+    const { page: b, raw: rawB, apiRequests: fromB } = await openOn(deviceB, { offline: true });
     await b.click(testId('scan-button'));
     // B answers with no mailbox and shows the sealed answer as a QR code; A's camera sees it.
     await waitForState(b, 'waiting', 30_000);
     await writeQrVideo(deviceA.video, await qrModulesOn(b, testId('answer-qr')));
     expect(await b.count(testId('reply-code'))).toBe(0);
+    // The two screens this way adds pass axe like the others (web-app-a11y.test.ts).
+    expect(await seriousAxeViolations(rawA), "A's link page, QR answer").toEqual([]);
+    expect(await seriousAxeViolations(rawB), "B's answer QR code").toEqual([]);
 
     await a.click(testId('scan-button'));
     await Promise.all([waitForState(a, 'connected', 30_000), waitForState(b, 'connected')]);
@@ -156,6 +160,23 @@ describe('QR scanning in the web app (Chromium, fake camera)', () => {
     expect(await cameraTracks(a)).toEqual({ started: 1, live: 0 });
     // Nothing reached the server but the optional ICE server list (refused here).
     for (const url of [...fromA, ...fromB]) expect(new URL(url).pathname).toBe('/api/ice-servers');
+  });
+
+  it('leaves a QR code that is not a link of this app unopened, says why, and Stop turns the camera off', async () => {
+    await writeQrVideo(deviceA.video, qrModulesOf('https://example.com/#not-a-link-of-ours'));
+    const { page } = await openOn(deviceA);
+    const home = await page.evaluate(() => location.href);
+    await page.click(testId('scan-button'));
+    const refused = await shownError(page, 'scan-message');
+    expect(refused.code).toBe('ERR_WRONG_QR_CODE');
+    expect(refused.text).toContain('leads to another site (https://example.com)');
+    // Still scanning, for the right code: the camera runs until Stop.
+    expect(await cameraTracks(page)).toEqual({ started: 1, live: 1 });
+    expect(await page.attribute('.scan', 'data-camera')).toBe('on');
+    await page.click(testId('scan-stop'));
+    expect(await cameraTracks(page)).toEqual({ started: 1, live: 0 });
+    expect(await page.attribute('.scan', 'data-camera')).toBe('off');
+    expect(await page.evaluate(() => location.href)).toBe(home);
   });
 
   it('says in a sentence that the camera was refused, and scanning can be tried again', async () => {

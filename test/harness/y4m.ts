@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { create } from 'qrcode';
 import type { BrowserPage } from './browser-page.ts';
 
 /**
@@ -80,4 +81,12 @@ export async function qrModulesOn(page: BrowserPage, selector: string): Promise<
     cells[Number(column)] = true;
   }
   return modules;
+}
+
+/** The modules of `text` as a QR code, made by the same library and settings as the app. */
+export function qrModulesOf(text: string): QrModules {
+  const { modules } = create(text, { errorCorrectionLevel: 'L' });
+  return Array.from({ length: modules.size }, (_, row) =>
+    Array.from({ length: modules.size }, (_, column) => Boolean(modules.get(row, column))),
+  );
 }
