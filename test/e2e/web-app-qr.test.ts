@@ -21,8 +21,9 @@ import {
 } from '../harness/web-app-pages.ts';
 import { qrModulesOf, qrModulesOn, writeQrVideo } from '../harness/y4m.ts';
 
-// This browser has fake devices but grants the app's origin no camera: a prompt nobody answers.
-const app = useWebApp({ chromium: { fakeMedia: 'devices' } });
+// This Chromium has fake devices but grants the app's origin no camera: a prompt nobody
+// answers. Firefox's fake camera shows moving colours, no QR code: enough to load the reader.
+const app = useWebApp({ chromium: { fakeMedia: 'devices' }, firefox: { fakeMedia: true } });
 
 /** A device with a camera: its own Chromium, whose fake camera shows what `video` holds. */
 interface CameraDevice {
@@ -177,6 +178,16 @@ describe('QR scanning in the web app (Chromium, fake camera)', () => {
     expect(await cameraTracks(page)).toEqual({ started: 1, live: 0 });
     expect(await page.attribute('.scan', 'data-camera')).toBe('off');
     expect(await page.evaluate(() => location.href)).toBe(home);
+  });
+
+  it('loads the ZXing reader in Firefox (no BarcodeDetector there) under the CSP, and stops', async () => {
+    const page = await app.open('/', 'firefox');
+    await page.click(testId('scan-button'));
+    await page.waitFor('.scan[data-camera="on"][data-decoder="zxing"]');
+    await page.click(testId('scan-stop'));
+    await page.waitFor('.scan[data-camera="off"]');
+    expect(await page.text(testId('scan-message'))).toBe('');
+    // afterEach fails the test if the page's CSP blocked the WebAssembly or anything else.
   });
 
   it('says in a sentence that the camera was refused, and scanning can be tried again', async () => {
