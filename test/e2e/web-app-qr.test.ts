@@ -190,6 +190,29 @@ describe('QR scanning in the web app (Chromium, fake camera)', () => {
     // afterEach fails the test if the page's CSP blocked the WebAssembly or anything else.
   });
 
+  it('says so at once when the QR reader cannot be loaded, and stops the camera', async () => {
+    // As on a device offline that never kept the reader's WebAssembly: a fresh profile, no
+    // service worker, the WebAssembly refused.
+    const fresh = await launchChromium({ fakeMedia: 'auto-accept' });
+    try {
+      const raw = await fresh.newPage();
+      // No service worker either: it would fetch and serve the WebAssembly past the route.
+      await raw.addInitScript(() => {
+        ServiceWorkerContainer.prototype.register = () => new Promise(() => {});
+      });
+      await raw.route('**/*.wasm', (route) => route.abort('connectionrefused'));
+      const page = playwrightPage(raw);
+      await page.goto(`${app.server.url}/`);
+      await page.click(testId('scan-button'));
+      const failed = await shownError(page, 'scan-message');
+      expect(failed.code).toBe('ERR_QR_READER');
+      expect(failed.text).toContain('The QR reader could not be loaded');
+      expect(await page.attribute('.scan', 'data-camera')).toBe('off');
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('says in a sentence that the camera was refused, and scanning can be tried again', async () => {
     const page = await app.open();
     await page.click(testId('scan-button'));

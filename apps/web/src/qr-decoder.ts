@@ -50,12 +50,17 @@ async function nativeDetector(): Promise<QrDetect | null> {
 }
 
 async function zxingDetector(): Promise<QrDetect> {
-  await prepareZXingModule({
-    overrides: {
-      locateFile: (path: string, prefix: string) =>
-        path.endsWith('.wasm') ? zxingWasmUrl : prefix + path,
-    },
-    fireImmediately: true,
+  // Emscripten aborts (a fetch refused, a compile the CSP forbids) without settling the promise
+  // prepareZXingModule returns: its onAbort hook is what says so.
+  await new Promise((resolve, reject) => {
+    prepareZXingModule({
+      overrides: {
+        locateFile: (path: string, prefix: string) =>
+          path.endsWith('.wasm') ? zxingWasmUrl : prefix + path,
+        onAbort: (what: unknown) => reject(new Error(`ZXing could not start: ${String(what)}`)),
+      },
+      fireImmediately: true,
+    }).then(resolve, reject);
   });
   const canvas = document.createElement('canvas');
   const context = canvas.getContext('2d', { willReadFrequently: true });

@@ -3,6 +3,12 @@ import type { QrDetect } from './qr-decoder.ts';
 
 /** Between two looks at the camera: quick enough to feel instant, light on a phone's battery. */
 const SCAN_INTERVAL_MS = 150;
+/**
+ * Loading the reader (36 KB of script and 950 KB of WebAssembly, usually from the service
+ * worker's copy) takes well under a second; a failure is seen at once (qr-decoder.ts), and this
+ * bounds whatever else could leave the button waiting.
+ */
+const READER_LOAD_MS = 20_000;
 
 export interface ScanOptions {
   /** The button's label, e.g. "Scan a link". */
@@ -112,11 +118,12 @@ export function scanPanel(options: ScanOptions): HTMLElement {
       await video.play();
       // Loaded on first use: ZXing's glue code stays out of the page's first load (the service
       // worker still keeps it, and its WebAssembly, for offline use).
-      const detector = await import('./qr-decoder.ts')
-        .then(({ qrDetector }) => qrDetector())
-        .catch((cause: unknown) => {
-          throw new ScannerError(cause);
-        });
+      const detector = await withinTime(
+        import('./qr-decoder.ts').then(({ qrDetector }) => qrDetector()),
+        READER_LOAD_MS,
+      ).catch((cause: unknown) => {
+        throw new ScannerError(cause);
+      });
       detect = detector.detect;
       root.dataset.decoder = detector.kind;
     } catch (error) {
@@ -134,6 +141,14 @@ export function scanPanel(options: ScanOptions): HTMLElement {
   });
   window.addEventListener('pagehide', stop);
   return root;
+}
+
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not ready within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 class ScannerError extends Error {
