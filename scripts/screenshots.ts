@@ -24,7 +24,7 @@ const SIZES = {
 type Size = keyof typeof SIZES;
 
 /** The screens, in the order the README shows them. */
-const SCREENS = ['home', 'link', 'answer', 'session', 'sound', 'account'] as const;
+const SCREENS = ['home', 'link', 'answer', 'answer-qr', 'session', 'sound', 'account'] as const;
 type Screen = (typeof SCREENS)[number];
 
 const WAIT_MS = 20_000;
@@ -109,6 +109,16 @@ async function takeScreens(devices: Devices): Promise<void> {
   // On a phone the file is below the fold: show it (and the chat above it), as a person would.
   await b.locator(id('preview')).scrollIntoViewIfNeeded();
   await shot(devices, b, 'session');
+
+  // No server at all: B shows its sealed answer as a QR code for A to scan.
+  const offline = await open(devices, 'laptop', '/');
+  await offline.check(id('qr-reply'));
+  await offline.click(id('create-link'));
+  await waitForState(offline, 'waiting');
+  const qrAnswer = await open(devices, 'phone', '/');
+  await qrAnswer.goto(await offline.inputValue(id('link')));
+  await qrAnswer.waitForSelector(`${id('answer-qr')} svg`, { timeout: WAIT_MS });
+  await shot(devices, qrAnswer, 'answer-qr');
 
   const sound = await open(devices, 'laptop', '/#sound');
   await sound.waitForSelector(id('sound-offer'), { timeout: WAIT_MS });
