@@ -46,6 +46,9 @@ export function scanPanel(options: ScanOptions): HTMLElement {
     { type: 'button', class: 'secondary', 'data-testid': 'scan-stop' },
     'Stop the camera',
   );
+  // Muted (it has no sound anyway) so that play() is allowed once the camera prompt took the
+  // click's user activation.
+  video.muted = true;
   const preview = h('div', { class: 'scan-preview', hidden: '' }, video, stopButton);
   const message = h('p', { class: 'error', role: 'alert', 'data-testid': 'scan-message' });
   const root = h('div', { class: 'scan', 'data-camera': 'off' }, start, preview, message);
