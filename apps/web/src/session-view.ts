@@ -1,7 +1,8 @@
 import { type Connection, createMessenger, type Messenger } from 'webrtc-connect';
 import { drawAttention } from './attention.ts';
+import { chatPanel } from './chat-panel.ts';
 import type { ConnectionStatus } from './connection-status.ts';
-import { exchangeNames } from './device-name.ts';
+import { deviceName, deviceNameField, onRename, peerDeviceName } from './device-name.ts';
 import { focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { fileTransfers } from './file-transfers.ts';
@@ -11,32 +12,32 @@ import { fileTransfers } from './file-transfers.ts';
  * connection's data channel. Returns the messenger, whose `close` event says the peer left.
  */
 export function showSession(container: HTMLElement, connection: Connection): Messenger {
-  const messenger = createMessenger(connection.channel);
-  // A live list: screen readers read each new message as it arrives.
-  const messages = h('ul', {
-    class: 'messages',
-    'aria-live': 'polite',
-    'aria-label': 'Messages',
-    'data-testid': 'messages',
-  });
-  const input = h('input', {
-    type: 'text',
+  // The messenger's hello carries this device's name before anything else, so the first
+  // message the other side sends already comes under its name.
+  const messenger = createMessenger(connection.channel, { name: deviceName() });
+  const chat = chatPanel({
+    ids: { messages: 'messages', input: 'message-input', send: 'send' },
     placeholder: 'Message',
-    autocomplete: 'off',
-    'aria-label': 'Message',
-    'data-testid': 'message-input',
+    self: () => 'me',
+    // "Them" until the other device says its name (an older app never does).
+    unnamed: () => 'Them',
+    send: (text) => messenger.sendText(text),
+    describeFailure: (error) => describeError(error, 'connection'),
   });
-  const send = h('button', { type: 'submit', 'data-testid': 'send' }, 'Send');
-  const form = h('form', { class: 'chat-form' }, input, send);
-
-  // "Them" until the other device says its name (an older app never does).
-  let peerName = 'Them';
   const peerLine = h('p', { class: 'hint', 'data-testid': 'peer-name' });
-  exchangeNames(connection.peerConnection, (name) => {
-    peerName = name;
+  const showPeerName = (said: string) => {
+    const name = peerDeviceName(said);
+    if (!name) return;
     peerLine.textContent = `With ${name}`;
-    for (const label of messages.querySelectorAll('li[data-from="peer"] > strong')) {
-      label.textContent = `${name}: `;
+    chat.name('peer', name);
+  };
+  if (messenger.peerName !== undefined) showPeerName(messenger.peerName);
+  messenger.on('name', showPeerName);
+  const stopRenaming = onRename((name) => {
+    try {
+      messenger.setName(name);
+    } catch {
+      // Closed: nobody left to tell.
     }
   });
 
@@ -53,40 +54,23 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
         { class: 'hint' },
         'If the codes differ, someone sits between you: close this page and start again.',
       ),
+      deviceNameField(),
     ),
-    h('section', { class: 'chat' }, h('h2', {}, 'Chat'), messages, form),
+    chat.element,
     fileTransfers(messenger),
   );
   focusHeading(container);
 
-  const append = (text: string, from: 'me' | 'peer' | 'notice') => {
-    const who = from === 'me' ? 'You' : from === 'peer' ? peerName : '';
-    messages.append(
-      h('li', { 'data-from': from }, ...(who ? [h('strong', {}, `${who}: `)] : []), text),
-    );
-    messages.scrollTop = messages.scrollHeight;
-  };
   messenger.on('text', (text) => {
-    append(text, 'peer');
-    drawAttention(`Message from ${peerName}`);
+    chat.received('peer', text);
+    drawAttention(`Message from ${chat.nameOf('peer')}`);
   });
   messenger.on('file-received', (file) => drawAttention(`Received ${file.name}`));
-  messenger.on('error', (error) => append(describeError(error, 'transfer'), 'notice'));
+  messenger.on('error', (error) => chat.notice(describeError(error, 'transfer')));
   messenger.on('close', () => {
-    append('The other side left: the connection is closed.', 'notice');
-    input.disabled = true;
-    send.disabled = true;
-  });
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (!input.value) return;
-    try {
-      messenger.sendText(input.value);
-      append(input.value, 'me');
-      input.value = '';
-    } catch (error) {
-      append(describeError(error, 'connection'), 'notice');
-    }
+    stopRenaming();
+    chat.notice('The other side left: the connection is closed.');
+    chat.setDisabled(true);
   });
   return messenger;
 }
