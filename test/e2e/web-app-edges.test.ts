@@ -1,7 +1,7 @@
-// The web app's rough edges, in Chromium against the real server: the link page counts down
-// the link's life and sees it expire within a second, then offers a new link; and each way a
-// link goes wrong (cut short, one character changed, a reply sealed under another secret) gets
-// its own sentence, as does the self-contained mode's reply code on B.
+// The web app's rough edges against the real server: the link page counts down the link's life
+// and sees it expire within a second, then offers a new link (Chromium and Firefox); and each
+// way a link goes wrong (cut short, one character changed, a reply sealed under another secret)
+// gets its own sentence, as does the self-contained mode's reply code on B (Chromium).
 import { createLinkSecret, fromLinkText, sealSignal, toLinkText } from '@webrtc-connect/signal';
 import { describe, expect, it } from 'vitest';
 import { startAppServer, useWebApp } from '../harness/app-server.ts';
@@ -9,7 +9,7 @@ import { testId } from '../harness/browser-page.ts';
 import { playwrightPage } from '../harness/playwright-page.ts';
 import { createLinkOn, replyCodeOn, shownError, waitForState } from '../harness/web-app-pages.ts';
 
-const app = useWebApp();
+const app = useWebApp({ firefox: true });
 
 /** The link with the character at `index` of its fragment replaced by another. */
 function changeCharacter(link: string, index: number): string {
@@ -26,56 +26,61 @@ describe('the link page, counting down', () => {
     expect(await a.text(testId('link-expiry'))).toMatch(/^Link works for (10:00|9:[0-5]\d)$/);
   });
 
-  it('sees the link expire within a second, takes it down and makes a new one', async () => {
-    const server = await startAppServer(app.webRoot, { offerTtlMs: 4000 });
-    try {
-      const a = await app.open(`${server.url}/`);
-      // When the page first says it failed, by the page's clock.
-      await a.evaluate(() => {
-        new MutationObserver(() => {
-          const scope = globalThis as { failedAt?: number };
-          const status = document.querySelector('[data-testid="status"]');
-          if (status?.getAttribute('data-state') === 'failed') scope.failedAt ??= Date.now();
-        }).observe(document.body, { subtree: true, attributes: true, childList: true });
-      });
-      await createLinkOn(a);
-      const first = (await a.text(testId('link-expiry'))) ?? '';
-      expect(first).toMatch(/^Link works for 0:0[1-4]$/);
-      const expiresAt = Date.parse(
-        (await a.attribute(testId('link-expiry'), 'data-expires-at')) ?? '',
-      );
-      // It counts down.
-      await a.waitForFunction((shown) => {
-        const text = document.querySelector('[data-testid="link-expiry"]')?.textContent;
-        return text !== shown && /^Link works for 0:0[0-3]$/.test(text ?? '');
-      }, first);
+  it.each(['chromium', 'firefox'] as const)(
+    'sees the link expire within a second, takes it down and makes a new one (%s)',
+    async (browser) => {
+      const server = await startAppServer(app.webRoot, { offerTtlMs: 4000 });
+      try {
+        const a = await app.open(`${server.url}/`, browser);
+        // When the page first says it failed, by the page's clock.
+        await a.evaluate(() => {
+          new MutationObserver(() => {
+            const scope = globalThis as { failedAt?: number };
+            const status = document.querySelector('[data-testid="status"]');
+            if (status?.getAttribute('data-state') === 'failed') scope.failedAt ??= Date.now();
+          }).observe(document.body, { subtree: true, attributes: true, childList: true });
+        });
+        await createLinkOn(a);
+        const first = (await a.text(testId('link-expiry'))) ?? '';
+        expect(first).toMatch(/^Link works for 0:0[1-4]$/);
+        const expiresAt = Date.parse(
+          (await a.attribute(testId('link-expiry'), 'data-expires-at')) ?? '',
+        );
+        // It counts down.
+        await a.waitForFunction((shown) => {
+          const text = document.querySelector('[data-testid="link-expiry"]')?.textContent;
+          return text !== shown && /^Link works for 0:0[0-3]$/.test(text ?? '');
+        }, first);
 
-      const expired = await shownError(a, 'status');
-      expect(expired.code).toBe('ERR_EXPIRED');
-      expect(expired.text).toContain('The link expired before the other device opened it');
-      const failedAt = await a.evaluate(() => (globalThis as { failedAt?: number }).failedAt ?? 0);
-      expect(failedAt - expiresAt).toBeGreaterThanOrEqual(-50);
-      expect(failedAt - expiresAt).toBeLessThan(1000);
-      // Nothing of the dead link stays on the page.
-      for (const id of ['link', 'qr-code', 'link-expiry', 'reply-input']) {
-        expect(await a.count(testId(id))).toBe(0);
+        const expired = await shownError(a, 'status');
+        expect(expired.code).toBe('ERR_EXPIRED');
+        expect(expired.text).toContain('The link expired before the other device opened it');
+        const failedAt = await a.evaluate(
+          () => (globalThis as { failedAt?: number }).failedAt ?? 0,
+        );
+        expect(failedAt - expiresAt).toBeGreaterThanOrEqual(-50);
+        expect(failedAt - expiresAt).toBeLessThan(1000);
+        // Nothing of the dead link stays on the page.
+        for (const id of ['link', 'qr-code', 'link-expiry', 'reply-input']) {
+          expect(await a.count(testId(id))).toBe(0);
+        }
+        const copyButtons = await a.evaluate(
+          () =>
+            [...document.querySelectorAll('button')].filter((b) => b.textContent === 'Copy link')
+              .length,
+        );
+        expect(copyButtons).toBe(0);
+        expect(await a.text(testId('start-again'))).toBe('Make a new link');
+
+        await a.click(testId('start-again'));
+        await waitForState(a, 'waiting');
+        expect(await a.text(testId('link-expiry'))).toMatch(/^Link works for 0:0[1-4]$/);
+        expect(await a.count(testId('start-again'))).toBe(0);
+      } finally {
+        await server.close();
       }
-      const copyButtons = await a.evaluate(
-        () =>
-          [...document.querySelectorAll('button')].filter((b) => b.textContent === 'Copy link')
-            .length,
-      );
-      expect(copyButtons).toBe(0);
-      expect(await a.text(testId('start-again'))).toBe('Make a new link');
-
-      await a.click(testId('start-again'));
-      await waitForState(a, 'waiting');
-      expect(await a.text(testId('link-expiry'))).toMatch(/^Link works for 0:0[1-4]$/);
-      expect(await a.count(testId('start-again'))).toBe(0);
-    } finally {
-      await server.close();
-    }
-  });
+    },
+  );
 });
 
 describe('what a broken link or reply is called', () => {

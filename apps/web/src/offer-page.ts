@@ -28,6 +28,8 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
     pc.addEventListener('signalingstatechange', () => {
       if (pc.remoteDescription && status.state === 'waiting') {
         status.set('connecting');
+        // Answered: the link's time no longer matters (the library stopped its expiry too).
+        body.querySelector('[data-testid="link-expiry"]')?.remove();
       }
     });
   });

@@ -1,6 +1,6 @@
-import { type Connection, createMessenger, type Messenger } from 'webrtc-connect';
+import { ConnectError, type Connection, createMessenger, type Messenger } from 'webrtc-connect';
 import { drawAttention } from './attention.ts';
-import { chatPanel } from './chat-panel.ts';
+import { type ChatPanel, chatPanel } from './chat-panel.ts';
 import type { ConnectionStatus } from './connection-status.ts';
 import { deviceName, deviceNameField, onRename, peerDeviceName } from './device-name.ts';
 import { focusHeading, h, startAgain } from './dom.ts';
@@ -15,38 +15,15 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
   // The messenger's hello carries this device's name before anything else, so the first
   // message the other side sends already comes under its name.
   const messenger = createMessenger(connection.channel, { name: deviceName() });
-  const chat = chatPanel({
-    ids: { messages: 'messages', input: 'message-input', send: 'send' },
-    placeholder: 'Message',
-    self: () => 'me',
-    // "Them" until the other device says its name (an older app never does).
-    unnamed: () => 'Them',
-    send: (text) => messenger.sendText(text),
-    describeFailure: (error) => describeError(error, 'connection'),
-  });
-  const peerLine = h('p', { class: 'hint', 'data-testid': 'peer-name' });
-  const showPeerName = (said: string) => {
-    const name = peerDeviceName(said);
-    if (!name) return;
-    peerLine.textContent = `With ${name}`;
-    chat.name('peer', name);
-  };
-  if (messenger.peerName !== undefined) showPeerName(messenger.peerName);
-  messenger.on('name', showPeerName);
-  const stopRenaming = onRename((name) => {
-    try {
-      messenger.setName(name);
-    } catch {
-      // Closed: nobody left to tell.
-    }
-  });
+  const session = sessionChat();
+  const detach = session.attach(messenger);
 
   container.replaceChildren(
     h(
       'section',
       { class: 'sas-panel' },
       h('h2', { 'data-testid': 'session-heading' }, 'Connected'),
-      peerLine,
+      session.peerLine,
       h('p', { class: 'hint' }, 'Security code: check that the other screen shows the same.'),
       h('p', { class: 'sas', 'data-testid': 'sas' }, connection.shortAuthenticationString),
       h(
@@ -56,23 +33,80 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
       ),
       deviceNameField(),
     ),
-    chat.element,
+    session.chat.element,
     fileTransfers(messenger),
   );
   focusHeading(container);
 
-  messenger.on('text', (text) => {
-    chat.received('peer', text);
-    drawAttention(`Message from ${chat.nameOf('peer')}`);
-  });
   messenger.on('file-received', (file) => drawAttention(`Received ${file.name}`));
-  messenger.on('error', (error) => chat.notice(describeError(error, 'transfer')));
   messenger.on('close', () => {
-    stopRenaming();
-    chat.notice('The other side left: the connection is closed.');
-    chat.setDisabled(true);
+    detach();
+    session.chat.notice('The other side left: the connection is closed.');
+    session.chat.setDisabled(true);
   });
   return messenger;
+}
+
+export interface SessionChat {
+  chat: ChatPanel;
+  /** "With Ada's laptop", once the peer said its name. */
+  peerLine: HTMLElement;
+  /**
+   * Chats and swaps names over `messenger` (again over a new one, after a reconnection);
+   * returns what stops it.
+   */
+  attach(messenger: Messenger): () => void;
+}
+
+/** The link session's chat and the line naming the peer, apart from any one messenger. */
+export function sessionChat(): SessionChat {
+  let current: Messenger | undefined;
+  const chat = chatPanel({
+    ids: { messages: 'messages', input: 'message-input', send: 'send' },
+    placeholder: 'Message',
+    self: () => 'me',
+    // "Them" until the other device says its name (an older app never does).
+    unnamed: () => 'Them',
+    send: (text) => {
+      if (!current) throw new ConnectError('ERR_CLOSED', 'no connection to send over');
+      current.sendText(text);
+    },
+    describeFailure: (error) => describeError(error, 'connection'),
+  });
+  const peerLine = h('p', { class: 'hint', 'data-testid': 'peer-name' });
+  const showPeerName = (said: string) => {
+    const name = peerDeviceName(said);
+    if (!name) return;
+    peerLine.textContent = `With ${name}`;
+    chat.name('peer', name);
+  };
+  return {
+    chat,
+    peerLine,
+    attach(messenger) {
+      current = messenger;
+      if (messenger.peerName !== undefined) showPeerName(messenger.peerName);
+      const stops = [
+        messenger.on('name', showPeerName),
+        messenger.on('text', (text) => {
+          chat.received('peer', text);
+          drawAttention(`Message from ${chat.nameOf('peer')}`);
+        }),
+        messenger.on('error', (error) => chat.notice(describeError(error, 'transfer'))),
+        onRename((name) => {
+          try {
+            messenger.setName(name);
+          } catch {
+            // Closed: nobody left to tell.
+          }
+        }),
+      ];
+      return () => {
+        for (const stop of stops) stop();
+        if (current === messenger) current = undefined;
+      };
+    },
+  };
 }
 
 /**
