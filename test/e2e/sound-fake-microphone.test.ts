@@ -192,30 +192,7 @@ describe('connect by sound in the web app, Chromium with a fake microphone', () 
       await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav }),
     );
     browsers.push(chromium);
-    const a = await chromium.newPage();
-    pages.push(a);
-    // Every audio context and microphone track the page opens, to see that Stop ends them.
-    await a.addInitScript(() => {
-      const scope = globalThis as unknown as {
-        contexts: AudioContext[];
-        tracks: MediaStreamTrack[];
-      };
-      scope.contexts = [];
-      scope.tracks = [];
-      const Context = AudioContext;
-      globalThis.AudioContext = class extends Context {
-        constructor(options?: AudioContextOptions) {
-          super(options);
-          scope.contexts.push(this);
-        }
-      };
-      const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-      navigator.mediaDevices.getUserMedia = async (constraints) => {
-        const stream = await getUserMedia(constraints);
-        scope.tracks.push(...stream.getTracks());
-        return stream;
-      };
-    });
+    const a = await soundPageWatchingAudio(chromium);
     await a.goto(`${server.url}/#sound`);
     await a.click(testId('sound-offer'));
     await waitForState(a, 'playing', 20_000);
@@ -244,17 +221,54 @@ describe('connect by sound in the web app, Chromium with a fake microphone', () 
     expect(await a.attribute(testId('sound-playing'), 'data-state')).toBe('stopped');
     expect(await a.count(testId('sound-stop'))).toBe(0);
     expect(await a.count(testId('start-again'))).toBe(1);
-    await a.waitForFunction(() => {
-      const scope = globalThis as unknown as {
-        contexts: AudioContext[];
-        tracks: MediaStreamTrack[];
-      };
-      return (
-        scope.contexts.length > 0 &&
-        scope.tracks.length > 0 &&
-        scope.contexts.every((context) => context.state === 'closed') &&
-        scope.tracks.every((track) => track.readyState === 'ended')
-      );
-    }, undefined);
+    await everyAudioEnded(a);
+
+    // The other role, "Join", stops alike while it listens.
+    const b = await soundPageWatchingAudio(chromium);
+    await b.goto(`${server.url}/#sound`);
+    await b.click(testId('sound-answer'));
+    await b.waitFor('[data-testid="sound-panel"][data-state="listening"]');
+    await b.click(testId('sound-stop'));
+    await waitForState(b, 'stopped');
+    expect(await b.attribute(testId('sound-panel'), 'data-state')).toBe('stopped');
+    await everyAudioEnded(b);
   });
 });
+
+/** A page that notes every audio context and microphone track it opens. */
+async function soundPageWatchingAudio(browser: TestBrowser): Promise<BrowserPage> {
+  const page = await browser.newPage();
+  pages.push(page);
+  await page.addInitScript(() => {
+    const scope = globalThis as unknown as { contexts: AudioContext[]; tracks: MediaStreamTrack[] };
+    scope.contexts = [];
+    scope.tracks = [];
+    const Context = AudioContext;
+    globalThis.AudioContext = class extends Context {
+      constructor(options?: AudioContextOptions) {
+        super(options);
+        scope.contexts.push(this);
+      }
+    };
+    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await getUserMedia(constraints);
+      scope.tracks.push(...stream.getTracks());
+      return stream;
+    };
+  });
+  return page;
+}
+
+/** Waits until every audio context the page opened is closed and every track ended. */
+async function everyAudioEnded(page: BrowserPage): Promise<void> {
+  await page.waitForFunction(() => {
+    const scope = globalThis as unknown as { contexts: AudioContext[]; tracks: MediaStreamTrack[] };
+    return (
+      scope.contexts.length > 0 &&
+      scope.tracks.length > 0 &&
+      scope.contexts.every((context) => context.state === 'closed') &&
+      scope.tracks.every((track) => track.readyState === 'ended')
+    );
+  }, undefined);
+}
