@@ -202,8 +202,9 @@ export class MailboxClient {
       });
     }
     // Readable for the same origin (the web app) and where the server exposes it; else ignored.
+    // It counts whole seconds, cut: the server's clock read somewhere in the second after it.
     const date = Date.parse(response.headers.get('date') ?? '');
-    this.#serverDate = Number.isNaN(date) ? undefined : date;
+    this.#serverDate = Number.isNaN(date) ? undefined : date + 500;
     if (response.status === 204) return null;
     const json = (await response.json().catch(() => null)) as {
       error?: { code?: string; message?: string };
