@@ -56,8 +56,12 @@ function replyPanel(acceptance: Acceptance, byQr: boolean): HTMLElement {
       h('p', { class: 'reply-code', 'data-testid': 'reply-code' }, groupCode(code)),
       h(
         'p',
-        { class: 'hint' },
-        'The other device should connect by itself. If it asks for a code, type or read out this one.',
+        { class: 'hint', 'data-testid': 'reply-code-hint' },
+        acceptance.kind === 'mailbox'
+          ? 'The other device should connect by itself. If it asks for a code, type or read out this one.'
+          : // A self-contained link leaves the server out of the offer: A learns of this reply only
+            // when its person types the code (or scans it).
+            'Type this code on the other device (or read it out to its owner): it connects once the code is entered there.',
       ),
       copyButton('Copy code', () => code),
     );

@@ -43,6 +43,8 @@ export function showOfferPage(container: HTMLElement, options: OfferOptions): vo
     pc.addEventListener('signalingstatechange', () => {
       if (pc.remoteDescription && status.state === 'waiting') {
         status.set('connecting');
+        // Answered: the link's time no longer matters (the library stopped its expiry too).
+        body.querySelector('[data-testid="link-expiry"]')?.remove();
       }
     });
   });
@@ -70,7 +72,7 @@ export function showOfferPage(container: HTMLElement, options: OfferOptions): vo
           options.qrReply ? 'qr' : invitation.kind === 'mailbox' ? 'automatic' : 'typed',
         );
         const sound = listenForAnswerPanel(invitation);
-        body.replaceChildren(linkPanel(invitation.link, invitation.kind), reply, sound);
+        body.replaceChildren(linkPanel(invitation), reply, sound);
         focusHeading(body);
         status.set('waiting');
         followConnection(
@@ -91,7 +93,8 @@ export function showOfferPage(container: HTMLElement, options: OfferOptions): vo
     );
 }
 
-function linkPanel(link: string, kind: Invitation['kind']): HTMLElement {
+function linkPanel(invitation: Invitation): HTMLElement {
+  const { link, kind } = invitation;
   const field = h('input', {
     type: 'text',
     readonly: '',
@@ -121,13 +124,48 @@ function linkPanel(link: string, kind: Invitation['kind']): HTMLElement {
       'p',
       { class: 'hint' },
       kind === 'mailbox'
-        ? 'Send this link to the other device, or scan the code with it. It works once, for ten minutes.'
+        ? 'Send this link to the other device, or scan the code with it. It works once.'
         : 'This link carries the whole offer: the server never holds it. Send it, or scan the code.',
     ),
+    ...(invitation.expiresAt ? [linkExpiry(invitation.expiresAt)] : []),
     field,
     actions,
     h('div', { class: 'qr', 'data-testid': 'qr-code' }, qr),
   );
+}
+
+/**
+ * "Link works for 4:32", counting down each second until the link is answered or gone (the
+ * page replaces the panel). At zero the invitation's `connected` fails with ERR_EXPIRED, and the
+ * page says so.
+ */
+function linkExpiry(expiresAt: Date): HTMLElement {
+  const line = h('p', {
+    class: 'hint',
+    'data-testid': 'link-expiry',
+    'data-expires-at': expiresAt.toISOString(),
+  });
+  const show = () => {
+    const seconds = Math.max(0, Math.ceil((expiresAt.getTime() - Date.now()) / 1000));
+    line.textContent =
+      seconds > 0
+        ? `Link works for ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
+        : 'The link has expired.';
+    return seconds;
+  };
+  show();
+  // On the second's boundary, so the count turns as the clock does.
+  const tick = () => {
+    if (show() === 0) return;
+    setTimeout(
+      () => {
+        if (line.isConnected) tick();
+      },
+      ((expiresAt.getTime() - Date.now()) % 1000) + 5,
+    );
+  };
+  setTimeout(tick, 0);
+  return line;
 }
 
 /** How B's reply reaches A: pushed by the mailbox, typed (or pasted), or scanned from B's screen. */
