@@ -12,6 +12,7 @@ import {
 } from 'webrtc-connect/link';
 import { drawAttention } from './attention.ts';
 import { type ConnectionStatus, connectionStatus } from './connection-status.ts';
+import { deviceName } from './device-name.ts';
 import { h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
@@ -126,11 +127,7 @@ function showResumable(
   again?: () => void,
 ): void {
   const messenger = followingMessenger(resumable, connection);
-  const connections = new Set<(connection: Connection) => void>();
-  showSession(body, connection, {
-    messenger,
-    onConnection: (listener) => connections.add(listener),
-  });
+  showSession(body, connection, messenger);
   const input = body.querySelector<HTMLInputElement>('[data-testid="message-input"]');
   messenger.on('close', () => {
     forgetTicket();
@@ -148,7 +145,6 @@ function showResumable(
   resumable.then(
     (session) => {
       session.on('connection', (resumed) => {
-        for (const listener of connections) listener(resumed);
         // A new connection has new keys: both sides show its code.
         const sas = body.querySelector('[data-testid="sas"]');
         if (sas) sas.textContent = resumed.shortAuthenticationString;
@@ -173,7 +169,9 @@ function showResumable(
 function followingMessenger(resumable: Promise<ResumableSession>, first: Connection): Messenger {
   type Listener = (event: never) => void;
   const listeners = new Map<keyof MessengerEvents, Set<Listener>>();
-  let inner = createMessenger(first.channel);
+  // Each messenger's hello says this device's name: the names go on after a resume.
+  const open = (channel: RTCDataChannel) => createMessenger(channel, { name: deviceName() });
+  let inner = open(first.channel);
   let offs: Array<() => void> = [];
   const forward = (type: keyof MessengerEvents) =>
     inner.on(type, (event) => {
@@ -189,7 +187,7 @@ function followingMessenger(resumable: Promise<ResumableSession>, first: Connect
       session.on('connection', (connection) => {
         for (const off of offs) off();
         inner.detach();
-        inner = createMessenger(connection.channel);
+        inner = open(connection.channel);
         offs = [...listeners.keys()].filter((type) => type !== 'close').map(forward);
       });
       session.on('state', (state) => {
@@ -202,6 +200,10 @@ function followingMessenger(resumable: Promise<ResumableSession>, first: Connect
   return {
     sendText: (text) => inner.sendText(text),
     sendFile: (file, options) => inner.sendFile(file, options),
+    get peerName() {
+      return inner.peerName;
+    },
+    setName: (name) => inner.setName(name),
     cancelReceive: (id, reason) => inner.cancelReceive(id, reason),
     on(type, listener) {
       let set = listeners.get(type);
