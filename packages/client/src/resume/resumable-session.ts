@@ -1,53 +1,25 @@
 import { decodeSignal, encodeSignal } from '@webrtc-connect/signal';
 import { type Connection, closeConnection, openConnection, whenOpen } from '../core/connection.ts';
 import { gatheredDescription } from '../core/gather.ts';
-import { createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
+import { createPeerConnection } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
 import type { MailboxClient } from '../link/mailbox-client.ts';
+import type {
+  ResumableSession,
+  ResumableSessionEvents,
+  ResumeState,
+  SessionOptions,
+} from './resumable-types.ts';
+import { gatheredAfresh, MODE_FRESH, MODE_RESTART, withMode } from './resume-descriptions.ts';
 import { ResumePost } from './resume-post.ts';
 import type { ResumeSealer, ResumeSide } from './resume-seal.ts';
 
-export type ResumeState = 'connected' | 'reconnecting' | 'closed';
-
-export interface ResumableSessionEvents {
-  /** `reconnecting` while the connection is down and being resumed; `closed` for good. */
-  state: ResumeState;
-  /** A new connection replaced the last (after a reload of either side): a new data channel. */
-  connection: Connection;
-  /** A resume signal was refused (ERR_REPLAYED, ERR_FORGED) or could not be sent; it goes on. */
-  error: ConnectError;
-}
-
-/** A link session that resumes after a network change (ICE restart) or a reload (a fresh offer). */
-export interface ResumableSession {
-  readonly side: ResumeSide;
-  readonly state: ResumeState;
-  /** The connection now, or null while a reloaded page has none yet. */
-  readonly connection: Connection | null;
-  /** Whether a reload can be resumed: only through a mailbox, while the link lives. */
-  readonly canResumeAfterReload: boolean;
-  /** Why the session closed (ERR_CLOSED when a side ended it, ERR_EXPIRED when time ran out). */
-  readonly closeReason: ConnectError | null;
-  /** The connection once there is one (now, or the next); rejects once the session is closed. */
-  connected(): Promise<Connection>;
-  on<K extends keyof ResumableSessionEvents>(
-    type: K,
-    listener: (event: ResumableSessionEvents[K]) => void,
-  ): () => void;
-  /** Restarts ICE now (after the app saw the network change): over the channel if it is up. */
-  restartIce(): Promise<void>;
-  /** Ends the session for good, and tells the other side so. */
-  close(): void;
-  /**
-   * Stops the session here without telling the other side, as a page being unloaded or
-   * reloaded does: the other side shows `reconnecting` and waits for a resume.
-   */
-  detach(): void;
-}
-
-export interface SessionOptions extends PeerOptions {
-  channelLabel?: string;
-}
+export type {
+  ResumableSession,
+  ResumableSessionEvents,
+  ResumeState,
+  SessionOptions,
+} from './resumable-types.ts';
 
 /** The resume channel's id: negotiated (both sides make it), apart from the app's channels. */
 export const RESUME_CHANNEL_ID = 101;
@@ -55,13 +27,12 @@ export const RESUME_CHANNEL_ID = 101;
 const DISCONNECTED_GRACE_MS = 2000;
 /** How long A waits for a restart to connect before it offers a fresh connection instead. */
 const RESTART_WAIT_MS = 10_000;
+/** How soon A tries a restart again when it found no network to gather on. */
+const NO_NETWORK_RETRY_MS = 1000;
 /** How long an unanswered fresh offer stands before it is made again. */
 const FRESH_WAIT_MS = 15_000;
 /** How long A waits, after its channel closed, for a reloaded B to offer before offering itself. */
 const CHANNEL_CLOSED_WAIT_MS = 3000;
-
-const MODE_RESTART = 0;
-const MODE_FRESH = 1;
 
 interface PendingOffer {
   seq: number;
@@ -79,6 +50,7 @@ export class Session implements ResumableSession {
   #pending: PendingOffer | null = null;
   #answering: RTCPeerConnection | null = null;
   #troubleTimer: ReturnType<typeof setTimeout> | undefined;
+  #restarting = false;
   #closeReason: ConnectError | null = null;
   #handling: Promise<void> = Promise.resolve();
   readonly #sealer: ResumeSealer;
@@ -323,13 +295,25 @@ export class Session implements ResumableSession {
 
   async #restart(): Promise<void> {
     const pc = this.#current?.peerConnection;
-    if (!pc || this.#pending || pc.signalingState !== 'stable') return;
+    if (!pc || this.#pending || this.#restarting || pc.signalingState !== 'stable') return;
+    this.#restarting = true;
     try {
       const offer = await gatheredAfresh(
         pc,
         await pc.createOffer({ iceRestart: true }),
         this.#options.gatherTimeout,
       );
+      if (!offer.sdp?.includes('a=candidate')) {
+        // No network to gather on (between two networks): an offer now could never connect,
+        // and the fresh connection after it would come only later. Try again shortly.
+        await pc.setLocalDescription({ type: 'rollback' });
+        clearTimeout(this.#troubleTimer);
+        this.#troubleTimer = setTimeout(() => {
+          if (this.#current?.peerConnection === pc && pc.connectionState !== 'connected')
+            void this.#restart();
+        }, NO_NETWORK_RETRY_MS);
+        return;
+      }
       const { sealed, seq } = await this.#sealer.sealNumbered(
         'offer',
         withMode(MODE_RESTART, encodeSignal(offer)),
@@ -342,6 +326,8 @@ export class Session implements ResumableSession {
       await this.#post.send(sealed, this.#isLive());
     } catch (error) {
       this.#failedToSend(error, null);
+    } finally {
+      this.#restarting = false;
     }
   }
 
@@ -475,40 +461,4 @@ export class Session implements ResumableSession {
       }
     }
   }
-}
-
-function withMode(mode: number, signal: Uint8Array): Uint8Array {
-  const body = new Uint8Array(1 + signal.length);
-  body[0] = mode;
-  body.set(signal, 1);
-  return body;
-}
-
-/**
- * Sets a description that starts gathering anew (an ICE restart) and returns it once gathered
- * or at the cap: unlike a first gathering, the state may still read `complete` from the last.
- */
-async function gatheredAfresh(
-  pc: RTCPeerConnection,
-  description: RTCSessionDescriptionInit,
-  timeoutMs = 3000,
-): Promise<RTCSessionDescriptionInit> {
-  let onChange = () => {};
-  const complete = new Promise<void>((resolve) => {
-    const timer = setTimeout(done, timeoutMs);
-    function done() {
-      clearTimeout(timer);
-      pc.removeEventListener('icegatheringstatechange', onChange);
-      resolve();
-    }
-    onChange = () => {
-      if (pc.iceGatheringState === 'complete') done();
-    };
-    pc.addEventListener('icegatheringstatechange', onChange);
-  });
-  await pc.setLocalDescription(description);
-  await complete;
-  const gathered = pc.localDescription;
-  if (!gathered) throw new ConnectError('ERR_CLOSED', 'the connection closed while gathering');
-  return gathered;
 }
