@@ -1,4 +1,5 @@
 import type { SignInOptionsResponse } from '@webrtc-connect/protocol';
+import { isConnectError } from 'webrtc-connect';
 import { type AccountToken, joinAccount } from 'webrtc-connect/account';
 import {
   finishOidcSignIn,
@@ -214,17 +215,17 @@ async function devSignIn(name: string): Promise<string> {
   return ((await response.json()) as { token: string }).token;
 }
 
-/** The code the server refused with (ERR_TOKEN_EXPIRED, ERR_ROOM_FULL, …), if it gave one. */
+/** The code the server refused or closed with (ERR_TOKEN_EXPIRED, ERR_ROOM_FULL, …), if any. */
 function serverCode(error: unknown): string | undefined {
-  if (errorCode(error) !== 'ERR_ACCOUNT_REFUSED') return undefined;
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
+  return isConnectError(error) ? error.serverCode : undefined;
 }
 
 const REFUSALS: Record<string, string> = {
   ERR_TOKEN_EXPIRED: 'Your sign-in has expired. Sign in again.',
   ERR_ROOM_FULL: 'Too many of your devices are connected already. Close one and try again.',
   ERR_SERVER_FULL: 'The server is full. Try again later.',
+  ERR_DEVICE_REPLACED:
+    'This device joined again from another tab or window (a copy of this one), which took its place here.',
 };
 
 function refusalSentence(error: unknown): string {

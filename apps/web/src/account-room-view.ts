@@ -109,6 +109,7 @@ export function showAccountRoom(
       },
     );
   });
+  // A reload leaves too, but keeps this tab's device key: the page comes back as the same device.
   window.addEventListener('pagehide', () => session.leave());
   const deviceId = h('strong', { 'data-testid': 'account-device-id' }, session.id);
   // Joined again after losing the server: a new id.
@@ -122,7 +123,7 @@ export function showAccountRoom(
     'Sign out on this device',
   );
   signOut.addEventListener('click', () => {
-    session.leave();
+    session.leave({ forget: true });
     onSignOut();
   });
 

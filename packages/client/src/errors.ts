@@ -1,3 +1,5 @@
+import type { AccountErrorCode } from '@webrtc-connect/protocol';
+
 /**
  * Every failure of `webrtc-connect` is a `ConnectError` whose `code` is one of these; the
  * README's error table is generated from this record.
@@ -32,6 +34,8 @@ export const CONNECT_ERROR_CODES = {
   ERR_CANCELLED: 'A file transfer was cancelled, by this side or by the peer.',
   ERR_ACCOUNT_REFUSED:
     "The account server refused this device (a bad or expired token, a full room or server, sign-in not configured); the server's ERR_* code starts the message and is the cause's code.",
+  ERR_ACCOUNT_PROTOCOL:
+    'The account server sent a frame that does not follow the account protocol (malformed, of an unknown type, or out of place); it was ignored, or the join failed if it came before the welcome.',
   ERR_NO_TOKEN:
     "The application's token function failed or gave no token (its error is the cause); joining again tries it again.",
   ERR_ACCOUNT_SERVER:
@@ -52,14 +56,25 @@ export const CONNECT_ERROR_CODES = {
 
 export type ConnectErrorCode = keyof typeof CONNECT_ERROR_CODES;
 
-/** The one error class of `webrtc-connect`; switch on `code`, never on `message`. */
+/**
+ * The one error class of `webrtc-connect`; switch on `code`, never on `message`. Errors of the
+ * account way carry the server's own code too, as `serverCode` (ERR_TOKEN_EXPIRED,
+ * ERR_ROOM_FULL, …: `ACCOUNT_ERROR_CODES` of `@webrtc-connect/protocol`).
+ */
 export class ConnectError extends Error {
   override readonly name = 'ConnectError';
   readonly code: ConnectErrorCode;
+  /** The account server's code for a refusal or a close, when it gave one. */
+  readonly serverCode: AccountErrorCode | undefined;
 
-  constructor(code: ConnectErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    code: ConnectErrorCode,
+    message: string,
+    options?: { cause?: unknown; serverCode?: AccountErrorCode | undefined },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.serverCode = options?.serverCode;
   }
 }
 

@@ -13,18 +13,20 @@ import {
   openAccountSocket,
   type WebSocketConstructor,
 } from './account-socket.ts';
+import { type AccountStep, nextAccountState } from './account-state.ts';
+import { AccountTokens, checkToken } from './account-tokens.ts';
 import type {
   AccountEvents,
   AccountMember,
   AccountRole,
   AccountSession,
   AccountState,
-  AccountToken,
   JoinAccountOptions,
 } from './account-types.ts';
 import type { PeerFrame } from './account-wire.ts';
 import { Broadcasting } from './broadcasting.ts';
 import { type Body, bodyOf, bodyToSend, Inbox, Outbox, type Parcel } from './delivery.ts';
+import { type DeviceIdentity, deviceIdentity } from './device-key.ts';
 import { createPeerLink, type PeerLink } from './peer-link.ts';
 
 /** Pause before opening the channel again after it closed, while the room has not changed. */
@@ -32,18 +34,6 @@ const RETRY_MS = 250;
 /** Pauses before joining again after the socket was lost: doubling from the first to the last. */
 const REJOIN_FIRST_MS = 250;
 const REJOIN_MAX_MS = 5_000;
-/**
- * Refusals that joining again cannot cure: the app has to sign in again (or the server does not
- * speak this protocol). Anything else (the server restarting, full, its store or keys away, the
- * network) is retried.
- */
-const FINAL_REFUSAL = /^ERR_(TOKEN_|HELLO_|UNSUPPORTED_VERSION|ACCOUNTS_DISABLED)/;
-/**
- * Token refusals a moment may cure: a signature by a key the provider has just published (the
- * server fetches its keys again), or, from a token function, an expired or early token (the
- * next call gives a fresh one). Retried this many times in a row, then final.
- */
-const TOKEN_RETRIES = 3;
 /** The first join keeps trying refusals that say "later" (keys or store away) this long. */
 const FIRST_JOIN_PATIENCE_MS = 30_000;
 
@@ -55,6 +45,7 @@ const FIRST_JOIN_PATIENCE_MS = 30_000;
 export async function joinAccount(options: JoinAccountOptions): Promise<AccountSession> {
   checkPeerOptions(options);
   checkToken(options.token);
+  checkDeviceKey(options.deviceKey);
   const Socket = options.WebSocket ?? globalThis.WebSocket;
   if (typeof Socket !== 'function') {
     throw new ConnectError('ERR_INVALID_OPTIONS', 'no WebSocket here: pass one as WebSocket');
@@ -63,43 +54,17 @@ export async function joinAccount(options: JoinAccountOptions): Promise<AccountS
   if (servers.length === 0) {
     throw new ConnectError('ERR_INVALID_OPTIONS', 'pass the server (or its instances) to join');
   }
-  const room = new AccountRoom(options, Socket, servers.map(accountSocketUrl));
+  const device = await deviceIdentity(options.deviceKey);
+  const room = new AccountRoom(options, Socket, servers.map(accountSocketUrl), device);
   room.start(await room.openFirst());
   return room.session;
 }
 
-function checkToken(token: unknown): asserts token is AccountToken {
-  if (typeof token === 'function' || (typeof token === 'string' && token !== '')) return;
-  throw new ConnectError('ERR_INVALID_OPTIONS', 'pass the token to sign in with, or a function');
-}
-
-/** The server's refusal code, if the error is one. */
-function refusalOf(error: unknown): string | undefined {
-  if (!(error instanceof ConnectError)) return undefined;
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/**
- * Whether joining again is pointless. `tokenRefusals` counts the token refusals in a row so
- * far, this one included; `fresh` says whether the next try brings a new token.
- */
-function isFinal(error: unknown, tokenRefusals = 0, fresh = false): boolean {
-  if (!(error instanceof ConnectError)) return true;
-  if (error.code === 'ERR_TIMEOUT' || error.code === 'ERR_NO_TOKEN') return false;
-  const code = refusalOf(error);
-  if (code === undefined || !FINAL_REFUSAL.test(code)) return false;
-  const curable =
-    code === 'ERR_TOKEN_SIGNATURE' ||
-    (fresh && (code === 'ERR_TOKEN_EXPIRED' || code === 'ERR_TOKEN_NOT_YET_VALID'));
-  return !curable || tokenRefusals > TOKEN_RETRIES;
-}
-
-/** Refusals that say "later": the first join waits them out for a while. */
-function saysLater(error: unknown, tokenRefusals: number, fresh: boolean): boolean {
-  const code = refusalOf(error);
-  if (code === undefined) return false;
-  return FINAL_REFUSAL.test(code) ? !isFinal(error, tokenRefusals, fresh) : true;
+function checkDeviceKey(key: unknown): void {
+  if (key === undefined || key === false) return;
+  const pair = key as Partial<CryptoKeyPair> | null;
+  if (typeof pair === 'object' && pair?.privateKey && pair.publicKey) return;
+  throw new ConnectError('ERR_INVALID_OPTIONS', 'deviceKey must be a CryptoKeyPair, or false');
 }
 
 /**
@@ -118,10 +83,9 @@ class AccountRoom {
   #generation = 0;
   #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   #rejoinAttempts = 0;
-  #token: AccountToken;
-  /** Token refusals since the last welcome, and the last one's code. */
-  #tokenRefusals = 0;
-  #lastRefusal: string | undefined;
+  readonly #tokens: AccountTokens;
+  /** The key this device proves at every join, so it keeps its id; none with `deviceKey: false`. */
+  readonly #device: DeviceIdentity | undefined;
   #tokenExpiresAt: Date | undefined;
   readonly #events = new AccountEmitter();
   // Device ids change when a device joins again; this key does not, so seqs hang on it.
@@ -155,12 +119,18 @@ class AccountRoom {
   #held: ServerFrame[] = [];
   #holding = false;
 
-  constructor(options: JoinAccountOptions, Socket: WebSocketConstructor, urls: readonly string[]) {
+  constructor(
+    options: JoinAccountOptions,
+    Socket: WebSocketConstructor,
+    urls: readonly string[],
+    device: DeviceIdentity | undefined,
+  ) {
     // A copy: setIceServers changes it for every link made later, not the caller's object.
     this.#options = { ...options };
-    this.#token = options.token;
+    this.#tokens = new AccountTokens(options.token);
     this.#Socket = Socket;
     this.#urls = urls;
+    this.#device = device;
   }
 
   /**
@@ -176,13 +146,13 @@ class AccountRoom {
         return await this.open();
       } catch (error) {
         tried += 1;
-        const fresh = this.#countRefusal(error);
-        if (isFinal(error, this.#tokenRefusals, fresh)) throw error;
+        this.#tokens.refused(error);
+        if (this.#tokens.isFinal(error)) throw error;
         if (tried < this.#urls.length) {
           this.#nextInstance();
           continue;
         }
-        if (!saysLater(error, this.#tokenRefusals, fresh) || performance.now() > deadline) {
+        if (!this.#tokens.saysLater(error) || performance.now() > deadline) {
           throw error;
         }
         const backoff = Math.min(REJOIN_MAX_MS, REJOIN_FIRST_MS * 2 ** this.#rejoinAttempts);
@@ -193,54 +163,28 @@ class AccountRoom {
     }
   }
 
-  /** Counts a token refusal; true when the next try brings a fresh token (a token function). */
-  #countRefusal(error: unknown): boolean {
-    const code = refusalOf(error);
-    if (code?.startsWith('ERR_TOKEN_')) {
-      this.#tokenRefusals += 1;
-      this.#lastRefusal = code;
-    }
-    return typeof this.#token === 'function';
-  }
-
   /** Moves on to the next instance, after the one in use failed. */
   #nextInstance(): void {
     this.#current = (this.#current + 1) % this.#urls.length;
-  }
-
-  /** The token for this join: the string, or a fresh one from the app's function. */
-  async #tokenForJoin(): Promise<string> {
-    const source = this.#token;
-    if (typeof source === 'string') return source;
-    let token: unknown;
-    try {
-      const refused = this.#lastRefusal;
-      token = await source(refused === undefined ? {} : { refused });
-    } catch (error) {
-      throw new ConnectError('ERR_NO_TOKEN', `the token function failed: ${String(error)}`, {
-        cause: error,
-      });
-    }
-    if (typeof token !== 'string' || token === '') {
-      throw new ConnectError('ERR_NO_TOKEN', 'the token function gave no token');
-    }
-    return token;
   }
 
   /** A new socket, joined; its frames and its loss reach this room only while it is current. */
   async open(): Promise<AccountSocket> {
     this.#generation += 1;
     const generation = this.#generation;
-    const token = await this.#tokenForJoin();
+    const token = await this.#tokens.forJoin();
     if (generation !== this.#generation) throw new ConnectError('ERR_CLOSED', 'the session ended');
     const url = this.#urls[this.#current] as string;
     this.#held = [];
     this.#holding = true;
-    return openAccountSocket(this.#Socket, url, token, {
+    return openAccountSocket(this.#Socket, url, token, this.#device, {
       frame: (frame) => {
         if (generation !== this.#generation) return;
         if (this.#holding) this.#held.push(frame);
         else this.onFrame(frame);
+      },
+      malformed: (error) => {
+        if (generation === this.#generation) this.#emit('error', error);
       },
       closed: (error) => {
         if (generation === this.#generation) this.#lost(error);
@@ -274,7 +218,7 @@ class AccountRoom {
       },
       on: (type, listener) => room.#events.on(type, listener),
       send: (data) => room.#send(data),
-      leave: () => room.end(undefined, true),
+      leave: (options) => room.end(undefined, options?.forget ?? !room.#device?.lasting),
       setIceServers: (iceServers) => {
         room.#options.iceServers = [...iceServers];
       },
@@ -292,18 +236,15 @@ class AccountRoom {
   }
 
   #welcomed(socket: AccountSocket): void {
-    this.#tokenRefusals = 0;
-    this.#lastRefusal = undefined;
+    this.#tokens.welcomed();
     this.#rejoinAttempts = 0;
     const expiresAt = socket.welcome.tokenExpiresAt;
     this.#tokenExpiresAt = expiresAt === undefined ? undefined : new Date(expiresAt);
   }
 
-  #setToken(token: AccountToken): void {
+  #setToken(token: unknown): void {
     checkToken(token);
-    this.#token = token;
-    this.#tokenRefusals = 0;
-    this.#lastRefusal = undefined;
+    this.#tokens.set(token);
     // Waiting to join again, perhaps for want of this very token: try now.
     if (this.#rejoinTimer !== undefined) {
       clearTimeout(this.#rejoinTimer);
@@ -326,14 +267,14 @@ class AccountRoom {
    */
   #lost(error: ConnectError | undefined): void {
     if (this.#state === 'closed') return;
-    if (!error || this.#options.rejoin === false || isFinal(error)) {
+    if (!error || this.#options.rejoin === false || this.#tokens.isFinal(error)) {
       this.end(error);
       return;
     }
     this.#socket = undefined;
     this.#dropLinks();
     this.#nextInstance();
-    this.#setState('reconnecting');
+    this.#step('socket-lost');
     this.#emit('error', error);
     this.#scheduleRejoin();
   }
@@ -353,8 +294,8 @@ class AccountRoom {
       socket = await this.open();
     } catch (error) {
       if (this.#closed()) return;
-      const fresh = this.#countRefusal(error);
-      if (isFinal(error, this.#tokenRefusals, fresh)) this.end(error as ConnectError);
+      this.#tokens.refused(error);
+      if (this.#tokens.isFinal(error)) this.end(error as ConnectError);
       else {
         // Every refusal reaches the app, not only the last: it may want to sign in anew.
         this.#emit('error', error as ConnectError);
@@ -364,7 +305,7 @@ class AccountRoom {
       return;
     }
     if (this.#closed()) {
-      socket.leave();
+      socket.leave(!this.#device?.lasting);
       return;
     }
     this.#welcomed(socket);
@@ -389,16 +330,17 @@ class AccountRoom {
     // already over) are expected in a room that changes; fatal ones arrive with the close.
   }
 
-  end(error: ConnectError | undefined, leaving = false): void {
+  /** `forget`: leaving, and the server may forget this device's key (undefined: not leaving). */
+  end(error: ConnectError | undefined, forget?: boolean): void {
     if (this.#state === 'closed') return;
     clearTimeout(this.#rejoinTimer);
     this.#generation += 1;
-    if (leaving) this.#socket?.leave();
+    if (forget !== undefined) this.#socket?.leave(forget);
     else this.#socket?.close();
     this.#dropLinks();
     this.#outbox.failAll(new ConnectError('ERR_CLOSED', 'the session ended before delivery'));
     if (error) this.#emit('error', error);
-    this.#setState('closed');
+    this.#step('end');
   }
 
   #send(data: string | Uint8Array): Promise<void> {
@@ -447,9 +389,9 @@ class AccountRoom {
         signal: (to, data) => this.#socket?.send({ type: 'signal', to, data }),
         error: (error) => this.#emit('error', error),
       });
-      this.#setState('connected');
+      this.#step('broadcaster');
     } else {
-      this.#setState('connecting');
+      this.#step('client');
       this.#connectUpstream();
     }
     const early = this.#early.filter((frame) => frame.epoch >= this.#epoch);
@@ -484,14 +426,14 @@ class AccountRoom {
         open: () => {
           clearTimeout(this.#unreachableTimer);
           this.#unreachableTimer = undefined;
-          this.#setState('connected');
+          this.#step('channel-open');
           for (const parcel of this.#outbox.pending()) link.sendParcel(parcel, epoch);
         },
         frame: (frame, parcel) => this.#fromBroadcaster(link, frame, parcel),
         closed: () => {
           if (this.#upstream !== link) return;
           this.#upstream = undefined;
-          if (this.#state === 'connected') this.#setState('connecting');
+          this.#step('channel-closed');
           this.#retryTimer = setTimeout(() => {
             if (this.#epoch === epoch && !this.#upstream) this.#connectUpstream();
           }, RETRY_MS);
@@ -508,7 +450,7 @@ class AccountRoom {
         this.#reportedEpoch = epoch;
         this.#socket?.send({ type: 'unreachable', peer: target, epoch });
       }
-      this.#setState('unreachable');
+      this.#step('unreachable');
       clearTimeout(this.#retryTimer);
       this.#upstream?.close();
       this.#upstream = undefined;
@@ -546,8 +488,10 @@ class AccountRoom {
     return this.#state === 'closed';
   }
 
-  #setState(state: AccountState): void {
-    if (this.#state === state || this.#state === 'closed') return;
+  /** The one place the state changes: by the table of account-state.ts. */
+  #step(step: AccountStep): void {
+    const state = nextAccountState(this.#state, step);
+    if (state === this.#state) return;
     this.#state = state;
     this.#emit('state', state);
   }
