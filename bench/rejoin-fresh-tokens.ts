@@ -35,8 +35,8 @@ interface Target {
 }
 
 export async function benchRejoinFreshTokens() {
-  const withKeys = await rejoinRound(true);
   const withoutKeys = await rejoinRound(false);
+  const withKeys = await rejoinRound(true);
   const row = (round: Round) => ({
     'rejoin p50': round.rejoin.p50,
     'rejoin p99': round.rejoin.p99,
