@@ -1,5 +1,5 @@
-import { draftOf, type RoomDraft, type RoomMember, type RoomState } from '../store/room-store.ts';
 import { leaveRoom } from './room-rules.ts';
+import { draftOf, type RoomDraft, type RoomMember, type RoomState } from './room-store.ts';
 
 /**
  * The rules for rooms shared by several instances, as pure functions like room-rules.ts: an

@@ -5,7 +5,7 @@ import {
   type RoomDraft,
   type RoomMember,
   type RoomState,
-} from '../store/room-store.ts';
+} from './room-store.ts';
 
 /**
  * The rules of a room, as pure functions from one room value to the next: who gets which id,

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import type { RedisLink } from './redis-link.ts';
 import {
   draftOf,
   type InstanceHooks,
@@ -10,7 +9,8 @@ import {
   type RoomStore,
   roomState,
   type SignalEvent,
-} from './room-store.ts';
+} from '../../account/room-store.ts';
+import type { RedisLink } from './redis-link.ts';
 
 export interface RedisRoomStoreOptions {
   /**
