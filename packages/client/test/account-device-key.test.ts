@@ -234,6 +234,47 @@ const welcome: WelcomeFrame = {
   heartbeatMs: 60_000,
 };
 
+describe('joinAccount: a server from before device keys', () => {
+  it('refuses the hello with a device key (ERR_INVALID_FRAME): the device joins again without one', async () => {
+    const hellos: unknown[] = [];
+    const OldServer = class extends EventTarget {
+      readyState = 0;
+      constructor(_url: string) {
+        super();
+        setTimeout(() => {
+          this.readyState = 1;
+          this.dispatchEvent(new Event('open'));
+        });
+      }
+      send(text: string): void {
+        const frame = JSON.parse(text) as { type: string; deviceKey?: unknown };
+        if (frame.type !== 'hello') return;
+        hellos.push(frame);
+        setTimeout(() => {
+          if (frame.deviceKey === undefined) {
+            this.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(welcome) }));
+            return;
+          }
+          const refusal = {
+            type: 'error',
+            code: 'ERR_INVALID_FRAME',
+            message: 'hello: extra field',
+          };
+          this.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(refusal) }));
+          this.readyState = 3;
+          this.dispatchEvent(Object.assign(new Event('close'), { code: 4400, reason: '' }));
+        });
+      }
+      close(): void {
+        this.readyState = 3;
+      }
+    } as unknown as WebSocketConstructor;
+    const session = await join({ server: 'http://old.invalid', token: 't', WebSocket: OldServer });
+    expect(session.id).toBe('u-client-1');
+    expect(hellos.map((hello) => 'deviceKey' in (hello as object))).toEqual([true, false]);
+  });
+});
+
 describe('joinAccount: frames from the server are checked', () => {
   it('a malformed welcome fails the join with ERR_ACCOUNT_PROTOCOL, not a crash', async () => {
     const broken = [

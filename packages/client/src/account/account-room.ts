@@ -7,7 +7,7 @@ import {
   type WebSocketConstructor,
 } from './account-socket.ts';
 import { type AccountStep, nextAccountState } from './account-state.ts';
-import { AccountTokens, checkToken } from './account-tokens.ts';
+import { AccountTokens, checkToken, serverCodeOf } from './account-tokens.ts';
 import type {
   AccountEvents,
   AccountMember,
@@ -47,6 +47,8 @@ export class AccountRoom {
   readonly #tokens: AccountTokens;
   /** The key this device proves at every join, so it keeps its id; none with `deviceKey: false`. */
   readonly #device: DeviceIdentity | undefined;
+  /** The server refused the device key's hello (it predates device keys): none from now on. */
+  #keyless = false;
   #tokenExpiresAt: Date | undefined;
   readonly #events = new AccountEmitter();
   // Device ids change when a device joins again; this key does not, so seqs hang on it.
@@ -125,8 +127,23 @@ export class AccountRoom {
     this.#current = (this.#current + 1) % this.#urls.length;
   }
 
-  /** A new socket, joined; its frames and its loss reach this room only while it is current. */
+  /**
+   * A new socket, joined. A server from before device keys refuses a hello that carries one
+   * (an unknown field: ERR_INVALID_FRAME); the device then joins without, from now on.
+   */
   async open(): Promise<AccountSocket> {
+    const device = this.#keyless ? undefined : this.#device;
+    try {
+      return await this.#openWith(device);
+    } catch (error) {
+      if (!device || serverCodeOf(error) !== 'ERR_INVALID_FRAME') throw error;
+      this.#keyless = true;
+      return this.#openWith(undefined);
+    }
+  }
+
+  /** A new socket; its frames and its loss reach this room only while it is current. */
+  async #openWith(device: DeviceIdentity | undefined): Promise<AccountSocket> {
     this.#generation += 1;
     const generation = this.#generation;
     const token = await this.#tokens.forJoin();
@@ -134,7 +151,7 @@ export class AccountRoom {
     const url = this.#urls[this.#current] as string;
     this.#held = [];
     this.#holding = true;
-    return openAccountSocket(this.#Socket, url, token, this.#device, {
+    return openAccountSocket(this.#Socket, url, token, device, {
       frame: (frame) => {
         if (generation !== this.#generation) return;
         if (this.#holding) this.#held.push(frame);
@@ -175,7 +192,8 @@ export class AccountRoom {
       },
       on: (type, listener) => room.#events.on(type, listener),
       send: (data) => room.#send(data),
-      leave: (options) => room.end(undefined, options?.forget ?? !room.#device?.lasting),
+      leave: (options) =>
+        room.end(undefined, !room.#keyless && (options?.forget ?? !room.#device?.lasting)),
       setIceServers: (iceServers) => {
         room.#options.iceServers = [...iceServers];
       },

@@ -193,8 +193,9 @@ export function openAccountSocket(
         return;
       }
       if (frame.type === 'error') {
-        // A fatal error comes just before the close, which then reports its code.
-        if (ACCOUNT_ERROR_CLOSE[frame.code] !== null) lastError = frame;
+        // A fatal error comes just before the close, which then reports its code; before the
+        // welcome, any error is about the hello (a malformed one closes with 4400).
+        if (ACCOUNT_ERROR_CLOSE[frame.code] !== null || !joined) lastError = frame;
         if (!joined) return;
       }
       if (frame.type === 'welcome' && !joined) {
