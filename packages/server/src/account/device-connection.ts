@@ -276,8 +276,9 @@ export class DeviceConnection implements RoomDevice {
   async #signIn(token: string, deviceKey: unknown): Promise<void> {
     const { verifier, rooms } = this.#context;
     try {
-      const device = deviceKey === undefined ? undefined : await readDeviceKey(deviceKey);
+      // The token first: nobody without one makes the server do any work on a key.
       const identity = await verifier.verify(token);
+      const device = deviceKey === undefined ? undefined : await readDeviceKey(deviceKey);
       if (this.#phase !== VERIFYING) return;
       this.user = identity.user;
       this.room = identity.room;
