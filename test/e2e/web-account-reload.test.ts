@@ -9,11 +9,19 @@ import { waitForItem } from '../harness/web-app-pages.ts';
 
 const app = useWebApp({ devSignIn: true, firefox: true });
 
-async function signedInPage(browser: BrowserName, name: string): Promise<BrowserPage> {
+/** `tabKey`: the name of another tab's device key, as a duplicated tab has it. */
+async function signedInPage(
+  browser: BrowserName,
+  name: string,
+  tabKey?: string,
+): Promise<BrowserPage> {
   const page = await app.blankPage(browser);
   await page.goto(`${app.server.url}/`);
   // The pages share one browser profile: start each signed out.
   await page.evaluate(() => localStorage.clear());
+  if (tabKey !== undefined) {
+    await page.evaluate((key) => sessionStorage.setItem('webrtc-connect:device-key', key), tabKey);
+  }
   await page.click(testId('account-link'));
   await page.waitFor(testId('account-name'), 10_000);
   await page.fill(testId('account-name'), name);
@@ -124,4 +132,24 @@ describe('an account page that reloads', () => {
       for (const list of await shownLists(b)) expect(list.length).toBeLessThanOrEqual(3);
     },
   );
+
+  it('a copy of a tab (its session storage copied, as duplicating a tab does) takes its place; the first says why', async () => {
+    const user = 'duplicated';
+    const first = await signedInPage('chromium', user);
+    const other = await signedInPage('chromium', user);
+    const id = await deviceId(first);
+    await waitForRoom([first, other], [id, await deviceId(other)]);
+    const tabKey = await first.evaluate(() => sessionStorage.getItem('webrtc-connect:device-key'));
+    expect(tabKey).toMatch(/^[0-9a-f-]{36}$/);
+    const copy = await signedInPage('chromium', user, tabKey ?? '');
+    expect(await deviceId(copy)).toBe(id);
+    await first.waitFor('[data-testid="account-state"][data-state="closed"]', 15_000);
+    await waitForItem(
+      first,
+      '[data-testid="account-messages"] li[data-kind="notice"]',
+      'took its place',
+      10_000,
+    );
+    await waitForRoom([copy, other], [id, await deviceId(other)]);
+  });
 });

@@ -224,8 +224,6 @@ const REFUSALS: Record<string, string> = {
   ERR_TOKEN_EXPIRED: 'Your sign-in has expired. Sign in again.',
   ERR_ROOM_FULL: 'Too many of your devices are connected already. Close one and try again.',
   ERR_SERVER_FULL: 'The server is full. Try again later.',
-  ERR_DEVICE_REPLACED:
-    'This device joined again from another tab or window (a copy of this one), which took its place here.',
 };
 
 function refusalSentence(error: unknown): string {

@@ -87,7 +87,15 @@ export function showAccountRoom(
   const files = accountFiles(session);
   session.on('members', showMembers);
   session.on('state', showState);
-  session.on('error', (error) => append('', describeError(error, 'connection'), 'notice'));
+  session.on('error', (error) =>
+    append(
+      '',
+      error.serverCode === 'ERR_DEVICE_REPLACED'
+        ? 'This device joined again from another tab or window (a copy of this one), which took its place here.'
+        : describeError(error, 'connection'),
+      'notice',
+    ),
+  );
   session.on('message', ({ from, data }) => {
     if (typeof data === 'string') append(from, data, 'device');
     else files.receive(from, data);
