@@ -49,7 +49,8 @@ afterAll(async () => {
 async function deviceId(page: Page): Promise<string> {
   const id = page.getByTestId('account-device-id');
   try {
-    await id.waitFor({ timeout: 20_000 });
+    // Attached, not visible: the id sits in the room's closed details view.
+    await id.waitFor({ state: 'attached', timeout: 20_000 });
   } catch (error) {
     const status = await page.getByTestId('account-status').textContent({ timeout: 1_000 });
     throw new Error(`no device id at ${page.url()}; status: ${status}`, { cause: error });

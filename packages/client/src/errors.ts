@@ -7,7 +7,9 @@ import type { AccountErrorCode } from '@webrtc-connect/protocol';
 export const CONNECT_ERROR_CODES = {
   ERR_INVALID_OPTIONS:
     'An option is missing or has the wrong type (for example no RTCPeerConnection implementation).',
-  ERR_BAD_LINK: 'The link is not a WebRTC Connect link, or it was cut or changed on the way.',
+  ERR_BAD_LINK: 'The link is not a WebRTC Connect link, or it was changed on the way.',
+  ERR_LINK_INCOMPLETE:
+    'The link is cut short: fewer characters than a link of its kind holds (copy it again, whole).',
   ERR_BAD_ANSWER: 'The pasted answer text is cut or changed, or is not an answer.',
   ERR_BAD_REPLY_CODE: 'The reply code is not 5 or 6 characters of Crockford base32.',
   ERR_NOT_FOUND: 'The mailbox knows no such offer or reply code: mistyped, or from another server.',

@@ -33,6 +33,12 @@ export interface Invitation {
   /** The link for B: `<appUrl>#<token>`. The token holds the link secret: share it, don't log it. */
   link: string;
   kind: 'mailbox' | 'self-contained';
+  /**
+   * When a mailbox link stops working (on this device's clock, corrected by the server's Date
+   * header when the two disagree): `connected` rejects with ERR_EXPIRED then, unless an answer
+   * came. Undefined for a self-contained link, which holds its offer itself.
+   */
+  expiresAt: Date | undefined;
   /** Resolves once connected: by the reply the mailbox pushes, or by `acceptReply`. */
   connected: Promise<Connection>;
   /**
@@ -172,6 +178,19 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
       );
     }
 
+    const expiresAt = posted
+      ? new Date(posted.expiresHere ?? Date.parse(posted.expiresAt))
+      : undefined;
+    if (expiresAt)
+      expireAt(expiresAt, stop.signal, () => {
+        // An answer on its way (a typed code) is let through: the mailbox has already given it.
+        if (answered) return;
+        stop.abort();
+        failStarted(
+          new ConnectError('ERR_EXPIRED', 'the link expired before the other device answered'),
+        );
+      });
+
     const connected = openConnection(pc, whenOpen(channel), started, options.connectTimeout);
     // Callers that never await `connected` (they closed the link) must not see an unhandled rejection.
     let isConnected = false;
@@ -184,6 +203,7 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
     return {
       link,
       kind: posted ? 'mailbox' : 'self-contained',
+      expiresAt,
       connected,
       acceptReply: async (reply) => {
         if (reply instanceof Uint8Array) return applyAnswer(openSealed(reply));
@@ -226,6 +246,17 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
     closeConnection(pc);
     throw error;
   }
+}
+
+/** The longest delay setTimeout keeps (about 24.8 days); a link lasting longer is not timed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Calls `expire` at `at`, unless `signal` aborts first (an answer came, or the link closed). */
+function expireAt(at: Date, signal: AbortSignal, expire: () => void): void {
+  const delay = at.getTime() - Date.now();
+  if (Number.isNaN(delay) || delay > MAX_TIMER_MS) return;
+  const timer = setTimeout(expire, Math.max(0, delay));
+  signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
 }
 
 /** How long A waits for B to answer its call-back: B answers within one gathering (3 s at most). */
