@@ -326,3 +326,49 @@ describe('joinAccount: frames from the server are checked', () => {
     expect(session.epoch).toBe(2);
   });
 });
+
+describe('joinAccount: the session state', () => {
+  it('goes connected → reconnecting → connected when the socket is lost, and closed on leave, with nothing after', async () => {
+    let sockets = 0;
+    const Flaky = class extends EventTarget {
+      readyState = 0;
+      constructor(_url: string) {
+        super();
+        sockets += 1;
+        const nth = sockets;
+        setTimeout(() => {
+          this.readyState = 1;
+          this.dispatchEvent(new Event('open'));
+        });
+        // The first socket is lost a moment after its welcome.
+        if (nth === 1) {
+          setTimeout(() => {
+            this.readyState = 3;
+            this.dispatchEvent(Object.assign(new Event('close'), { code: 1006, reason: '' }));
+          }, 20);
+        }
+      }
+      send(text: string): void {
+        if ((JSON.parse(text) as { type: string }).type !== 'hello') return;
+        setTimeout(() =>
+          this.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(welcome) })),
+        );
+      }
+      close(): void {
+        this.readyState = 3;
+      }
+    } as unknown as WebSocketConstructor;
+    const session = await join({
+      server: 'http://flaky.invalid',
+      token: 't',
+      WebSocket: Flaky,
+      deviceKey: false,
+    });
+    const states: string[] = [session.state];
+    session.on('state', (state) => states.push(state));
+    await next<AccountRejoined>(session, 'rejoined');
+    session.leave();
+    session.leave();
+    expect(states).toEqual(['connected', 'reconnecting', 'connected', 'closed']);
+  });
+});
