@@ -103,14 +103,21 @@ export function showAccountRoom(
   const files = accountFiles(session, nameOf);
   session.on('members', showMembers);
   session.on('state', showState);
-  session.on('error', (error) => chat.notice(describeError(error, 'connection')));
+  session.on('error', (error) =>
+    chat.notice(
+      error.serverCode === 'ERR_DEVICE_REPLACED'
+        ? 'This device joined again from another tab or window (a copy of this one), which took its place here.'
+        : describeError(error, 'connection'),
+    ),
+  );
   session.on('message', ({ from, data }) => {
     if (typeof data === 'string') chat.received(from, data);
     else if (!names.receive(from, data)) files.receive(from, data);
   });
+  // A reload leaves too, but keeps this tab's device key: the page comes back as the same device.
   window.addEventListener('pagehide', () => session.leave());
   const deviceId = h('strong', { 'data-testid': 'account-device-id' }, session.id);
-  // Joined again after losing the server: a new id.
+  // Joined again after losing the server: the same id with this tab's device key.
   session.on('rejoined', ({ id }) => {
     deviceId.textContent = id;
   });
@@ -123,7 +130,7 @@ export function showAccountRoom(
   signOut.addEventListener('click', () => {
     names.stop();
     renamed();
-    session.leave();
+    session.leave({ forget: true });
     onSignOut();
   });
 

@@ -69,6 +69,8 @@ const SENTENCES: Record<ConnectErrorCode, Sentence> = {
   ERR_ACCOUNT_REFUSED: 'The server did not let this device in. Sign in again.',
   ERR_NO_TOKEN: 'Signing in again did not work. Sign in again.',
   ERR_ACCOUNT_SERVER: 'The server could not be reached, or it closed the connection. Try again.',
+  ERR_ACCOUNT_PROTOCOL:
+    'The server answered in a way this page does not understand. Reload the page, or try again later.',
   ERR_MICROPHONE_REFUSED:
     'The microphone was refused. Allow this page to use it (the microphone or lock icon beside the address), then try again.',
   ERR_NO_MICROPHONE:
