@@ -29,6 +29,8 @@ const DISCONNECTED_GRACE_MS = 2000;
 const RESTART_WAIT_MS = 10_000;
 /** How soon A tries a restart again when it found no network to gather on. */
 const NO_NETWORK_RETRY_MS = 1000;
+/** How long a restart may take to connect once its answer is applied. */
+const RESTART_CONNECT_MS = 4000;
 /** How long an unanswered fresh offer stands before it is made again. */
 const FRESH_WAIT_MS = 15_000;
 /** How long A waits, after its channel closed, for a reloaded B to offer before offering itself. */
@@ -269,7 +271,17 @@ export class Session implements ResumableSession {
     // An answer to an offer given up since: its connection is gone.
     if (!pending || pending.seq !== offerSeq) return;
     await pending.pc.setRemoteDescription(answer);
-    if (!pending.channel) return; // A restart: the connection's own state says when it is back.
+    if (!pending.channel) {
+      // A restart: the connection's own state says when it is back. One that does not come back
+      // soon after its answer will not (Chromium keeps resolving the other side's mDNS name to
+      // the address it had before the change): a fresh connection then, without waiting longer.
+      clearTimeout(pending.timer);
+      pending.timer = setTimeout(() => {
+        if (this.#pending === pending && pending.pc.connectionState !== 'connected')
+          void this.offerFresh();
+      }, RESTART_CONNECT_MS);
+      return;
+    }
     openConnection(pending.pc, whenOpen(pending.channel), Promise.resolve(), FRESH_WAIT_MS).then(
       (connection) => {
         if (this.#state === 'closed') closeConnection(connection.peerConnection);
