@@ -1,26 +1,50 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { INTEGRATION_E2E_TESTS, INTEGRATION_PACKAGE_TESTS } from './test/tiers.ts';
+
+// A listed file that moved would silently change tier: fail instead.
+for (const file of [...INTEGRATION_PACKAGE_TESTS, ...INTEGRATION_E2E_TESTS]) {
+  if (!existsSync(new URL(file, import.meta.url))) {
+    throw new Error(`test/tiers.ts lists ${file}, which does not exist: update the list`);
+  }
+}
+
+/** Real services and WebRTC: one file at a time (two cores, and timing is what we test). */
+const serial = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  fileParallelism: false,
+};
 
 export default defineConfig({
   resolve: { conditions: ['@webrtc-connect/source'] },
   ssr: { resolve: { conditions: ['@webrtc-connect/source'] } },
   test: {
+    // Tiers (test/tiers.ts): `npm test -- --tier unit`, or `npx vitest run --project unit`.
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts'],
+          exclude: INTEGRATION_PACKAGE_TESTS,
         },
       },
       {
         extends: true,
         test: {
-          name: 'e2e',
+          name: 'integration',
+          include: [...INTEGRATION_PACKAGE_TESTS, ...INTEGRATION_E2E_TESTS],
+          ...serial,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
           include: ['test/e2e/**/*.test.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
-          // One Chromium at a time: two cores, and WebRTC timing is what we test.
-          fileParallelism: false,
+          exclude: INTEGRATION_E2E_TESTS,
+          ...serial,
         },
       },
     ],
