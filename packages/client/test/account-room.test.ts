@@ -7,7 +7,7 @@ import {
   type JoinAccountOptions,
   joinAccount,
 } from 'webrtc-connect/account';
-import { codeOf } from '../../../test/harness/connect-errors.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import { createFakeAccountServer, type FakeAccountServer } from './fakes/fake-account-server.ts';
 import { settle, settleWhen, useFakeClock } from './fakes/fake-clock.ts';
 import { createFakeNetwork, type FakeNetworkOptions, hangs } from './fakes/fake-peer-connection.ts';

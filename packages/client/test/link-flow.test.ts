@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Connection } from 'webrtc-connect';
 import { acceptLink, createLink } from 'webrtc-connect/link';
-import { codeOf } from '../../../test/harness/connect-errors.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import { settle, useFakeClock } from './fakes/fake-clock.ts';
 import { createFakeMailbox, type FakeMailbox } from './fakes/fake-mailbox.ts';
 import {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { acceptLink, createLink } from 'webrtc-connect/link';
 import { answerBySound, listenForAnswer, offerBySound, playAnswer } from 'webrtc-connect/sound';
-import { codeOf } from '../../../test/harness/connect-errors.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import { createFakeAir } from './fakes/fake-air.ts';
 import { settle, settleWhen, useFakeClock } from './fakes/fake-clock.ts';
 import { createFakeNetwork, fails } from './fakes/fake-peer-connection.ts';

@@ -4,9 +4,9 @@ import {
   type ServerFrame,
   UNREACHABLE_AFTER_MS,
 } from '@webrtc-connect/protocol';
+import { Emitter } from '../core/emitter.ts';
 import { checkPeerOptions } from '../core/peer-options.ts';
 import { ConnectError } from '../errors.ts';
-import { AccountEmitter } from './account-events.ts';
 import {
   type AccountSocket,
   accountSocketUrl,
@@ -123,7 +123,7 @@ class AccountRoom {
   #tokenRefusals = 0;
   #lastRefusal: string | undefined;
   #tokenExpiresAt: Date | undefined;
-  readonly #events = new AccountEmitter();
+  readonly #events = new Emitter<AccountEvents>();
   // Device ids change when a device joins again; this key does not, so seqs hang on it.
   readonly #outbox = new Outbox(crypto.randomUUID());
   readonly #inbox = new Inbox((parcel) =>
