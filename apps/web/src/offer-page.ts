@@ -3,7 +3,6 @@ import { connectionStatus } from './connection-status.ts';
 import { copyButton, focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
-import { observedPeerConnection } from './peer-connection.ts';
 import { qrCode } from './qr-code.ts';
 import { followConnection } from './session-view.ts';
 import { listenForAnswerPanel } from './sound-answer-panels.ts';
@@ -23,23 +22,20 @@ export function showOfferPage(container: HTMLElement, options: { selfContained: 
   container.replaceChildren(status.element, body);
   status.set('gathering');
 
-  const PeerConnection = observedPeerConnection((pc) => {
-    // The answer is in place (pushed by the mailbox or typed): ICE and DTLS are next.
-    pc.addEventListener('signalingstatechange', () => {
-      if (pc.remoteDescription && status.state === 'waiting') {
-        status.set('connecting');
-      }
-    });
-  });
   const appUrl = `${location.origin}${location.pathname}`;
   appIceServers()
     .then((iceServers) =>
       createLink({
-        RTCPeerConnection: PeerConnection,
+        RTCPeerConnection,
         iceServers,
         mailbox: location.origin,
         appUrl,
         selfContained: options.selfContained,
+        // The answer is in place (pushed by the mailbox or typed): ICE and DTLS are next.
+        // `connected` and `failed` come through `invitation.connected` (followConnection).
+        onProgress: (progress) => {
+          if (progress === 'connecting' && status.state === 'waiting') status.set('connecting');
+        },
       }),
     )
     .then(

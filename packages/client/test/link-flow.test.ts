@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Connection } from 'webrtc-connect';
-import { acceptLink, createLink } from 'webrtc-connect/link';
+import { acceptLink, createLink, type LinkProgress } from 'webrtc-connect/link';
 import { codeOf } from '../../../test/support/error-code.ts';
 import { settle, useFakeClock } from './fakes/fake-clock.ts';
 import { createFakeMailbox, type FakeMailbox } from './fakes/fake-mailbox.ts';
@@ -145,5 +145,81 @@ describe('link way, with fake peers and a fake mailbox', () => {
     const invitation = await settle(createLink({ ...peer, mailbox: mailbox.url }));
     const acceptance = await settle(acceptLink(invitation.link, { ...peer, mailbox: mailbox.url }));
     await settle(Promise.all([invitation.connected, acceptance.connected]));
+  });
+
+  it('reports progress on both sides: gathering, waiting, connecting, connected', async () => {
+    const { peer } = peers();
+    const a: LinkProgress[] = [];
+    const b: LinkProgress[] = [];
+    const invitation = await settle(
+      createLink({ ...peer, mailbox: mailbox.url, onProgress: (step) => a.push(step) }),
+    );
+    expect(a).toEqual(['gathering', 'waiting']);
+    const acceptance = await settle(
+      acceptLink(invitation.link, { ...peer, mailbox: mailbox.url, onProgress: (s) => b.push(s) }),
+    );
+    expect(b.slice(0, 2)).toEqual(['gathering', 'waiting']);
+    await settle(Promise.all([invitation.connected, acceptance.connected]));
+    expect(a).toEqual(['gathering', 'waiting', 'connecting', 'connected']);
+    expect(b).toEqual(['gathering', 'waiting', 'connecting', 'connected']);
+  });
+
+  it('reports `connecting` on A only once the typed code brought the answer', async () => {
+    const { peer } = peers();
+    const a: LinkProgress[] = [];
+    const invitation = await settle(
+      createLink({ ...peer, appUrl: 'https://app.test/', onProgress: (step) => a.push(step) }),
+    );
+    const acceptance = await settle(acceptLink(invitation.link, { ...peer, mailbox: null }));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(a).toEqual(['gathering', 'waiting']);
+    await settle(invitation.acceptReply(acceptance.answerText));
+    expect(a).toEqual(['gathering', 'waiting', 'connecting']);
+    await settle(invitation.connected);
+    expect(a.at(-1)).toBe('connected');
+  });
+
+  it('reports `failed` when ICE fails, and nothing after the app closes the link', async () => {
+    const { peer } = peers({ plan: () => fails() });
+    const a: LinkProgress[] = [];
+    const invitation = await settle(
+      createLink({ ...peer, mailbox: mailbox.url, onProgress: (step) => a.push(step) }),
+    );
+    await settle(acceptLink(invitation.link, { ...peer, mailbox: mailbox.url }));
+    await codeOf(settle(invitation.connected));
+    expect(a).toEqual(['gathering', 'waiting', 'connecting', 'failed']);
+    const closed: LinkProgress[] = [];
+    const other = await settle(
+      createLink({ ...peer, mailbox: mailbox.url, onProgress: (step) => closed.push(step) }),
+    );
+    other.close();
+    await codeOf(settle(other.connected));
+    expect(closed).toEqual(['gathering', 'waiting']);
+  });
+
+  it('keeps going when an onProgress listener throws', async () => {
+    const { peer } = peers();
+    const thrown = new Error('the app’s own bug');
+    const reported: unknown[] = [];
+    const onError = (error: unknown) => reported.push(error);
+    process.on('uncaughtException', onError);
+    try {
+      const invitation = await settle(
+        createLink({
+          ...peer,
+          appUrl: 'https://app.test/',
+          onProgress: () => {
+            throw thrown;
+          },
+        }),
+      );
+      const acceptance = await settle(acceptLink(invitation.link, { ...peer, mailbox: null }));
+      await settle(invitation.acceptReply(acceptance.answerText));
+      await settle(invitation.connected);
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+    // Reported once a step: gathering, waiting, connecting, connected.
+    expect(reported).toEqual([thrown, thrown, thrown, thrown]);
   });
 });
