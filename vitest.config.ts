@@ -26,7 +26,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts'],
+          // test/repo: checks of the repository as a whole (import cycles).
+          include: ['packages/*/test/**/*.test.ts', 'test/repo/**/*.test.ts'],
           exclude: INTEGRATION_PACKAGE_TESTS,
         },
       },

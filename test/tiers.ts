@@ -1,7 +1,7 @@
 /**
  * Which test files belong to which tier (vitest projects of the same names):
  *
- * - `unit`: no services. No Redis, no network beyond loopback inside the test's own process
+ * - `unit`: no services (package tests and test/repo's checks of the repository). No Redis, no network beyond loopback inside the test's own process
  *   (Fastify's inject, or the server under test on 127.0.0.1), no WebRTC, no browser, no child
  *   process: package tests, the client's with fakes (packages/client/test/fakes). Runs
  *   anywhere, in seconds.

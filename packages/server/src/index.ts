@@ -1,11 +1,19 @@
-export type { AccountOptions, JwtOptions } from './account/account-options.ts';
+export type { AccountOptions } from './account/account-options.ts';
+export type { JwtOptions } from './account/jwt-options.ts';
 export { type OidcOptions, oidcOrigins } from './account/oidc-discovery.ts';
+export type {
+  InstanceHooks,
+  RoomDraft,
+  RoomEvent,
+  RoomMember,
+  RoomState,
+  RoomStore,
+  SignalEvent,
+  StateEvent,
+} from './account/room-store.ts';
 export { MAX_USER_CLAIM_LENGTH, spellUser } from './account/user-spelling.ts';
 export { FLAG_TABLE, HELP, parseServeArgs, runCli, serverVersion } from './cli.ts';
 export { isServerError, SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.ts';
-export { createServer } from './server.ts';
-export type { LogLevel, RateLimit, ServerOptions } from './server-options.ts';
-export { type StartedServer, type StartServerOptions, startServer } from './start-server.ts';
 export type {
   MailboxStore,
   OfferLookup,
@@ -16,22 +24,18 @@ export type {
   StoredReply,
   TakeOwnReplyResult,
   TakeReplyResult,
-} from './store/mailbox-store.ts';
-export { MemoryRoomStore } from './store/memory-room-store.ts';
-export { MemoryMailboxStore, type MemoryStoreOptions } from './store/memory-store.ts';
-export { type LinkState, RedisLink, type RedisLinkOptions } from './store/redis-link.ts';
+} from './mailbox/mailbox-store.ts';
+export { createServer } from './server.ts';
+export type { LogLevel, RateLimit, ServerOptions } from './server-options.ts';
+export { type StartedServer, type StartServerOptions, startServer } from './start-server.ts';
+export {
+  MemoryMailboxStore,
+  type MemoryStoreOptions,
+} from './store/memory/memory-mailbox-store.ts';
+export { MemoryRoomStore } from './store/memory/memory-room-store.ts';
+export { type LinkState, RedisLink, type RedisLinkOptions } from './store/redis/redis-link.ts';
 export {
   RedisMailboxStore,
   type RedisMailboxStoreOptions,
-} from './store/redis-mailbox-store.ts';
-export { RedisRoomStore, type RedisRoomStoreOptions } from './store/redis-room-store.ts';
-export type {
-  InstanceHooks,
-  RoomDraft,
-  RoomEvent,
-  RoomMember,
-  RoomState,
-  RoomStore,
-  SignalEvent,
-  StateEvent,
-} from './store/room-store.ts';
+} from './store/redis/redis-mailbox-store.ts';
+export { RedisRoomStore, type RedisRoomStoreOptions } from './store/redis/redis-room-store.ts';

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { AccountService } from './account/account-service.ts';
 import { ServerError } from './errors.ts';
-import type { LongPollWaiters } from './long-poll.ts';
-import type { MailboxStore } from './store/mailbox-store.ts';
+import type { LongPollWaiters } from './mailbox/long-poll.ts';
+import type { MailboxStore } from './mailbox/mailbox-store.ts';
 
 /** What the metrics read at each scrape: nothing on a hot path is touched to count. */
 export interface MetricsSources {

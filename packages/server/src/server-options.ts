@@ -12,8 +12,8 @@ import {
 } from './account/account-options.ts';
 import { type ProxyTrust, resolveProxyTrust } from './edge/proxy-trust.ts';
 import { ServerError } from './errors.ts';
-import { checkIceServers } from './routes/ice-servers-route.ts';
-import type { MailboxStore } from './store/mailbox-store.ts';
+import { checkIceServers } from './ice-servers/ice-server-checks.ts';
+import type { MailboxStore } from './mailbox/mailbox-store.ts';
 
 /** At most `max` in each window of `windowMs`, per client address. */
 export interface RateLimit {

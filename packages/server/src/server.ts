@@ -14,24 +14,20 @@ import { answerClientError } from './edge/client-errors.ts';
 import { limitConnections } from './edge/connection-limits.ts';
 import { proxyTrustFunction, trustedProxyMatcher } from './edge/proxy-trust.ts';
 import { securityHeaders } from './edge/security-headers.ts';
-import { sharedRateLimitStore } from './edge/shared-rate-limit.ts';
 import { guardUpgrades } from './edge/upgrade-guard.ts';
 import { handleError, routerFailure } from './error-handler.ts';
 import { ServerError } from './errors.ts';
+import { iceServersRoute } from './ice-servers/ice-servers-route.ts';
 import { loggerOptions, maskPath } from './logging.ts';
-import { LongPollWaiters } from './long-poll.ts';
+import { LongPollWaiters } from './mailbox/long-poll.ts';
+import type { MailboxContext } from './mailbox/mailbox-context.ts';
+import { offerRoutes } from './mailbox/offer-routes.ts';
+import { replyRoutes } from './mailbox/reply-routes.ts';
 import { metricsRoute } from './metrics.ts';
 import { healthRoute } from './routes/health-route.ts';
-import { iceServersRoute } from './routes/ice-servers-route.ts';
-import type { MailboxContext } from './routes/mailbox-context.ts';
-import { offerRoutes } from './routes/offer-routes.ts';
-import { replyRoutes } from './routes/reply-routes.ts';
 import { sendAppPage, servesAppPage, webAppRoot, webAppRoutes } from './routes/web-app.ts';
 import { resolveServerOptions, type ServerOptions } from './server-options.ts';
-import { MemoryMailboxStore } from './store/memory-store.ts';
-import { RedisLink, redactUrl } from './store/redis-link.ts';
-import { RedisMailboxStore } from './store/redis-mailbox-store.ts';
-import { RedisRoomStore } from './store/redis-room-store.ts';
+import { openStores } from './server-stores.ts';
 
 type RateLimitState = Awaited<ReturnType<ReturnType<FastifyInstance['createRateLimit']>>>;
 
@@ -43,30 +39,9 @@ type RateLimitState = Awaited<ReturnType<ReturnType<FastifyInstance['createRateL
 export async function createServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const resolved = resolveServerOptions(options);
   const { trustProxy } = resolved;
-  const link = resolved.redisUrl
-    ? await RedisLink.connect({ url: resolved.redisUrl, keyPrefix: resolved.redisKeyPrefix })
-    : undefined;
-  if (link) {
-    resolved.account = {
-      ...resolved.account,
-      roomStore: new RedisRoomStore(link, { instanceTtlMs: resolved.instanceTtlMs }),
-    };
-  }
-  const store =
-    resolved.store ??
-    (link &&
-      (await RedisMailboxStore.create(link, {
-        maxOffers: resolved.maxOffers,
-        maxReplies: resolved.maxReplies,
-        tombstoneTtlMs: resolved.tombstoneTtlMs,
-        clock: resolved.clock,
-      }))) ??
-    new MemoryMailboxStore({
-      maxOffers: resolved.maxOffers,
-      maxReplies: resolved.maxReplies,
-      tombstoneTtlMs: resolved.tombstoneTtlMs,
-      clock: resolved.clock,
-    });
+  const stores = await openStores(resolved);
+  const { mailbox: store, link } = stores;
+  resolved.account = { ...resolved.account, roomStore: stores.rooms };
   // Malformed paths fail in the router, before any hook: counted and answered here instead.
   let countBadPath: ((request: FastifyRequest) => Promise<RateLimitState>) | undefined;
   const app = Fastify({
@@ -126,7 +101,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
     // that needs it answers its own outage error (503 ERR_STORE_UNAVAILABLE, or
     // ERR_ROOM_UNAVAILABLE on the account socket), so the count is skipped rather than made
     // a second refusal that would hide those.
-    ...(link ? { store: sharedRateLimitStore(link), skipOnError: true } : {}),
+    ...(stores.rateLimitStore ? { store: stores.rateLimitStore, skipOnError: true } : {}),
     errorResponseBuilder: (_request, context) =>
       new ServerError('ERR_RATE_LIMITED', `too many requests; retry in ${context.after}`),
   });
@@ -187,12 +162,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Fastify
   );
 
   app.addHook('preClose', async () => waiters.close());
-  if (!resolved.store) app.addHook('onClose', async () => store.close());
-  if (link) {
-    app.log.info({ redis: redactUrl(resolved.redisUrl ?? '') }, 'stores in Redis');
-    link.on('lost', () => app.log.warn('Redis link lost: reconnecting'));
-    link.on('restored', () => app.log.info('Redis link restored'));
-    app.addHook('onClose', async () => link.close());
-  }
+  stores.announce(app.log);
+  app.addHook('onClose', async () => stores.close());
   return app;
 }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import type { FlagSpec } from '../cli/flag-table.ts';
 import { ServerError } from '../errors.ts';
-import type { AccountOptions, JwtOptions } from './account-options.ts';
+import type { AccountOptions } from './account-options.ts';
+import type { JwtOptions } from './jwt-options.ts';
 
 /** `serve`'s account flags, each with the environment variable it falls back to. */
 export const ACCOUNT_FLAGS = [

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { broadcasterAlias } from '@webrtc-connect/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { isServerError, ServerError } from '../errors.ts';
+import { reconcileRoom, withoutInstance } from './room-recovery.ts';
+import { joinRoom, leaveRoom, reportUnreachable, sameView } from './room-rules.ts';
 import type {
   RoomDraft,
   RoomEvent,
@@ -9,9 +11,7 @@ import type {
   RoomState,
   RoomStore,
   SignalEvent,
-} from '../store/room-store.ts';
-import { reconcileRoom, withoutInstance } from './room-recovery.ts';
-import { joinRoom, leaveRoom, reportUnreachable, sameView } from './room-rules.ts';
+} from './room-store.ts';
 import type { VerifiedIdentity } from './token-verifier.ts';
 
 /** What the rooms need of a device's socket on this instance. */

@@ -8,13 +8,13 @@ import {
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ServerError } from '../errors.ts';
-import { MemoryRoomStore } from '../store/memory-room-store.ts';
-import type { RoomStore } from '../store/room-store.ts';
+import { MemoryRoomStore } from '../store/memory/memory-room-store.ts';
 import type { ResolvedAccountOptions } from './account-options.ts';
 import { AccountRooms } from './account-rooms.ts';
 import { DevSignIn, devSignInRoute } from './dev-sign-in.ts';
 import { type AccountContext, DeviceConnection } from './device-connection.ts';
 import type { OidcClientConfig } from './oidc-discovery.ts';
+import type { RoomStore } from './room-store.ts';
 import { TokenVerifier } from './token-verifier.ts';
 
 /** The largest message the WebSocket layer takes at all; larger ones close the socket (1009). */

@@ -10,12 +10,12 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { isServerError, ServerError } from '../errors.ts';
-import type { RoomState } from '../store/room-store.ts';
 import type { ResolvedAccountOptions } from './account-options.ts';
 import type { AccountRooms, RoomDevice } from './account-rooms.ts';
 import { errorFrameOf, type ParsedFrame, parseDeviceFrame } from './device-frames.ts';
 import { OutgoingFrames } from './outgoing-frames.ts';
 import { viewOf } from './room-rules.ts';
+import type { RoomState } from './room-store.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
 /** What every connection of one server shares. */

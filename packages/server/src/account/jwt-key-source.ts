@@ -1,7 +1,7 @@
 import { createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { JWK, JWTVerifyGetKey } from 'jose';
 import { ServerError } from '../errors.ts';
-import type { JwtOptions } from './account-options.ts';
+import type { JwtOptions } from './jwt-options.ts';
 import { discoverJwksUrl, secureUrl } from './oidc-discovery.ts';
 import {
   DEFAULT_KEYS_COOLDOWN_MS,

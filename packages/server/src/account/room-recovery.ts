@@ -1,5 +1,5 @@
-import type { RoomDraft, RoomMember, RoomState } from '../store/room-store.ts';
 import { leaveRoom } from './room-rules.ts';
+import type { RoomDraft, RoomMember, RoomState } from './room-store.ts';
 
 /**
  * The rules for rooms shared by several instances, as pure functions like room-rules.ts: an

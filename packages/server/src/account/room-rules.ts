@@ -1,5 +1,5 @@
 import { broadcasterAlias, clientId, type RoomView } from '@webrtc-connect/protocol';
-import type { RoomDraft, RoomMember, RoomState } from '../store/room-store.ts';
+import type { RoomDraft, RoomMember, RoomState } from './room-store.ts';
 
 /**
  * The rules of a room, as pure functions from one room value to the next: who gets which id,

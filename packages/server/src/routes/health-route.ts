@@ -1,7 +1,7 @@
 import type { HealthResponse } from '@webrtc-connect/protocol';
 import type { FastifyInstance } from 'fastify';
 import { ServerError } from '../errors.ts';
-import type { MailboxContext } from './mailbox-context.ts';
+import type { MailboxContext } from '../mailbox/mailbox-context.ts';
 
 /** For operators and load balancers: alive, which store, and how full. */
 export async function healthRoute(app: FastifyInstance, context: MailboxContext): Promise<void> {

@@ -1,9 +1,9 @@
 import type { MailboxSchemas } from '@webrtc-connect/protocol';
 import { ServerError } from '../errors.ts';
-import type { LongPollWaiters } from '../long-poll.ts';
 import type { ResolvedServerOptions } from '../server-options.ts';
-import type { MailboxStore, TakeOwnReplyResult } from '../store/mailbox-store.ts';
-import type { LinkState } from '../store/redis-link.ts';
+import type { LinkState } from '../store/shared-link.ts';
+import type { LongPollWaiters } from './long-poll.ts';
+import type { MailboxStore, TakeOwnReplyResult } from './mailbox-store.ts';
 
 /** What the mailbox routes share: given to each route plugin as its options. */
 export interface MailboxContext {

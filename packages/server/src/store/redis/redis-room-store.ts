@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import type { RedisLink } from './redis-link.ts';
 import {
   type InstanceHooks,
   type RoomDraft,
@@ -8,7 +7,8 @@ import {
   type RoomStore,
   roomState,
   type SignalEvent,
-} from './room-store.ts';
+} from '../../account/room-store.ts';
+import type { RedisLink } from './redis-link.ts';
 
 export interface RedisRoomStoreOptions {
   /**

@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { ServerError } from '../errors.ts';
+import { ServerError } from '../../errors.ts';
+import type { LinkState } from '../shared-link.ts';
+
+export type { LinkState };
 
 export interface RedisLinkOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
@@ -12,9 +15,6 @@ export interface RedisLinkOptions {
   /** How long `connect` waits for Redis at start before giving up (default 10 s). */
   connectTimeoutMs?: number;
 }
-
-/** Shown by the health route. */
-export type LinkState = 'connected' | 'reconnecting' | 'closed';
 
 /** A channel message handler; `message` is the raw payload. */
 type ChannelHandler = (message: Buffer) => void;

@@ -7,10 +7,7 @@ import type {
 } from '@webrtc-connect/protocol';
 import type { FastifyInstance } from 'fastify';
 import { ServerError } from '../errors.ts';
-import { hashOwnerToken, newOfferId, newOwnerToken, ownerTokenMatches } from '../ids.ts';
-import type { WaitTarget } from '../long-poll.ts';
-import { decodeSealed, encodeSealed } from '../sealed-blob.ts';
-import type { StoredOffer, TakeOwnReplyResult } from '../store/mailbox-store.ts';
+import type { WaitTarget } from './long-poll.ts';
 import {
   expiredError,
   isoTime,
@@ -21,6 +18,9 @@ import {
   waitMs,
   withdrawnError,
 } from './mailbox-context.ts';
+import { hashOwnerToken, newOfferId, newOwnerToken, ownerTokenMatches } from './mailbox-ids.ts';
+import type { StoredOffer, TakeOwnReplyResult } from './mailbox-store.ts';
+import { decodeSealed, encodeSealed } from './sealed-blob.ts';
 
 type UploadedOffer = StoredOffer & { sealed: Uint8Array };
 

@@ -1,4 +1,4 @@
-import type { RedisLink } from '../store/redis-link.ts';
+import type { RedisLink } from './redis-link.ts';
 
 /** One counter per key for one window: started by the first hit, ended by Redis expiry. */
 const HIT = `

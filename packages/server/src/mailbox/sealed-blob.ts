@@ -1,4 +1,4 @@
-import { ServerError } from './errors.ts';
+import { ServerError } from '../errors.ts';
 
 /**
  * Sealed blobs arrive as base64url and are stored as the bytes they stand for. The schema has

@@ -10,7 +10,7 @@ import type {
   TakeOwnReplyResult,
   TakeReplyResult,
   WithdrawOfferResult,
-} from './mailbox-store.ts';
+} from '../../mailbox/mailbox-store.ts';
 
 export interface MemoryStoreOptions {
   /** Live offers held at most (default 10,000: at 4 KiB a blob, 40 MiB at worst). */

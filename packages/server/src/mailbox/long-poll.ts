@@ -1,4 +1,4 @@
-import { ServerError } from './errors.ts';
+import { ServerError } from '../errors.ts';
 
 /** What ends a wait early: the response (its `close` event means the client went away). */
 export interface Closable {

@@ -8,9 +8,6 @@ import {
 } from '@webrtc-connect/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ServerError } from '../errors.ts';
-import { newReplyCode } from '../ids.ts';
-import { decodeSealed, encodeSealed } from '../sealed-blob.ts';
-import type { StoredReply } from '../store/mailbox-store.ts';
 import {
   expiredError,
   isoTime,
@@ -20,6 +17,9 @@ import {
   untakenReplyError,
   withdrawnError,
 } from './mailbox-context.ts';
+import { newReplyCode } from './mailbox-ids.ts';
+import type { StoredReply } from './mailbox-store.ts';
+import { decodeSealed, encodeSealed } from './sealed-blob.ts';
 
 /**
  * Draws per length before moving to a longer code. With at most 10,000 live codes among 32^5

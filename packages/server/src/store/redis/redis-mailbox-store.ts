@@ -11,7 +11,7 @@ import type {
   TakeOwnReplyResult,
   TakeReplyResult,
   WithdrawOfferResult,
-} from './mailbox-store.ts';
+} from '../../mailbox/mailbox-store.ts';
 import type { RedisLink } from './redis-link.ts';
 import {
   COUNTS,

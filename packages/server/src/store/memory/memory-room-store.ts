@@ -6,7 +6,7 @@ import {
   roomState,
   type SignalEvent,
   type StateEvent,
-} from './room-store.ts';
+} from '../../account/room-store.ts';
 
 type RoomListener = (event: RoomEvent) => void;
 
