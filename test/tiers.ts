@@ -6,7 +6,8 @@
  *   process: package tests, the client's with fakes (packages/client/test/fakes). Runs
  *   anywhere, in seconds.
  * - `integration`: real services and peers in Node: Redis, coturn, the client against the real
- *   server, Node WebRTC peers (node-datachannel, @roamhq/wrtc), child processes.
+ *   server, Node WebRTC peers (node-datachannel, @roamhq/wrtc), child processes; and the modem's
+ *   statistical trials through simulated rooms (CPU-bound minutes, not logic).
  * - `browser`: Chromium and Firefox against the real server.
  *
  * A package test is `unit` unless listed in INTEGRATION_PACKAGE_TESTS; a test/e2e file is
@@ -16,6 +17,12 @@
 export const INTEGRATION_PACKAGE_TESTS = [
   // The client against the real server (its logic is tested in unit with fakes).
   'packages/client/test/account-tokens.test.ts',
+  // The modem through the simulated rooms and phone lines (packages/modem/test/channel):
+  // statistical trials over thousands of frames, 46% of the unit tier's time when they were in
+  // it (107 of 230 file-seconds here). The modem's own logic stays in unit.
+  'packages/modem/test/integrity.test.ts',
+  'packages/modem/test/robustness.test.ts',
+  'packages/modem/test/telephone.test.ts',
   // The CLI as a child process.
   'packages/server/test/operations.test.ts',
   // Redis.
