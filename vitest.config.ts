@@ -29,6 +29,10 @@ export default defineConfig({
           // test/repo: checks of the repository as a whole (import cycles).
           include: ['packages/*/test/**/*.test.ts', 'test/repo/**/*.test.ts'],
           exclude: INTEGRATION_PACKAGE_TESTS,
+          // Files share a worker's module cache: importing Fastify, the modem and the codec
+          // once per worker instead of once per file took the tier from 71 to 29 s of CPU.
+          // Every unit test restores what it changes (timers, stubbed globals, servers).
+          isolate: false,
         },
       },
       {
