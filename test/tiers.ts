@@ -16,6 +16,7 @@
  */
 export const INTEGRATION_PACKAGE_TESTS = [
   // The client against the real server (its logic is tested in unit with fakes).
+  'packages/client/test/account-device-key.test.ts',
   'packages/client/test/account-tokens.test.ts',
   // The modem through the simulated rooms and phone lines (packages/modem/test/channel):
   // statistical trials over thousands of frames, 46% of the unit tier's time when they were in

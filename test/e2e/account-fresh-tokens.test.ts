@@ -4,12 +4,13 @@ import { lastMessagesArrived, settled } from '../harness/account-failover.ts';
 import { type RedisServer, startRedisServer } from '../harness/redis-server.ts';
 import { instanceToken, type ServerInstance, startInstance } from '../harness/server-instances.ts';
 
-// Three devices whose tokens live 8 s, each with a token function, on two `webrtc-connect
-// serve` processes sharing one Redis, with 1 s of clock leeway: the room lives through several
-// expiries, two changes of broadcaster (its socket cut, so it joins again) and the death of an
-// instance, every join again needing a fresh token. (Shorter than the 20-second tokens and two
-// minutes of the story, with the same shape: each event comes after every token has expired.)
-const TOKEN_SECONDS = 8;
+// Three devices whose tokens live 20 s, each with a token function, on two `webrtc-connect
+// serve` processes sharing one Redis, with 1 s of clock leeway, for two minutes: the room lives
+// through six expiries, two changes of broadcaster (its socket cut, so it joins again) and the
+// death of an instance, each after every token given out has expired, so every join again
+// needs a fresh token. Every device keeps its id throughout (its device key).
+const TOKEN_SECONDS = 20;
+const RUN_MS = 120_000;
 
 let redis: RedisServer | undefined;
 let instances: ServerInstance[] = [];
@@ -48,10 +49,12 @@ describe('devices whose tokens expire, with a token function', () => {
       [b, a],
       [a, b],
     ];
+    const startedAt = Date.now();
     for (const [n, list] of lists.entries()) {
       devices.push(await joinDevice(list, tokenFunction(n)));
     }
     await settled(devices, 0);
+    const ids = devices.map((device) => device.session.id);
     const sessions = devices.map((device) => device.session);
     const rejoins = sessions.map(() => 0);
     for (const [n, session] of sessions.entries()) {
@@ -86,6 +89,8 @@ describe('devices whose tokens expire, with a token function', () => {
       const epoch = Math.max(...sessions.map((session) => session.epoch));
       await instances[0]?.kill();
       await settled(devices, epoch, 30_000);
+      // The rest of the two minutes: tokens keep expiring, the room stays as it is.
+      while (Date.now() < startedAt + RUN_MS) await new Promise((done) => setTimeout(done, 500));
     } finally {
       clearInterval(ticker);
     }
@@ -103,10 +108,12 @@ describe('devices whose tokens expire, with a token function', () => {
     );
     expect(new Set(views).size).toBe(1);
     expect(sessions[0]?.members).toHaveLength(3);
+    expect(sessions.map((session) => session.id)).toEqual(ids);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(RUN_MS);
     expect(rejoins.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(4);
     for (const [n, count] of rejoins.entries()) {
       expect(calls.get(n)).toBeGreaterThanOrEqual(1 + count);
     }
     expect(sessions.every((session) => session.state === 'connected')).toBe(true);
-  }, 120_000);
+  }, 240_000);
 });

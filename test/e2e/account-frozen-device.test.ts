@@ -49,7 +49,8 @@ it('a frozen Node broadcaster resumes without crashing, joins again, and the roo
   );
   device.child.kill('SIGCONT');
 
-  // Thawed: its socket and channels are gone; it joins again under a new id, as a client.
+  // Thawed: its socket and channels are gone; it joins again (under its id: its device key
+  // lives in the process), as a client.
   const rejoined = await device.next((report) => report.event === 'rejoined', 30_000);
   if (rejoined.event !== 'rejoined') throw new Error('unreachable');
   await until(

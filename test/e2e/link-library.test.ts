@@ -216,6 +216,30 @@ describe('a mailbox link shows before its offer is gathered', () => {
     expect(await codeOf(acceptLink(invitation.link, peer))).toBe('ERR_ALREADY_USED');
   });
 
+  it('says when a mailbox link expires, and fails `connected` with ERR_EXPIRED then, not later', async () => {
+    const mailbox = await startMailbox({ offerTtlMs: 1500 });
+    try {
+      const invitation = await createLink({ ...peer, mailbox: mailbox.url });
+      const expiresAt = invitation.expiresAt?.getTime() ?? Number.NaN;
+      expect(expiresAt - Date.now()).toBeGreaterThan(1000);
+      expect(expiresAt - Date.now()).toBeLessThanOrEqual(1500);
+      expect(await codeOf(invitation.connected)).toBe('ERR_EXPIRED');
+      expect(Date.now() - expiresAt).toBeGreaterThanOrEqual(0);
+      expect(Date.now() - expiresAt).toBeLessThan(500);
+      invitation.close();
+      // A self-contained link holds its offer: it has no expiry of the mailbox's.
+      const selfContained = await createLink({
+        ...peer,
+        mailbox: mailbox.url,
+        selfContained: true,
+      });
+      expect(selfContained.expiresAt).toBeUndefined();
+      selfContained.close();
+    } finally {
+      await mailbox.app.close();
+    }
+  });
+
   it('fails `connected` with the mailbox’s code when the offer cannot be uploaded', async () => {
     /** A mailbox that loses every upload, as if the offer vanished in between. */
     class LosingStore extends MemoryMailboxStore {

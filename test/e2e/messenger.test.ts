@@ -253,4 +253,47 @@ describe('the messenger between two node-datachannel peers', () => {
       expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
     );
   });
+
+  it("tells each side the other's name before its first message, and each rename", async () => {
+    const { a, b } = await pair();
+    // Bob's side is made after Alice has sent: her hello and text wait in order in the channel.
+    const alice = createMessenger(a, { name: 'Alice’s laptop' });
+    alice.sendText('first');
+    const bob = createMessenger(b, { name: 'Bob' });
+    const namedWhenText = new Promise<string | undefined>((resolve) => {
+      bob.on('text', () => resolve(bob.peerName));
+    });
+    expect(await namedWhenText).toBe('Alice’s laptop');
+    if (alice.peerName === undefined) await next(alice, 'name');
+    expect(alice.peerName).toBe('Bob');
+
+    const renamed = next(bob, 'name');
+    alice.setName('Alice at work');
+    expect(await renamed).toBe('Alice at work');
+    expect(bob.peerName).toBe('Alice at work');
+
+    expect(() => alice.setName('x'.repeat(257))).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    expect(() => createMessenger(a, { name: 7 as unknown as string })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+  });
+
+  it('sends no hello without a name, and refuses a name too long from the peer', async () => {
+    const { a, b } = await pair();
+    const alice = createMessenger(a);
+    const received: string[] = [];
+    b.addEventListener('message', (event: MessageEvent) => received.push(String(event.data)));
+    const errors = collect(alice, 'error');
+    b.send(JSON.stringify({ t: 'hello', name: 'x'.repeat(300) }));
+    b.send(JSON.stringify({ t: 'name' }));
+    const text = next(alice, 'text');
+    b.send('{"t":"text","text":"still here"}');
+    expect(await text).toBe('still here');
+    expect(alice.peerName).toBeUndefined();
+    expect(errors.map((error) => error.code)).toEqual(['ERR_PEER_PROTOCOL', 'ERR_PEER_PROTOCOL']);
+    alice.sendText('over');
+    await expect.poll(() => received).toEqual(['{"t":"text","text":"over"}']);
+  });
 });

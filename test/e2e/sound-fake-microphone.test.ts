@@ -179,4 +179,96 @@ describe('connect by sound in the web app, Chromium with a fake microphone', () 
     // The link still works: the page did not give up on the connection.
     expect(await a.attribute(testId('status'), 'data-state')).toBe('waiting');
   });
+
+  it("the sound page's Stop ends playing and listening; its meter and spectrum agree on a tone", async () => {
+    // A 3 kHz tone of amplitude 0.1 (-23 dBFS RMS), a whole number of periods in the file.
+    const wav = join(scratch, 'tone.wav');
+    const rate = 48000;
+    const tone = new Float32Array(rate);
+    for (let i = 0; i < tone.length; i += 1)
+      tone[i] = 0.1 * Math.sin((2 * Math.PI * 3000 * i) / rate);
+    await writeWav(wav, tone, rate);
+    const chromium = chromiumBrowser(
+      await launchChromium({ fakeMedia: 'auto-accept', fakeAudioFile: wav }),
+    );
+    browsers.push(chromium);
+    const a = await soundPageWatchingAudio(chromium);
+    await a.goto(`${server.url}/#sound`);
+    await a.click(testId('sound-offer'));
+    await waitForState(a, 'playing', 20_000);
+    await a.waitFor('[data-testid="sound-panel"][data-state="listening"]');
+
+    // The meter (RMS) and the spectrum's loudest bar read the tone alike, in dBFS, once the
+    // analyser's smoothing (0.8 a reading, ten readings a second) has settled on it.
+    const reading = () =>
+      a.evaluate(() => ({
+        meter: Number(
+          document.querySelector('[data-testid="sound-level"]')?.getAttribute('data-level'),
+        ),
+        spectrum: Number(
+          document.querySelector('[data-testid="sound-spectrum"]')?.getAttribute('data-peak'),
+        ),
+      }));
+    await expect
+      .poll(reading, { timeout: 15_000, interval: 200 })
+      .toSatisfy(
+        ({ meter, spectrum }) => meter >= -26 && meter <= -20 && Math.abs(meter - spectrum) <= 3,
+      );
+
+    await a.click(testId('sound-stop'));
+    await waitForState(a, 'stopped');
+    expect(await a.attribute(testId('sound-panel'), 'data-state')).toBe('stopped');
+    expect(await a.attribute(testId('sound-playing'), 'data-state')).toBe('stopped');
+    expect(await a.count(testId('sound-stop'))).toBe(0);
+    expect(await a.count(testId('start-again'))).toBe(1);
+    await everyAudioEnded(a);
+
+    // The other role, "Join", stops alike while it listens.
+    const b = await soundPageWatchingAudio(chromium);
+    await b.goto(`${server.url}/#sound`);
+    await b.click(testId('sound-answer'));
+    await b.waitFor('[data-testid="sound-panel"][data-state="listening"]');
+    await b.click(testId('sound-stop'));
+    await waitForState(b, 'stopped');
+    expect(await b.attribute(testId('sound-panel'), 'data-state')).toBe('stopped');
+    await everyAudioEnded(b);
+  });
 });
+
+/** A page that notes every audio context and microphone track it opens. */
+async function soundPageWatchingAudio(browser: TestBrowser): Promise<BrowserPage> {
+  const page = await browser.newPage();
+  pages.push(page);
+  await page.addInitScript(() => {
+    const scope = globalThis as unknown as { contexts: AudioContext[]; tracks: MediaStreamTrack[] };
+    scope.contexts = [];
+    scope.tracks = [];
+    const Context = AudioContext;
+    globalThis.AudioContext = class extends Context {
+      constructor(options?: AudioContextOptions) {
+        super(options);
+        scope.contexts.push(this);
+      }
+    };
+    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await getUserMedia(constraints);
+      scope.tracks.push(...stream.getTracks());
+      return stream;
+    };
+  });
+  return page;
+}
+
+/** Waits until every audio context the page opened is closed and every track ended. */
+async function everyAudioEnded(page: BrowserPage): Promise<void> {
+  await page.waitForFunction(() => {
+    const scope = globalThis as unknown as { contexts: AudioContext[]; tracks: MediaStreamTrack[] };
+    return (
+      scope.contexts.length > 0 &&
+      scope.tracks.length > 0 &&
+      scope.contexts.every((context) => context.state === 'closed') &&
+      scope.tracks.every((track) => track.readyState === 'ended')
+    );
+  }, undefined);
+}

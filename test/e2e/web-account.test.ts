@@ -147,7 +147,7 @@ describe('the account page, against the real server', () => {
         for (const page of [b, c]) {
           const notice = `[data-testid="account-messages"] li[data-kind="notice"][data-epoch="${after[0]?.epoch}"]`;
           await page.waitFor(notice, 10_000);
-          expect(await page.text(notice)).toContain('New broadcaster');
+          expect(await page.text(notice)).toContain('now relays for your devices');
           expect(await page.count('[data-testid="account-devices"] li.broadcaster')).toBe(1);
         }
         await chat(b, idB, [c], 'still here, b');
@@ -155,6 +155,85 @@ describe('the account page, against the real server', () => {
       }
     },
   );
+
+  it('shows each device by the name it gave, before its first message, and a rename; ids only in the details', async () => {
+    // Two browsers: pages of one browser share their storage, and so their device name.
+    const ada = await openAccountPage('chromium');
+    await ada.evaluate(() => localStorage.setItem('webrtc-connect:device-name', 'Ada’s desk'));
+    const other = await openAccountPage('firefox');
+    // The Firefox page chats the moment it is connected: its first message must already come
+    // under its name. Each label is noted as it is first shown, before any relabelling.
+    await ada.evaluate(() => {
+      const seen: string[] = [];
+      (globalThis as { firstLabels?: string[] }).firstLabels = seen;
+      new MutationObserver((records) => {
+        for (const record of records) {
+          for (const node of record.addedNodes) {
+            if (node instanceof HTMLElement && node.dataset.kind === 'device') {
+              seen.push(node.querySelector('strong')?.textContent ?? '');
+            }
+          }
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+    const idAda = await signIn(ada, 'names');
+    await other.fill(testId('account-name'), 'names');
+    await other.click(testId('account-sign-in'));
+    await other.waitForFunction(() => {
+      const state = document.querySelector<HTMLElement>('[data-testid="account-state"]');
+      if (state?.dataset.state !== 'connected') return false;
+      const input = document.querySelector<HTMLInputElement>(
+        '[data-testid="account-message-input"]',
+      );
+      const send = document.querySelector<HTMLButtonElement>('[data-testid="account-send"]');
+      if (!input || !send) return false;
+      input.value = 'at once';
+      send.click();
+      return true;
+    }, undefined);
+    const idOther = (await other.text(testId('account-device-id'))) ?? '';
+    await waitForRoom([ada, other], [idAda, idOther]);
+
+    const item = '[data-testid="account-messages"] li[data-kind="device"]';
+    await waitForItem(ada, item, 'at once', 15_000);
+    expect(
+      await ada.evaluate(() => (globalThis as { firstLabels?: string[] }).firstLabels),
+    ).toEqual(['Firefox on Linux: ']);
+    const shownName = (page: BrowserPage, id: string) =>
+      page.waitForFunction(
+        (deviceId) =>
+          document.querySelector(`[data-device-id="${deviceId}"] [data-testid="device-name-shown"]`)
+            ?.textContent,
+        id,
+      );
+    expect(await shownName(ada, idOther)).toBe('Firefox on Linux');
+    expect(await shownName(other, idAda)).toBe('Ada’s desk');
+    expect(await shownName(ada, idAda)).toBe('Ada’s desk');
+
+    await chat(ada, idAda, [other], 'from the desk');
+    // A rename reaches the other device: its list and the earlier message's label.
+    await ada.fill(testId('device-name'), 'Ada at home');
+    await ada.click(testId('account-message-input'));
+    await other.waitForFunction(
+      (deviceId) =>
+        document.querySelector(`[data-device-id="${deviceId}"] [data-testid="device-name-shown"]`)
+          ?.textContent === 'Ada at home',
+      idAda,
+    );
+    expect(await other.text(`${item}[data-from="${idAda}"] strong`)).toBe('Ada at home: ');
+
+    for (const page of [ada, other]) {
+      // Words a person uses: the roles and the epoch are only in the details view.
+      const shown = await page.evaluate(
+        () => document.querySelector<HTMLElement>('.account-panel')?.innerText ?? '',
+      );
+      expect(shown).toContain('relaying for your devices');
+      expect(shown).not.toMatch(/broadcaster|epoch/i);
+      const details = (await page.text(testId('room-details'))) ?? '';
+      expect(details).toContain(idAda);
+      expect(details).toContain(idOther);
+    }
+  });
 
   it('remembers the sign-in on the device: a reload joins by itself; signing out forgets it', async () => {
     const page = await openAccountPage();

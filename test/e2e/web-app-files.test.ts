@@ -194,8 +194,7 @@ describe('the web app in a hidden tab', () => {
     const b = app.track(playwrightPage(raw));
     await b.goto(`${app.server.url}${link.slice(link.indexOf('/#'))}`);
     await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
-    // The names come over a channel of their own, a moment after the connection: B names A in
-    // what it tells once it knows A's name.
+    // B names A in what it tells: A's name came in its messenger's hello.
     await b.waitForFunction(
       (name) => document.querySelector('[data-testid="peer-name"]')?.textContent?.includes(name),
       'Chrome on Linux',

@@ -21,6 +21,7 @@ import {
   sendChat,
   shownError,
   typeReply,
+  waitForItem,
   waitForState,
 } from '../harness/web-app-pages.ts';
 
@@ -211,29 +212,63 @@ describe('the web app in Chromium, against the real server', () => {
 const peerLabel = '[data-testid="messages"] li[data-from="peer"] strong';
 
 describe('the web app, device names', () => {
-  it("shows each device's name on the other side, the typed one remembered", async () => {
+  it("shows each device's name on the other side from the first message on, the typed one remembered, and a rename", async () => {
     const a = await app.open('/');
     await a.fill(testId('device-name'), "Ada's laptop");
     await a.reload();
     expect(await a.inputValue(testId('device-name'))).toBe("Ada's laptop");
+    // The label each message of the other side first gets, before any relabelling.
+    await a.evaluate(() => {
+      const seen: string[] = [];
+      (globalThis as { firstLabels?: string[] }).firstLabels = seen;
+      new MutationObserver((records) => {
+        for (const record of records) {
+          for (const node of record.addedNodes) {
+            if (node instanceof HTMLElement && node.dataset.from === 'peer') {
+              seen.push(node.querySelector('strong')?.textContent ?? '');
+            }
+          }
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+    });
 
     const link = await createLinkOn(a);
     const b = await app.open(link.slice(link.indexOf('/#')), 'firefox');
+    // B says something the moment its chat appears.
+    await b.waitForFunction(() => {
+      const input = document.querySelector<HTMLInputElement>('[data-testid="message-input"]');
+      const send = document.querySelector<HTMLButtonElement>('[data-testid="send"]');
+      if (!input || !send) return false;
+      input.value = 'at once';
+      send.click();
+      return true;
+    }, undefined);
     await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    await waitForItem(a, '[data-testid="messages"] li[data-from="peer"]', 'at once');
+    expect(await a.evaluate(() => (globalThis as { firstLabels?: string[] }).firstLabels)).toEqual([
+      'Firefox on Linux: ',
+    ]);
+    expect(await a.text(testId('peer-name'))).toBe('With Firefox on Linux');
     await b.waitForFunction(
       () => document.querySelector('[data-testid="peer-name"]')?.textContent,
       undefined,
     );
     expect(await b.text(testId('peer-name'))).toBe("With Ada's laptop");
-    await a.waitForFunction(
-      () => document.querySelector('[data-testid="peer-name"]')?.textContent,
-      undefined,
-    );
-    expect(await a.text(testId('peer-name'))).toBe('With Firefox on Linux');
 
     await sendChat(a, b, 'hello');
-    await sendChat(b, a, 'hi');
     expect(await b.text(peerLabel)).toBe("Ada's laptop: ");
-    expect(await a.text(peerLabel)).toBe('Firefox on Linux: ');
+
+    // Renamed during the session (the field, then elsewhere): B's line and labels follow.
+    await a.fill(testId('device-name'), 'Ada at work');
+    await a.click(testId('message-input'));
+    await b.waitForFunction(
+      () => document.querySelector('[data-testid="peer-name"]')?.textContent === 'With Ada at work',
+      undefined,
+    );
+    expect(await b.text(peerLabel)).toBe('Ada at work: ');
+    // Remembered for the next session too.
+    expect(await a.evaluate(() => localStorage.getItem('webrtc-connect:device-name'))).toBe(
+      'Ada at work',
+    );
   });
 });

@@ -32,6 +32,8 @@ export async function startAppServer(
     iceServers?: IceServer[];
     oidc?: OidcOptions;
     jwt?: JwtOptions;
+    /** How long an offer lives (the server's --offer-ttl; default 10 min). */
+    offerTtlMs?: number;
     /** Default: any free port. */
     port?: number;
   } = {},
@@ -44,6 +46,7 @@ export async function startAppServer(
     iceServers: options.iceServers ?? [],
     ...(options.oidc ? { oidc: options.oidc } : {}),
     ...(options.jwt ? { jwt: options.jwt } : {}),
+    ...(options.offerTtlMs === undefined ? {} : { offerTtlMs: options.offerTtlMs }),
   });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();

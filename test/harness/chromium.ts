@@ -30,6 +30,11 @@ export interface ChromiumOptions {
   fakeMedia?: 'devices' | 'auto-accept';
   /** WAV file the fake microphone plays (in a loop); implies fake devices. */
   fakeAudioFile?: string;
+  /**
+   * Y4M file the fake camera shows (in a loop; see y4m.ts); implies fake devices. Chromium reads
+   * it each time a page starts the camera, so a test may rewrite it (same size) in between.
+   */
+  fakeVideoFile?: string;
   /** False drops Playwright's --mute-audio, so playback reaches a (PulseAudio) sink. */
   muteAudio?: boolean;
   /**
@@ -65,13 +70,20 @@ export interface ChromiumHandle {
 
 export async function launchChromium(options: ChromiumOptions = {}): Promise<ChromiumHandle> {
   const args = [...CHROMIUM_FLAGS, ...(options.args ?? [])];
-  if (options.fakeMedia !== undefined || options.fakeAudioFile !== undefined) {
+  if (
+    options.fakeMedia !== undefined ||
+    options.fakeAudioFile !== undefined ||
+    options.fakeVideoFile !== undefined
+  ) {
     args.push('--use-fake-device-for-media-stream');
   }
   if (options.fakeMedia === 'auto-accept' || options.acceptRealMedia)
     args.push('--use-fake-ui-for-media-stream');
   if (options.fakeAudioFile !== undefined) {
     args.push(`--use-file-for-fake-audio-capture=${options.fakeAudioFile}`);
+  }
+  if (options.fakeVideoFile !== undefined) {
+    args.push(`--use-file-for-fake-video-capture=${options.fakeVideoFile}`);
   }
 
   // Two origins, because Chromium grants media permission (and with it raw addresses) per origin.

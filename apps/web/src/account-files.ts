@@ -31,7 +31,10 @@ export interface AccountFiles {
 }
 
 /** Files to every other device of the room, in chunks, with progress on every side. */
-export function accountFiles(session: AccountSession): AccountFiles {
+export function accountFiles(
+  session: AccountSession,
+  nameOf: (id: string) => string = (id) => id,
+): AccountFiles {
   const input = h('input', {
     type: 'file',
     multiple: '',
@@ -63,7 +66,7 @@ export function accountFiles(session: AccountSession): AccountFiles {
     const { header, body } = parsed;
     const key = `${from}/${header.id}`;
     if (header.t === 'start') {
-      const row = transferRow(`${header.name} (from ${from})`, header.size, 'incoming');
+      const row = transferRow(`${header.name} (from ${nameOf(from)})`, header.size, 'incoming');
       list.append(row.element);
       const transfer = { row, name: header.name, size: header.size, parts: [], bytes: 0 };
       incoming.set(key, transfer);
@@ -97,13 +100,13 @@ async function sendFile(
   onProgress: (bytes: number) => void,
 ): Promise<void> {
   const id = crypto.randomUUID();
-  await session.send(encode({ t: 'start', id, name: file.name, size: file.size }));
+  await session.send(encodeFrame({ t: 'start', id, name: file.name, size: file.size }));
   let acknowledged = 0;
   const inFlight = new Set<Promise<void>>();
   for (let offset = 0; offset < file.size; offset += CHUNK_BYTES) {
     const bytes = new Uint8Array(await file.slice(offset, offset + CHUNK_BYTES).arrayBuffer());
     // Sends are queued in call order, so the chunks go out (and arrive) in order.
-    const sent = session.send(encode({ t: 'chunk', id }, bytes)).then(() => {
+    const sent = session.send(encodeFrame({ t: 'chunk', id }, bytes)).then(() => {
       acknowledged += bytes.byteLength;
       onProgress(acknowledged);
       inFlight.delete(sent);
@@ -114,7 +117,12 @@ async function sendFile(
   await Promise.all(inFlight);
 }
 
-function encode(header: FileHeader, body = new Uint8Array(0)): Uint8Array {
+/**
+ * The frame of every binary message the app sends in a room: a JSON header after its length
+ * (2 bytes, big-endian), then the body. Files and names (account-names.ts) share it, told apart
+ * by the header's `t`.
+ */
+export function encodeFrame(header: object, body = new Uint8Array(0)): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(header));
   const message = new Uint8Array(2 + json.byteLength + body.byteLength);
   new DataView(message.buffer).setUint16(0, json.byteLength);
@@ -123,16 +131,26 @@ function encode(header: FileHeader, body = new Uint8Array(0)): Uint8Array {
   return message;
 }
 
-function parse(
+/** The header and body of a frame, or undefined for bytes that are not one. */
+export function parseFrame(
   data: Uint8Array<ArrayBuffer>,
-): { header: FileHeader; body: Uint8Array<ArrayBuffer> } | undefined {
+): { header: Record<string, unknown>; body: Uint8Array<ArrayBuffer> } | undefined {
   if (data.byteLength < 2) return undefined;
   const length = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint16(0);
   try {
-    const header = JSON.parse(new TextDecoder().decode(data.subarray(2, 2 + length))) as FileHeader;
-    if (typeof header?.id !== 'string') return undefined;
-    return { header, body: data.subarray(2 + length) };
+    const header: unknown = JSON.parse(new TextDecoder().decode(data.subarray(2, 2 + length)));
+    if (typeof header !== 'object' || header === null) return undefined;
+    return { header: header as Record<string, unknown>, body: data.subarray(2 + length) };
   } catch {
     return undefined;
   }
+}
+
+function parse(
+  data: Uint8Array<ArrayBuffer>,
+): { header: FileHeader; body: Uint8Array<ArrayBuffer> } | undefined {
+  const frame = parseFrame(data);
+  if (typeof frame?.header.id !== 'string') return undefined;
+  if (frame.header.t !== 'start' && frame.header.t !== 'chunk') return undefined;
+  return { header: frame.header as FileHeader, body: frame.body };
 }

@@ -1,4 +1,5 @@
 import type { SignInOptionsResponse } from '@webrtc-connect/protocol';
+import { isConnectError } from 'webrtc-connect';
 import { type AccountToken, joinAccount } from 'webrtc-connect/account';
 import {
   finishOidcSignIn,
@@ -214,11 +215,9 @@ async function devSignIn(name: string): Promise<string> {
   return ((await response.json()) as { token: string }).token;
 }
 
-/** The code the server refused with (ERR_TOKEN_EXPIRED, ERR_ROOM_FULL, …), if it gave one. */
+/** The code the server refused or closed with (ERR_TOKEN_EXPIRED, ERR_ROOM_FULL, …), if any. */
 function serverCode(error: unknown): string | undefined {
-  if (errorCode(error) !== 'ERR_ACCOUNT_REFUSED') return undefined;
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
+  return isConnectError(error) ? error.serverCode : undefined;
 }
 
 const REFUSALS: Record<string, string> = {

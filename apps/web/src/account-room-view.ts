@@ -1,5 +1,8 @@
 import type { AccountMember, AccountSession, AccountState } from 'webrtc-connect/account';
 import { accountFiles } from './account-files.ts';
+import { accountNames } from './account-names.ts';
+import { chatPanel } from './chat-panel.ts';
+import { deviceName, deviceNameField, onRename } from './device-name.ts';
 import { h } from './dom.ts';
 import { describeError } from './error-messages.ts';
 
@@ -12,8 +15,9 @@ const STATE_LABELS: Record<AccountState, string> = {
 };
 
 /**
- * A joined device: its id, the user's devices with the broadcaster highlighted (and a notice
- * when it changes), the connection state, a chat across all devices and file sending.
+ * A joined device: the user's devices by name, the one relaying for the others highlighted (and
+ * a notice when that changes), the connection state, a chat across all devices and file
+ * sending. Ids and roles stay out of sight, in a details view.
  */
 export function showAccountRoom(
   container: HTMLElement,
@@ -22,96 +26,98 @@ export function showAccountRoom(
 ): void {
   const state = h('p', { class: 'status', role: 'status', 'data-testid': 'account-state' });
   const devices = h('ul', { class: 'devices', 'data-testid': 'account-devices' });
-  const messages = h('ul', {
-    class: 'messages',
-    'data-testid': 'account-messages',
-    'aria-live': 'polite',
-  });
-  const input = h('input', {
-    type: 'text',
+  const details = h('ul', { class: 'device-details', 'data-testid': 'room-details-devices' });
+  const term = h('span', { 'data-testid': 'room-term' });
+  const chat = chatPanel({
+    ids: { messages: 'account-messages', input: 'account-message-input', send: 'account-send' },
     placeholder: 'Message to all your devices',
-    autocomplete: 'off',
-    'aria-label': 'Message',
-    'data-testid': 'account-message-input',
+    self: () => session.id,
+    unnamed: (id) => id,
+    send: (text) => session.send(text),
+    describeFailure: (error) => describeError(error, 'connection'),
   });
-  const send = h('button', { type: 'submit', 'data-testid': 'account-send' }, 'Send');
-  const form = h('form', { class: 'chat-form' }, input, send);
+  const ownName = h('strong', { 'data-testid': 'account-device-name' }, deviceName());
 
-  const append = (from: string, text: string, kind: 'me' | 'device' | 'notice') => {
-    const item = h('li', { 'data-kind': kind, 'data-from': from });
-    if (kind !== 'notice') item.append(h('strong', {}, kind === 'me' ? 'You: ' : `${from}: `));
-    item.append(text);
-    messages.append(item);
-    messages.scrollTop = messages.scrollHeight;
-    return item;
-  };
-
+  const nameOf = (id: string) => (id === session.id ? deviceName() : (names.nameOf(id) ?? id));
   let broadcaster = broadcasterOf(session.members);
   const showMembers = (members: AccountMember[]) => {
     const current = broadcasterOf(members);
     const changed = broadcaster !== undefined && current !== broadcaster;
     broadcaster = current;
+    // For tests and styles; a person sees the relaying device named instead.
     devices.dataset.epoch = String(session.epoch);
     devices.dataset.broadcaster = current ?? '';
+    term.textContent = String(session.epoch);
     devices.replaceChildren(
       ...members.map((member) => {
+        const relaying = member.role === 'broadcaster';
         const row = h(
           'li',
           { 'data-device-id': member.id, 'data-role': member.role },
-          h('span', { class: 'device-id' }, member.id),
+          h(
+            'span',
+            { class: 'device-label', 'data-testid': 'device-name-shown' },
+            nameOf(member.id),
+          ),
           h(
             'span',
             { class: 'device-role' },
-            // In a person's words; the role stays in data-role, the epoch in the list's data-epoch.
-            `${member.role === 'broadcaster' ? 'relaying for your devices' : 'connected'}${member.id === session.id ? ' · this device' : ''}`,
+            `${relaying ? 'relaying for your devices' : 'connected'}${member.id === session.id ? ' · this device' : ''}`,
           ),
         );
-        if (member.role === 'broadcaster') row.classList.add('broadcaster');
-        if (member.role === 'broadcaster' && changed) row.classList.add('changed');
+        if (relaying) row.classList.add('broadcaster');
+        if (relaying && changed) row.classList.add('changed');
         return row;
       }),
     );
+    details.replaceChildren(
+      ...members.map((member) =>
+        h(
+          'li',
+          {},
+          h('span', { class: 'device-id' }, member.id),
+          ` ${member.role === 'broadcaster' ? 'relaying' : 'connected'} since ${new Date(member.joinedAt).toLocaleTimeString()}`,
+        ),
+      ),
+    );
     if (changed && current) {
-      const who = current === session.id ? 'this device' : current;
-      append('', `New broadcaster: ${who} now relays for your devices.`, 'notice').dataset.epoch =
-        String(session.epoch);
+      const who = current === session.id ? 'This device' : nameOf(current);
+      chat.notice(`${who} now relays for your devices.`).dataset.epoch = String(session.epoch);
     }
   };
+  const names = accountNames(session, (id, name) => {
+    chat.name(id, name);
+    showMembers(session.members);
+  });
+  const renamed = onRename((name) => {
+    ownName.textContent = name;
+    showMembers(session.members);
+  });
   const showState = (value: AccountState) => {
     state.dataset.state = value;
     state.classList.toggle('error', value === 'unreachable' || value === 'closed');
     state.textContent = STATE_LABELS[value];
-    input.disabled = send.disabled = value === 'closed';
+    chat.setDisabled(value === 'closed');
   };
 
-  const files = accountFiles(session);
+  const files = accountFiles(session, nameOf);
   session.on('members', showMembers);
   session.on('state', showState);
-  session.on('error', (error) => append('', describeError(error, 'connection'), 'notice'));
+  session.on('error', (error) =>
+    chat.notice(
+      error.serverCode === 'ERR_DEVICE_REPLACED'
+        ? 'This device joined again from another tab or window (a copy of this one), which took its place here.'
+        : describeError(error, 'connection'),
+    ),
+  );
   session.on('message', ({ from, data }) => {
-    if (typeof data === 'string') append(from, data, 'device');
-    else files.receive(from, data);
+    if (typeof data === 'string') chat.received(from, data);
+    else if (!names.receive(from, data)) files.receive(from, data);
   });
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const text = input.value;
-    if (!text) return;
-    input.value = '';
-    const item = append(session.id, text, 'me');
-    item.dataset.delivery = 'sending';
-    session.send(text).then(
-      () => {
-        item.dataset.delivery = 'delivered';
-      },
-      (error: unknown) => {
-        item.dataset.delivery = 'failed';
-        append('', `Not delivered: ${describeError(error, 'connection')}`, 'notice');
-      },
-    );
-  });
+  // A reload leaves too, but keeps this tab's device key: the page comes back as the same device.
   window.addEventListener('pagehide', () => session.leave());
   const deviceId = h('strong', { 'data-testid': 'account-device-id' }, session.id);
-  // Joined again after losing the server: a new id.
+  // Joined again after losing the server: the same id with this tab's device key.
   session.on('rejoined', ({ id }) => {
     deviceId.textContent = id;
   });
@@ -122,7 +128,9 @@ export function showAccountRoom(
     'Sign out on this device',
   );
   signOut.addEventListener('click', () => {
-    session.leave();
+    names.stop();
+    renamed();
+    session.leave({ forget: true });
     onSignOut();
   });
 
@@ -134,15 +142,24 @@ export function showAccountRoom(
         'p',
         { class: 'hint' },
         `Signed in as ${session.user}. This device: `,
-        deviceId,
+        ownName,
         ' ',
         signOut,
       ),
+      deviceNameField(),
       state,
       h('h2', {}, 'Devices'),
       devices,
+      h(
+        'details',
+        { class: 'room-details', 'data-testid': 'room-details' },
+        h('summary', {}, 'Details'),
+        h('p', {}, 'This device’s id: ', deviceId),
+        details,
+        h('p', {}, 'Relay term: ', term),
+      ),
     ),
-    h('section', { class: 'chat' }, h('h2', {}, 'Chat'), messages, form),
+    chat.element,
     files.element,
   );
   showMembers(session.members);

@@ -1,8 +1,10 @@
 import { type Acceptance, acceptLink } from 'webrtc-connect/link';
+import { answerQrText } from './answer-qr.ts';
 import { connectionStatus } from './connection-status.ts';
 import { copyButton, focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
+import { qrCode } from './qr-code.ts';
 import { followConnection } from './session-view.ts';
 import { playAnswerPanel } from './sound-answer-panels.ts';
 
@@ -19,13 +21,15 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
   container.replaceChildren(status.element, body);
   status.set('answering');
 
+  // A link made for "no server at all" (offer-page.ts): answer with no mailbox, as a QR code.
+  const byQr = new URL(link).searchParams.get('reply') === 'qr';
   appIceServers()
     .then((iceServers) =>
-      acceptLink(link, { RTCPeerConnection, iceServers, mailbox: location.origin }),
+      acceptLink(link, { RTCPeerConnection, iceServers, mailbox: byQr ? null : location.origin }),
     )
     .then(
       (acceptance) => {
-        body.replaceChildren(replyPanel(acceptance), playAnswerPanel(acceptance));
+        body.replaceChildren(replyPanel(acceptance, byQr), playAnswerPanel(acceptance));
         focusHeading(body);
         status.set('waiting');
         followConnection(body, status, acceptance.connected, () => {
@@ -42,7 +46,7 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
     );
 }
 
-function replyPanel(acceptance: Acceptance): HTMLElement {
+function replyPanel(acceptance: Acceptance, byQr: boolean): HTMLElement {
   if (acceptance.replyCode) {
     const code = acceptance.replyCode;
     return h(
@@ -52,8 +56,12 @@ function replyPanel(acceptance: Acceptance): HTMLElement {
       h('p', { class: 'reply-code', 'data-testid': 'reply-code' }, groupCode(code)),
       h(
         'p',
-        { class: 'hint' },
-        'The other device should connect by itself. If it asks for a code, type or read out this one.',
+        { class: 'hint', 'data-testid': 'reply-code-hint' },
+        acceptance.kind === 'mailbox'
+          ? 'The other device should connect by itself. If it asks for a code, type or read out this one.'
+          : // A self-contained link leaves the server out of the offer: A learns of this reply only
+            // when its person types the code (or scans it).
+            'Type this code on the other device (or read it out to its owner): it connects once the code is entered there.',
       ),
       copyButton('Copy code', () => code),
     );
@@ -63,6 +71,12 @@ function replyPanel(acceptance: Acceptance): HTMLElement {
     { rows: '4', readonly: '', 'aria-label': 'Answer text', 'data-testid': 'answer-text' },
     acceptance.answerText,
   );
+  // Sealed under the link secret, so the device that made the link knows it comes from here.
+  const qr = h('div', { class: 'qr', 'data-testid': 'answer-qr' });
+  acceptance.sealAnswer().then(
+    (sealed) => qr.append(qrCode(answerQrText(sealed), 'QR code of the answer')),
+    () => qr.remove(),
+  );
   return h(
     'section',
     { class: 'answer-text-panel' },
@@ -70,8 +84,11 @@ function replyPanel(acceptance: Acceptance): HTMLElement {
     h(
       'p',
       { class: 'hint' },
-      'The server cannot be reached, so send this whole text back to the device that made the link and paste it there.',
+      byQr
+        ? 'Scan this QR code with the device that made the link ("Scan the answer"), within half a minute. Or send it the whole text below, to paste there.'
+        : 'The server cannot be reached: scan this QR code with the device that made the link ("Scan the answer"), or send it this whole text to paste there.',
     ),
+    qr,
     field,
     copyButton('Copy answer', () => acceptance.answerText, field),
   );

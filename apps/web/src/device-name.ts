@@ -4,12 +4,8 @@ import { h } from './dom.ts';
 const STORAGE_KEY = 'webrtc-connect:device-name';
 /** A label, not a payload: longer names from the peer are cut here. */
 const MAX_NAME_LENGTH = 64;
-/**
- * The names go over a data channel of their own, negotiated by both sides with this fixed id
- * (no signalling, and nothing the library's channel sees); far above the ids browsers give
- * channels they open themselves.
- */
-const NAME_CHANNEL_ID = 100;
+/** Who wants to know when the person renames this device (a session tells its peers). */
+const renameListeners = new Set<(name: string) => void>();
 
 /** "Firefox on Linux", from the user agent: what a person would call the device at first. */
 export function defaultDeviceName(userAgent: string = navigator.userAgent): string {
@@ -58,6 +54,7 @@ export function deviceNameField(): HTMLElement {
     value: deviceName(),
     'data-testid': 'device-name',
   });
+  let current = deviceName();
   input.addEventListener('input', () => {
     try {
       const name = input.value.trim();
@@ -67,31 +64,24 @@ export function deviceNameField(): HTMLElement {
       // Storage refused (a private mode): the name is not kept.
     }
   });
+  // Peers hear of a rename once the person is done typing (Enter, or leaving the field), not
+  // at each key.
+  input.addEventListener('change', () => {
+    const name = input.value.trim() || defaultDeviceName();
+    if (name === current) return;
+    current = name;
+    for (const listener of renameListeners) listener(name);
+  });
   return h('label', { class: 'device-name' }, "This device's name", input);
 }
 
-/**
- * Tells the peer this device's name once connected, and calls `onName` with the peer's
- * (cut to a label's length). An app without it never opens the channel: the name just stays
- * unknown.
- */
-export function exchangeNames(pc: RTCPeerConnection, onName: (name: string) => void): void {
-  let channel: RTCDataChannel;
-  try {
-    channel = pc.createDataChannel('device-name', { negotiated: true, id: NAME_CHANNEL_ID });
-  } catch {
-    return;
-  }
-  const sendName = () => channel.send(JSON.stringify({ name: deviceName() }));
-  if (channel.readyState === 'open') sendName();
-  else channel.addEventListener('open', sendName, { once: true });
-  channel.addEventListener('message', (event: MessageEvent) => {
-    if (typeof event.data !== 'string') return;
-    try {
-      const { name } = JSON.parse(event.data) as { name?: unknown };
-      if (typeof name === 'string' && name.trim()) onName(name.trim().slice(0, MAX_NAME_LENGTH));
-    } catch {
-      // Not ours to understand: the name stays as it was.
-    }
-  });
+/** Calls `listener` with this device's new name each time the person settles on one. */
+export function onRename(listener: (name: string) => void): () => void {
+  renameListeners.add(listener);
+  return () => renameListeners.delete(listener);
+}
+
+/** A name from another device, as this app shows it: trimmed, cut to a label's length. */
+export function peerDeviceName(name: string): string | undefined {
+  return name.trim().slice(0, MAX_NAME_LENGTH) || undefined;
 }

@@ -12,7 +12,9 @@ type Sentence = string | (Partial<Record<ErrorContext, string>> & { other: strin
 const SENTENCES: Record<ConnectErrorCode, Sentence> = {
   ERR_INVALID_OPTIONS: 'This page is set up wrongly. Reload it and try again.',
   ERR_BAD_LINK:
-    'This is not a WebRTC Connect link, or it was cut short or changed on the way. Ask for the link again and copy it whole.',
+    'This is not a WebRTC Connect link, or characters of it were changed on the way. Ask for the link again and copy it whole.',
+  ERR_LINK_INCOMPLETE:
+    'This link is incomplete: its end was cut off when it was copied or sent. Ask for the link again and copy all of it.',
   ERR_BAD_ANSWER:
     'That answer text is cut short or changed. Copy it again, whole, from the other device.',
   ERR_BAD_REPLY_CODE:
@@ -25,6 +27,7 @@ const SENTENCES: Record<ConnectErrorCode, Sentence> = {
   },
   ERR_EXPIRED: {
     link: 'This link has expired: links last ten minutes. Ask for a new one.',
+    connection: 'The link expired before the other device opened it. Make a new link.',
     reply: 'This reply code has expired. Make a new link and start again.',
     other: 'This link or code has expired. Make a new link and start again.',
   },
@@ -39,8 +42,14 @@ const SENTENCES: Record<ConnectErrorCode, Sentence> = {
   ERR_MAILBOX: 'The server could not be reached, or it failed. Check the network and try again.',
   ERR_NO_MAILBOX:
     'This needs the server, and none is reachable. Paste the whole answer text instead of the code.',
-  ERR_FORGED:
-    'What came back through the server does not belong to this link: it was altered or forged, so it was refused. Make a new link.',
+  // The seal check failed. Opening a link, the likely cause is a character changed in copying
+  // (the secret is in the link); for a reply, the server handed over something the link's
+  // secret did not seal: altered on the way, or forged.
+  ERR_FORGED: {
+    link: 'This link does not match the offer it names: a character was most likely changed when it was copied. Ask for the link again and copy it whole.',
+    other:
+      'What came back through the server does not belong to this link: it was altered or forged on the way (or the other device opened a changed copy of the link), so it was refused. Make a new link.',
+  },
   ERR_WRONG_SIGNAL:
     'That is the wrong kind of text here: an answer where a link belongs, or the reverse.',
   ERR_CONNECTION_FAILED:
@@ -58,6 +67,8 @@ const SENTENCES: Record<ConnectErrorCode, Sentence> = {
   ERR_ACCOUNT_REFUSED: 'The server did not let this device in. Sign in again.',
   ERR_NO_TOKEN: 'Signing in again did not work. Sign in again.',
   ERR_ACCOUNT_SERVER: 'The server could not be reached, or it closed the connection. Try again.',
+  ERR_ACCOUNT_PROTOCOL:
+    'The server answered in a way this page does not understand. Reload the page, or try again later.',
   ERR_MICROPHONE_REFUSED:
     'The microphone was refused. Allow this page to use it (the microphone or lock icon beside the address), then try again.',
   ERR_NO_MICROPHONE:

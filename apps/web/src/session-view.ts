@@ -1,7 +1,8 @@
-import { type Connection, createMessenger, type Messenger } from 'webrtc-connect';
+import { ConnectError, type Connection, createMessenger, type Messenger } from 'webrtc-connect';
 import { drawAttention } from './attention.ts';
+import { type ChatPanel, chatPanel } from './chat-panel.ts';
 import type { ConnectionStatus } from './connection-status.ts';
-import { exchangeNames } from './device-name.ts';
+import { deviceName, deviceNameField, onRename, peerDeviceName } from './device-name.ts';
 import { focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { fileTransfers } from './file-transfers.ts';
@@ -11,41 +12,18 @@ import { fileTransfers } from './file-transfers.ts';
  * connection's data channel. Returns the messenger, whose `close` event says the peer left.
  */
 export function showSession(container: HTMLElement, connection: Connection): Messenger {
-  const messenger = createMessenger(connection.channel);
-  // A live list: screen readers read each new message as it arrives.
-  const messages = h('ul', {
-    class: 'messages',
-    'aria-live': 'polite',
-    'aria-label': 'Messages',
-    'data-testid': 'messages',
-  });
-  const input = h('input', {
-    type: 'text',
-    placeholder: 'Message',
-    autocomplete: 'off',
-    'aria-label': 'Message',
-    'data-testid': 'message-input',
-  });
-  const send = h('button', { type: 'submit', 'data-testid': 'send' }, 'Send');
-  const form = h('form', { class: 'chat-form' }, input, send);
-
-  // "Them" until the other device says its name (an older app never does).
-  let peerName = 'Them';
-  const peerLine = h('p', { class: 'hint', 'data-testid': 'peer-name' });
-  exchangeNames(connection.peerConnection, (name) => {
-    peerName = name;
-    peerLine.textContent = `With ${name}`;
-    for (const label of messages.querySelectorAll('li[data-from="peer"] > strong')) {
-      label.textContent = `${name}: `;
-    }
-  });
+  // The messenger's hello carries this device's name before anything else, so the first
+  // message the other side sends already comes under its name.
+  const messenger = createMessenger(connection.channel, { name: deviceName() });
+  const session = sessionChat();
+  const detach = session.attach(messenger);
 
   container.replaceChildren(
     h(
       'section',
       { class: 'sas-panel' },
       h('h2', { 'data-testid': 'session-heading' }, 'Connected'),
-      peerLine,
+      session.peerLine,
       h('p', { class: 'hint' }, 'Security code: check that the other screen shows the same.'),
       h('p', { class: 'sas', 'data-testid': 'sas' }, connection.shortAuthenticationString),
       h(
@@ -53,42 +31,82 @@ export function showSession(container: HTMLElement, connection: Connection): Mes
         { class: 'hint' },
         'If the codes differ, someone sits between you: close this page and start again.',
       ),
+      deviceNameField(),
     ),
-    h('section', { class: 'chat' }, h('h2', {}, 'Chat'), messages, form),
+    session.chat.element,
     fileTransfers(messenger),
   );
   focusHeading(container);
 
-  const append = (text: string, from: 'me' | 'peer' | 'notice') => {
-    const who = from === 'me' ? 'You' : from === 'peer' ? peerName : '';
-    messages.append(
-      h('li', { 'data-from': from }, ...(who ? [h('strong', {}, `${who}: `)] : []), text),
-    );
-    messages.scrollTop = messages.scrollHeight;
-  };
-  messenger.on('text', (text) => {
-    append(text, 'peer');
-    drawAttention(`Message from ${peerName}`);
-  });
   messenger.on('file-received', (file) => drawAttention(`Received ${file.name}`));
-  messenger.on('error', (error) => append(describeError(error, 'transfer'), 'notice'));
   messenger.on('close', () => {
-    append('The other side left: the connection is closed.', 'notice');
-    input.disabled = true;
-    send.disabled = true;
-  });
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (!input.value) return;
-    try {
-      messenger.sendText(input.value);
-      append(input.value, 'me');
-      input.value = '';
-    } catch (error) {
-      append(describeError(error, 'connection'), 'notice');
-    }
+    detach();
+    session.chat.notice('The other side left: the connection is closed.');
+    session.chat.setDisabled(true);
   });
   return messenger;
+}
+
+export interface SessionChat {
+  chat: ChatPanel;
+  /** "With Ada's laptop", once the peer said its name. */
+  peerLine: HTMLElement;
+  /**
+   * Chats and swaps names over `messenger` (again over a new one, after a reconnection);
+   * returns what stops it.
+   */
+  attach(messenger: Messenger): () => void;
+}
+
+/** The link session's chat and the line naming the peer, apart from any one messenger. */
+export function sessionChat(): SessionChat {
+  let current: Messenger | undefined;
+  const chat = chatPanel({
+    ids: { messages: 'messages', input: 'message-input', send: 'send' },
+    placeholder: 'Message',
+    self: () => 'me',
+    // "Them" until the other device says its name (an older app never does).
+    unnamed: () => 'Them',
+    send: (text) => {
+      if (!current) throw new ConnectError('ERR_CLOSED', 'no connection to send over');
+      current.sendText(text);
+    },
+    describeFailure: (error) => describeError(error, 'connection'),
+  });
+  const peerLine = h('p', { class: 'hint', 'data-testid': 'peer-name' });
+  const showPeerName = (said: string) => {
+    const name = peerDeviceName(said);
+    if (!name) return;
+    peerLine.textContent = `With ${name}`;
+    chat.name('peer', name);
+  };
+  return {
+    chat,
+    peerLine,
+    attach(messenger) {
+      current = messenger;
+      if (messenger.peerName !== undefined) showPeerName(messenger.peerName);
+      const stops = [
+        messenger.on('name', showPeerName),
+        messenger.on('text', (text) => {
+          chat.received('peer', text);
+          drawAttention(`Message from ${chat.nameOf('peer')}`);
+        }),
+        messenger.on('error', (error) => chat.notice(describeError(error, 'transfer'))),
+        onRename((name) => {
+          try {
+            messenger.setName(name);
+          } catch {
+            // Closed: nobody left to tell.
+          }
+        }),
+      ];
+      return () => {
+        for (const stop of stops) stop();
+        if (current === messenger) current = undefined;
+      };
+    },
+  };
 }
 
 /**

@@ -68,11 +68,21 @@ function showOffering(container: HTMLElement, choice: SoundProfileChoice): void 
     'Microphone',
     'Listening… On the other device, choose "Join: listen for an offer".',
   );
+  const stop = stopButton();
   container.replaceChildren(status.element, body);
-  body.replaceChildren(choice.element, playing.element, listening.element);
+  body.replaceChildren(choice.element, playing.element, listening.element, stop.element);
   status.set('preparing');
   const device = started(status, body);
   if (!device) return;
+  let flow: { close(): void } | undefined;
+  stop.onStop(() => {
+    flow?.close();
+    device.close();
+    playing.stopped('Stopped: nothing plays.');
+    listening.stopped();
+    status.set('stopped', 'Stopped: this device no longer plays or listens.');
+    body.append(startAgain());
+  });
   const probe = probeMicrophone();
   Promise.all([appIceServers(), probe])
     .then(([iceServers, microphone]) => {
@@ -89,6 +99,8 @@ function showOffering(container: HTMLElement, choice: SoundProfileChoice): void 
     .finally(() => probe.then((microphone) => microphone.release()))
     .then(
       (sound) => {
+        flow = sound;
+        if (stop.stopped) return sound.close();
         status.set('playing');
         playing.playing('the offer', sound.payloadBytes, sound.airtime);
         sound.heard.then(
@@ -101,9 +113,11 @@ function showOffering(container: HTMLElement, choice: SoundProfileChoice): void 
             if (!isConnectError(error) || error.code !== 'ERR_CLOSED') listening.fail(error);
           },
         );
-        follow(body, status, sound.connected, device);
+        follow(body, status, sound.connected, device, stop);
       },
       (error: unknown) => {
+        if (stop.stopped) return;
+        stop.element.remove();
         device.close();
         status.fail(describeError(error, 'sound'), errorCode(error));
         body.replaceChildren(startAgain());
@@ -125,12 +139,23 @@ function showAnswering(container: HTMLElement): void {
     'Listening… On the other device, choose "Start: play an offer".',
   );
   const playing = playingPanel();
+  const stop = stopButton();
   container.replaceChildren(status.element, body);
-  body.replaceChildren(listening.element, playing.element);
+  body.replaceChildren(listening.element, playing.element, stop.element);
   status.set('listening');
   const device = started(status, body);
   if (!device) return;
+  let flow: { close(): void } | undefined;
+  stop.onStop(() => {
+    flow?.close();
+    device.close();
+    playing.stopped('Stopped: nothing plays.');
+    listening.stopped();
+    status.set('stopped', 'Stopped: this device no longer plays or listens.');
+    body.append(startAgain());
+  });
   appIceServers().then((iceServers) => {
+    if (stop.stopped) return;
     const answerer = answerBySound({
       RTCPeerConnection,
       iceServers,
@@ -143,9 +168,12 @@ function showAnswering(container: HTMLElement): void {
         listening.done('Offer heard.');
         playing.playing('the answer', playback.payloadBytes, playback.airtime);
       },
-      (error: unknown) => listening.fail(error),
+      (error: unknown) => {
+        if (!stop.stopped) listening.fail(error);
+      },
     );
-    follow(body, status, answerer.connected, device);
+    flow = answerer;
+    follow(body, status, answerer.connected, device, stop);
   });
 }
 
@@ -165,7 +193,50 @@ function follow(
   status: ReturnType<typeof connectionStatus>,
   connected: Promise<Connection>,
   device: ReturnType<typeof webAudioSound>,
+  stop: StopButton,
 ): void {
   connected.finally(() => device.close()).catch(() => {});
-  followConnection(body, status, connected);
+  // Once the person stopped, the failure that follows (ERR_CLOSED) is no news to them.
+  const unlessStopped = new Promise<Connection>((resolve, reject) => {
+    connected.then(resolve, (error: unknown) => {
+      if (!stop.stopped) reject(error);
+    });
+  });
+  unlessStopped.then(
+    () => stop.element.remove(),
+    () => stop.element.remove(),
+  );
+  followConnection(body, status, unlessStopped);
+}
+
+interface StopButton {
+  element: HTMLElement;
+  readonly stopped: boolean;
+  onStop(listener: () => void): void;
+}
+
+/** "Stop": ends playing and listening, until the person starts again. */
+function stopButton(): StopButton {
+  const button = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'sound-stop' },
+    'Stop',
+  );
+  let stopped = false;
+  let listener = () => {};
+  button.addEventListener('click', () => {
+    if (stopped) return;
+    stopped = true;
+    button.remove();
+    listener();
+  });
+  return {
+    element: button,
+    get stopped() {
+      return stopped;
+    },
+    onStop(next) {
+      listener = next;
+    },
+  };
 }

@@ -4,8 +4,15 @@ import { h } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { kilohertz, NARROWBAND_BELOW_HZ } from './sound-profile-choice.ts';
 
-/** Quietest and loudest levels the meter shows, dBFS. */
+/** Quietest level the meter and the spectrum show, dBFS; both run from it to 0 dBFS. */
 const METER_FLOOR = -90;
+/**
+ * What turns an analyser bin's dB into the RMS level (dBFS) of a tone in it, the meter's
+ * measure: the analyser's magnitude is halved (one side of the spectrum, -6.02 dB) and
+ * scaled by its Blackman window's mean (0.42, -7.54 dB); a sine's RMS is its amplitude less
+ * 3.01 dB. So a pure tone stands as high in the spectrum as on the meter.
+ */
+const BIN_TO_TONE_RMS_DB = 6.02 + 7.54 - 3.01;
 /** The spectrum shows the band the modem uses (1 to 7 kHz) and a little either side. */
 const SPECTRUM_HZ = 8000;
 const SPECTRUM_BARS = 48;
@@ -21,6 +28,8 @@ export interface ListeningPanel {
   fail(error: unknown): void;
   /** Listening ended (heard, or connected another way). */
   done(message: string): void;
+  /** The person stopped it. */
+  stopped(): void;
 }
 
 /** The library's listen options for `microphone`, reported on `panel`. */
@@ -60,6 +69,7 @@ export function listeningPanel(title: string, hint: string): ListeningPanel {
     height: '80',
     class: 'spectrum',
     'aria-hidden': 'true',
+    'data-testid': 'sound-spectrum',
   });
   const guidance = h('p', { class: 'hint', 'data-testid': 'sound-hint', role: 'status' }, hint);
   const error = h('p', { class: 'error', 'data-testid': 'sound-error', role: 'alert' });
@@ -82,7 +92,7 @@ export function listeningPanel(title: string, hint: string): ListeningPanel {
     onLevel: (level) => {
       const shown = Math.max(METER_FLOOR, Number.isFinite(level) ? level : METER_FLOOR);
       const rounded = Math.round(shown);
-      fill.style.width = `${(100 * (shown - METER_FLOOR)) / -METER_FLOOR}%`;
+      fill.style.width = `${100 * onScale(shown)}%`;
       meter.dataset.level = String(rounded);
       meter.setAttribute('aria-valuenow', String(rounded));
       meter.setAttribute('aria-valuetext', rounded <= METER_FLOOR ? 'silent' : `${rounded} dB`);
@@ -106,22 +116,28 @@ export function listeningPanel(title: string, hint: string): ListeningPanel {
       const analyser = listening.analyser;
       const context = canvas.getContext('2d');
       if (!analyser || !context) return;
-      const bins = new Uint8Array(analyser.frequencyBinCount);
+      // Decibels, not the analyser's bytes: those span its own -100 to -30 dB, so a bar and the
+      // meter disagreed by tens of dB about one sound.
+      const bins = new Float32Array(analyser.frequencyBinCount);
       const binHz = analyser.context.sampleRate / analyser.fftSize;
       const perBar = Math.max(1, Math.floor(SPECTRUM_HZ / binHz / SPECTRUM_BARS));
       // By time, not requestAnimationFrame: a background tab never runs the latter.
       redraw = setInterval(() => {
-        analyser.getByteFrequencyData(bins);
+        analyser.getFloatFrequencyData(bins);
         context.clearRect(0, 0, canvas.width, canvas.height);
         context.fillStyle = getComputedStyle(canvas).color;
         const width = canvas.width / SPECTRUM_BARS;
+        let loudest = METER_FLOOR;
         for (let bar = 0; bar < SPECTRUM_BARS; bar += 1) {
-          let peak = 0;
+          let peak = -Infinity;
           for (let i = bar * perBar; i < (bar + 1) * perBar; i += 1)
-            peak = Math.max(peak, bins[i] ?? 0);
-          const height = (peak / 255) * canvas.height;
+            peak = Math.max(peak, bins[i] ?? -Infinity);
+          const level = Math.max(METER_FLOOR, peak + BIN_TO_TONE_RMS_DB);
+          loudest = Math.max(loudest, level);
+          const height = onScale(level) * canvas.height;
           context.fillRect(bar * width, canvas.height - height, width - 1, height);
         }
+        canvas.dataset.peak = String(Math.round(loudest));
       }, REDRAW_MS);
     },
     fail: (failure) => {
@@ -136,7 +152,18 @@ export function listeningPanel(title: string, hint: string): ListeningPanel {
       guidance.textContent = message;
       guidance.removeAttribute('data-error-code');
     },
+    stopped: () => {
+      stopDrawing();
+      element.dataset.state = 'stopped';
+      guidance.textContent = 'Stopped: the microphone is off.';
+      guidance.removeAttribute('data-error-code');
+    },
   };
+}
+
+/** Where `level` (dBFS) sits from METER_FLOOR (0) to 0 dBFS (1): the meter's and spectrum's scale. */
+function onScale(level: number): number {
+  return Math.min(1, Math.max(0, (level - METER_FLOOR) / -METER_FLOOR));
 }
 
 /** What a playing device shows: what it plays, until the peers connect. */

@@ -1,3 +1,5 @@
+import type { AccountErrorCode } from '@webrtc-connect/protocol';
+
 /**
  * Every failure of `webrtc-connect` is a `ConnectError` whose `code` is one of these; the
  * README's error table is generated from this record.
@@ -5,7 +7,9 @@
 export const CONNECT_ERROR_CODES = {
   ERR_INVALID_OPTIONS:
     'An option is missing or has the wrong type (for example no RTCPeerConnection implementation).',
-  ERR_BAD_LINK: 'The link is not a WebRTC Connect link, or it was cut or changed on the way.',
+  ERR_BAD_LINK: 'The link is not a WebRTC Connect link, or it was changed on the way.',
+  ERR_LINK_INCOMPLETE:
+    'The link is cut short: fewer characters than a link of its kind holds (copy it again, whole).',
   ERR_BAD_ANSWER: 'The pasted answer text is cut or changed, or is not an answer.',
   ERR_BAD_REPLY_CODE: 'The reply code is not 5 or 6 characters of Crockford base32.',
   ERR_NOT_FOUND: 'The mailbox knows no such offer or reply code: mistyped, or from another server.',
@@ -31,11 +35,13 @@ export const CONNECT_ERROR_CODES = {
     'The peer sent a message that is malformed or unexpected here (an unknown kind, a chunk of no announced file, more or fewer bytes than a file announced).',
   ERR_CANCELLED: 'A file transfer was cancelled, by this side or by the peer.',
   ERR_ACCOUNT_REFUSED:
-    "The account server refused this device (a bad or expired token, a full room or server, sign-in not configured); the server's ERR_* code starts the message and is the cause's code.",
+    "The account server refused this device (a bad or expired token, a full room or server, sign-in not configured, a bad device key or proof); the server's ERR_* code is the error's serverCode and starts the message.",
+  ERR_ACCOUNT_PROTOCOL:
+    'The account server sent a frame that does not follow the account protocol (malformed, of an unknown type, or out of place); it was ignored, or the join failed if it came before the welcome.',
   ERR_NO_TOKEN:
     "The application's token function failed or gave no token (its error is the cause); joining again tries it again.",
   ERR_ACCOUNT_SERVER:
-    'The account server could not be reached, or its socket closed (the server stopped, or found this device silent), or it stopped answering.',
+    'The account server could not be reached, or its socket closed (the server stopped, found this device silent, or another session of this device took its place: serverCode ERR_DEVICE_REPLACED), or it stopped answering.',
   ERR_MICROPHONE_REFUSED:
     'The microphone was refused: the person or the browser denied access (or the page is not a secure context).',
   ERR_NO_MICROPHONE:
@@ -52,14 +58,25 @@ export const CONNECT_ERROR_CODES = {
 
 export type ConnectErrorCode = keyof typeof CONNECT_ERROR_CODES;
 
-/** The one error class of `webrtc-connect`; switch on `code`, never on `message`. */
+/**
+ * The one error class of `webrtc-connect`; switch on `code`, never on `message`. Errors of the
+ * account way carry the server's own code too, as `serverCode` (ERR_TOKEN_EXPIRED,
+ * ERR_ROOM_FULL, …: `ACCOUNT_ERROR_CODES` of `@webrtc-connect/protocol`).
+ */
 export class ConnectError extends Error {
   override readonly name = 'ConnectError';
   readonly code: ConnectErrorCode;
+  /** The account server's code for a refusal or a close, when it gave one. */
+  readonly serverCode: AccountErrorCode | undefined;
 
-  constructor(code: ConnectErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    code: ConnectErrorCode,
+    message: string,
+    options?: { cause?: unknown; serverCode?: AccountErrorCode | undefined },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.serverCode = options?.serverCode;
   }
 }
 

@@ -92,7 +92,7 @@ function nextEvent<T>(session: AccountSession, type: 'rejoined' | 'error'): Prom
   });
 }
 
-const refusalCode = (error: ConnectError) => (error.cause as { code?: string } | undefined)?.code;
+const refusalCode = (error: ConnectError) => error.serverCode;
 
 describe('a token function', () => {
   it('is called at the first join and at every join again, so expired tokens are replaced', async () => {

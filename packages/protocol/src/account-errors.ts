@@ -41,6 +41,12 @@ export const ACCOUNT_ERROR_CODES = {
   ERR_STALE_EPOCH:
     'An unreachable report names a broadcaster or epoch that is no longer current; nothing changed.',
   ERR_SILENT: 'The device sent no frame for 3 heartbeats and was removed from its room.',
+  ERR_DEVICE_KEY:
+    "The hello's device key is not an ECDSA P-256 public key (a JWK with kty EC, crv P-256, x and y), or the proof came without one.",
+  ERR_DEVICE_PROOF:
+    "The device's proof is not a valid signature of the server's challenge by its device key.",
+  ERR_DEVICE_REPLACED:
+    'Another socket proved the same device key and holds this device id now (the page was reloaded, or the device reconnected): this socket is closed.',
 } as const;
 
 export type AccountErrorCode = keyof typeof ACCOUNT_ERROR_CODES;
@@ -73,7 +79,53 @@ export const ACCOUNT_ERROR_CLOSE = {
   ERR_UNKNOWN_DEVICE: null,
   ERR_STALE_EPOCH: null,
   ERR_SILENT: ACCOUNT_CLOSE_CODES.silent,
+  ERR_DEVICE_KEY: ACCOUNT_CLOSE_CODES.protocolError,
+  ERR_DEVICE_PROOF: ACCOUNT_CLOSE_CODES.unauthorized,
+  ERR_DEVICE_REPLACED: ACCOUNT_CLOSE_CODES.replaced,
 } as const satisfies Record<AccountErrorCode, AccountCloseCode | null>;
+
+/**
+ * Refusals that joining again cannot cure, listed once for every client: the app has to sign
+ * in again (a token refusal), or the server does not speak this protocol or has sign-in off, or
+ * the device is in use elsewhere (joining again would take it back from there). Anything else
+ * (the server restarting or full, its store or keys away, the network) is worth another try.
+ * Some token refusals are final only after a few tries in a row: see ACCOUNT_RETRIED_TOKEN_ERRORS.
+ */
+export const ACCOUNT_FINAL_ERRORS = [
+  'ERR_HELLO_REQUIRED',
+  'ERR_HELLO_TIMEOUT',
+  'ERR_UNSUPPORTED_VERSION',
+  'ERR_ACCOUNTS_DISABLED',
+  'ERR_TOKEN_MISSING',
+  'ERR_TOKEN_MALFORMED',
+  'ERR_TOKEN_SIGNATURE',
+  'ERR_TOKEN_ALGORITHM',
+  'ERR_TOKEN_EXPIRED',
+  'ERR_TOKEN_NOT_YET_VALID',
+  'ERR_TOKEN_ISSUER',
+  'ERR_TOKEN_AUDIENCE',
+  'ERR_TOKEN_SUBJECT',
+  'ERR_TOKEN_CLAIMS',
+  'ERR_DEVICE_KEY',
+  'ERR_DEVICE_PROOF',
+  'ERR_DEVICE_REPLACED',
+] as const satisfies readonly AccountErrorCode[];
+
+export type AccountFinalErrorCode = (typeof ACCOUNT_FINAL_ERRORS)[number];
+
+/**
+ * Final refusals a moment may cure, so a client tries them a few times in a row before it gives
+ * up: a signature by a key the provider has just published (the server fetches its keys
+ * again), and, when the next try brings a fresh token, an expired or early one.
+ */
+export const ACCOUNT_RETRIED_TOKEN_ERRORS = {
+  always: ['ERR_TOKEN_SIGNATURE'],
+  withFreshToken: ['ERR_TOKEN_EXPIRED', 'ERR_TOKEN_NOT_YET_VALID'],
+} as const satisfies Record<string, readonly AccountFinalErrorCode[]>;
+
+export function isAccountFinalError(code: string | undefined): code is AccountFinalErrorCode {
+  return (ACCOUNT_FINAL_ERRORS as readonly string[]).includes(code ?? '');
+}
 
 export function isAccountErrorCode(value: unknown): value is AccountErrorCode {
   return typeof value === 'string' && Object.hasOwn(ACCOUNT_ERROR_CODES, value);

@@ -62,6 +62,12 @@ export const USER_NAME_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
  */
 export const USER_ID_PATTERN = '^[A-Za-z0-9_.%~-]{1,64}$';
 
+/**
+ * How long a server keeps a device key's id for a device that is gone (a reload, a lost
+ * socket), unless configured otherwise: it comes back as the same `<user>-client-<n>`.
+ */
+export const DEFAULT_DEVICE_KEEP_SECONDS = 86_400;
+
 /** How long a development sign-in token lives. */
 export const DEV_TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
@@ -81,6 +87,8 @@ export const ACCOUNT_CLOSE_CODES = {
   unauthorized: 4401,
   /** The device sent no frame for 3 heartbeats of its role, or (broadcaster) stopped answering WebSocket pings. */
   silent: 4408,
+  /** Another socket proved the same device key: this one's device is there now. */
+  replaced: 4409,
   /** The user already has as many devices in the room as the server allows. */
   roomFull: 4429,
 } as const;

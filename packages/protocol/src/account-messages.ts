@@ -16,11 +16,31 @@ export type JsonValue =
 
 // Device → server
 
+/**
+ * An ECDSA P-256 public key as a JWK (RFC 7517), only the members that name it: the key a
+ * device proves it holds, so that it keeps its id across reloads and reconnects.
+ */
+export interface DevicePublicKey {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+}
+
 /** First frame only: the device's token, never in the URL. */
 export interface HelloFrame {
   type: 'hello';
   version: number;
   token: string;
+  /** The device's public key: the server answers with a `challenge` before its `welcome`. */
+  deviceKey?: DevicePublicKey;
+}
+
+/** Answer to a `challenge`: the device key's signature of `deviceProofText(challenge)`. */
+export interface ProofFrame {
+  type: 'proof';
+  /** ECDSA P-256 with SHA-256, r and s as 64 bytes (WebCrypto's form), base64url. */
+  signature: string;
 }
 
 /** Relay `data` to device `to`: a client id, or `<user>-broadcaster`, of the same user. */
@@ -45,9 +65,20 @@ export interface UnreachableFrame {
 /** Clean leave: removed at once, then the socket closes. */
 export interface LeaveFrame {
   type: 'leave';
+  /**
+   * Forget the device key's id too (a key that will not be seen again); without it the id is
+   * kept for the device for the server's device-keep time, as after a lost socket.
+   */
+  forget?: boolean;
 }
 
-export type DeviceFrame = HelloFrame | SignalFrame | PingFrame | UnreachableFrame | LeaveFrame;
+export type DeviceFrame =
+  | HelloFrame
+  | ProofFrame
+  | SignalFrame
+  | PingFrame
+  | UnreachableFrame
+  | LeaveFrame;
 
 // Server → device
 
@@ -85,6 +116,20 @@ export interface WelcomeFrame extends RoomView {
   tokenExpiresAt?: string;
 }
 
+/**
+ * After a hello with a device key and a valid token: sign `deviceProofText` of this frame with
+ * the key's private half and answer with `proof`.
+ */
+export interface ChallengeFrame {
+  type: 'challenge';
+  /** 32 random bytes, base64url: new for every socket. */
+  nonce: string;
+  /** The user as ids spell it, as in the welcome to come. */
+  user: string;
+  /** Chosen by the server: what the proof is for (the room and the protocol version). */
+  context: string;
+}
+
 /** After every change: a device joined or left, a broadcaster was promoted. */
 export interface RoomFrame extends RoomView {
   type: 'room';
@@ -110,6 +155,7 @@ export interface AccountErrorFrame {
 }
 
 export type ServerFrame =
+  | ChallengeFrame
   | WelcomeFrame
   | RoomFrame
   | RelayedSignalFrame

@@ -5,6 +5,7 @@ import {
   USER_ID_PATTERN,
   USER_NAME_PATTERN,
 } from './account-limits.ts';
+import { DEVICE_KEY_COORDINATE_PATTERN } from './device-proof.ts';
 import { errorResponseSchema } from './schemas.ts';
 
 /**
@@ -29,15 +30,36 @@ function frame<P extends Record<string, unknown>, R extends readonly (keyof P & 
   } as const;
 }
 
+const coordinateSchema = { type: 'string', pattern: DEVICE_KEY_COORDINATE_PATTERN } as const;
+const base64urlSchema = (maxLength: number) =>
+  ({ type: 'string', minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' }) as const;
+
+/** A device key as the hello carries it: an ECDSA P-256 public JWK, its naming members only. */
+export const devicePublicKeySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kty', 'crv', 'x', 'y'],
+  properties: {
+    kty: { const: 'EC' },
+    crv: { const: 'P-256' },
+    x: coordinateSchema,
+    y: coordinateSchema,
+  },
+} as const;
+
 export const deviceFrameSchemas = {
   hello: frame(
     'hello',
     {
       version: { type: 'integer', minimum: 1 },
       token: { type: 'string', maxLength: MAX_TOKEN_LENGTH },
+      // Checked in code for its own code (ERR_DEVICE_KEY): any value passes the frame's schema.
+      deviceKey: {},
     },
     ['version', 'token'],
   ),
+  // 64 bytes of r and s: 86 base64url characters; a little room for other encodings.
+  proof: frame('proof', { signature: base64urlSchema(200) }, ['signature']),
   // data: any JSON; its size is checked after parsing.
   signal: frame('signal', { to: deviceIdSchema, data: {} }, ['to', 'data']),
   ping: frame('ping', {}, []),
@@ -45,7 +67,7 @@ export const deviceFrameSchemas = {
     'peer',
     'epoch',
   ]),
-  leave: frame('leave', {}, []),
+  leave: frame('leave', { forget: { type: 'boolean' } }, []),
 } as const;
 
 export type DeviceFrameType = keyof typeof deviceFrameSchemas;
@@ -69,6 +91,15 @@ const roomView = {
 } as const;
 
 export const serverFrameSchemas = {
+  challenge: frame(
+    'challenge',
+    {
+      nonce: base64urlSchema(100),
+      user: { type: 'string', pattern: USER_ID_PATTERN },
+      context: { type: 'string', minLength: 1, maxLength: 200 },
+    },
+    ['nonce', 'user', 'context'],
+  ),
   welcome: frame(
     'welcome',
     {

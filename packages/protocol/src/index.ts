@@ -6,8 +6,12 @@
 export {
   ACCOUNT_ERROR_CLOSE,
   ACCOUNT_ERROR_CODES,
+  ACCOUNT_FINAL_ERRORS,
+  ACCOUNT_RETRIED_TOKEN_ERRORS,
   type AccountErrorCode,
+  type AccountFinalErrorCode,
   isAccountErrorCode,
+  isAccountFinalError,
 } from './account-errors.ts';
 export {
   ACCOUNT_CLOSE_CODES,
@@ -16,6 +20,7 @@ export {
   type AccountCloseCode,
   broadcasterAlias,
   clientId,
+  DEFAULT_DEVICE_KEEP_SECONDS,
   DEFAULT_HEARTBEAT_MS,
   DEV_TOKEN_TTL_SECONDS,
   HELLO_TIMEOUT_MS,
@@ -31,7 +36,9 @@ export {
 } from './account-limits.ts';
 export type {
   AccountErrorFrame,
+  ChallengeFrame,
   DeviceFrame,
+  DevicePublicKey,
   DevSignInRequest,
   DevSignInResponse,
   HelloFrame,
@@ -39,6 +46,7 @@ export type {
   LeaveFrame,
   PingFrame,
   PongFrame,
+  ProofFrame,
   RelayedSignalFrame,
   RoomFrame,
   RoomMemberView,
@@ -52,9 +60,17 @@ export type {
 export {
   type DeviceFrameType,
   deviceFrameSchemas,
+  devicePublicKeySchema,
   devSignInSchema,
   serverFrameSchemas,
 } from './account-schemas.ts';
+export {
+  DEVICE_KEY_ALGORITHM,
+  DEVICE_KEY_COORDINATE_PATTERN,
+  DEVICE_SIGNATURE_ALGORITHM,
+  deviceProofText,
+  devicePublicKeyOf,
+} from './device-proof.ts';
 export {
   type ErrorResponse,
   isMailboxErrorCode,
@@ -62,6 +78,7 @@ export {
   MAILBOX_ERROR_STATUS,
   type MailboxErrorCode,
 } from './errors.ts';
+export { checkServerFrame, schemaProblem } from './frame-check.ts';
 export {
   base64urlLength,
   DEFAULT_WAIT_SECONDS,

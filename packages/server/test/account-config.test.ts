@@ -47,6 +47,8 @@ describe('account configuration', () => {
       [{ jwt: { secret, userClaim: '' } }, /userClaim/],
       [{ heartbeatMs: 5 }, /heartbeatMs/],
       [{ maxDevicesPerUser: 0 }, /maxDevicesPerUser/],
+      [{ deviceKeepMs: -1 }, /deviceKeepMs/],
+      [{ deviceKeepMs: 1.5 }, /deviceKeepMs/],
     ];
     for (const [options, message] of refused) {
       await expect(createServer({ logLevel: 'silent', ...options })).rejects.toMatchObject({
@@ -103,6 +105,12 @@ describe('account configuration', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads --device-keep (or DEVICE_KEEP_SECONDS) in seconds', () => {
+    expect(parseServeArgs(['--device-keep', '60'], {}).deviceKeepMs).toBe(60_000);
+    expect(parseServeArgs([], { DEVICE_KEEP_SECONDS: '1' }).deviceKeepMs).toBe(1_000);
+    expect(parseServeArgs([], {}).deviceKeepMs).toBeUndefined();
   });
 
   it('reads the shared secret from JWT_SECRET, or the variable --jwt-secret-env names', () => {

@@ -1,5 +1,8 @@
 import {
   type AccountErrorCode,
+  DEVICE_KEY_ALGORITHM,
+  DEVICE_SIGNATURE_ALGORITHM,
+  deviceProofText,
   type ServerFrame,
   serverFrameSchemas,
   type WelcomeFrame,
@@ -157,6 +160,27 @@ export class TestDevice {
     return this.welcome;
   }
 
+  /**
+   * Says hello with a device key, answers the challenge with a proof signed by `sign` (the
+   * pair's own private key unless given), and waits for the welcome.
+   */
+  async helloAsDevice(
+    token: string,
+    keys: CryptoKeyPair,
+    sign: CryptoKey = keys.privateKey,
+  ): Promise<WelcomeFrame> {
+    const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keys.publicKey);
+    this.send({ type: 'hello', version: 1, token, deviceKey: { kty, crv, x, y } });
+    const challenge = await this.next('challenge');
+    const text = new TextEncoder().encode(deviceProofText(challenge));
+    const signature = await crypto.subtle.sign(DEVICE_SIGNATURE_ALGORITHM, sign, text);
+    this.send({ type: 'proof', signature: Buffer.from(signature).toString('base64url') });
+    this.welcome = (await this.next('welcome')) as WelcomeFrame;
+    const every = this.#options.pingEveryMs ?? Math.floor(this.welcome.heartbeatMs / 3);
+    if (every !== false) this.startPinging(every);
+    return this.welcome;
+  }
+
   startPinging(everyMs: number): void {
     this.stopPinging();
     this.#pinger = setInterval(() => {
@@ -263,6 +287,11 @@ export class TestDevice {
     this.stopPinging();
     this.socket.terminate();
   }
+}
+
+/** A device key pair as a browser makes one: the private half cannot be exported. */
+export function deviceKeys(): Promise<CryptoKeyPair> {
+  return crypto.subtle.generateKey(DEVICE_KEY_ALGORITHM, false, ['sign', 'verify']);
 }
 
 /** Four devices of one user, joined in order. */

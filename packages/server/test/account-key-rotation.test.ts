@@ -43,6 +43,43 @@ describe('a provider that rotates its keys', () => {
     expect(await refused(server, await providerToken(first))).toBe('ERR_TOKEN_SIGNATURE');
   }, 20_000);
 
+  it('through a soft rotation (keys overlapping) accepts both keys, then only the new one once the old is retired', async () => {
+    const [old, next] = await Promise.all(['key-old', 'key-new'].map((kid) => providerKey(kid)));
+    if (!old || !next) throw new Error('no keys');
+    jwks.keys = [old];
+    await jwks.start();
+    let now = Date.now();
+    const server = await accountServer({
+      clock: () => now,
+      jwt: {
+        jwksUrl: jwks.url,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keysMaxAgeMs: 60_000,
+        keysCooldownMs: 1_000,
+      },
+    });
+    const token = (key: typeof old, user: string) =>
+      providerToken(key, { sub: user, exp: Math.floor(now / 1000) + 600 });
+    await server.join(await token(old, 'alice'));
+    expect(jwks.fetches).toBe(1);
+    // The provider publishes its next key beside the old one and signs with it from now on.
+    jwks.keys = [old, next];
+    now += 2_000;
+    expect((await server.join(await token(next, 'bob'))).welcome?.user).toBe('bob');
+    expect(jwks.fetches).toBe(2);
+    // Tokens of the old key, still valid, still join: no refusal, no fetch.
+    expect((await server.join(await token(old, 'carol'))).welcome?.user).toBe('carol');
+    expect(jwks.fetches).toBe(2);
+    // The old key is retired; once the server's keys are older than their age it fetches them
+    // again, and the old key's tokens are refused while the new key's join.
+    jwks.keys = [next];
+    now += 61_000;
+    expect((await server.join(await token(next, 'dave'))).welcome?.user).toBe('dave');
+    expect(jwks.fetches).toBe(3);
+    expect(await refused(server, await token(old, 'eve'))).toBe('ERR_TOKEN_SIGNATURE');
+  }, 20_000);
+
   it('is not hammered by a flood of unknown key ids: one fetch a cooldown', async () => {
     jwks.keys = [await providerKey('key-1')];
     await jwks.start();

@@ -33,7 +33,7 @@ describe('security headers', () => {
       expect(page.statusCode).toBe(200);
       const csp = directives(String(page.headers['content-security-policy']));
       expect(csp.get('default-src')).toEqual(["'none'"]);
-      expect(csp.get('script-src')).toEqual(["'self'", 'blob:']);
+      expect(csp.get('script-src')).toEqual(["'self'", 'blob:', "'wasm-unsafe-eval'"]);
       expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
       // Its own origin, and the Blob URLs of files it received (read back by the page).
       expect(csp.get('connect-src')).toEqual(["'self'", 'blob:']);
@@ -62,7 +62,7 @@ describe('security headers', () => {
     const page = await app.inject({ url: '/', headers: { accept: 'text/html' } });
     const csp = directives(String(page.headers['content-security-policy']));
     expect(csp.get('connect-src')).toEqual(["'self'", 'blob:', 'https://login.example.com']);
-    expect(csp.get('script-src')).toEqual(["'self'", 'blob:']);
+    expect(csp.get('script-src')).toEqual(["'self'", 'blob:', "'wasm-unsafe-eval'"]);
   });
 
   it('every API answer, errors and raw refusals included, says nosniff', async () => {

@@ -3,6 +3,7 @@ import {
   ACCOUNT_PATHS,
   ACCOUNT_PROTOCOL_VERSION,
   type AccountErrorFrame,
+  checkServerFrame,
   type DeviceFrame,
   HELLO_TIMEOUT_MS,
   type ServerFrame,
@@ -10,6 +11,7 @@ import {
   type WelcomeFrame,
 } from '@webrtc-connect/protocol';
 import { ConnectError } from '../errors.ts';
+import { type DeviceIdentity, proveDevice } from './device-key.ts';
 
 /** `WebSocket` of the browser, or of the `ws` package in Node. */
 export type WebSocketConstructor = new (url: string) => WebSocket;
@@ -18,8 +20,8 @@ export type WebSocketConstructor = new (url: string) => WebSocket;
 export interface AccountSocket {
   welcome: WelcomeFrame;
   send(frame: DeviceFrame): void;
-  /** Sends `leave` and closes. */
-  leave(): void;
+  /** Sends `leave` (asking the server to forget the device key, or not) and closes. */
+  leave(forget: boolean): void;
   /** Closes without a word (the server notices the close). */
   close(): void;
   /**
@@ -31,6 +33,8 @@ export interface AccountSocket {
 
 export interface SocketHandlers {
   frame(frame: ServerFrame): void;
+  /** A frame after the welcome that does not follow the protocol: ignored, and told. */
+  malformed(error: ConnectError): void;
   /**
    * The socket closed after the welcome, or the server went silent (no frame for 3 of our
    * heartbeats: its pongs stopped): `error` says why, when it was not our doing. Called once.
@@ -55,15 +59,18 @@ export function accountSocketUrl(server: string): string {
 }
 
 /**
- * Opens the socket, sends the hello (the token never goes in the URL), and resolves with the
- * welcome; fails with ERR_ACCOUNT_REFUSED (the server's code in the message and `cause`),
- * ERR_ACCOUNT_SERVER or ERR_TIMEOUT. After the welcome, pings at the heartbeat of its role, and
- * gives the socket up when the server's answers stop.
+ * Opens the socket, sends the hello (the token never goes in the URL; the device's public key
+ * when it has one, whose challenge it then answers), and resolves with the welcome; fails with
+ * ERR_ACCOUNT_REFUSED (the server's code as `serverCode`), ERR_ACCOUNT_SERVER,
+ * ERR_ACCOUNT_PROTOCOL or ERR_TIMEOUT. Every frame is checked against the protocol's schema.
+ * After the welcome, pings at the heartbeat of its role, and gives the socket up when the
+ * server's answers stop.
  */
 export function openAccountSocket(
   Socket: WebSocketConstructor,
   url: string,
   token: string,
+  device: DeviceIdentity | undefined,
   handlers: SocketHandlers,
 ): Promise<AccountSocket> {
   return new Promise((resolve, reject) => {
@@ -125,20 +132,70 @@ export function openAccountSocket(
     // its server is down would take the process with it).
     socket.addEventListener('error', () => {});
     socket.addEventListener('open', () =>
-      send({ type: 'hello', version: ACCOUNT_PROTOCOL_VERSION, token }),
+      send({
+        type: 'hello',
+        version: ACCOUNT_PROTOCOL_VERSION,
+        token,
+        ...(device ? { deviceKey: device.publicKey } : {}),
+      }),
     );
+    const malformed = (problem: string) => {
+      const error = new ConnectError('ERR_ACCOUNT_PROTOCOL', `the account server sent ${problem}`);
+      if (joined) {
+        handlers.malformed(error);
+        return;
+      }
+      fail(error);
+      end();
+    };
+    let proving = false;
     socket.addEventListener('message', (event: MessageEvent) => {
       lastFrameAt = performance.now();
-      if (typeof event.data !== 'string') return;
-      let frame: ServerFrame;
+      if (typeof event.data !== 'string') {
+        malformed('a binary frame');
+        return;
+      }
+      let value: unknown;
       try {
-        frame = JSON.parse(event.data) as ServerFrame;
+        value = JSON.parse(event.data);
       } catch {
+        malformed('a frame that is not JSON');
+        return;
+      }
+      const checked = checkServerFrame(value);
+      if ('problem' in checked) {
+        malformed(checked.problem);
+        return;
+      }
+      const { frame } = checked;
+      if (frame.type === 'challenge') {
+        // Once, before the welcome, and only for a device that sent its key.
+        if (joined || proving || !device) {
+          malformed('a challenge out of place');
+          return;
+        }
+        proving = true;
+        proveDevice(device, frame).then(
+          (signature) => send({ type: 'proof', signature }),
+          (error: unknown) => {
+            fail(
+              new ConnectError(
+                'ERR_ACCOUNT_SERVER',
+                `the device key could not sign: ${String(error)}`,
+                {
+                  cause: error,
+                },
+              ),
+            );
+            end();
+          },
+        );
         return;
       }
       if (frame.type === 'error') {
-        // A fatal error comes just before the close, which then reports its code.
-        if (ACCOUNT_ERROR_CLOSE[frame.code] !== null) lastError = frame;
+        // A fatal error comes just before the close, which then reports its code; before the
+        // welcome, any error is about the hello (a malformed one closes with 4400).
+        if (ACCOUNT_ERROR_CLOSE[frame.code] !== null || !joined) lastError = frame;
         if (!joined) return;
       }
       if (frame.type === 'welcome' && !joined) {
@@ -148,9 +205,9 @@ export function openAccountSocket(
         joined = {
           welcome: frame,
           send,
-          leave() {
+          leave(forget) {
             if (ended) return;
-            send({ type: 'leave' });
+            send(forget ? { type: 'leave', forget } : { type: 'leave' });
             end();
           },
           close: end,
@@ -169,15 +226,17 @@ export function openAccountSocket(
     socket.addEventListener('close', (event: CloseEvent) => {
       clearInterval(heartbeat);
       const closed = `the account socket closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`;
+      // `cause` as { code } too, for apps written before `serverCode`.
       const error =
         lastError && !joined
           ? new ConnectError('ERR_ACCOUNT_REFUSED', `${lastError.code}: ${lastError.message}`, {
               cause: { code: lastError.code },
+              serverCode: lastError.code,
             })
           : new ConnectError(
               'ERR_ACCOUNT_SERVER',
               lastError ? `${lastError.code}: ${lastError.message}; ${closed}` : closed,
-              { cause: { code: lastError?.code } },
+              { cause: { code: lastError?.code }, serverCode: lastError?.code },
             );
       if (!joined) fail(error);
       else if (!ended) handlers.closed(error);

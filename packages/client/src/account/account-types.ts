@@ -5,7 +5,10 @@ import type { WebSocketConstructor } from './account-socket.ts';
 export type AccountRole = 'broadcaster' | 'client';
 
 export interface AccountMember {
-  /** `<user>-client-<n>`: new at every join, so a device that reconnects has another id. */
+  /**
+   * `<user>-client-<n>`: a device that proves its device key keeps it across reloads and
+   * reconnects (`deviceKey`); one without a key gets a new one at every join.
+   */
   id: string;
   role: AccountRole;
   joinedAt: string;
@@ -26,7 +29,7 @@ export interface AccountMessage {
  */
 export type AccountState = 'connecting' | 'connected' | 'unreachable' | 'reconnecting' | 'closed';
 
-/** The device joined again after losing its socket: it has a new id. */
+/** The device joined again after losing its socket: the same id with its device key, else a new one. */
 export interface AccountRejoined {
   id: string;
   previous: string;
@@ -78,10 +81,22 @@ export interface JoinAccountOptions extends Omit<PeerOptions, 'gatherTimeout' | 
    * failed attempt is an `error` event.
    */
   rejoin?: boolean;
+  /**
+   * The device's ECDSA P-256 key pair, proved to the server at every join so that the device
+   * keeps its `<user>-client-<n>` across reloads and reconnects (the server keeps it a day by
+   * default, `--device-keep`), and an older socket of it still open is closed instead of
+   * lingering as a ghost. Default: in a browser, one key per tab, made with WebCrypto
+   * (private half non-extractable), kept in IndexedDB and found again through session storage,
+   * so a reload keeps the id and two tabs are two devices; elsewhere, one in memory for this
+   * session (a lost socket rejoins under the same id). Pass a pair of your own to keep the id
+   * across process restarts (a Node device storing it), or `false` for none: a new id at every
+   * join.
+   */
+  deviceKey?: CryptoKeyPair | false;
 }
 
 export interface AccountSession {
-  /** Changes when the device joins again after losing its socket (`rejoined`). */
+  /** Kept when the device joins again with its device key (`rejoined`); else a new one. */
   readonly id: string;
   readonly user: string;
   /** Grows at every change of broadcaster. */
@@ -105,8 +120,12 @@ export interface AccountSession {
    * changes of broadcaster; rejects with ERR_CLOSED if this session ends first.
    */
   send(data: string | Uint8Array): Promise<void>;
-  /** Leaves the room cleanly; unacknowledged sends reject with ERR_CLOSED. */
-  leave(): void;
+  /**
+   * Leaves the room cleanly; unacknowledged sends reject with ERR_CLOSED. The server keeps this
+   * device's id for its key (a reload comes back as the same device) unless `forget` is true
+   * (signing out); by default it forgets a key that lived in memory only.
+   */
+  leave(options?: { forget?: boolean }): void;
   /**
    * The STUN and TURN servers for connections made from now on (a change of broadcaster makes
    * new ones): a device that stays longer than its TURN credentials last gives fresh ones here.

@@ -16,6 +16,11 @@ export interface ReceivedFile extends FileDescription {
 
 /** What a messenger reports, by event name. */
 export interface MessengerEvents {
+  /**
+   * The peer said its name (its `hello`, or a rename), also in `peerName`. Comes before any
+   * text the peer sends after it: the channel is ordered.
+   */
+  name: string;
   /** A chat message from the peer. */
   text: string;
   /** The peer announced a file; its chunks follow. */
@@ -55,6 +60,11 @@ export interface MessengerOptions {
   chunkSize?: number;
   /** Stop sending while more than this waits in the channel's buffer (default 1 MiB). */
   highWaterMark?: number;
+  /**
+   * What to call this side: sent to the peer in a `hello` as soon as the channel is open, before
+   * anything else, so the peer knows it before the first message. Up to 256 characters.
+   */
+  name?: string;
 }
 
 export interface Messenger {
@@ -62,6 +72,14 @@ export interface Messenger {
   sendText(text: string): void;
   /** Announces the file at once, then streams it; throws ERR_CLOSED when the channel is not open. */
   sendFile(file: Blob, options?: SendFileOptions): OutgoingFile;
+  /** The peer's name, once it said one (peers without a name, or older ones, never do). */
+  readonly peerName: string | undefined;
+  /**
+   * Renames this side: the peer gets a `name` event (at once when open; in the `hello` when the
+   * channel is still opening). Throws ERR_INVALID_ARGUMENT for a non-string or over 256
+   * characters, ERR_CLOSED when the channel is closed.
+   */
+  setName(name: string): void;
   /** Gives up on an incoming file; the peer's `done` rejects with ERR_CANCELLED. */
   cancelReceive(id: number, reason?: string): void;
   /** Returns the function that removes the listener. */

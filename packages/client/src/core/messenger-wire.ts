@@ -9,6 +9,10 @@ import { ConnectError } from '../errors.ts';
  * `ack` and `reject` the transfer the peer sends.
  */
 export type ControlMessage =
+  /** First from a side that has a name (`MessengerOptions.name`): what to call it. */
+  | { t: 'hello'; name: string }
+  /** The sender's name changed. */
+  | { t: 'name'; name: string }
   | { t: 'text'; text: string }
   /** A file follows in chunks of this id. */
   | { t: 'file'; id: number; name: string; size: number; type: string }
@@ -25,6 +29,8 @@ export const CHUNK_HEADER_BYTES = 4;
 /** Names and media types longer than this are refused: they are labels, not payloads. */
 export const MAX_LABEL_LENGTH = 1024;
 const MAX_REASON_LENGTH = 1024;
+/** A device's name is a label a person reads: longer ones are refused on both sides. */
+export const MAX_NAME_LENGTH = 256;
 const MAX_ID = 0xffff_ffff;
 
 export function encodeControl(message: ControlMessage): string {
@@ -44,6 +50,14 @@ export function parseControl(text: string): ControlMessage {
   }
   const message = value as Record<string, unknown>;
   switch (message.t) {
+    case 'hello':
+    case 'name': {
+      const { name } = message;
+      if (typeof name !== 'string' || name.length > MAX_NAME_LENGTH) {
+        throw protocolError(`a "${message.t}" message has no valid name`);
+      }
+      return { t: message.t, name };
+    }
     case 'text':
       if (typeof message.text !== 'string') throw protocolError('a text message has no text');
       return { t: 'text', text: message.text };

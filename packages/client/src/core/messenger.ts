@@ -7,6 +7,7 @@ import {
   type ControlMessage,
   decodeChunk,
   encodeControl,
+  MAX_NAME_LENGTH,
   parseControl,
   protocolError,
 } from './messenger-wire.ts';
@@ -49,10 +50,14 @@ export function createMessenger(
   if (channel.readyState === 'closing' || channel.readyState === 'closed') {
     throw new ConnectError('ERR_CLOSED', 'the data channel is already closed');
   }
+  if (options.name !== undefined) checkName(options.name);
   channel.binaryType = 'arraybuffer';
 
   const events = new Emitter<MessengerEvents>();
   let detached = false;
+  let ownName = options.name;
+  let helloSent = false;
+  let peerName: string | undefined;
   const emit = <K extends keyof MessengerEvents>(type: K, event: MessengerEvents[K]) =>
     events.emit(type, event);
 
@@ -76,6 +81,10 @@ export function createMessenger(
 
   const onControl = (message: ControlMessage) => {
     switch (message.t) {
+      case 'hello':
+      case 'name':
+        peerName = message.name;
+        return emit('name', message.name);
       case 'text':
         return emit('text', message.text);
       case 'file':
@@ -123,10 +132,32 @@ export function createMessenger(
     emit('close', undefined);
   }
 
+  // The hello goes first, before any text or file of this side, so the peer names it at once.
+  const sendHello = () => {
+    if (helloSent || ownName === undefined || detached) return;
+    helloSent = true;
+    transport.sendQuietly({ t: 'hello', name: ownName });
+  };
+
   channel.addEventListener('message', onMessage);
   channel.addEventListener('close', onClose);
+  if (channel.readyState === 'open') sendHello();
+  else channel.addEventListener('open', sendHello, { once: true });
 
   return {
+    get peerName() {
+      return peerName;
+    },
+    setName(name) {
+      checkName(name);
+      ownName = name;
+      if (!helloSent && channel.readyState === 'connecting') return;
+      if (helloSent) transport.send(encodeControl({ t: 'name', name }));
+      else {
+        helloSent = true;
+        transport.send(encodeControl({ t: 'hello', name }));
+      }
+    },
     sendText(text) {
       if (typeof text !== 'string') throw invalid('sendText takes a string');
       const message = encodeControl({ t: 'text', text });
@@ -140,4 +171,10 @@ export function createMessenger(
     on: (type, listener) => events.on(type, listener),
     detach: () => stop('the messenger was detached from the data channel'),
   };
+}
+
+function checkName(name: unknown): void {
+  if (typeof name !== 'string' || name.length > MAX_NAME_LENGTH) {
+    throw invalid(`a name is a string of at most ${MAX_NAME_LENGTH} characters`);
+  }
 }

@@ -2,6 +2,7 @@ import type { PostReplyResponse } from '@webrtc-connect/protocol';
 import {
   decodeSignal,
   encodeSignal,
+  isSignalError,
   openSignal,
   type SealForm,
   sealSignal,
@@ -30,6 +31,11 @@ export interface AcceptLinkOptions extends PeerOptions {
 }
 
 export interface Acceptance {
+  /**
+   * The link's kind. With a self-contained link A is not told of the reply by itself: A's
+   * person types the reply code (or pastes the answer text), so B's page should say so.
+   */
+  kind: 'mailbox' | 'self-contained';
   /** The code to give A (5 or 6 characters), or null when there was no mailbox to post to. */
   replyCode: string | null;
   /** The whole answer as text, for A to paste when there is no mailbox. */
@@ -78,7 +84,12 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
   try {
     offer = decodeSignal(offerBytes);
   } catch (cause) {
-    throw new ConnectError('ERR_BAD_LINK', 'the offer in the link is cut or changed', { cause });
+    if (isSignalError(cause) && cause.code === 'ERR_TRUNCATED') {
+      throw new ConnectError('ERR_LINK_INCOMPLETE', 'the offer in the link is cut short', {
+        cause,
+      });
+    }
+    throw new ConnectError('ERR_BAD_LINK', 'the offer in the link is changed', { cause });
   }
   if (offer.type !== 'offer') throw new ConnectError('ERR_WRONG_SIGNAL', 'the link holds no offer');
 
@@ -177,6 +188,7 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
     // B cannot see A take its answer; its own checks starting is the first sign of A.
     watchConnecting(pc, progress);
     return {
+      kind: token.kind,
       replyCode,
       answerText: toLinkText(answer),
       sealAnswer: (form = 'standard') => sealSignal(answer, token.secret, 'answer', { form }),

@@ -36,6 +36,12 @@ export interface Invitation {
   /** The link for B: `<appUrl>#<token>`. The token holds the link secret: share it, don't log it. */
   link: string;
   kind: 'mailbox' | 'self-contained';
+  /**
+   * When a mailbox link stops working (on this device's clock, corrected by the server's Date
+   * header when the two disagree): `connected` rejects with ERR_EXPIRED then, unless an answer
+   * came. Undefined for a self-contained link, which holds its offer itself.
+   */
+  expiresAt: Date | undefined;
   /** Resolves once connected: by the reply the mailbox pushes, or by `acceptReply`. */
   connected: Promise<Connection>;
   /**
@@ -91,6 +97,19 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
       );
     }
 
+    const expiresAt = posted
+      ? new Date(posted.expiresHere ?? Date.parse(posted.expiresAt))
+      : undefined;
+    if (expiresAt)
+      expireAt(expiresAt, stop.signal, () => {
+        // An answer on its way (a typed code) is let through: the mailbox has already given it.
+        if (slot.answering()) return;
+        stop.abort();
+        slot.fail(
+          new ConnectError('ERR_EXPIRED', 'the link expired before the other device answered'),
+        );
+      });
+
     const connected = openConnection(pc, whenOpen(channel), slot.started, options.connectTimeout);
     let isConnected = false;
     connected.then(
@@ -107,6 +126,7 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
     return {
       link,
       kind: posted ? 'mailbox' : 'self-contained',
+      expiresAt,
       connected,
       acceptReply: async (reply) => {
         if (reply instanceof Uint8Array) return slot.apply(openSealed(reply));
@@ -197,7 +217,13 @@ function answerSlot(pc: RTCPeerConnection, stop: AbortController, progress: Prog
       });
     return answered;
   };
-  return { started, apply, fail: (error: unknown) => fail(error) };
+  return {
+    started,
+    apply,
+    /** Whether an answer is being applied (or was). */
+    answering: () => answered !== null,
+    fail: (error: unknown) => fail(error),
+  };
 }
 
 /** Step 3 (mailbox): the sealed offer, uploaded once gathered. */
@@ -295,6 +321,17 @@ async function callBack(
     signals.stop.removeEventListener('abort', stopWaiting);
     signals.closing.removeEventListener('abort', stopWaiting);
   }
+}
+
+/** The longest delay setTimeout keeps (about 24.8 days); a link lasting longer is not timed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Calls `expire` at `at`, unless `signal` aborts first (an answer came, or the link closed). */
+function expireAt(at: Date, signal: AbortSignal, expire: () => void): void {
+  const delay = at.getTime() - Date.now();
+  if (Number.isNaN(delay) || delay > MAX_TIMER_MS) return;
+  const timer = setTimeout(expire, Math.max(0, delay));
+  signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
 }
 
 /** How long A waits for B to answer its call-back: B answers within one gathering (3 s at most). */

@@ -1,3 +1,4 @@
+import { OFFER_ID_LENGTH } from '@webrtc-connect/protocol';
 import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
 import { ConnectError } from '../errors.ts';
 
@@ -40,13 +41,24 @@ export function readLinkToken(link: string): LinkToken {
   try {
     bytes = fromLinkText(text);
   } catch (cause) {
-    throw new ConnectError(
-      'ERR_BAD_LINK',
-      'the link is cut or changed: its fragment is not base64url',
-      { cause },
-    );
+    // Base64url that starts as one of our links does, but does not end well: cut off.
+    if (startsLikeALink(text)) {
+      throw new ConnectError('ERR_LINK_INCOMPLETE', 'the link is cut short', { cause });
+    }
+    throw new ConnectError('ERR_BAD_LINK', 'the link is changed: its fragment is not base64url', {
+      cause,
+    });
   }
   return readLinkTokenBytes(bytes);
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Base64url text whose first byte is a header of this version and a known kind. */
+function startsLikeALink(text: string): boolean {
+  if (!/^[A-Za-z0-9_-]{2,}$/.test(text)) return false;
+  const first = (BASE64URL.indexOf(text[0] ?? '') << 2) | (BASE64URL.indexOf(text[1] ?? '') >> 4);
+  return first >> 4 === VERSION && Object.values(KINDS).includes((first & 0x0f) as 1 | 2);
 }
 
 export function readLinkTokenBytes(bytes: Uint8Array): LinkToken {
@@ -60,11 +72,24 @@ export function readLinkTokenBytes(bytes: Uint8Array): LinkToken {
   const secret = bytes.slice(1, 1 + SECRET_LENGTH);
   const payload = bytes.slice(1 + SECRET_LENGTH);
   if (secret.length < SECRET_LENGTH || payload.length === 0) {
-    throw new ConnectError('ERR_BAD_LINK', 'the link is cut short');
+    throw new ConnectError('ERR_LINK_INCOMPLETE', 'the link is cut short');
   }
   switch (header & 0x0f) {
-    case KINDS.mailbox:
-      return { kind: 'mailbox', secret, offerId: toLinkText(payload) };
+    case KINDS.mailbox: {
+      // Every mailbox issues ids of one length: a shorter one is a link cut short, which the
+      // mailbox would only refuse as a malformed request.
+      const offerId = toLinkText(payload);
+      if (offerId.length < OFFER_ID_LENGTH) {
+        throw new ConnectError(
+          'ERR_LINK_INCOMPLETE',
+          'the link is cut short (its offer id is incomplete)',
+        );
+      }
+      if (offerId.length > OFFER_ID_LENGTH) {
+        throw new ConnectError('ERR_BAD_LINK', 'the link is longer than a mailbox link');
+      }
+      return { kind: 'mailbox', secret, offerId };
+    }
     case KINDS['self-contained']:
       return { kind: 'self-contained', secret, offer: payload };
     default:

@@ -23,7 +23,14 @@ const SERVER_CODES: Partial<Record<MailboxErrorCode, ConnectErrorCode>> = {
   ERR_RATE_LIMITED: 'ERR_RATE_LIMITED',
 };
 
-export type PostedOffer = PostOfferResponse;
+/**
+ * `expiresHere`: the offer's expiry on this device's clock (ms since the epoch), the server's
+ * `expiresAt` moved by how far the two clocks disagree, when its Date header says so.
+ */
+export type PostedOffer = PostOfferResponse & { expiresHere?: number };
+
+/** Clocks closer than this are taken as agreeing: the Date header counts whole seconds. */
+const CLOCK_SKEW_TOLERANCE_MS = 2000;
 
 /**
  * How long B waits for a reserved offer's blob at most: an offer's default life. A uploads it
@@ -40,6 +47,8 @@ export interface ReceivedReply {
 /** The mailbox API (DESIGN §4) over fetch: sealed bytes in, sealed bytes out. */
 export class MailboxClient {
   readonly #base: string;
+  /** The server's clock at the last response, where its Date header could be read. */
+  #serverDate: number | undefined;
 
   constructor(base: string) {
     let url: URL;
@@ -56,7 +65,12 @@ export class MailboxClient {
   /** Reserves an offer id (`POST {}`), so the link exists before the offer is gathered. */
   async reserveOffer(): Promise<PostedOffer> {
     const body: PostOfferRequest = {};
-    return (await this.#request('POST', MAILBOX_PATHS.offers, body)) as PostedOffer;
+    const posted = (await this.#request('POST', MAILBOX_PATHS.offers, body)) as PostedOffer;
+    const expiresAt = Date.parse(posted.expiresAt);
+    if (Number.isNaN(expiresAt)) return posted;
+    const skew = this.#serverDate === undefined ? 0 : Date.now() - this.#serverDate;
+    const expiresHere = Math.abs(skew) > CLOCK_SKEW_TOLERANCE_MS ? expiresAt + skew : expiresAt;
+    return { ...posted, expiresHere };
   }
 
   /** Uploads a reserved offer's sealed blob, once. */
@@ -187,6 +201,10 @@ export class MailboxClient {
         cause,
       });
     }
+    // Readable for the same origin (the web app) and where the server exposes it; else ignored.
+    // It counts whole seconds, cut: the server's clock read somewhere in the second after it.
+    const date = Date.parse(response.headers.get('date') ?? '');
+    this.#serverDate = Number.isNaN(date) ? undefined : date + 500;
     if (response.status === 204) return null;
     const json = (await response.json().catch(() => null)) as {
       error?: { code?: string; message?: string };

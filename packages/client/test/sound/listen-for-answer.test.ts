@@ -56,6 +56,7 @@ function fakeInvitation() {
   const invitation: Invitation = {
     link: 'https://example.invalid/#x',
     kind: 'self-contained',
+    expiresAt: undefined,
     connected: connected.promise,
     acceptReply,
     close: () => {},
@@ -156,6 +157,7 @@ describe('playAnswer', () => {
   function fakeAcceptance(sealedLength: number) {
     const connected = deferred<Connection>();
     const acceptance: Acceptance = {
+      kind: 'self-contained',
       replyCode: null,
       answerText: '',
       connected: connected.promise,

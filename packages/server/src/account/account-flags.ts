@@ -119,6 +119,13 @@ export const ACCOUNT_FLAGS = [
     help: 'milliseconds between pings; a device is silent after 3 without a frame',
   },
   {
+    name: 'device-keep',
+    value: '<s>',
+    env: 'DEVICE_KEEP_SECONDS',
+    default: '86400',
+    help: "seconds a device key's id is kept after its device went: it comes back as the same <user>-client-<n>",
+  },
+  {
     name: 'max-devices-per-user',
     value: '<n>',
     env: 'MAX_DEVICES_PER_USER',
@@ -181,6 +188,8 @@ export function accountOptionsFromFlags(read: FlagReader): AccountOptions {
     const value = read.whole(flag);
     if (value !== undefined) options[key] = value;
   }
+  const keep = read.whole('device-keep');
+  if (keep !== undefined) options.deviceKeepMs = keep * 1_000;
   return options;
 }
 

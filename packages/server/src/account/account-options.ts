@@ -1,4 +1,8 @@
-import { DEFAULT_HEARTBEAT_MS, HELLO_TIMEOUT_MS } from '@webrtc-connect/protocol';
+import {
+  DEFAULT_DEVICE_KEEP_SECONDS,
+  DEFAULT_HEARTBEAT_MS,
+  HELLO_TIMEOUT_MS,
+} from '@webrtc-connect/protocol';
 import { checkWholeNumber } from '../whole-number.ts';
 import { type JwtKeySource, resolveJwtKeySource } from './jwt-key-source.ts';
 import type { JwtOptions } from './jwt-options.ts';
@@ -25,6 +29,11 @@ export interface AccountOptions {
   helloTimeoutMs?: number;
   /** Devices one user may have in the room at once (default 32). */
   maxDevicesPerUser?: number;
+  /**
+   * How long a device key's id is kept once its device went (a reload, a lost socket), so the
+   * device comes back as the same `<user>-client-<n>` (default 86,400,000 ms: a day).
+   */
+  deviceKeepMs?: number;
   /** Account sockets open at once, all users together (default 50,000). */
   maxAccountSockets?: number;
   /** Frames a second one socket may send, with bursts of twice as many (default 100). */
@@ -39,6 +48,7 @@ export interface ResolvedAccountOptions {
   heartbeatMs: number;
   helloTimeoutMs: number;
   maxDevicesPerUser: number;
+  deviceKeepMs: number;
   maxAccountSockets: number;
   maxFramesPerSecond: number;
 }
@@ -66,6 +76,7 @@ export function resolveAccountOptions(
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     helloTimeoutMs: options.helloTimeoutMs ?? HELLO_TIMEOUT_MS,
     maxDevicesPerUser: options.maxDevicesPerUser ?? 32,
+    deviceKeepMs: options.deviceKeepMs ?? DEFAULT_DEVICE_KEEP_SECONDS * 1_000,
     maxAccountSockets: options.maxAccountSockets ?? 50_000,
     maxFramesPerSecond: options.maxFramesPerSecond ?? 100,
   };
@@ -73,6 +84,8 @@ export function resolveAccountOptions(
   checkWholeNumber('heartbeatMs', resolved.heartbeatMs, 10, 60_000);
   checkWholeNumber('helloTimeoutMs', resolved.helloTimeoutMs, 10, 60_000);
   checkWholeNumber('maxDevicesPerUser', resolved.maxDevicesPerUser, 1, 1_000);
+  // Up to a year: a kept id holds its room in the store that long.
+  checkWholeNumber('deviceKeepMs', resolved.deviceKeepMs, 0, 366 * 86_400_000);
   checkWholeNumber('maxAccountSockets', resolved.maxAccountSockets, 1, 10_000_000);
   checkWholeNumber('maxFramesPerSecond', resolved.maxFramesPerSecond, 1, 100_000);
   return resolved;

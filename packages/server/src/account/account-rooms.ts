@@ -3,7 +3,7 @@ import { broadcasterAlias } from '@webrtc-connect/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { isServerError, ServerError } from '../errors.ts';
 import { reconcileRoom, withoutInstance } from './room-recovery.ts';
-import { joinRoom, leaveRoom, reportUnreachable, sameView } from './room-rules.ts';
+import { joinRoom, leaveRoom, type ProvedKey, reportUnreachable, sameView } from './room-rules.ts';
 import type {
   RoomDraft,
   RoomEvent,
@@ -19,6 +19,8 @@ export interface RoomDevice {
   readonly id: string | undefined;
   readonly user: string | undefined;
   readonly room: string | undefined;
+  /** A random id of this socket: tells it apart from a later socket of the same device. */
+  readonly connection: string;
   /** Called once the device is in the room (before `join` resolves), with the room it joined. */
   joined(id: string, state: RoomState): void;
   /** Every later value of the room (null: the room is gone). */
@@ -87,8 +89,11 @@ export class AccountRooms {
     return this.#store;
   }
 
-  /** Adds the device to its user's room; `device.joined` is called before this resolves. */
-  async join(device: RoomDevice, identity: VerifiedIdentity): Promise<void> {
+  /**
+   * Adds the device to its user's room, under the id its proved key has there if it has one;
+   * `device.joined` is called before this resolves.
+   */
+  async join(device: RoomDevice, identity: VerifiedIdentity, proved?: ProvedKey): Promise<void> {
     const local = this.#open(identity.room);
     local.joining += 1;
     try {
@@ -97,6 +102,8 @@ export class AccountRooms {
           joinedAt: this.#options.clock(),
           instance: this.instance,
           maxDevices: this.#options.maxDevicesPerUser,
+          connection: device.connection,
+          ...(proved === undefined ? {} : { proved }),
         });
         if (joined === 'full') {
           throw new ServerError(
@@ -104,7 +111,7 @@ export class AccountRooms {
             `a user may have ${this.#options.maxDevicesPerUser} devices at once`,
           );
         }
-        return { next: joined.next, id: joined.id };
+        return { next: joined.next, id: joined.id, replaced: joined.replaced };
       }).catch(storeDown('ERR_ROOM_UNAVAILABLE'));
       if (!state || !decision) throw new Error('a join left no room');
       const { id } = decision;
@@ -114,7 +121,12 @@ export class AccountRooms {
       local.devices = local.devices.concat(device);
       device.joined(id, local.state ?? state);
       this.#log.info(
-        { room: identity.room, device: id, members: state.members.length },
+        {
+          room: identity.room,
+          device: id,
+          members: state.members.length,
+          ...(decision.replaced ? { replaced: true } : {}),
+        },
         'device joined',
       );
       if (state.broadcaster === id) this.#logPromotion(identity.room, state, 'first device');
@@ -124,20 +136,23 @@ export class AccountRooms {
     }
   }
 
-  /** Removes the device (left, closed, crashed or silent); promotes a new broadcaster if needed. */
-  async leave(device: RoomDevice, reason: string): Promise<void> {
-    const { id, room } = device;
+  /**
+   * Removes the device (left, closed, crashed or silent); promotes a new broadcaster if needed.
+   * Its key's id is kept, unless `forget` (a clean leave of a key not to be seen again).
+   */
+  async leave(device: RoomDevice, reason: string, forget = false): Promise<void> {
+    const { id, room, connection } = device;
     if (id === undefined || room === undefined) return;
     const local = this.#local.get(room);
     if (local?.devices.includes(device)) {
       local.devices = local.devices.filter((other) => other !== device);
     }
     try {
-      await this.#leaveMember(room, id, reason);
+      await this.#leaveMember(room, id, connection, reason, forget);
     } catch (error) {
       // A shared store that failed for a moment: try again, or the member would stay.
       if (isServerError(error) && error.code === 'ERR_STORE_UNAVAILABLE') {
-        this.#retryLeave(room, id, reason, 1);
+        this.#retryLeave(room, id, connection, reason, 1);
       }
       throw error;
     } finally {
@@ -145,11 +160,18 @@ export class AccountRooms {
     }
   }
 
-  async #leaveMember(room: string, id: string, reason: string): Promise<void> {
+  async #leaveMember(
+    room: string,
+    id: string,
+    connection: string,
+    reason: string,
+    forget = false,
+  ): Promise<void> {
     const { state, decision } = await this.#change(room, (current) => {
       // Only this instance's member of that id: after a store outage another may hold it.
       const mine = current?.members.some((m) => m.id === id && m.instance === this.instance);
-      const next = current && mine ? leaveRoom(current, id) : undefined;
+      const departure = { now: this.#options.clock(), connection, forget };
+      const next = current && mine ? leaveRoom(current, id, departure) : undefined;
       return next === undefined ? undefined : { next, epoch: current?.epoch };
     });
     if (decision) this.#log.info({ room, device: id, reason }, 'device left');
@@ -159,13 +181,13 @@ export class AccountRooms {
   }
 
   /** Every second for a minute at most (a reconnect also takes out members that went). */
-  #retryLeave(room: string, id: string, reason: string, attempt: number): void {
+  #retryLeave(room: string, id: string, connection: string, reason: string, attempt: number): void {
     if (attempt > 60) return;
     setTimeout(() => {
       const local = this.#local.get(room);
       if (local && deviceOf(local, id)) return;
-      this.#leaveMember(room, id, reason).catch(() =>
-        this.#retryLeave(room, id, reason, attempt + 1),
+      this.#leaveMember(room, id, connection, reason).catch(() =>
+        this.#retryLeave(room, id, connection, reason, attempt + 1),
       );
     }, 1_000).unref();
   }
@@ -240,7 +262,7 @@ export class AccountRooms {
     for (const room of rooms) {
       try {
         const { state, decision } = await this.#change(room, (current) => {
-          const next = current && withoutInstance(current, instance);
+          const next = current && withoutInstance(current, instance, this.#options.clock());
           return next === undefined ? undefined : { next, epoch: current?.epoch };
         });
         if (decision) this.#log.info({ room, instance }, 'members of a stopped instance removed');
@@ -266,12 +288,14 @@ export class AccountRooms {
       const local = this.#local.get(room);
       const known = local?.state;
       const now = this.#options.clock();
-      const ids = (local?.devices ?? []).flatMap(({ id }) => (id === undefined ? [] : [id]));
-      const mine: RoomMember[] = ids.map((id) => {
+      const here = (local?.devices ?? []).flatMap(({ id, connection }) =>
+        id === undefined ? [] : [{ id, connection }],
+      );
+      const mine: RoomMember[] = here.map(({ id, connection }) => {
         const member = known?.members.find((candidate) => candidate.id === id);
         return member
-          ? { ...member, instance: this.instance }
-          : { id, joinedAt: now, instance: this.instance, passedOver: false };
+          ? { ...member, instance: this.instance, connection }
+          : { id, joinedAt: now, instance: this.instance, passedOver: false, connection };
       });
       let lost: string[] = [];
       try {

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
   ACCOUNT_CLOSE_CODES,
   ACCOUNT_ERROR_CLOSE,
   type AccountErrorFrame,
+  type ChallengeFrame,
   IDLE_HEARTBEAT_FACTOR,
   type ServerFrame,
   SILENCE_HEARTBEATS,
@@ -13,10 +15,11 @@ import { isServerError, ServerError } from '../errors.ts';
 import type { ResolvedAccountOptions } from './account-options.ts';
 import type { AccountRooms, RoomDevice } from './account-rooms.ts';
 import { errorFrameOf, type ParsedFrame, parseDeviceFrame } from './device-frames.ts';
+import { checkDeviceProof, type DeviceKey, deviceChallenge, readDeviceKey } from './device-key.ts';
 import { OutgoingFrames } from './outgoing-frames.ts';
 import { viewOf } from './room-rules.ts';
 import type { RoomState } from './room-store.ts';
-import type { TokenVerifier } from './token-verifier.ts';
+import type { TokenVerifier, VerifiedIdentity } from './token-verifier.ts';
 
 /** What every connection of one server shares. */
 export interface AccountContext {
@@ -37,10 +40,20 @@ const PING = Buffer.from('{"type":"ping"}');
 const PONG = '{"type":"pong"}';
 
 const HELLO = 0;
+/** Checking the token or the device's proof, or joining. */
 const VERIFYING = 1;
-const JOINED = 2;
-const CLOSED = 3;
-type Phase = typeof HELLO | typeof VERIFYING | typeof JOINED | typeof CLOSED;
+/** Waiting for the device's proof of its key. */
+const PROVING = 2;
+const JOINED = 3;
+const CLOSED = 4;
+type Phase = typeof HELLO | typeof VERIFYING | typeof PROVING | typeof JOINED | typeof CLOSED;
+
+/** Between a valid token and the device's proof of its key. */
+interface PendingProof {
+  identity: VerifiedIdentity;
+  device: DeviceKey;
+  challenge: ChallengeFrame;
+}
 
 /**
  * One account socket, from its first frame to its close: waits for the hello, verifies the
@@ -54,7 +67,9 @@ export class DeviceConnection implements RoomDevice {
   id: string | undefined;
   user: string | undefined;
   room: string | undefined;
+  readonly connection = randomBytes(6).toString('base64url');
   #phase: Phase = HELLO;
+  #proof: PendingProof | undefined;
   #left = false;
   /** Broadcaster: silent after 3 heartbeats; client: after 3 idle heartbeats. */
   #broadcaster = false;
@@ -155,7 +170,16 @@ export class DeviceConnection implements RoomDevice {
   roomChanged(state: RoomState | null): void {
     if (this.#phase !== JOINED) return;
     if (state !== null && state.version <= this.#lastVersion) return;
-    if (state === null || !state.members.some((member) => member.id === this.id)) {
+    const member = state?.members.find((candidate) => candidate.id === this.id);
+    if (member?.connection !== undefined && member.connection !== this.connection) {
+      // The same device proved its key on another socket (a reload, a reconnect).
+      this.#fail(
+        new ServerError('ERR_DEVICE_REPLACED', 'this device joined again on another socket'),
+        'replaced',
+      );
+      return;
+    }
+    if (state === null || !member) {
       // Removed by someone else (another instance that found this device silent).
       this.#fail(new ServerError('ERR_SILENT', 'removed from the room'), 'removed');
       return;
@@ -216,6 +240,10 @@ export class DeviceConnection implements RoomDevice {
       case VERIFYING:
         this.#onFrameWhileVerifying(parsed);
         return;
+      case PROVING:
+        if (parsed.frame.type === 'proof') this.#onProof(parsed.frame.signature);
+        else this.#onFrameWhileVerifying(parsed);
+        return;
       case JOINED:
         this.#onFrameInRoom(parsed);
         return;
@@ -241,28 +269,62 @@ export class DeviceConnection implements RoomDevice {
       return;
     }
     this.#phase = VERIFYING;
-    void this.#signIn(frame.token);
+    void this.#signIn(frame.token, frame.deviceKey);
   }
 
-  async #signIn(token: string): Promise<void> {
-    const { verifier, rooms, log } = this.#context;
+  /** Checks the token (and reads the device key); joins, or first challenges the key. */
+  async #signIn(token: string, deviceKey: unknown): Promise<void> {
+    const { verifier, rooms } = this.#context;
     try {
+      // The token first: nobody without one makes the server do any work on a key.
       const identity = await verifier.verify(token);
+      const device = deviceKey === undefined ? undefined : await readDeviceKey(deviceKey);
       if (this.#phase !== VERIFYING) return;
       this.user = identity.user;
       this.room = identity.room;
       this.#tokenExpiresAt = identity.expiresAt;
+      if (device) {
+        const challenge = deviceChallenge(identity.user, identity.room);
+        this.#proof = { identity, device, challenge };
+        this.#phase = PROVING;
+        this.#send(challenge);
+        return;
+      }
       await rooms.join(this, identity);
     } catch (error) {
-      if (isServerError(error)) log.info({ code: error.code, room: this.room }, 'hello refused');
-      else log.error({ err: error, room: this.room }, 'join failed');
-      this.#fail(error);
+      this.#refusedHello(error);
     }
+  }
+
+  /** The device's proof: with a valid one, it joins under its key's id. */
+  async #onProof(signature: string): Promise<void> {
+    const proof = this.#proof;
+    if (!proof) return;
+    this.#proof = undefined;
+    this.#phase = VERIFYING;
+    const { rooms, options } = this.#context;
+    try {
+      await checkDeviceProof(proof.device, proof.challenge, signature);
+      if (this.#phase !== VERIFYING) return;
+      await rooms.join(this, proof.identity, {
+        key: proof.device.thumbprint,
+        keepMs: options.deviceKeepMs,
+      });
+    } catch (error) {
+      this.#refusedHello(error);
+    }
+  }
+
+  #refusedHello(error: unknown): void {
+    const { log } = this.#context;
+    if (isServerError(error)) log.info({ code: error.code, room: this.room }, 'hello refused');
+    else log.error({ err: error, room: this.room }, 'join failed');
+    this.#fail(error);
   }
 
   #onFrameWhileVerifying({ frame }: ParsedFrame): void {
     if (frame.type === 'ping') this.sendText(PONG);
-    else if (frame.type === 'leave') this.#closeAfterLeave();
+    else if (frame.type === 'leave') this.#closeAfterLeave(frame.forget === true);
     else this.#refuse(new ServerError('ERR_INVALID_FRAME', `${frame.type}: wait for welcome`));
   }
 
@@ -279,10 +341,11 @@ export class DeviceConnection implements RoomDevice {
         rooms.unreachable(this, parsed.frame).catch((error) => this.#refuse(error));
         return;
       case 'leave':
-        this.#closeAfterLeave();
+        this.#closeAfterLeave(parsed.frame.forget === true);
         return;
       case 'hello':
-        this.#refuse(new ServerError('ERR_INVALID_FRAME', 'hello: already joined'));
+      case 'proof':
+        this.#refuse(new ServerError('ERR_INVALID_FRAME', `${parsed.frame.type}: already joined`));
         return;
     }
   }
@@ -295,9 +358,9 @@ export class DeviceConnection implements RoomDevice {
     }
   }
 
-  #closeAfterLeave(): void {
+  #closeAfterLeave(forget: boolean): void {
     this.#phase = CLOSED;
-    void this.#leaveRoom('left').finally(() => {
+    void this.#leaveRoom('left', forget).finally(() => {
       this.#out.flush();
       this.#socket.close(ACCOUNT_CLOSE_CODES.normal, 'left');
     });
@@ -342,11 +405,11 @@ export class DeviceConnection implements RoomDevice {
     void this.#leaveRoom('closed');
   }
 
-  async #leaveRoom(reason: string): Promise<void> {
+  async #leaveRoom(reason: string, forget = false): Promise<void> {
     if (this.#left || this.id === undefined) return;
     this.#left = true;
     try {
-      await this.#context.rooms.leave(this, reason);
+      await this.#context.rooms.leave(this, reason, forget);
     } catch (error) {
       this.#context.log.error({ err: error, room: this.room, device: this.id }, 'leave failed');
     }

@@ -1,5 +1,5 @@
 import { leaveRoom } from './room-rules.ts';
-import type { RoomDraft, RoomMember, RoomState } from './room-store.ts';
+import { draftOf, type RoomDraft, type RoomMember, type RoomState } from './room-store.ts';
 
 /**
  * The rules for rooms shared by several instances, as pure functions like room-rules.ts: an
@@ -8,11 +8,16 @@ import type { RoomDraft, RoomMember, RoomState } from './room-store.ts';
  */
 
 /** Every member on `instance` leaves, as one change. Undefined when it had none. */
-export function withoutInstance(state: RoomState, instance: string): RoomDraft | null | undefined {
+export function withoutInstance(
+  state: RoomState,
+  instance: string,
+  now?: number,
+): RoomDraft | null | undefined {
   let room: RoomState | null = state;
   for (const member of state.members) {
     if (member.instance !== instance || room === null) continue;
-    const next = leaveRoom(room, member.id);
+    // Its devices come back through other instances: their keys keep their ids.
+    const next = leaveRoom(room, member.id, now === undefined ? undefined : { now });
     if (next === undefined) continue;
     room = next === null ? null : { ...next, version: state.version };
   }
@@ -89,6 +94,7 @@ export function reconcileRoom(
         ),
         nextClient,
         unreachable: [],
+        devices: known?.devices ?? [],
       },
       lost,
     };
@@ -120,9 +126,4 @@ function nextClientOf(members: readonly RoomMember[], before = 1): number {
 function clientNumber(id: string): number {
   const match = /-client-(\d+)$/.exec(id);
   return match ? Number(match[1]) : 0;
-}
-
-function draftOf(state: RoomDraft): RoomDraft {
-  const { epoch, broadcaster, members, nextClient, unreachable } = state;
-  return { epoch, broadcaster, members, nextClient, unreachable };
 }

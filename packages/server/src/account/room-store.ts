@@ -67,6 +67,22 @@ export interface RoomMember {
   readonly instance: string;
   /** Was replaced as broadcaster because others could not reach it: promoted last. */
   readonly passedOver: boolean;
+  /**
+   * A random id of the socket holding the member: a device that proves its key again takes its
+   * id over from an older socket, and the older one must tell that it is no longer the member.
+   * (Absent from members stored before it was added.)
+   */
+  readonly connection?: string;
+}
+
+/** A device key's id in a room, kept while the device is a member and `keepMs` after. */
+export interface DeviceBinding {
+  /** The key's RFC 7638 thumbprint (SHA-256, base64url). */
+  readonly key: string;
+  /** `<user>-client-<n>` */
+  readonly id: string;
+  /** Milliseconds since the epoch: forgotten after this unless its id is a member. */
+  readonly until: number;
 }
 
 export interface RoomState {
@@ -85,6 +101,12 @@ export interface RoomState {
   readonly nextClient: number;
   /** Members who reported the broadcaster unreachable in this epoch. */
   readonly unreachable: readonly string[];
+  /**
+   * Device keys and their ids. A room with none of its members left lives on while one is
+   * kept, so a device that comes back gets its id, and no id is given to another device.
+   * (Absent from rooms stored before it was added.)
+   */
+  readonly devices?: readonly DeviceBinding[];
 }
 
 export type RoomDraft = Omit<RoomState, 'version'>;
@@ -102,7 +124,27 @@ export function roomState(draft: RoomDraft, version: number): RoomState {
     members: draft.members,
     nextClient: draft.nextClient,
     unreachable: draft.unreachable,
+    devices: draft.devices ?? NO_DEVICES,
   };
+}
+
+const NO_DEVICES: readonly DeviceBinding[] = Object.freeze([]);
+
+/** The draft of a room value: every field but its version. */
+export function draftOf(state: RoomDraft): RoomDraft {
+  const { epoch, broadcaster, members, nextClient, unreachable, devices } = state;
+  return { epoch, broadcaster, members, nextClient, unreachable, devices: devices ?? NO_DEVICES };
+}
+
+/**
+ * Until when a store keeps a room with no members (its last device key's time), in
+ * milliseconds since the epoch; undefined for a room with members, which lives while they do.
+ */
+export function keptUntil(draft: RoomDraft): number | undefined {
+  if (draft.members.length > 0) return undefined;
+  let until = 0;
+  for (const binding of draft.devices ?? []) until = Math.max(until, binding.until);
+  return until;
 }
 
 export type RoomEvent = StateEvent | SignalEvent;

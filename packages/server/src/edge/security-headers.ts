@@ -9,12 +9,14 @@ import type { FastifyInstance } from 'fastify';
  * injected markup. The account socket and the mailbox are this origin too (`'self'` covers
  * `ws:`/`wss:` to it); `blob:` in `connect-src` lets the page read back the files it received
  * (Blob URLs it made itself; nothing from elsewhere). An OpenID Connect sign-in adds the
- * provider's origin to `connect-src` (`securityHeaders`' `connectOrigins`). No inline script, no
- * `eval`, no framing by anyone.
+ * provider's origin to `connect-src` (`securityHeaders`' `connectOrigins`). `'wasm-unsafe-eval'`
+ * lets the page compile WebAssembly (the QR decoder, from this origin, where the browser has no
+ * BarcodeDetector): it allows no JavaScript `eval` and loads nothing, so a script must already
+ * run here to use it. No inline script, no `eval`, no framing by anyone.
  */
 export const CONTENT_SECURITY_POLICY = {
   'default-src': ["'none'"],
-  'script-src': ["'self'", 'blob:'],
+  'script-src': ["'self'", 'blob:', "'wasm-unsafe-eval'"],
   'worker-src': ["'self'"],
   'style-src': ["'self'"],
   // blob: for the preview of an image the page received over its data channel (a Blob URL the

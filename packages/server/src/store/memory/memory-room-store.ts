@@ -1,4 +1,5 @@
 import {
+  keptUntil,
   type RoomDraft,
   type RoomEvent,
   type RoomState,
@@ -21,6 +22,8 @@ export class MemoryRoomStore implements RoomStore {
   /** Per room, its listeners (usually one: the instance's room logic), in a Map kept small. */
   readonly #listeners = new Map<string, readonly RoomListener[]>();
   #version = 0;
+  /** Rooms with no members that keep device keys' ids: deleted when the last one expires. */
+  readonly #expiries = new Map<string, ReturnType<typeof setTimeout>>();
 
   async read(room: string): Promise<RoomState | undefined> {
     return this.#rooms.get(room);
@@ -36,8 +39,28 @@ export class MemoryRoomStore implements RoomStore {
     const state = next === null ? null : roomState(next, this.#version);
     if (state === null) this.#rooms.delete(room);
     else this.#rooms.set(room, state);
+    this.#expireLater(room, state);
     this.#emit(room, { type: 'state', state } satisfies StateEvent);
     return state;
+  }
+
+  #expireLater(room: string, state: RoomState | null): void {
+    clearTimeout(this.#expiries.get(room));
+    this.#expiries.delete(room);
+    const until = state === null ? undefined : keptUntil(state);
+    if (until === undefined || state === null) return;
+    const timer = setTimeout(
+      () => {
+        this.#expiries.delete(room);
+        if (this.#rooms.get(room)?.version !== state.version) return;
+        this.#rooms.delete(room);
+        this.#emit(room, { type: 'state', state: null } satisfies StateEvent);
+      },
+      // setTimeout's longest wait is about 24.8 days.
+      Math.min(2 ** 31 - 1, Math.max(0, until - Date.now())),
+    );
+    timer.unref?.();
+    this.#expiries.set(room, timer);
   }
 
   async publish(room: string, signal: SignalEvent): Promise<void> {
@@ -62,12 +85,14 @@ export class MemoryRoomStore implements RoomStore {
     for (const listener of this.#listeners.get(room) ?? []) listener(event);
   }
 
-  /** Rooms with members right now. */
+  /** Rooms with members right now, or keeping device keys' ids. */
   get size(): number {
     return this.#rooms.size;
   }
 
   async close(): Promise<void> {
+    for (const timer of this.#expiries.values()) clearTimeout(timer);
+    this.#expiries.clear();
     this.#listeners.clear();
     this.#rooms.clear();
   }

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import {
+  draftOf,
   type InstanceHooks,
+  keptUntil,
   type RoomDraft,
   type RoomEvent,
   type RoomState,
@@ -30,8 +32,11 @@ export interface RedisRoomStoreOptions {
  * Every instance named is listed in `instances`, so one that dies is found even if it was
  * only ever named by another (a room put back after a restart that lost the data).
  *
+ * A room with no members that keeps device keys' ids expires with its last kept key.
+ *
  * KEYS room, version counter, instances. ARGV expected version ('' for none), draft JSON ('' to
- * delete), channel, instances of the members, index key prefix, room name.
+ * delete), channel, instances of the members, index key prefix, room name, expiry in ms since
+ * the epoch ('' for none).
  */
 const SWAP = `
 local current = redis.call('HGET', KEYS[1], 'v')
@@ -58,6 +63,11 @@ if ARGV[2] == '' then
   redis.call('DEL', KEYS[1])
 else
   redis.call('HSET', KEYS[1], 'v', v, 's', ARGV[2], 'i', ARGV[4])
+  if ARGV[7] == '' then
+    redis.call('PERSIST', KEYS[1])
+  else
+    redis.call('PEXPIREAT', KEYS[1], ARGV[7])
+  end
 end
 redis.call('PUBLISH', ARGV[3], 'S' .. v .. '|' .. ARGV[2])
 return v
@@ -109,6 +119,7 @@ export class RedisRoomStore implements RoomStore {
     await this.#link.subscribed(channel);
     const json = next === null ? '' : JSON.stringify(draftOf(next));
     const instances = next === null ? [] : [...new Set(next.members.map((m) => m.instance))];
+    const until = next === null ? undefined : keptUntil(next);
     const result = await this.#link.run((redis: Redis) =>
       (redis as unknown as SwapCommand).roomSwap(
         this.#roomKey(room),
@@ -120,6 +131,7 @@ export class RedisRoomStore implements RoomStore {
         instances.join(','),
         this.#link.key('instance-rooms:'),
         room,
+        until === undefined ? '' : String(Math.ceil(until)),
       ),
     );
     if (result === 'conflict') return 'conflict';
@@ -345,11 +357,6 @@ class InstanceLiveness {
 /** An instance's own channel: its subscriber count says it is connected; signals for it. */
 function instanceChannel(link: RedisLink, instance: string): string {
   return link.key(`instance-events:${instance}`);
-}
-
-function draftOf(state: RoomDraft): RoomDraft {
-  const { epoch, broadcaster, members, nextClient, unreachable } = state;
-  return { epoch, broadcaster, members, nextClient, unreachable };
 }
 
 /**
