@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { INTEGRATION_E2E_TESTS, INTEGRATION_PACKAGE_TESTS } from './test/tiers.ts';
 
@@ -20,6 +21,10 @@ export default defineConfig({
   resolve: { conditions: ['@webrtc-connect/source'] },
   ssr: { resolve: { conditions: ['@webrtc-connect/source'] } },
   test: {
+    // One worker a core (vitest leaves one core for itself by default: a single worker on two
+    // cores). The unit tier took 43 s wall on one worker here and 24 s on two; integration and
+    // browser files run one at a time anyway (fileParallelism: false).
+    maxWorkers: Math.max(2, availableParallelism()),
     // Tiers (test/tiers.ts): `npm test -- --tier unit`, or `npx vitest run --project unit`.
     projects: [
       {
