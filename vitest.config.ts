@@ -22,8 +22,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@webrtc-connect/source'] } },
   test: {
     // One worker a core (vitest leaves one core for itself by default: a single worker on two
-    // cores). The unit tier took 43 s wall on one worker here and 24 s on two; integration and
-    // browser files run one at a time anyway (fileParallelism: false).
+    // cores). The unit tier took 43 s wall on one worker here and 24 s on two. The tiers run one
+    // after another (sequence.groupOrder) and integration and browser files one at a time, so
+    // WebRTC's timing never shares the machine with other tests, as with one worker before.
     maxWorkers: Math.max(2, availableParallelism()),
     // Tiers (test/tiers.ts): `npm test -- --tier unit`, or `npx vitest run --project unit`.
     projects: [
@@ -31,6 +32,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           // test/repo: checks of the repository as a whole (import cycles).
           include: ['packages/*/test/**/*.test.ts', 'test/repo/**/*.test.ts'],
           exclude: INTEGRATION_PACKAGE_TESTS,
@@ -44,6 +46,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: [...INTEGRATION_PACKAGE_TESTS, ...INTEGRATION_E2E_TESTS],
           ...serial,
         },
@@ -52,6 +55,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'browser',
+          sequence: { groupOrder: 2 },
           include: ['test/e2e/**/*.test.ts'],
           exclude: INTEGRATION_E2E_TESTS,
           ...serial,
