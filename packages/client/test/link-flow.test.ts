@@ -99,6 +99,22 @@ describe('link way, with fake peers and a fake mailbox', () => {
     invitation.close();
   });
 
+  it('ends a mailbox link nobody answered with ERR_EXPIRED when the offer expires', async () => {
+    const { peer } = peers();
+    const steps: LinkProgress[] = [];
+    const invitation = await settle(
+      createLink({ ...peer, mailbox: mailbox.url, onProgress: (step) => steps.push(step) }),
+    );
+    const lifeMs = (invitation.expiresAt?.getTime() ?? 0) - Date.now();
+    expect(lifeMs).toBeGreaterThan(10 * 60_000 - 100);
+    expect(lifeMs).toBeLessThanOrEqual(10 * 60_000);
+    const connected = codeOf(invitation.connected);
+    await vi.advanceTimersByTimeAsync(10 * 60_000 - 1_000);
+    expect(steps.at(-1)).toBe('waiting');
+    expect(await settle(connected)).toBe('ERR_EXPIRED');
+    expect(steps.at(-1)).toBe('failed');
+  });
+
   it('fails with ERR_CONNECTION_FAILED when ICE fails for good, on both sides', async () => {
     const { peer } = peers({ plan: () => fails() });
     const invitation = await settle(createLink({ ...peer, mailbox: mailbox.url }));
