@@ -123,6 +123,16 @@ describe('link way, with fake peers and a fake mailbox', () => {
     expect(await codeOf(settle(acceptance.connected))).toBe('ERR_CONNECTION_FAILED');
   });
 
+  it('tells B why a typed-code (call-back) connection failed, not ERR_CLOSED', async () => {
+    const { peer } = peers({ plan: () => fails() });
+    const invitation = await settle(
+      createLink({ ...peer, mailbox: mailbox.url, selfContained: true }),
+    );
+    const acceptance = await settle(acceptLink(invitation.link, { ...peer, mailbox: mailbox.url }));
+    await settle(invitation.acceptReply(acceptance.replyCode ?? ''));
+    expect(await codeOf(settle(acceptance.connected))).toBe('ERR_CONNECTION_FAILED');
+  });
+
   it('takes a transient `failed` followed by `connected` as a connection', async () => {
     const { peer } = peers({ plan: () => failsThenConnects(2) });
     const invitation = await settle(createLink({ ...peer, mailbox: mailbox.url }));

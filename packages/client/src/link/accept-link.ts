@@ -162,8 +162,10 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
           return connection;
         },
         (error: unknown) => {
+          // Closed by the app: say so; else the call-back's own failure is the reason.
+          const byApp = closed;
           close();
-          throw closed ? new ConnectError('ERR_CLOSED', 'the link was closed') : error;
+          throw byApp ? new ConnectError('ERR_CLOSED', 'the link was closed') : error;
         },
       );
     } else if (mailbox && replyCode !== null && token.kind === 'mailbox') {
