@@ -1,9 +1,27 @@
 #!/usr/bin/env bash
 # The whole suite, as `npm test` and CI run it: system packages, format and lint, type check,
-# the README's generated tables, then every test (unit and real-browser) inside a private
-# network namespace. Ends with one line "tests: N passed, N failed".
+# the README's generated tables, then every test (unit, integration and browser tiers, see
+# test/tiers.ts) inside a private network namespace. Ends with one line "tests: N passed, N failed".
+#
+#   npm test                      everything
+#   npm test -- --tier unit       lint, type check, then one tier (unit, integration or browser);
+#                                 unit and integration skip packing the packages (only the
+#                                 browser tier's installed-packages test uses the packed project)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+tier=""
+while (($# > 0)); do
+  case $1 in
+    --tier) tier=${2:-}; shift 2 || { echo "test: --tier needs unit, integration or browser" >&2; exit 2; } ;;
+    --tier=*) tier=${1#--tier=}; shift ;;
+    *) echo "test: unknown argument $1 (use --tier unit|integration|browser)" >&2; exit 2 ;;
+  esac
+done
+case $tier in
+  "" | unit | integration | browser) ;;
+  *) echo "test: unknown tier \"$tier\": unit, integration or browser" >&2; exit 2 ;;
+esac
 
 # Debian packages the suite needs, as "command:package" (or "path:package").
 required=(/usr/bin/chromium:chromium /usr/bin/firefox-esr:firefox-esr ip:iproute2
@@ -40,20 +58,24 @@ echo "test: type check"
 "$bin/tsc" -p tsconfig.json
 echo "test: engines"
 "${tsx[@]}" scripts/engines-check.ts
-echo "test: packages as published (pack, publint, attw, install into a fresh project)"
-# Needs the npm registry, so before the network namespace; the e2e test
-# installed-packages.test.ts builds and drives the project inside it.
-consumer=$(mktemp -d "${TMPDIR:-/tmp}/webrtc-connect-consumer.XXXXXX")
-trap 'rm -rf "$consumer"' EXIT
-bash scripts/consumer-project.sh "$consumer"
-export WEBRTC_CONNECT_CONSUMER=$consumer
+if [[ -z $tier || $tier == browser ]]; then
+  echo "test: packages as published (pack, publint, attw, install into a fresh project)"
+  # Needs the npm registry, so before the network namespace; the browser test
+  # installed-packages.test.ts builds and drives the project inside it.
+  consumer=$(mktemp -d "${TMPDIR:-/tmp}/webrtc-connect-consumer.XXXXXX")
+  trap 'rm -rf "$consumer"' EXIT
+  bash scripts/consumer-project.sh "$consumer"
+  export WEBRTC_CONNECT_CONSUMER=$consumer
+fi
 echo "test: generated docs"
 "${tsx[@]}" scripts/readme-tables.ts --check
 
-echo "test: unit and browser tests (private network namespace)"
+projects=()
+[[ -n $tier ]] && projects=(--project "$tier")
+echo "test: ${tier:-unit, integration and browser} tests (private network namespace)"
 mkdir -p test-results
 status=0
-bash scripts/in-netns.sh "$bin/vitest" run --reporter=default --reporter=json \
+bash scripts/in-netns.sh "$bin/vitest" run "${projects[@]}" --reporter=default --reporter=json \
   --outputFile.json=test-results/vitest.json || status=$?
 "${tsx[@]}" scripts/test-summary.ts test-results/vitest.json || status=1
 exit "$status"

@@ -290,7 +290,11 @@ describe('joining again after the socket is lost', () => {
       cut.session.on('state', (state) => states.push(state));
       // Sending before, while and after the socket is gone: 30 messages over about 1.5 s.
       const sending = sendSeries(cut, 'cut', 30, 50);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The cut comes once the others have the first few, so messages go before, while and after it.
+      await until(
+        others.map((device) => device.session),
+        () => others.every((device) => bodiesFrom(device, 'cut').length >= 5),
+      );
       cut.cutSocket();
       expect(await rejoined).toEqual({ id: before, previous: before });
       await sending;

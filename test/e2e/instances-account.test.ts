@@ -8,6 +8,7 @@ import {
 } from '../harness/account-failover.ts';
 import { type RedisServer, startRedisServer } from '../harness/redis-server.ts';
 import { instanceToken, type ServerInstance, startInstance } from '../harness/server-instances.ts';
+import { eventually } from '../support/eventually.ts';
 
 // Account rooms over three `webrtc-connect serve` processes on one real redis-server: the
 // devices of one user, spread over the instances, are one room with one broadcaster and one
@@ -100,13 +101,8 @@ function traffic(everyone: Device[]) {
   };
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Instances notice Redis going and coming within seconds; 50 ms between looks is enough. */
+const slowly = { timeoutMs: 20_000, everyMs: 50 };
 
 const health = async (url: string) => {
   const response = await fetch(`${url}/api/health`);
@@ -184,7 +180,7 @@ describe('account rooms over three instances on one Redis', () => {
     await server.kill();
     // While Redis is away: a clear error with a stable code, at once, on every instance.
     for (const url of urls) {
-      await eventually(async () => (await health(url)).status === 503);
+      await eventually(async () => (await health(url)).status === 503, slowly);
       const { body } = await health(url);
       expect((body.error as { code: string }).code).toBe('ERR_STORE_UNAVAILABLE');
       const posted = await fetch(`${url}/api/offers`, {
@@ -199,7 +195,7 @@ describe('account rooms over three instances on one Redis', () => {
 
     await server.start();
     for (const url of urls) {
-      await eventually(async () => (await health(url)).body.link === 'connected');
+      await eventually(async () => (await health(url)).body.link === 'connected', slowly);
     }
     // The room is back in Redis: a device joining now gets the next id, not a reused one.
     const late = await joinDevice(urls[1] ?? '', await instanceToken('restart'));

@@ -5,9 +5,9 @@ import { createLinkSecret, sealSignal } from '@webrtc-connect/signal';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getIceServers, type PeerConnectionConstructor } from 'webrtc-connect';
 import { acceptLink, createLink } from 'webrtc-connect/link';
-import { codeOf } from '../harness/connect-errors.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
 import { startTurnServer } from '../harness/turn-server.ts';
+import { codeOf } from '../support/error-code.ts';
 
 // @roamhq/wrtc (libwebrtc): node-datachannel's polyfill loses its ICE transport now and then
 // when an answer arrives within milliseconds of its offer (about 1 run in 30 on loopback), which

@@ -11,8 +11,8 @@ import {
   type ResumeTicket,
   resumeSession,
 } from 'webrtc-connect/link';
-import { codeOf } from '../harness/connect-errors.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
+import { codeOf } from '../support/error-code.ts';
 
 const RTCPeerConnection = wrtc.RTCPeerConnection as unknown as PeerConnectionConstructor;
 const peer = { RTCPeerConnection, gatherTimeout: 2000, connectTimeout: 15_000 };

@@ -10,7 +10,7 @@ const NAMESPACE_INTERFACES = ['lo', 'wc-veth0', 'wc-veth1'];
  */
 export function assertPrivateNetns(): void {
   const hint =
-    'run it through scripts/in-netns.sh, e.g. `scripts/in-netns.sh npx vitest run --project e2e`';
+    'run it through scripts/in-netns.sh, e.g. `scripts/in-netns.sh npx vitest run --project integration`';
   if (process.env.WEBRTC_CONNECT_NETNS !== '1') {
     throw new Error(`WebRTC test outside the private network namespace: ${hint}`);
   }

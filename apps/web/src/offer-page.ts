@@ -4,7 +4,6 @@ import { connectionStatus } from './connection-status.ts';
 import { copyButton, focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
-import { observedPeerConnection } from './peer-connection.ts';
 import { qrCode } from './qr-code.ts';
 import { scanPanel } from './qr-scanner.ts';
 import { followResumable } from './resumable-session-view.ts';
@@ -39,28 +38,26 @@ export function showOfferPage(container: HTMLElement, options: OfferOptions): vo
   container.replaceChildren(status.element, body);
   status.set('gathering');
 
-  const PeerConnection = observedPeerConnection((pc) => {
-    // The answer is in place (pushed by the mailbox or typed): ICE and DTLS are next.
-    pc.addEventListener('signalingstatechange', () => {
-      if (pc.remoteDescription && status.state === 'waiting') {
-        status.set('connecting');
-        // Answered: the link's time no longer matters (the library stopped its expiry too).
-        body.querySelector('[data-testid="link-expiry"]')?.remove();
-      }
-    });
-  });
   const app = new URL(`${location.origin}${location.pathname}`);
   if (options.qrReply) app.searchParams.set(QR_REPLY_PARAM, 'qr');
   const appUrl = app.href;
   appIceServers()
     .then((iceServers) =>
       createLink({
-        RTCPeerConnection: PeerConnection,
+        RTCPeerConnection,
         iceServers,
         // Without a mailbox the link carries the offer and nothing is ever sent to a server.
         ...(options.qrReply ? {} : { mailbox: location.origin }),
         appUrl,
         selfContained: options.selfContained,
+        // The answer is in place (pushed by the mailbox or typed): ICE and DTLS are next.
+        // `connected` and `failed` come through `invitation.connected` (followConnection).
+        onProgress: (progress) => {
+          if (progress !== 'connecting' || status.state !== 'waiting') return;
+          status.set('connecting');
+          // Answered: the link's time no longer matters (the library stopped its expiry too).
+          body.querySelector('[data-testid="link-expiry"]')?.remove();
+        },
       }),
     )
     .then(

@@ -10,7 +10,6 @@ import {
   type WebSocketConstructor,
 } from 'webrtc-connect/account';
 import { WebSocket } from 'ws';
-import { codeOf } from '../../../test/harness/connect-errors.ts';
 import {
   AUDIENCE,
   FakeJwks,
@@ -18,6 +17,7 @@ import {
   providerKey,
   providerToken,
 } from '../../../test/harness/fake-jwks.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 
 // One device alone in its room is its own broadcaster: no peer connection is ever made, so
 // these run against the real server without WebRTC.

@@ -1,6 +1,6 @@
 import { encodeSignal } from '@webrtc-connect/signal';
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../../../test/harness/connect-errors.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import { encodeCallBack, isReady, readCallBack, readyBytes } from '../src/link/call-back.ts';
 
 const answer = encodeSignal({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { codeOf } from '../../../test/harness/connect-errors.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import { closeConnection, FAILED_GRACE_MS, openConnection } from '../src/core/connection.ts';
 
 /** Just what openConnection reads of a peer connection: its state and the state events. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { toLinkText } from '@webrtc-connect/signal';
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../../../test/harness/connect-errors.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import type { PeerConnectionConstructor } from '../src/index.ts';
 import { acceptLink } from '../src/link/index.ts';
 

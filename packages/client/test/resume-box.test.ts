@@ -2,7 +2,7 @@ import { createServer } from '@webrtc-connect/server';
 import { createLinkSecret } from '@webrtc-connect/signal';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf } from '../../../test/harness/connect-errors.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import { MailboxClient } from '../src/link/mailbox-client.ts';
 import { ResumeSealer } from '../src/resume/resume-seal.ts';
 

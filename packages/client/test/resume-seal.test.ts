@@ -1,6 +1,6 @@
 import { createLinkSecret } from '@webrtc-connect/signal';
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../../../test/harness/connect-errors.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import { type ResumeCounters, ResumeSealer } from '../src/resume/resume-seal.ts';
 
 const bytes = (...values: number[]) => new Uint8Array(values);

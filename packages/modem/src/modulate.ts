@@ -51,7 +51,7 @@ export function modulate(payload: Uint8Array, options: ModulateOptions = {}): Fl
   let peak = 0;
   for (const value of samples) peak = Math.max(peak, Math.abs(value));
   const gain = peak > 0 ? PEAK / peak : 0;
-  for (let i = 0; i < samples.length; i += 1) samples[i] = (samples[i] as number) * gain;
+  for (let i = 0; i < samples.length; i += 1) samples[i] = samples[i]! * gain;
   return samples;
 }
 
@@ -75,8 +75,8 @@ export function basebandFrame(
   const preamble = preambleOf(profile);
   preamble.signs.forEach((sign, block) => {
     for (let n = 0; n < FFT_SIZE; n += 1) {
-      re[block * FFT_SIZE + n] = sign * (preamble.blockRe[n] as number);
-      im[block * FFT_SIZE + n] = sign * (preamble.blockIm[n] as number);
+      re[block * FFT_SIZE + n] = sign * preamble.blockRe[n]!;
+      im[block * FFT_SIZE + n] = sign * preamble.blockIm[n]!;
     }
   });
   const fft = new Fft(FFT_SIZE);
@@ -88,19 +88,16 @@ export function basebandFrame(
     symbolIm.fill(0);
     for (let k = 0; k < profile.carriers; k += 1) {
       const slot = m * profile.carriers + k;
-      const index = layout.slotBit[slot] as number;
-      const bit =
-        index < layout.headerCoded
-          ? (header[index] as number)
-          : (body[index - layout.headerCoded] as number);
-      symbolRe[carrierBin(profile, k)] = (layout.slotSign[slot] as number) * (1 - 2 * bit);
+      const index = layout.slotBit[slot]!;
+      const bit = index < layout.headerCoded ? header[index]! : body[index - layout.headerCoded]!;
+      symbolRe[carrierBin(profile, k)] = layout.slotSign[slot]! * (1 - 2 * bit);
     }
     fft.inverse(symbolRe, symbolIm);
     const start = dataStart + m * SYMBOL_LENGTH;
     for (let n = 0; n < SYMBOL_LENGTH; n += 1) {
       const source = (n + FFT_SIZE - CYCLIC_PREFIX) % FFT_SIZE;
-      re[start + n] = symbolRe[source] as number;
-      im[start + n] = symbolIm[source] as number;
+      re[start + n] = symbolRe[source]!;
+      im[start + n] = symbolIm[source]!;
     }
   }
   return { re, im };

@@ -46,8 +46,8 @@ export function preambleOf(profile: Profile): Preamble {
     const phase = (-Math.PI * profile.preambleRoot * n * (n + 1)) / length;
     re[k] = Math.cos(phase);
     im[k] = Math.sin(phase);
-    blockRe[carrierBin(profile, k)] = re[k] as number;
-    blockIm[carrierBin(profile, k)] = im[k] as number;
+    blockRe[carrierBin(profile, k)] = re[k]!;
+    blockIm[carrierBin(profile, k)] = im[k]!;
   }
   new Fft(FFT_SIZE).inverse(blockRe, blockIm);
   const signs = [...Array.from({ length: profile.preambleBlocks }, () => 1), -1];

@@ -1,6 +1,7 @@
 import { createDemodulators, type HeardFrame, modulate } from '@webrtc-connect/modem';
 import { describe, expect, it } from 'vitest';
-import { bytes, codeOf, sameBytes } from './helpers.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
+import { bytes, sameBytes } from './helpers.ts';
 
 /** A fast frame, then a robust one, with a little silence around each. */
 function bothProfiles(sampleRate: number) {

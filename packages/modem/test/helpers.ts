@@ -1,20 +1,4 @@
-import {
-  createDemodulator,
-  type DemodulatorStats,
-  isModemError,
-  type ModemErrorCode,
-} from '@webrtc-connect/modem';
-
-/** The ModemError code `run` fails with; fails the test if it returns or throws anything else. */
-export function codeOf(run: () => unknown): ModemErrorCode {
-  try {
-    run();
-  } catch (error) {
-    if (isModemError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a ModemError, but nothing was thrown');
-}
+import { createDemodulator, type DemodulatorStats } from '@webrtc-connect/modem';
 
 /** Feeds `sound` to a fresh demodulator in blocks of `block` samples, as a microphone would. */
 export function receive(

@@ -1,7 +1,8 @@
 import { createDemodulator, frameDuration, MAX_PAYLOAD, modulate } from '@webrtc-connect/modem';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../../test/support/error-code.ts';
 import { occupiedBand } from './channel/index.ts';
-import { bytes, codeOf, loop, receive, sameBytes } from './helpers.ts';
+import { bytes, loop, receive, sameBytes } from './helpers.ts';
 
 describe('modulate and createDemodulator', () => {
   it.each([

@@ -14,6 +14,7 @@ import { type ProxyTrust, resolveProxyTrust } from './edge/proxy-trust.ts';
 import { ServerError } from './errors.ts';
 import { checkIceServers } from './ice-servers/ice-server-checks.ts';
 import type { MailboxStore } from './mailbox/mailbox-store.ts';
+import { checkWholeNumber } from './whole-number.ts';
 
 /** At most `max` in each window of `windowMs`, per client address. */
 export interface RateLimit {
@@ -241,10 +242,5 @@ function corsOrigins(origins: readonly string[]): readonly string[] {
 }
 
 function positive(name: string, value: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw new ServerError(
-      'ERR_INVALID_CONFIG',
-      `${name} must be a whole number from 1 to ${max}, not ${String(value)}`,
-    );
-  }
+  checkWholeNumber(name, value, 1, max);
 }

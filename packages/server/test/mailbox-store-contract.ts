@@ -1,5 +1,6 @@
 import type { MailboxStore, StoredOffer } from '@webrtc-connect/server';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/eventually.ts';
 
 export interface ContractStoreOptions {
   maxOffers?: number;
@@ -30,15 +31,6 @@ function nextEvent(on: (listener: () => void) => () => void): Promise<void> {
       resolve();
     });
   });
-}
-
-/** Until `check` holds, looking every 20 ms (5 s at most): for expiry in real time. */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + 5_000;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error('condition not met in 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /**
@@ -184,8 +176,12 @@ export function mailboxStoreContract(
         await store.putOffer(shortLived);
         const code = nextCode();
         await store.putReply({ code, sealed: bytes(2), expiresAt: Date.now() + 150 });
-        await eventually(async () => (await store.getOffer(shortLived.id)).status === 'expired');
-        await eventually(async () => (await store.takeReply(code)).status === 'expired');
+        await eventually(async () => (await store.getOffer(shortLived.id)).status === 'expired', {
+          timeoutMs: 5_000,
+        });
+        await eventually(async () => (await store.takeReply(code)).status === 'expired', {
+          timeoutMs: 5_000,
+        });
         expect(await store.takeReplyForOffer(shortLived.id)).toEqual({ status: 'expired' });
         expect(
           await store.putReply({

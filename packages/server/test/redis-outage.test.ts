@@ -8,6 +8,7 @@ import {
 } from '@webrtc-connect/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.ts';
+import { eventually } from '../../../test/support/eventually.ts';
 import { type AccountServer, accountServer, tokenFor } from './account-helpers.ts';
 
 // Instances in this process on one real redis-server. When Redis goes away and comes back
@@ -25,14 +26,6 @@ afterAll(async () => {
 async function healthOf(server: AccountServer) {
   const response = await fetch(`${server.url}/api/health`);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + 10_000;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error('condition not met in 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('instances on Redis when Redis or an instance goes away', () => {

@@ -1,9 +1,12 @@
-import { MemoryResumeBoxStore, RedisLink, RedisResumeBoxStore } from '@webrtc-connect/server';
-import { afterAll, beforeAll } from 'vitest';
+import { RedisLink, RedisResumeBoxStore } from '@webrtc-connect/server';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.ts';
+import { blob, failure, testServer } from './helpers.ts';
 import { resumeBoxStoreContract } from './resume-box-store-contract.ts';
 
-// One contract, both stores: in memory, and in a real redis-server (a key prefix per store).
+// The memory store's contract runs in the unit tier (resume-boxes.test.ts); here the same
+// contract against a real redis-server (a key prefix per store), and two instances sharing it.
 let redis: RedisServer;
 const links: RedisLink[] = [];
 
@@ -15,10 +18,36 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-resumeBoxStoreContract('memory', async (options = {}) => new MemoryResumeBoxStore(options));
-
 resumeBoxStoreContract('redis', async (options = {}) => {
   const link = await RedisLink.connect({ url: redis.url, keyPrefix: `resume${links.length}:` });
   links.push(link);
   return RedisResumeBoxStore.create(link, options);
 });
+
+const boxId = 'resume-box-instances-1';
+
+describe('resume boxes on Redis', () => {
+  it('on Redis, carry a signal posted to one instance to a side waiting on another', async () => {
+    const options = { redisUrl: redis.url, redisKeyPrefix: `resume-${Date.now()}:` };
+    const [one, two] = [await testServer(options), await testServer(options)];
+    expect((await createBox(one, boxId)).statusCode).toBe(201);
+    expect(failure(await createBox(two, boxId))).toEqual([409, 'ERR_RESUME_BOX_TAKEN']);
+    const waiting = take(two, 'b', 30, boxId);
+    expect((await post(one, 'b', blob('across instances'), boxId)).statusCode).toBe(204);
+    const answered = await waiting;
+    expect(answered.statusCode).toBe(200);
+    expect(answered.json().sealed).toEqual([blob('across instances')]);
+  });
+});
+
+function createBox(app: FastifyInstance, id: string) {
+  return app.inject({ method: 'POST', url: '/api/resume-boxes', payload: { id } });
+}
+
+function post(app: FastifyInstance, to: string, sealed: string, id: string) {
+  return app.inject({ method: 'POST', url: `/api/resume-boxes/${id}/${to}`, payload: { sealed } });
+}
+
+function take(app: FastifyInstance, side: string, wait: number, id: string) {
+  return app.inject({ method: 'GET', url: `/api/resume-boxes/${id}/${side}?wait=${wait}` });
+}

@@ -1,7 +1,8 @@
+import { MemoryResumeBoxStore } from '@webrtc-connect/server';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.ts';
+import { describe, expect, it } from 'vitest';
 import { blob, failure, fakeClock, testServer } from './helpers.ts';
+import { resumeBoxStoreContract } from './resume-box-store-contract.ts';
 
 const boxId = (n = 1) => `resume-box-${String(n).padStart(11, '0')}`;
 
@@ -93,22 +94,6 @@ describe('resume boxes', () => {
     expect((await createBox(app, boxId(1))).statusCode).toBe(201);
     expect(failure(await createBox(app, boxId(2)))).toEqual([503, 'ERR_MAILBOX_FULL']);
   });
-
-  it('on Redis, carry a signal posted to one instance to a side waiting on another', async () => {
-    redis ??= await startRedisServer();
-    const options = { redisUrl: redis.url, redisKeyPrefix: `resume-${Date.now()}:` };
-    const [one, two] = [await testServer(options), await testServer(options)];
-    expect((await createBox(one)).statusCode).toBe(201);
-    expect(failure(await createBox(two))).toEqual([409, 'ERR_RESUME_BOX_TAKEN']);
-    const waiting = take(two, 'b', 30);
-    expect((await post(one, 'b', blob('across instances'))).statusCode).toBe(204);
-    const answered = await waiting;
-    expect(answered.statusCode).toBe(200);
-    expect(answered.json().sealed).toEqual([blob('across instances')]);
-  });
 });
 
-let redis: RedisServer | undefined;
-afterAll(async () => {
-  await redis?.stop();
-});
+resumeBoxStoreContract('memory', async (options = {}) => new MemoryResumeBoxStore(options));

@@ -1,6 +1,6 @@
 import { decodeSignal, encodeSignal, type SignalErrorCode } from '@webrtc-connect/signal';
 import { describe, expect, it } from 'vitest';
-import { codeOf, essentials } from './expect-code.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import {
   chromiumAnswerMdns,
   chromiumAudioOffer,
@@ -9,6 +9,7 @@ import {
   firefoxOffer,
   safariAnswer,
 } from './fixtures.ts';
+import { essentials } from './sdp-essentials.ts';
 
 const compactShapes = {
   chromiumAnswerMdns,

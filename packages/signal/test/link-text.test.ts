@@ -1,7 +1,7 @@
 import { fromLinkText, isSignalError, toLinkText } from '@webrtc-connect/signal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codeOf } from './expect-code.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 
 describe('link text', () => {
   it('is unpadded base64url and inverts exactly', () => {

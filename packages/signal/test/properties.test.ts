@@ -2,8 +2,9 @@ import { decodeSignal, encodeSignal, isSignalError } from '@webrtc-connect/signa
 import fc from 'fast-check';
 import { zlibSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { codeOf, essentials } from './expect-code.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import { chromiumAnswerMdns, chromiumAudioOffer, firefoxOffer } from './fixtures.ts';
+import { essentials } from './sdp-essentials.ts';
 
 const ICE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('');
 const HEX = '0123456789abcdef'.split('');

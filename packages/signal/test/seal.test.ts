@@ -1,6 +1,6 @@
 import { createLinkSecret, openSignal, sealSignal } from '@webrtc-connect/signal';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { asyncCodeOf } from './expect-code.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 
 const signal = Uint8Array.from({ length: 74 }, (_, i) => (i * 37) & 0xff);
 
@@ -45,7 +45,7 @@ describe('sealing under a link secret', () => {
       for (let i = 1; i < sealed.length; i += 1) {
         const altered = sealed.slice();
         altered[i] = (altered[i] ?? 0) ^ (1 << (i % 8));
-        expect(await asyncCodeOf(() => openSignal(altered, secret, 'answer'))).toBe(
+        expect(await codeOf(() => openSignal(altered, secret, 'answer'))).toBe(
           'ERR_AUTHENTICATION_FAILED',
         );
       }
@@ -57,13 +57,13 @@ describe('sealing under a link secret', () => {
     const context = new TextEncoder().encode('mailbox 7QK2M');
     const sealed = await sealSignal(signal, secret, 'offer', { context });
     expect(await openSignal(sealed, secret, 'offer', { context })).toEqual(signal);
-    expect(
-      await asyncCodeOf(() => openSignal(sealed, createLinkSecret(), 'offer', { context })),
-    ).toBe('ERR_AUTHENTICATION_FAILED');
-    expect(await asyncCodeOf(() => openSignal(sealed, secret, 'answer', { context }))).toBe(
+    expect(await codeOf(() => openSignal(sealed, createLinkSecret(), 'offer', { context }))).toBe(
       'ERR_AUTHENTICATION_FAILED',
     );
-    expect(await asyncCodeOf(() => openSignal(sealed, secret, 'offer'))).toBe(
+    expect(await codeOf(() => openSignal(sealed, secret, 'answer', { context }))).toBe(
+      'ERR_AUTHENTICATION_FAILED',
+    );
+    expect(await codeOf(() => openSignal(sealed, secret, 'offer'))).toBe(
       'ERR_AUTHENTICATION_FAILED',
     );
   });
@@ -71,7 +71,7 @@ describe('sealing under a link secret', () => {
   it('refuses a forgery made without the secret', async () => {
     const secret = createLinkSecret();
     const forged = await sealSignal(signal, createLinkSecret(), 'answer');
-    expect(await asyncCodeOf(() => openSignal(forged, secret, 'answer'))).toBe(
+    expect(await codeOf(() => openSignal(forged, secret, 'answer'))).toBe(
       'ERR_AUTHENTICATION_FAILED',
     );
   });
@@ -79,24 +79,24 @@ describe('sealing under a link secret', () => {
   it('names truncated, unknown and invalid input', async () => {
     const secret = createLinkSecret();
     const sealed = await sealSignal(signal, secret, 'answer');
-    expect(await asyncCodeOf(() => openSignal(new Uint8Array(0), secret, 'answer'))).toBe(
+    expect(await codeOf(() => openSignal(new Uint8Array(0), secret, 'answer'))).toBe(
       'ERR_TRUNCATED',
     );
-    expect(await asyncCodeOf(() => openSignal(sealed.subarray(0, 20), secret, 'answer'))).toBe(
+    expect(await codeOf(() => openSignal(sealed.subarray(0, 20), secret, 'answer'))).toBe(
       'ERR_TRUNCATED',
     );
-    expect(
-      await asyncCodeOf(() => openSignal(Uint8Array.of(0x7f, ...sealed), secret, 'answer')),
-    ).toBe('ERR_UNKNOWN_VERSION');
-    expect(await asyncCodeOf(() => sealSignal(signal, new Uint8Array(8), 'answer'))).toBe(
+    expect(await codeOf(() => openSignal(Uint8Array.of(0x7f, ...sealed), secret, 'answer'))).toBe(
+      'ERR_UNKNOWN_VERSION',
+    );
+    expect(await codeOf(() => sealSignal(signal, new Uint8Array(8), 'answer'))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
-    expect(await asyncCodeOf(() => sealSignal(signal, secret, 'other' as 'answer'))).toBe(
+    expect(await codeOf(() => sealSignal(signal, secret, 'other' as 'answer'))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
-    expect(
-      await asyncCodeOf(() => sealSignal('x' as unknown as Uint8Array, secret, 'answer')),
-    ).toBe('ERR_INVALID_ARGUMENT');
+    expect(await codeOf(() => sealSignal('x' as unknown as Uint8Array, secret, 'answer'))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
   });
 
   describe('outside a secure context', () => {
@@ -107,8 +107,8 @@ describe('sealing under a link secret', () => {
     it('names the missing WebCrypto instead of failing on undefined', async () => {
       const secret = createLinkSecret();
       vi.stubGlobal('crypto', undefined);
-      expect(await asyncCodeOf(() => sealSignal(signal, secret, 'offer'))).toBe('ERR_NO_WEBCRYPTO');
-      expect(await asyncCodeOf(async () => createLinkSecret())).toBe('ERR_NO_WEBCRYPTO');
+      expect(await codeOf(() => sealSignal(signal, secret, 'offer'))).toBe('ERR_NO_WEBCRYPTO');
+      expect(await codeOf(async () => createLinkSecret())).toBe('ERR_NO_WEBCRYPTO');
     });
   });
 });

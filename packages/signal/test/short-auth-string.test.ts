@@ -1,6 +1,6 @@
 import { fingerprintOf, shortAuthenticationString } from '@webrtc-connect/signal';
 import { describe, expect, it } from 'vitest';
-import { asyncCodeOf, codeOf } from './expect-code.ts';
+import { codeOf } from '../../../test/support/error-code.ts';
 import { chromiumAnswerMdns, firefoxOffer } from './fixtures.ts';
 
 describe('short authentication string', () => {
@@ -33,10 +33,10 @@ describe('short authentication string', () => {
   });
 
   it('refuses what is no fingerprint', async () => {
-    expect(await asyncCodeOf(() => shortAuthenticationString('sha-256 AB', b))).toBe(
+    expect(await codeOf(() => shortAuthenticationString('sha-256 AB', b))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
-    expect(await asyncCodeOf(() => shortAuthenticationString('md5 AB:CD', b))).toBe(
+    expect(await codeOf(() => shortAuthenticationString('md5 AB:CD', b))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
   });

@@ -1,6 +1,6 @@
 import type { RelayedSignalFrame, RoomView, ServerFrame } from '@webrtc-connect/protocol';
+import { Emitter } from '../core/emitter.ts';
 import { ConnectError } from '../errors.ts';
-import { AccountEmitter } from './account-events.ts';
 import {
   type AccountSocket,
   openAccountSocket,
@@ -50,7 +50,7 @@ export class AccountRoom {
   /** The server refused the device key's hello (it predates device keys): none from now on. */
   #keyless = false;
   #tokenExpiresAt: Date | undefined;
-  readonly #events = new AccountEmitter();
+  readonly #events = new Emitter<AccountEvents>();
   // Device ids change when a device joins again; this key does not, so seqs hang on it.
   readonly #outbox = new Outbox(crypto.randomUUID());
   readonly #inbox = new Inbox((parcel) =>

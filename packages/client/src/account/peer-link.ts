@@ -1,5 +1,6 @@
 import type { JsonValue } from '@webrtc-connect/protocol';
 import { createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
+import { createSendQueue, type SendQueue } from '../core/send-queue.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
 import { bytesOf, encodePeerFrame, type PeerFrame, parsePeerFrame } from './account-wire.ts';
 import type { Parcel } from './delivery.ts';
@@ -52,7 +53,9 @@ export function createPeerLink(
 ): PeerLink {
   const id = role.offer ? crypto.randomUUID() : role.id;
   const pc = createPeerConnection(options);
-  const queue: (string | Uint8Array<ArrayBuffer>)[] = [];
+  // Frames sent before the channel is adopted (none in practice) wait here for its queue.
+  const early: (string | Uint8Array<ArrayBuffer>)[] = [];
+  let queue: SendQueue | undefined;
   const earlyCandidates: RTCIceCandidateInit[] = [];
   let channel: RTCDataChannel | undefined;
   let awaitingBytes: Extract<PeerFrame, { k: 'msg' }> | undefined;
@@ -76,27 +79,13 @@ export function createPeerLink(
   const finish = () => {
     if (done) return;
     done = true;
+    queue?.close();
     closeQuietly(pc);
     handlers.closed();
   };
-  const pump = () => {
-    while (!done && opened && queue.length > 0 && channel?.readyState === 'open') {
-      if (channel.bufferedAmount > HIGH_WATER_MARK) return;
-      const next = queue.shift() as string | Uint8Array<ArrayBuffer>;
-      try {
-        // Two calls because send's overloads take no union.
-        if (typeof next === 'string') channel.send(next);
-        else channel.send(next);
-      } catch {
-        // The channel died under us (libdatachannel throws "DataChannel is closed" or "Sending
-        // failed, errno=104" before its close event arrives, e.g. after the process was frozen):
-        // this link is over, as if the close event had come. What it carried stays in its
-        // sender's outbox, for the next link to carry.
-        queue.length = 0;
-        finish();
-        return;
-      }
-    }
+  const push = (...messages: (string | Uint8Array<ArrayBuffer>)[]) => {
+    if (queue) queue.push(...messages);
+    else early.push(...messages);
   };
   const onMessage = (event: MessageEvent) => {
     try {
@@ -121,14 +110,23 @@ export function createPeerLink(
     if (done) return;
     opened = true;
     handlers.open();
-    pump();
+    queue?.pump();
   };
   const adopt = (adopted: RTCDataChannel) => {
     channel = adopted;
     adopted.binaryType = 'arraybuffer';
-    adopted.bufferedAmountLowThreshold = HIGH_WATER_MARK / 4;
+    queue = createSendQueue(adopted, {
+      highWaterMark: HIGH_WATER_MARK,
+      // Only once the other side is ready (see READY), so nothing sent earlier overtakes `open`'s frames.
+      canSend: () => !done && opened && adopted.readyState === 'open',
+      // The channel died under us (libdatachannel throws "DataChannel is closed" or "Sending
+      // failed, errno=104" before its close event arrives, e.g. after the process was frozen):
+      // this link is over, as if the close event had come. What it carried stays in its
+      // sender's outbox, for the next link to carry.
+      onSendFailed: () => finish(),
+    });
+    queue.push(...early.splice(0));
     adopted.addEventListener('message', onMessage);
-    adopted.addEventListener('bufferedamountlow', pump);
     adopted.addEventListener('close', finish);
     const onOpen = () => {
       if (done || role.offer) return;
@@ -204,16 +202,16 @@ export function createPeerLink(
       }
     },
     send(frame) {
-      queue.push(encodePeerFrame(frame));
-      pump();
+      push(encodePeerFrame(frame));
     },
     sendParcel(parcel, epoch) {
-      queue.push(encodePeerFrame({ ...parcel.frame, epoch }));
-      if (parcel.bytes) queue.push(parcel.bytes);
-      pump();
+      const text = encodePeerFrame({ ...parcel.frame, epoch });
+      if (parcel.bytes) push(text, parcel.bytes);
+      else push(text);
     },
     close() {
       done = true;
+      queue?.close();
       closeQuietly(pc);
     },
   };

@@ -13,6 +13,7 @@ import {
   MAX_TRANSFER_ID,
   protocolError,
 } from './messenger-wire.ts';
+import { createSendQueue } from './send-queue.ts';
 
 interface Outgoing {
   file: FileDescription;
@@ -26,9 +27,8 @@ export interface FileSender {
   ack(id: number): void;
   /** The peer refused the file or gave up on it. */
   reject(id: number, reason: string): void;
+  /** The channel is gone: every transfer fails with `error`, and no wait for room lasts. */
   failAll(error: ConnectError): void;
-  /** The channel's buffer drained below its low threshold, or the channel is gone. */
-  wake(): void;
 }
 
 export interface FileSenderOptions {
@@ -43,13 +43,9 @@ export function createFileSender(
   transport: Transport,
 ): FileSender {
   const outgoing = new Map<number, Outgoing>();
-  const drainWaiters = new Set<() => void>();
+  // Back-pressure: a browser closes a channel whose buffer overflows (16 MiB in Chromium).
+  const queue = createSendQueue(channel, { highWaterMark: options.highWaterMark });
   let nextId = 0;
-
-  function wake(): void {
-    for (const resolve of drainWaiters) resolve();
-    drainWaiters.clear();
-  }
 
   function finish(state: Outgoing, error?: ConnectError): void {
     if (!outgoing.delete(state.file.id)) return;
@@ -68,10 +64,7 @@ export function createFileSender(
     const { id } = state.file;
     let offset = 0;
     while (offset < blob.size) {
-      // Back-pressure: a browser closes a channel whose buffer overflows (16 MiB in Chromium).
-      if (channel.bufferedAmount > options.highWaterMark) {
-        await new Promise<void>((resolve) => drainWaiters.add(resolve));
-      }
+      await queue.room();
       if (state.stopped) return;
       const end = Math.min(offset + options.chunkSize, blob.size);
       const bytes = new Uint8Array(await blob.slice(offset, end).arrayBuffer());
@@ -144,10 +137,8 @@ export function createFileSender(
 
     failAll(error) {
       for (const state of [...outgoing.values()]) finish(state, error);
-      wake();
+      queue.close();
     },
-
-    wake,
   };
 }
 

@@ -1,13 +1,8 @@
 import { ConnectError, isConnectError } from '../errors.ts';
+import { Emitter } from './emitter.ts';
 import { createFileReceiver } from './file-receiver.ts';
 import { createFileSender, invalid } from './file-sender.ts';
-import {
-  type Messenger,
-  type MessengerEvents,
-  type MessengerOptions,
-  reportLater,
-  type Transport,
-} from './messenger-types.ts';
+import type { Messenger, MessengerEvents, MessengerOptions, Transport } from './messenger-types.ts';
 import {
   type ControlMessage,
   decodeChunk,
@@ -57,24 +52,14 @@ export function createMessenger(
   }
   if (options.name !== undefined) checkName(options.name);
   channel.binaryType = 'arraybuffer';
-  channel.bufferedAmountLowThreshold = Math.floor(highWaterMark / 4);
 
-  const listeners = new Map<keyof MessengerEvents, Set<(event: never) => void>>();
+  const events = new Emitter<MessengerEvents>();
   let detached = false;
   let ownName = options.name;
   let helloSent = false;
   let peerName: string | undefined;
-
-  const emit = <K extends keyof MessengerEvents>(type: K, event: MessengerEvents[K]) => {
-    for (const listener of listeners.get(type) ?? []) {
-      try {
-        (listener as (value: MessengerEvents[K]) => void)(event);
-      } catch (error) {
-        // A failing listener is the app's bug: report it, but keep the channel's handler alive.
-        reportLater(error);
-      }
-    }
-  };
+  const emit = <K extends keyof MessengerEvents>(type: K, event: MessengerEvents[K]) =>
+    events.emit(type, event);
 
   const transport: Transport = {
     send(data) {
@@ -132,13 +117,10 @@ export function createMessenger(
     }
   };
 
-  const onLow = () => sender.wake();
-
   const stop = (reason: string) => {
     if (detached) return;
     detached = true;
     channel.removeEventListener('message', onMessage);
-    channel.removeEventListener('bufferedamountlow', onLow);
     channel.removeEventListener('close', onClose);
     const error = new ConnectError('ERR_CLOSED', reason);
     sender.failAll(error);
@@ -158,7 +140,6 @@ export function createMessenger(
   };
 
   channel.addEventListener('message', onMessage);
-  channel.addEventListener('bufferedamountlow', onLow);
   channel.addEventListener('close', onClose);
   if (channel.readyState === 'open') sendHello();
   else channel.addEventListener('open', sendHello, { once: true });
@@ -187,12 +168,7 @@ export function createMessenger(
     },
     sendFile: (blob, sendOptions = {}) => sender.send(blob, sendOptions),
     cancelReceive: (id, reason = 'cancelled by the receiver') => receiver.cancel(id, reason),
-    on(type, listener) {
-      const set = listeners.get(type) ?? new Set();
-      listeners.set(type, set);
-      set.add(listener as (event: never) => void);
-      return () => set.delete(listener as (event: never) => void);
-    },
+    on: (type, listener) => events.on(type, listener),
     detach: () => stop('the messenger was detached from the data channel'),
   };
 }

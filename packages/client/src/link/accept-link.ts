@@ -13,6 +13,7 @@ import { gatheredDescription } from '../core/gather.ts';
 import { checkPeerOptions, createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
 import { encodeCallBack, isReady } from './call-back.ts';
+import { type LinkProgress, type ProgressReporter, progressReporter } from './link-progress.ts';
 import { readLinkToken } from './link-token.ts';
 import { MailboxClient, type PostedOffer } from './mailbox-client.ts';
 
@@ -25,6 +26,8 @@ export interface AcceptLinkOptions extends PeerOptions {
    * `null`: no mailbox (only self-contained links work; the answer is given as text).
    */
   mailbox?: string | null;
+  /** Told each step: gathering, waiting, connecting, connected or failed (`LinkProgress`). */
+  onProgress?: (progress: LinkProgress) => void;
 }
 
 export interface Acceptance {
@@ -50,6 +53,8 @@ export interface Acceptance {
 export async function acceptLink(link: string, options: AcceptLinkOptions): Promise<Acceptance> {
   checkPeerOptions(options);
   const token = readLinkToken(link);
+  const progress = progressReporter(options.onProgress);
+  progress.advance('gathering');
   const mailboxUrl = options.mailbox === undefined ? originOf(link) : options.mailbox;
   const mailbox = mailboxUrl === null ? null : new MailboxClient(mailboxUrl);
   if (token.kind === 'mailbox' && !mailbox) {
@@ -93,6 +98,8 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
   const others: RTCPeerConnection[] = [];
   const stopCallBack = new AbortController();
   let closed = false;
+  // Closed by the app (not by a failure here): no `failed` to report then.
+  let closedByApp = false;
   const close = () => {
     closed = true;
     stopCallBack.abort();
@@ -155,8 +162,10 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
           return connection;
         },
         (error: unknown) => {
+          // Closed by the app: say so; else the call-back's own failure is the reason.
+          const byApp = closed;
           close();
-          throw closed ? new ConnectError('ERR_CLOSED', 'the link was closed') : error;
+          throw byApp ? new ConnectError('ERR_CLOSED', 'the link was closed') : error;
         },
       );
     } else if (mailbox && replyCode !== null && token.kind === 'mailbox') {
@@ -171,19 +180,45 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
     } else {
       connected = opening;
     }
-    connected.catch(() => {});
+    connected.then(
+      () => progress.advance('connected'),
+      () => {
+        if (!closedByApp) progress.advance('failed');
+      },
+    );
+    progress.advance('waiting');
+    // B cannot see A take its answer; its own checks starting is the first sign of A.
+    watchConnecting(pc, progress);
     return {
       kind: token.kind,
       replyCode,
       answerText: toLinkText(answer),
       sealAnswer: (form = 'standard') => sealSignal(answer, token.secret, 'answer', { form }),
       connected,
-      close,
+      close: () => {
+        closedByApp = true;
+        close();
+      },
     };
   } catch (error) {
     close();
     throw error;
   }
+}
+
+/** `connecting` once `pc`'s checks run (now, or at its next state change). */
+function watchConnecting(pc: RTCPeerConnection, progress: ProgressReporter): void {
+  const check = () => {
+    const state = pc.connectionState;
+    if (state === 'connecting' || state === 'connected') {
+      progress.advance('connecting');
+      pc.removeEventListener('connectionstatechange', check);
+    } else if (state === 'closed' || state === 'failed') {
+      pc.removeEventListener('connectionstatechange', check);
+    }
+  };
+  pc.addEventListener('connectionstatechange', check);
+  check();
 }
 
 /** The first of two connections to open; fails once both have failed, with the second's error. */

@@ -8,7 +8,7 @@ import {
   playAnswer,
   type Speaker,
 } from 'webrtc-connect/sound';
-import { codeOf } from '../../../../test/harness/connect-errors.ts';
+import { codeOf } from '../../../../test/support/error-code.ts';
 
 /** A microphone the test speaks through: payloads and levels as the decoder would report them. */
 function scriptedMicrophone() {

@@ -49,8 +49,8 @@ export class BasebandBuffer {
     for (let i = 0; i < count; i += 1) {
       const at = from + i - this.origin;
       const inside = at >= 0 && at < this.length;
-      outRe[i] = inside ? (this.re[at] as number) : 0;
-      outIm[i] = inside ? (this.im[at] as number) : 0;
+      outRe[i] = inside ? this.re[at]! : 0;
+      outIm[i] = inside ? this.im[at]! : 0;
     }
   }
 }

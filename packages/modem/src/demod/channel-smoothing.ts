@@ -31,34 +31,34 @@ export function smoothChannel(
   const tr = new Float64Array(FFT_SIZE);
   const ti = new Float64Array(FFT_SIZE);
   for (let k = 0; k < profile.carriers; k += 1) {
-    tr[carrierBin(profile, k)] = re[k] as number;
-    ti[carrierBin(profile, k)] = im[k] as number;
+    tr[carrierBin(profile, k)] = re[k]!;
+    ti[carrierBin(profile, k)] = im[k]!;
   }
   fft.inverse(tr, ti);
   // Error per delay after the inverse transform (which divides by FFT_SIZE).
   const tapNoise = (errorVariance * profile.carriers) / (FFT_SIZE * FFT_SIZE);
   const power = new Float64Array(FFT_SIZE);
-  for (let n = 0; n < FFT_SIZE; n += 1) power[n] = (tr[n] as number) ** 2 + (ti[n] as number) ** 2;
+  for (let n = 0; n < FFT_SIZE; n += 1) power[n] = tr[n]! ** 2 + ti[n]! ** 2;
   const weights = new Float64Array(FFT_SIZE);
   let kept = 0;
   for (let n = 0; n < FFT_SIZE; n += 1) {
     let sum = 0;
     for (let d = -PROFILE_RADIUS; d <= PROFILE_RADIUS; d += 1)
-      sum += power[(n + d + FFT_SIZE) % FFT_SIZE] as number;
+      sum += power[(n + d + FFT_SIZE) % FFT_SIZE]!;
     const profile = Math.max(0, sum / (2 * PROFILE_RADIUS + 1) - tapNoise);
     const weight = profile / (profile + tapNoise);
     weights[n] = weight;
     kept += weight * weight;
   }
   for (let n = 0; n < FFT_SIZE; n += 1) {
-    tr[n] = (tr[n] as number) * (weights[n] as number);
-    ti[n] = (ti[n] as number) * (weights[n] as number);
+    tr[n] = tr[n]! * weights[n]!;
+    ti[n] = ti[n]! * weights[n]!;
   }
   fft.forward(tr, ti);
   const out = { re: new Float64Array(profile.carriers), im: new Float64Array(profile.carriers) };
   for (let k = 0; k < profile.carriers; k += 1) {
-    out.re[k] = tr[carrierBin(profile, k)] as number;
-    out.im[k] = ti[carrierBin(profile, k)] as number;
+    out.re[k] = tr[carrierBin(profile, k)]!;
+    out.im[k] = ti[carrierBin(profile, k)]!;
   }
   return { ...out, gain: Math.max(1, Math.min(FFT_SIZE, FFT_SIZE / Math.max(kept, 1e-9))) };
 }

@@ -49,7 +49,7 @@ export function smoothAcross(values: Float64Array, radius: number): Float64Array
     let sum = 0;
     let count = 0;
     for (let j = Math.max(0, k - radius); j <= Math.min(values.length - 1, k + radius); j += 1) {
-      sum += values[j] as number;
+      sum += values[j]!;
       count += 1;
     }
     out[k] = sum / count;
@@ -63,25 +63,22 @@ export function estimateFromPreamble(profile: Profile, blocks: Spectrum[]): Chan
   const re = new Float64Array(profile.carriers);
   const im = new Float64Array(profile.carriers);
   const despread = blocks.map((y, index) => {
-    const sign = preamble.signs[index + 1] as number;
+    const sign = preamble.signs[index + 1]!;
     const out = { re: new Float64Array(profile.carriers), im: new Float64Array(profile.carriers) };
     for (let k = 0; k < profile.carriers; k += 1) {
-      const tr = preamble.re[k] as number;
-      const ti = preamble.im[k] as number;
-      out.re[k] = sign * ((y.re[k] as number) * tr + (y.im[k] as number) * ti);
-      out.im[k] = sign * ((y.im[k] as number) * tr - (y.re[k] as number) * ti);
-      re[k] = (re[k] as number) + (out.re[k] as number) / blocks.length;
-      im[k] = (im[k] as number) + (out.im[k] as number) / blocks.length;
+      const tr = preamble.re[k]!;
+      const ti = preamble.im[k]!;
+      out.re[k] = sign * (y.re[k]! * tr + y.im[k]! * ti);
+      out.im[k] = sign * (y.im[k]! * tr - y.re[k]! * ti);
+      re[k] = re[k]! + out.re[k]! / blocks.length;
+      im[k] = im[k]! + out.im[k]! / blocks.length;
     }
     return out;
   });
   const noise = new Float64Array(profile.carriers);
   for (let k = 0; k < profile.carriers; k += 1) {
     let sum = 0;
-    for (const d of despread)
-      sum +=
-        ((d.re[k] as number) - (re[k] as number)) ** 2 +
-        ((d.im[k] as number) - (im[k] as number)) ** 2;
+    for (const d of despread) sum += (d.re[k]! - re[k]!) ** 2 + (d.im[k]! - im[k]!) ** 2;
     noise[k] = sum / Math.max(1, blocks.length - 1);
   }
   const smoothedNoise = floor(smoothAcross(noise, 16));
@@ -120,8 +117,8 @@ export function rotate(profile: Profile, y: Spectrum, t: number, drift: number):
     const phase = -2 * Math.PI * carrierHz(profile, k) * t * drift;
     const c = Math.cos(phase);
     const s = Math.sin(phase);
-    const yr = y.re[k] as number;
-    const yi = y.im[k] as number;
+    const yr = y.re[k]!;
+    const yi = y.im[k]!;
     out.re[k] = yr * c - yi * s;
     out.im[k] = yr * s + yi * c;
   }

@@ -42,11 +42,11 @@ export function estimateFromDecisions(
         const ss = Math.sin(step);
         for (let k = 0; k < profile.carriers; k += 1) {
           // Re{ y · x · conj(H) · e^{iφ} }, φ stepping with the carrier frequency.
-          const hr = previous.re[k] as number;
-          const hi = previous.im[k] as number;
-          const xk = x[k] as number;
-          const qr = ((y.re[k] as number) * hr + (y.im[k] as number) * hi) * xk;
-          const qi = ((y.im[k] as number) * hr - (y.re[k] as number) * hi) * xk;
+          const hr = previous.re[k]!;
+          const hi = previous.im[k]!;
+          const xk = x[k]!;
+          const qr = (y.re[k]! * hr + y.im[k]! * hi) * xk;
+          const qi = (y.im[k]! * hr - y.re[k]! * hi) * xk;
           sum += qr * c - qi * s;
           const nc = c * sc - s * ss;
           s = s * sc + c * ss;
@@ -66,13 +66,13 @@ export function estimateFromDecisions(
   const im = new Float64Array(profile.carriers);
   let weightSum = 0;
   for (let k = 0; k < profile.carriers; k += 1) {
-    let sumRe = (fromPreamble.re[k] as number) * pilots;
-    let sumIm = (fromPreamble.im[k] as number) * pilots;
+    let sumRe = fromPreamble.re[k]! * pilots;
+    let sumIm = fromPreamble.im[k]! * pilots;
     let weight = pilots;
     rotated.forEach((y, i) => {
-      const x = (values[(observations[i] as Observation).symbol] as Float64Array)[k] as number;
-      sumRe += (y.re[k] as number) * x;
-      sumIm += (y.im[k] as number) * x;
+      const x = (values[(observations[i] as Observation).symbol] as Float64Array)[k]!;
+      sumRe += y.re[k]! * x;
+      sumIm += y.im[k]! * x;
       weight += x * x;
     });
     re[k] = sumRe / weight;
@@ -82,13 +82,13 @@ export function estimateFromDecisions(
   // E|y - H·x|² over the uncertain x: |y|² - 2 Re(y·conj(H)·x̄) + |H|².
   const noise = new Float64Array(profile.carriers);
   for (let k = 0; k < profile.carriers; k += 1) {
-    const hr = re[k] as number;
-    const hi = im[k] as number;
+    const hr = re[k]!;
+    const hi = im[k]!;
     let sum = 0;
     rotated.forEach((y, i) => {
-      const x = (values[(observations[i] as Observation).symbol] as Float64Array)[k] as number;
-      const yr = y.re[k] as number;
-      const yi = y.im[k] as number;
+      const x = (values[(observations[i] as Observation).symbol] as Float64Array)[k]!;
+      const yr = y.re[k]!;
+      const yi = y.im[k]!;
       sum += yr * yr + yi * yi - 2 * (yr * hr + yi * hi) * x + hr * hr + hi * hi;
     });
     noise[k] = Math.max(0, sum / rotated.length);

@@ -3,6 +3,12 @@
  * Detection runs on every block; each detected preamble becomes a candidate frame that is
  * synchronised, then has its header read, then its payload, each step as soon as enough sound
  * has arrived. Nothing here blocks or waits; the work per block is bounded.
+ *
+ * The stages, in order, and where each is: detection (detector.ts); sync search (sync.ts:
+ * `synchronize`, made of `symbolTiming`, `blockSlip` and `clockOffset`); reading symbols on the
+ * sender's clock (symbol-reader.ts); channel estimation (channel.ts, then square-estimate.ts
+ * and decision-estimate.ts); then, in frame-decoder.ts, `demap`, `deinterleave`, decode
+ * (Viterbi for the header, turbo for the payload) and the checksums.
  */
 import { BasebandReceiver } from '../dsp/resample.ts';
 import { ModemError } from '../errors.ts';
@@ -54,19 +60,40 @@ export interface Demodulator {
   readonly stats: Readonly<DemodulatorStats>;
 }
 
+/**
+ * A detected preamble on its way to a frame. Each stage adds what it found: sync search the
+ * reader (where the frame starts and the sender's clock), the header the frame's size and
+ * channel; the payload stage needs both.
+ */
 interface Candidate {
   approxStart: number;
   reader?: SymbolReader;
-  preamble?: Spectrum[];
-  estimate?: ChannelEstimate;
-  length?: number;
-  symbols?: number;
-  /** The loop's period, in the sender's baseband samples. */
-  period?: number;
+  header?: HeaderFound;
   /** Spectra read so far, by "copy:symbol". */
   spectra: Map<string, Spectrum>;
   /** Own symbols available at the last decoding attempt. */
   attemptedAt: number;
+}
+
+/** What reading the header gives the payload stage. */
+interface HeaderFound {
+  /** Payload bytes. */
+  length: number;
+  /** Data symbols of the frame. */
+  symbols: number;
+  /** The loop's period, in the sender's baseband samples. */
+  period: number;
+  /** The preamble's steady blocks, for the decision-directed channel estimates. */
+  preamble: Spectrum[];
+  estimate: ChannelEstimate;
+}
+
+/** Where a candidate's symbols are read: its reader, and (once known) its loop's period. */
+interface Reading {
+  candidate: Candidate;
+  reader: SymbolReader;
+  /** 0 until the header is read; only copy 0 is read before. */
+  period: number;
 }
 
 /** Candidates waiting at once; more would only be false alarms piling up in loud noise. */
@@ -99,11 +126,14 @@ class StreamingDemodulator implements Demodulator {
   private candidates: Candidate[] = [];
   /** Detections before this receiver index belong to a frame already decoded. */
   private decodedUntil = Number.NEGATIVE_INFINITY;
+  /** Where the first data symbol starts, in the sender's samples from preamble block 0. */
+  private readonly dataStart: number;
 
   constructor(profile: Profile, sampleRate: number) {
     this.profile = profile;
     this.receiver = new BasebandReceiver(sampleRate, profile.centerHz);
     this.detector = new PreambleDetector(profile);
+    this.dataStart = (profile.preambleBlocks + 1) * FFT_SIZE + DATA_START;
     const longest = frameLength(profile, frameLayout(profile, MAX_PAYLOAD).symbols);
     this.history = Math.ceil((EARLIER_COPIES + 1.1) * longest);
   }
@@ -130,62 +160,83 @@ class StreamingDemodulator implements Demodulator {
     return payloads;
   }
 
-  /** Takes a candidate as far as the sound received allows. */
+  /**
+   * Takes a candidate as far as the sound received allows, stage by stage: sync search, then
+   * the header, then the payload (demap, deinterleave, decode, check: frame-decoder.ts).
+   */
   private advance(candidate: Candidate): Uint8Array | 'waiting' | 'failed' {
+    if (!candidate.reader) {
+      const reader = this.searchSync(candidate.approxStart);
+      if (!reader) return 'waiting';
+      candidate.reader = reader;
+    }
+    if (!candidate.header) {
+      const header = this.readHeader({ candidate, reader: candidate.reader, period: 0 });
+      if (header === 'waiting' || header === 'failed') return header;
+      candidate.header = header;
+    }
+    const { reader, header } = candidate;
+    return this.readPayload({ candidate, reader, period: header.period }, header);
+  }
+
+  /**
+   * Sync search (sync.ts: symbol timing, block slip, clock offset), once the buffer holds the
+   * whole preamble: a reader of the frame's symbols on the sender's clock.
+   */
+  private searchSync(approxStart: number): SymbolReader | undefined {
+    if (this.buffer.end < approxStart + syncReach(this.profile) + FFT_SIZE / 2) return undefined;
+    return new SymbolReader(this.profile, synchronize(this.profile, this.buffer, approxStart));
+  }
+
+  /** The channel from the preamble, then the header's payload length from the first symbols. */
+  private readHeader(reading: Reading): HeaderFound | 'waiting' | 'failed' {
     const profile = this.profile;
     const blocks = profile.preambleBlocks + 1;
-    if (!candidate.reader) {
-      if (this.buffer.end < candidate.approxStart + syncReach(profile) + FFT_SIZE / 2)
-        return 'waiting';
-      const sync = synchronize(profile, this.buffer, candidate.approxStart);
-      candidate.reader = new SymbolReader(profile, sync);
-    }
-    const reader = candidate.reader;
-    const dataStart = blocks * FFT_SIZE + DATA_START;
-    if (candidate.length === undefined) {
-      const lastHeader = dataStart + (headerSymbols(profile) - 1) * SYMBOL_LENGTH;
-      if (this.buffer.end < reader.reach(lastHeader)) return 'waiting';
-      // Blocks 1 to the one before the negated last: block 0 still rings with what the sender
-      // played before it, and the negated block with the sign change.
-      const preamble: Spectrum[] = [];
-      for (let j = 1; j < blocks - 1; j += 1)
-        preamble.push(reader.spectrum(this.buffer, j * FFT_SIZE - WINDOW_BACKOFF));
-      const estimate = estimateFromPreamble(profile, preamble);
-      const first = Array.from({ length: headerSymbols(profile) }, (_, symbol) => ({
-        symbol,
-        time: symbolTime(profile, symbol),
-        y: this.spectrum(candidate, 0, symbol),
-      }));
-      const length = decodeHeader(profile, first, estimate);
-      if (length === null) return 'failed';
-      this.stats.headers += 1;
-      const { symbols } = frameLayout(profile, length);
-      Object.assign(candidate, {
-        preamble,
-        estimate,
-        length,
-        symbols,
-        period: frameLength(profile, symbols),
-      });
-    }
-    const symbols = candidate.symbols as number;
+    const lastHeader = this.dataStart + (headerSymbols(profile) - 1) * SYMBOL_LENGTH;
+    if (this.buffer.end < reading.reader.reach(lastHeader)) return 'waiting';
+    // Blocks 1 to the one before the negated last: block 0 still rings with what the sender
+    // played before it, and the negated block with the sign change.
+    const preamble: Spectrum[] = [];
+    for (let j = 1; j < blocks - 1; j += 1)
+      preamble.push(reading.reader.spectrum(this.buffer, j * FFT_SIZE - WINDOW_BACKOFF));
+    const estimate = estimateFromPreamble(profile, preamble);
+    const first = Array.from({ length: headerSymbols(profile) }, (_, symbol) => ({
+      symbol,
+      time: symbolTime(profile, symbol),
+      y: this.spectrum(reading, 0, symbol),
+    }));
+    const length = decodeHeader(profile, first, estimate);
+    if (length === null) return 'failed';
+    this.stats.headers += 1;
+    const { symbols } = frameLayout(profile, length);
+    return { length, symbols, period: frameLength(profile, symbols), preamble, estimate };
+  }
+
+  /**
+   * The payload, once the frame is complete, or early with earlier copies of a looped frame
+   * every third of it; a complete frame whose payload fails its checks is refused.
+   */
+  private readPayload(reading: Reading, header: HeaderFound): Uint8Array | 'waiting' | 'failed' {
+    const { candidate } = reading;
+    const { symbols } = header;
     let own = 0;
-    while (own < symbols && this.readable(candidate, 0, own)) own += 1;
+    while (own < symbols && this.readable(reading, 0, own)) own += 1;
     const complete = own === symbols;
     const retry = own - candidate.attemptedAt >= Math.ceil(symbols * RETRY_FRACTION);
-    if (!complete && !(retry && this.readable(candidate, -1, symbols - 1))) return 'waiting';
+    if (!complete && !(retry && this.readable(reading, -1, symbols - 1))) return 'waiting';
     candidate.attemptedAt = own;
     const result = decodePayload(
-      profile,
-      candidate.length as number,
-      candidate.preamble as Spectrum[],
-      this.observations(candidate),
-      candidate.estimate as ChannelEstimate,
+      this.profile,
+      header.length,
+      header.preamble,
+      this.observations(reading, symbols),
+      header.estimate,
       complete ? PASSES : RETRY_PASSES,
     );
     if (result.payload) {
       this.stats.frames += 1;
-      this.decodedUntil = reader.reach(dataStart + (symbols - 1) * SYMBOL_LENGTH) - FFT_SIZE;
+      const lastSymbol = this.dataStart + (symbols - 1) * SYMBOL_LENGTH;
+      this.decodedUntil = reading.reader.reach(lastSymbol) - FFT_SIZE;
       return result.payload;
     }
     if (!complete) return 'waiting';
@@ -193,47 +244,40 @@ class StreamingDemodulator implements Demodulator {
     return 'failed';
   }
 
-  private position(candidate: Candidate, copy: number, symbol: number): number {
-    const blocks = this.profile.preambleBlocks + 1;
-    return (
-      blocks * FFT_SIZE +
-      DATA_START +
-      symbol * SYMBOL_LENGTH +
-      (copy === 0 ? 0 : copy * (candidate.period as number))
-    );
+  private position(reading: Reading, copy: number, symbol: number): number {
+    return this.dataStart + symbol * SYMBOL_LENGTH + (copy === 0 ? 0 : copy * reading.period);
   }
 
   /** Whether the buffer holds symbol `symbol` of the copy `copy` loops away from the candidate. */
-  private readable(candidate: Candidate, copy: number, symbol: number): boolean {
-    const reader = candidate.reader as SymbolReader;
-    const position = this.position(candidate, copy, symbol);
+  private readable(reading: Reading, copy: number, symbol: number): boolean {
+    const position = this.position(reading, copy, symbol);
     return (
-      reader.reach(position - FFT_SIZE) - 32 >= this.buffer.origin &&
-      reader.reach(position) <= this.buffer.end
+      reading.reader.reach(position - FFT_SIZE) - 32 >= this.buffer.origin &&
+      reading.reader.reach(position) <= this.buffer.end
     );
   }
 
-  private spectrum(candidate: Candidate, copy: number, symbol: number): Spectrum {
+  private spectrum(reading: Reading, copy: number, symbol: number): Spectrum {
     const key = `${copy}:${symbol}`;
-    let spectrum = candidate.spectra.get(key);
+    const { spectra } = reading.candidate;
+    let spectrum = spectra.get(key);
     if (!spectrum) {
-      const reader = candidate.reader as SymbolReader;
-      spectrum = reader.spectrum(this.buffer, this.position(candidate, copy, symbol));
-      candidate.spectra.set(key, spectrum);
+      spectrum = reading.reader.spectrum(this.buffer, this.position(reading, copy, symbol));
+      spectra.set(key, spectrum);
     }
     return spectrum;
   }
 
   /** Every data symbol of the candidate, and of earlier copies of it, that the buffer holds. */
-  private observations(candidate: Candidate): Observation[] {
+  private observations(reading: Reading, symbols: number): Observation[] {
     const out: Observation[] = [];
     for (let copy = -EARLIER_COPIES; copy <= 0; copy += 1) {
-      for (let symbol = 0; symbol < (candidate.symbols as number); symbol += 1) {
-        if (!this.readable(candidate, copy, symbol)) continue;
+      for (let symbol = 0; symbol < symbols; symbol += 1) {
+        if (!this.readable(reading, copy, symbol)) continue;
         out.push({
           symbol,
-          time: symbolTime(this.profile, symbol, copy, candidate.period as number),
-          y: this.spectrum(candidate, copy, symbol),
+          time: symbolTime(this.profile, symbol, copy, reading.period),
+          y: this.spectrum(reading, copy, symbol),
         });
       }
     }

@@ -99,14 +99,14 @@ export class PreambleDetector {
     let sumIm = 0;
     for (let k = 0; k < profile.carriers; k += 1) {
       const bin = carrierBin(profile, k);
-      const xr = this.re[bin] as number;
-      const xi = this.im[bin] as number;
+      const xr = this.re[bin]!;
+      const xi = this.im[bin]!;
       currentRe[k] = xr;
       currentIm[k] = xi;
       energy += xr * xr + xi * xi;
       if (hop >= HOPS_PER_BLOCK) {
-        const yr = earlierRe[k] as number;
-        const yi = earlierIm[k] as number;
+        const yr = earlierRe[k]!;
+        const yi = earlierIm[k]!;
         sumRe += xr * yr + xi * yi;
         sumIm += xi * yr - xr * yi;
       }
@@ -127,11 +127,11 @@ export class PreambleDetector {
     let energy = 0;
     for (let j = 0; j < this.blocks; j += 1) {
       const h = (first + j * HOPS_PER_BLOCK) % this.history;
-      energy += this.energy[h] as number;
+      energy += this.energy[h]!;
       if (j === 0) continue;
       const sign = j === this.blocks - 1 ? -1 : 1;
-      sumRe += sign * (this.correlationRe[h] as number);
-      sumIm += sign * (this.correlationIm[h] as number);
+      sumRe += sign * this.correlationRe[h]!;
+      sumIm += sign * this.correlationIm[h]!;
     }
     const pairs = this.blocks - 1;
     const denominator = (energy * pairs) / this.blocks;
@@ -139,11 +139,11 @@ export class PreambleDetector {
   }
 
   private judge(hop: number, reach: number): Detection | null {
-    const value = this.metrics[hop % this.history] as number;
+    const value = this.metrics[hop % this.history]!;
     if (value < this.threshold) return null;
     for (let other = Math.max(0, hop - reach); other <= hop + reach; other += 1) {
       if (other === hop) continue;
-      const competitor = this.metrics[other % this.history] as number;
+      const competitor = this.metrics[other % this.history]!;
       // Ties go to the earlier hop, so a flat top yields one detection.
       if (competitor > value || (competitor === value && other < hop)) return null;
     }

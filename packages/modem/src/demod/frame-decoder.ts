@@ -25,8 +25,26 @@ import type { Spectrum } from './sync.ts';
 /** Turbo iterations in each round of channel estimation and decoding. */
 const TURBO_ITERATIONS = 10;
 
-/** Adds each slot's log-likelihood ratio to the coded bit it carries (payload or header bits). */
-function accumulate(
+/**
+ * Demap: one slot's log-likelihood ratio, its carrier's correlation with the channel weighed
+ * by that carrier's own noise (and by the trust in the estimate), the scrambling sign undone.
+ */
+function demap(
+  y: Spectrum,
+  estimate: ChannelEstimate,
+  k: number,
+  sign: number,
+  trust: number,
+): number {
+  const correlation = y.re[k]! * estimate.re[k]! + y.im[k]! * estimate.im[k]!;
+  return (4 * correlation * sign * trust) / estimate.noise[k]!;
+}
+
+/**
+ * Deinterleave: adds each slot's demapped ratio to the coded bit the interleaver put in that
+ * slot (payload or header bits); the slots, and copies, that carry one bit add up.
+ */
+function deinterleave(
   profile: Profile,
   layout: FrameLayout,
   observations: Observation[],
@@ -40,15 +58,10 @@ function accumulate(
     const y = rotate(profile, raw, time, estimate.drift);
     for (let k = 0; k < profile.carriers; k += 1) {
       const slot = symbol * profile.carriers + k;
-      const bit = layout.slotBit[slot] as number;
+      const bit = layout.slotBit[slot]!;
       if (bit < layout.headerCoded !== header) continue;
-      const correlation =
-        (y.re[k] as number) * (estimate.re[k] as number) +
-        (y.im[k] as number) * (estimate.im[k] as number);
-      const llr =
-        (4 * correlation * (layout.slotSign[slot] as number) * trust) /
-        (estimate.noise[k] as number);
-      target[bit - offset] = (target[bit - offset] as number) + llr;
+      const llr = demap(y, estimate, k, layout.slotSign[slot]!, trust);
+      target[bit - offset] = target[bit - offset]! + llr;
     }
   }
 }
@@ -63,7 +76,8 @@ export function decodeHeader(
   const llrs = new Float64Array(layout.headerCoded);
   // The squares of the header's own slots refine the channel and, above all, the residual
   // clock drift, which the preamble alone leaves uncertain by tens of ppm.
-  accumulate(profile, layout, first, estimateFromSquares(profile, estimate, first), llrs, true);
+  deinterleave(profile, layout, first, estimateFromSquares(profile, estimate, first), llrs, true);
+  // Decode (Viterbi), then check (the header's CRC-8).
   return parseHeader(profile, viterbiDecode(profile.code, llrs, HEADER_BITS));
 }
 
@@ -85,12 +99,12 @@ function softValues(
     const values = new Float64Array(profile.carriers);
     for (let k = 0; k < profile.carriers; k += 1) {
       const slot = m * profile.carriers + k;
-      const index = layout.slotBit[slot] as number;
+      const index = layout.slotBit[slot]!;
       const value =
         index < layout.headerCoded
-          ? 1 - 2 * (header[index] as number)
-          : (confidence[index - layout.headerCoded] as number);
-      values[k] = (layout.slotSign[slot] as number) * value;
+          ? 1 - 2 * header[index]!
+          : confidence[index - layout.headerCoded]!;
+      values[k] = layout.slotSign[slot]! * value;
     }
     return values;
   });
@@ -119,7 +133,8 @@ export function decodePayload(
   let estimate = estimateFromSquares(profile, initial, observations);
   for (let pass = 1; pass <= passes; pass += 1) {
     const llrs = new Float64Array(layout.payloadCoded);
-    accumulate(profile, layout, observations, estimate, llrs, false);
+    deinterleave(profile, layout, observations, estimate, llrs, false);
+    // Decode (turbo); `accept` checks each candidate (the payload's CRC-32C).
     const result = turboDecode(llrs, infoBits, TURBO_ITERATIONS, accept);
     if (result.accepted) return { payload, passes: pass };
     if (pass === passes) break;

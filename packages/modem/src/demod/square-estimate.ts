@@ -32,8 +32,8 @@ export function estimateFromSquares(
   const refRe = new Float64Array(profile.carriers);
   const refIm = new Float64Array(profile.carriers);
   for (let k = 0; k < profile.carriers; k += 1) {
-    const hr = preamble.re[k] as number;
-    const hi = preamble.im[k] as number;
+    const hr = preamble.re[k]!;
+    const hi = preamble.im[k]!;
     refRe[k] = hr * hr - hi * hi;
     refIm[k] = -2 * hr * hi;
   }
@@ -41,8 +41,8 @@ export function estimateFromSquares(
     const re = new Float64Array(profile.carriers);
     const im = new Float64Array(profile.carriers);
     for (let k = 0; k < profile.carriers; k += 1) {
-      const yr = y.re[k] as number;
-      const yi = y.im[k] as number;
+      const yr = y.re[k]!;
+      const yi = y.im[k]!;
       re[k] = yr * yr - yi * yi;
       im[k] = 2 * yr * yi;
     }
@@ -61,9 +61,9 @@ export function estimateFromSquares(
         const sc = Math.cos(step);
         const ss = Math.sin(step);
         for (let k = 0; k < profile.carriers; k += 1) {
-          const zr = (q.re[k] as number) * c - (q.im[k] as number) * s;
-          const zi = (q.re[k] as number) * s + (q.im[k] as number) * c;
-          sum += zr * (refRe[k] as number) - zi * (refIm[k] as number);
+          const zr = q.re[k]! * c - q.im[k]! * s;
+          const zi = q.re[k]! * s + q.im[k]! * c;
+          sum += zr * refRe[k]! - zi * refIm[k]!;
           const nc = c * sc - s * ss;
           s = s * sc + c * ss;
           c = nc;
@@ -85,8 +85,8 @@ export function estimateFromSquares(
     let si = 0;
     let p = 0;
     for (const y of rotated) {
-      const yr = y.re[k] as number;
-      const yi = y.im[k] as number;
+      const yr = y.re[k]!;
+      const yi = y.im[k]!;
       sr += yr * yr - yi * yi;
       si += 2 * yr * yi;
       p += yr * yr + yi * yi;
@@ -96,7 +96,7 @@ export function estimateFromSquares(
     const angle = Math.atan2(si, sr) / 2;
     let dr = magnitude * Math.cos(angle);
     let di = magnitude * Math.sin(angle);
-    if (dr * (preamble.re[k] as number) + di * (preamble.im[k] as number) < 0) {
+    if (dr * preamble.re[k]! + di * preamble.im[k]! < 0) {
       dr = -dr;
       di = -di;
     }
@@ -107,21 +107,18 @@ export function estimateFromSquares(
   // Noise: what the received power holds beyond the channel's.
   const residual = new Float64Array(profile.carriers);
   for (let k = 0; k < profile.carriers; k += 1)
-    residual[k] = Math.max(
-      0.05 * (power[k] as number),
-      (power[k] as number) - ((re[k] as number) ** 2 + (im[k] as number) ** 2),
-    );
+    residual[k] = Math.max(0.05 * power[k]!, power[k]! - (re[k]! ** 2 + im[k]! ** 2));
   const noise = floor(smoothAcross(residual, 16));
   // Combine the two estimates by their error variances, then denoise the result.
   let errorVariance = 0;
   for (let k = 0; k < profile.carriers; k += 1) {
-    const sigma = noise[k] as number;
-    const strength = Math.max(1e-30, (re[k] as number) ** 2 + (im[k] as number) ** 2);
+    const sigma = noise[k]!;
+    const strength = Math.max(1e-30, re[k]! ** 2 + im[k]! ** 2);
     const preambleVariance = sigma / preamble.observations;
     const squaresVariance = sigma / count + (sigma * sigma) / (2 * count * strength);
     const w = preambleVariance / (preambleVariance + squaresVariance);
-    re[k] = w * (re[k] as number) + (1 - w) * (preamble.re[k] as number);
-    im[k] = w * (im[k] as number) + (1 - w) * (preamble.im[k] as number);
+    re[k] = w * re[k]! + (1 - w) * preamble.re[k]!;
+    im[k] = w * im[k]! + (1 - w) * preamble.im[k]!;
     errorVariance += (w * squaresVariance) / profile.carriers;
   }
   const smoothed = smoothChannel(profile, re, im, errorVariance);

@@ -44,8 +44,8 @@ export class SymbolReader {
       const phase = rate * (position + n);
       const c = Math.cos(phase);
       const s = Math.sin(phase);
-      const xr = this.re[n] as number;
-      const xi = this.im[n] as number;
+      const xr = this.re[n]!;
+      const xi = this.im[n]!;
       this.re[n] = xr * c - xi * s;
       this.im[n] = xr * s + xi * c;
     }

@@ -45,8 +45,8 @@ function spectrumAt(profile: Profile, buffer: BasebandBuffer, from: number): Spe
 export function carriersOf(profile: Profile, re: Float64Array, im: Float64Array): Spectrum {
   const out = { re: new Float64Array(profile.carriers), im: new Float64Array(profile.carriers) };
   for (let k = 0; k < profile.carriers; k += 1) {
-    out.re[k] = re[carrierBin(profile, k)] as number;
-    out.im[k] = im[carrierBin(profile, k)] as number;
+    out.re[k] = re[carrierBin(profile, k)]!;
+    out.im[k] = im[carrierBin(profile, k)]!;
   }
   return out;
 }
@@ -64,7 +64,7 @@ export function synchronize(
   // Twice: the detection is only good to a hop or two, and windows that straddle the negated
   // block would blur the response; the second pass starts from the first one's answer.
   let start = approxStart;
-  for (let pass = 0; pass < 2; pass += 1) start += timingShift(profile, buffer, start);
+  for (let pass = 0; pass < 2; pass += 1) start += symbolTiming(profile, buffer, start);
   start += FFT_SIZE * blockSlip(profile, buffer, start);
   return { start, alpha: 1 + clockOffset(profile, buffer, start) };
 }
@@ -92,8 +92,8 @@ function blockSlip(profile: Profile, buffer: BasebandBuffer, start: number): num
     let re = 0;
     let im = 0;
     for (let k = 0; k < profile.carriers; k += 1) {
-      re += (a.re[k] as number) * (b.re[k] as number) + (a.im[k] as number) * (b.im[k] as number);
-      im += (a.im[k] as number) * (b.re[k] as number) - (a.re[k] as number) * (b.im[k] as number);
+      re += a.re[k]! * b.re[k]! + a.im[k]! * b.im[k]!;
+      im += a.im[k]! * b.re[k]! - a.re[k]! * b.im[k]!;
     }
     return { re, im };
   };
@@ -120,11 +120,11 @@ function blockSlip(profile: Profile, buffer: BasebandBuffer, start: number): num
 }
 
 /**
- * Timing: the preamble's steady blocks (1 to the one before the negated last), de-spread by
+ * Symbol timing: the preamble's steady blocks (1 to the one before the negated last), de-spread by
  * the template, are the room's impulse response, circularly. The data windows must begin where
  * its energy begins: returns how far that is from where `start` says.
  */
-function timingShift(profile: Profile, buffer: BasebandBuffer, start: number): number {
+function symbolTiming(profile: Profile, buffer: BasebandBuffer, start: number): number {
   const preamble = preambleOf(profile);
   const blocks = preamble.signs.length;
   const combinedRe = new Float64Array(FFT_SIZE);
@@ -132,26 +132,23 @@ function timingShift(profile: Profile, buffer: BasebandBuffer, start: number): n
   for (let j = 1; j < blocks - 1; j += 1) {
     const y = spectrumAt(profile, buffer, start + j * FFT_SIZE - WINDOW_BACKOFF);
     for (let k = 0; k < profile.carriers; k += 1) {
-      const tr = preamble.re[k] as number;
-      const ti = preamble.im[k] as number;
+      const tr = preamble.re[k]!;
+      const ti = preamble.im[k]!;
       const bin = carrierBin(profile, k);
-      combinedRe[bin] =
-        (combinedRe[bin] as number) + (y.re[k] as number) * tr + (y.im[k] as number) * ti;
-      combinedIm[bin] =
-        (combinedIm[bin] as number) + (y.im[k] as number) * tr - (y.re[k] as number) * ti;
+      combinedRe[bin] = combinedRe[bin]! + y.re[k]! * tr + y.im[k]! * ti;
+      combinedIm[bin] = combinedIm[bin]! + y.im[k]! * tr - y.re[k]! * ti;
     }
   }
   fft.inverse(combinedRe, combinedIm);
   const power = new Float64Array(FFT_SIZE);
-  for (let n = 0; n < FFT_SIZE; n += 1)
-    power[n] = (combinedRe[n] as number) ** 2 + (combinedIm[n] as number) ** 2;
+  for (let n = 0; n < FFT_SIZE; n += 1) power[n] = combinedRe[n]! ** 2 + combinedIm[n]! ** 2;
   // Energy early in the guard interval counts more (weight 1 falling to 1/2), so the window
   // starts at the echo's onset. Running sums of p and n·p over the window make this O(N).
   let plain = 0;
   let ramped = 0;
   for (let n = 0; n < CYCLIC_PREFIX; n += 1) {
-    plain += power[n] as number;
-    ramped += n * (power[n] as number);
+    plain += power[n]!;
+    ramped += n * power[n]!;
   }
   let bestScore = -1;
   let best = 0;
@@ -161,8 +158,8 @@ function timingShift(profile: Profile, buffer: BasebandBuffer, start: number): n
       bestScore = score;
       best = s;
     }
-    const leaving = power[s] as number;
-    const entering = power[(s + CYCLIC_PREFIX) % FFT_SIZE] as number;
+    const leaving = power[s]!;
+    const entering = power[(s + CYCLIC_PREFIX) % FFT_SIZE]!;
     ramped += (CYCLIC_PREFIX - 1) * entering - plain + leaving;
     plain += entering - leaving;
   }
@@ -190,16 +187,10 @@ function clockOffset(profile: Profile, buffer: BasebandBuffer, start: number): n
   for (let j = 1; j < spectra.length; j += 1) {
     const a = spectra[j] as Spectrum;
     const b = spectra[j - 1] as Spectrum;
-    const sign = (preamble.signs[j + 1] as number) * (preamble.signs[j] as number);
+    const sign = preamble.signs[j + 1]! * preamble.signs[j]!;
     for (let k = 0; k < profile.carriers; k += 1) {
-      zRe[k] =
-        (zRe[k] as number) +
-        sign *
-          ((a.re[k] as number) * (b.re[k] as number) + (a.im[k] as number) * (b.im[k] as number));
-      zIm[k] =
-        (zIm[k] as number) +
-        sign *
-          ((a.im[k] as number) * (b.re[k] as number) - (a.re[k] as number) * (b.im[k] as number));
+      zRe[k] = zRe[k]! + sign * (a.re[k]! * b.re[k]! + a.im[k]! * b.im[k]!);
+      zIm[k] = zIm[k]! + sign * (a.im[k]! * b.re[k]! - a.re[k]! * b.im[k]!);
     }
   }
   const blockSeconds = FFT_SIZE / BASEBAND_RATE;
@@ -214,7 +205,7 @@ function clockOffset(profile: Profile, buffer: BasebandBuffer, start: number): n
     const ss = Math.sin(step);
     let sum = 0;
     for (let k = 0; k < profile.carriers; k += 1) {
-      sum += (zRe[k] as number) * c + (zIm[k] as number) * si;
+      sum += zRe[k]! * c + zIm[k]! * si;
       const next = c * sc - si * ss;
       si = si * sc + c * ss;
       c = next;

@@ -38,8 +38,8 @@ export class Fft {
     this.transform(re, im, 1);
     const scale = 1 / this.size;
     for (let i = 0; i < this.size; i += 1) {
-      re[i] = (re[i] as number) * scale;
-      im[i] = (im[i] as number) * scale;
+      re[i] = re[i]! * scale;
+      im[i] = im[i]! * scale;
     }
   }
 
@@ -47,13 +47,13 @@ export class Fft {
     const n = this.size;
     const reversed = this.reversed;
     for (let i = 0; i < n; i += 1) {
-      const j = reversed[i] as number;
+      const j = reversed[i]!;
       if (j > i) {
-        const tr = re[i] as number;
-        re[i] = re[j] as number;
+        const tr = re[i]!;
+        re[i] = re[j]!;
         re[j] = tr;
-        const ti = im[i] as number;
-        im[i] = im[j] as number;
+        const ti = im[i]!;
+        im[i] = im[j]!;
         im[j] = ti;
       }
     }
@@ -63,16 +63,16 @@ export class Fft {
       const step = n / (2 * half);
       for (let start = 0; start < n; start += 2 * half) {
         for (let k = 0; k < half; k += 1) {
-          const wr = cos[k * step] as number;
-          const wi = sign * (sin[k * step] as number);
+          const wr = cos[k * step]!;
+          const wi = sign * sin[k * step]!;
           const a = start + k;
           const b = a + half;
-          const br = re[b] as number;
-          const bi = im[b] as number;
+          const br = re[b]!;
+          const bi = im[b]!;
           const xr = br * wr - bi * wi;
           const xi = br * wi + bi * wr;
-          const ar = re[a] as number;
-          const ai = im[a] as number;
+          const ar = re[a]!;
+          const ai = im[a]!;
           re[a] = ar + xr;
           im[a] = ai + xi;
           re[b] = ar - xr;

@@ -55,8 +55,8 @@ export function kernelAt(values: Float64Array, t: number): number {
   if (position >= TABLE_SIZE) return 0;
   const index = Math.floor(position);
   const frac = position - index;
-  const a = values[index] as number;
-  return a + ((values[index + 1] as number) - a) * frac;
+  const a = values[index]!;
+  return a + (values[index + 1]! - a) * frac;
 }
 
 /**
@@ -104,7 +104,7 @@ export function polyphasePlan(inputRate: number, outputRate: number): PolyphaseP
         const fraction = q / b;
         first[q] = Math.ceil(fraction - reach);
         for (let i = 0; i < taps; i += 1) {
-          const offset = (first[q] as number) + i;
+          const offset = first[q]! + i;
           coefficients[q * taps + i] =
             kernelAt(values, (fraction - offset) / inputRate) / inputRate;
         }

@@ -8,14 +8,14 @@ export function peakOf(f: (x: number) => number, low: number, high: number, step
   const values = new Float64Array(count + 1);
   for (let i = 0; i <= count; i += 1) {
     values[i] = f(low + i * step);
-    if ((values[i] as number) > bestValue) {
-      bestValue = values[i] as number;
+    if (values[i]! > bestValue) {
+      bestValue = values[i]!;
       best = i;
     }
   }
   if (best === 0 || best === count) return low + best * step;
-  const left = values[best - 1] as number;
-  const right = values[best + 1] as number;
+  const left = values[best - 1]!;
+  const right = values[best + 1]!;
   const curvature = left - 2 * bestValue + right;
   const delta = curvature < 0 ? (0.5 * (left - right)) / curvature : 0;
   return low + (best + Math.max(-0.5, Math.min(0.5, delta))) * step;

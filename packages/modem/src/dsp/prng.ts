@@ -20,8 +20,8 @@ export function seededPermutation(size: number, seed: number): Uint32Array {
   for (let i = 0; i < size; i += 1) order[i] = i;
   for (let i = size - 1; i > 0; i -= 1) {
     const j = Math.floor(next() * (i + 1));
-    const swap = order[i] as number;
-    order[i] = order[j] as number;
+    const swap = order[i]!;
+    order[i] = order[j]!;
     order[j] = swap;
   }
   return order;

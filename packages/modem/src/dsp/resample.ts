@@ -44,11 +44,11 @@ export function upconvert(
       const base = Math.floor(numerator / plan.b);
       const phase = numerator - base * plan.b;
       const row = phase * plan.taps;
-      let wrapped = ((((base + (plan.first[phase] as number)) % length) + length) % length) | 0;
+      let wrapped = ((((base + plan.first[phase]!) % length) + length) % length) | 0;
       for (let i = 0; i < plan.taps; i += 1) {
-        const g = plan.coefficients[row + i] as number;
-        sumRe += (re[wrapped] as number) * g;
-        sumIm += (im[wrapped] as number) * g;
+        const g = plan.coefficients[row + i]!;
+        sumRe += re[wrapped]! * g;
+        sumIm += im[wrapped]! * g;
         wrapped += 1;
         if (wrapped === length) wrapped = 0;
       }
@@ -61,10 +61,10 @@ export function upconvert(
         const position = Math.abs(t - m) * scale;
         if (position < TABLE_LIMIT) {
           const index = position | 0;
-          const a = values[index] as number;
-          const g = a + ((values[index + 1] as number) - a) * (position - index);
-          sumRe += (re[wrapped] as number) * g;
-          sumIm += (im[wrapped] as number) * g;
+          const a = values[index]!;
+          const g = a + (values[index + 1]! - a) * (position - index);
+          sumRe += re[wrapped]! * g;
+          sumIm += im[wrapped]! * g;
         }
         wrapped += 1;
         if (wrapped === length) wrapped = 0;
@@ -107,10 +107,10 @@ export function interpolateBaseband(
       const position = Math.abs(t - m) * scale;
       if (position >= TABLE_LIMIT) continue;
       const index = position | 0;
-      const a = values[index] as number;
-      const g = a + ((values[index + 1] as number) - a) * (position - index);
-      sumRe += (srcRe[m] as number) * g;
-      sumIm += (srcIm[m] as number) * g;
+      const a = values[index]!;
+      const g = a + (values[index + 1]! - a) * (position - index);
+      sumRe += srcRe[m]! * g;
+      sumIm += srcIm[m]! * g;
     }
     outRe[j] = sumRe / BASEBAND_RATE;
     outIm[j] = sumIm / BASEBAND_RATE;
@@ -164,16 +164,16 @@ export class BasebandReceiver {
         const base = Math.floor(numerator / plan.b);
         const phase = numerator - base * plan.b;
         const row = phase * plan.taps;
-        const at = base + (plan.first[phase] as number) - this.historyStart;
+        const at = base + plan.first[phase]! - this.historyStart;
         let sumRe = 0;
         let sumIm = 0;
         // Taps before the first sample ever received read as silence, and so does the last
         // tap past the newest one (its weight is zero; at 8 kHz it can fall just beyond it).
         const last = Math.min(plan.taps, this.historyLength - at);
         for (let i = Math.max(0, -at); i < last; i += 1) {
-          const g = plan.coefficients[row + i] as number;
-          sumRe += (this.historyRe[at + i] as number) * g;
-          sumIm += (this.historyIm[at + i] as number) * g;
+          const g = plan.coefficients[row + i]!;
+          sumRe += this.historyRe[at + i]! * g;
+          sumIm += this.historyIm[at + i]! * g;
         }
         re[j] = sumRe;
         im[j] = sumIm;
@@ -192,10 +192,10 @@ export class BasebandReceiver {
         const position = Math.abs(t - m) * scale;
         if (position >= TABLE_LIMIT) continue;
         const index = position | 0;
-        const a = values[index] as number;
-        const g = a + ((values[index + 1] as number) - a) * (position - index);
-        sumRe += (this.historyRe[m] as number) * g;
-        sumIm += (this.historyIm[m] as number) * g;
+        const a = values[index]!;
+        const g = a + (values[index + 1]! - a) * (position - index);
+        sumRe += this.historyRe[m]! * g;
+        sumIm += this.historyIm[m]! * g;
       }
       re[j] = sumRe / this.sampleRate;
       im[j] = sumIm / this.sampleRate;
@@ -229,7 +229,7 @@ export class BasebandReceiver {
         oscCos = Math.cos(phase);
         oscSin = Math.sin(phase);
       }
-      const raw = samples[i] as number;
+      const raw = samples[i]!;
       // A broken capture (NaN, infinities) must not poison every later block: read it as silence.
       const x = Number.isFinite(raw) ? raw : 0;
       // Multiply by e^{-iφ}: the wanted band lands around 0 Hz.

@@ -57,8 +57,8 @@ export function convolutionalEncode(code: ConvolutionalCode, bits: Uint8Array): 
   const coded = new Uint8Array(steps * rate);
   let state = 0;
   for (let t = 0; t < steps; t += 1) {
-    const bit = t < bits.length ? (bits[t] as number) & 1 : 0;
-    const pattern = outputs[state * 2 + bit] as number;
+    const bit = t < bits.length ? bits[t]! & 1 : 0;
+    const pattern = outputs[state * 2 + bit]!;
     for (let j = 0; j < rate; j += 1) coded[t * rate + j] = (pattern >> j) & 1;
     state = ((state << 1) | bit) & (states - 1);
   }
@@ -89,7 +89,7 @@ export function viterbiDecode(
     for (let p = 0; p < patterns; p += 1) {
       let sum = 0;
       for (let j = 0; j < rate; j += 1) {
-        const llr = llrs[t * rate + j] as number;
+        const llr = llrs[t * rate + j]!;
         sum += (p >> j) & 1 ? -llr : llr;
       }
       branch[p] = sum;
@@ -99,10 +99,8 @@ export function viterbiDecode(
       const bit = target & 1;
       const from0 = target >> 1;
       const from1 = from0 | half;
-      const m0 =
-        (metrics[from0] as number) + (branch[outputs[from0 * 2 + bit] as number] as number);
-      const m1 =
-        (metrics[from1] as number) + (branch[outputs[from1 * 2 + bit] as number] as number);
+      const m0 = metrics[from0]! + branch[outputs[from0 * 2 + bit]!]!;
+      const m1 = metrics[from1]! + branch[outputs[from1 * 2 + bit]!]!;
       if (m1 > m0) {
         next[target] = m1;
         decisions[row + target] = 1;

@@ -22,7 +22,7 @@ function table32(): Uint32Array {
 export function crc32c(bytes: Uint8Array, seed = 0): number {
   const table = table32();
   let crc = ~seed >>> 0;
-  for (const byte of bytes) crc = (table[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  for (const byte of bytes) crc = table[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
   return ~crc >>> 0;
 }
 

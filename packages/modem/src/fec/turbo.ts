@@ -52,15 +52,15 @@ export function turboInterleaver(length: number): Uint32Array {
     let pick = -1;
     for (let attempt = 0; attempt < 64 && pick < 0; attempt += 1) {
       const index = Math.floor(next() * remaining.length);
-      const candidate = remaining[index] as number;
+      const candidate = remaining[index]!;
       let fits = true;
       for (let j = Math.max(0, i - spread); j < i && fits; j += 1)
-        fits = Math.abs((order[j] as number) - candidate) > spread;
+        fits = Math.abs(order[j]! - candidate) > spread;
       if (fits) pick = index;
     }
     if (pick < 0) pick = Math.floor(next() * remaining.length);
-    order[i] = remaining[pick] as number;
-    remaining[pick] = remaining[remaining.length - 1] as number;
+    order[i] = remaining[pick]!;
+    remaining[pick] = remaining[remaining.length - 1]!;
     remaining.pop();
   }
   if (interleavers.size > 32) interleavers.clear();
@@ -79,13 +79,13 @@ export function turboEncode(bits: Uint8Array): Uint8Array {
   let s1 = 0;
   let s2 = 0;
   for (let i = 0; i < length; i += 1) {
-    const u = (bits[i] as number) & 1;
-    const v = (bits[interleaver[i] as number] as number) & 1;
+    const u = bits[i]! & 1;
+    const v = bits[interleaver[i]!]! & 1;
     out[3 * i] = u;
-    out[3 * i + 1] = PARITY[s1 * 2 + u] as number;
-    out[3 * i + 2] = PARITY[s2 * 2 + v] as number;
-    s1 = NEXT[s1 * 2 + u] as number;
-    s2 = NEXT[s2 * 2 + v] as number;
+    out[3 * i + 1] = PARITY[s1 * 2 + u]!;
+    out[3 * i + 2] = PARITY[s2 * 2 + v]!;
+    s1 = NEXT[s1 * 2 + u]!;
+    s2 = NEXT[s2 * 2 + v]!;
   }
   let at = 3 * length;
   for (const encoder of [0, 1]) {
@@ -93,9 +93,9 @@ export function turboEncode(bits: Uint8Array): Uint8Array {
     for (let t = 0; t < TAIL; t += 1) {
       const u = tailInput(state);
       out[at] = u;
-      out[at + 1] = PARITY[state * 2 + u] as number;
+      out[at + 1] = PARITY[state * 2 + u]!;
       at += 2;
-      state = NEXT[state * 2 + u] as number;
+      state = NEXT[state * 2 + u]!;
     }
   }
   return out;
@@ -130,8 +130,8 @@ function decodeComponent(
   const input = new Float64Array(steps);
   const half = new Float64Array(steps);
   for (let t = 0; t < steps; t += 1) {
-    input[t] = 0.5 * ((systematic[t] as number) + (t < info ? (prior[t] as number) : 0));
-    half[t] = 0.5 * (parity[t] as number);
+    input[t] = 0.5 * (systematic[t]! + (t < info ? prior[t]! : 0));
+    half[t] = 0.5 * parity[t]!;
   }
   const alpha = new Float64Array((steps + 1) * STATES).fill(NEG);
   const beta = new Float64Array((steps + 1) * STATES).fill(NEG);
@@ -140,29 +140,29 @@ function decodeComponent(
   for (let t = 0; t < steps; t += 1) {
     const from = t * STATES;
     const to = from + STATES;
-    const gi = input[t] as number;
-    const gp = half[t] as number;
+    const gi = input[t]!;
+    const gp = half[t]!;
     for (let state = 0; state < STATES; state += 1) {
-      const a = alpha[from + state] as number;
+      const a = alpha[from + state]!;
       if (a <= NEG) continue;
       for (let u = 0; u < 2; u += 1) {
         if (t >= info && u !== tailInput(state)) continue;
-        const target = to + (NEXT[state * 2 + u] as number);
+        const target = to + NEXT[state * 2 + u]!;
         const value = a + branch(state, u, gi, gp);
-        if (value > (alpha[target] as number)) alpha[target] = value;
+        if (value > alpha[target]!) alpha[target] = value;
       }
     }
   }
   for (let t = steps - 1; t >= 0; t -= 1) {
     const at = t * STATES;
     const next = at + STATES;
-    const gi = input[t] as number;
-    const gp = half[t] as number;
+    const gi = input[t]!;
+    const gp = half[t]!;
     for (let state = 0; state < STATES; state += 1) {
       let best = NEG;
       for (let u = 0; u < 2; u += 1) {
         if (t >= info && u !== tailInput(state)) continue;
-        const b = beta[next + (NEXT[state * 2 + u] as number)] as number;
+        const b = beta[next + NEXT[state * 2 + u]!]!;
         if (b <= NEG) continue;
         const value = b + branch(state, u, gi, gp);
         if (value > best) best = value;
@@ -176,18 +176,18 @@ function decodeComponent(
   for (let t = 0; t < steps; t += 1) {
     const at = t * STATES;
     const next = at + STATES;
-    const gi = input[t] as number;
-    const gp = half[t] as number;
+    const gi = input[t]!;
+    const gp = half[t]!;
     let u0 = NEG;
     let u1 = NEG;
     let p0 = NEG;
     let p1 = NEG;
     for (let state = 0; state < STATES; state += 1) {
-      const a = alpha[at + state] as number;
+      const a = alpha[at + state]!;
       if (a <= NEG) continue;
       for (let u = 0; u < 2; u += 1) {
         if (t >= info && u !== tailInput(state)) continue;
-        const b = beta[next + (NEXT[state * 2 + u] as number)] as number;
+        const b = beta[next + NEXT[state * 2 + u]!]!;
         if (b <= NEG) continue;
         const value = a + branch(state, u, gi, gp) + b;
         if (u) {
@@ -235,16 +235,16 @@ export function turboDecode(
   const sys2 = new Float64Array(infoBits + TAIL);
   const par2 = new Float64Array(infoBits + TAIL);
   for (let i = 0; i < infoBits; i += 1) {
-    sys1[i] = llrs[3 * i] as number;
-    par1[i] = llrs[3 * i + 1] as number;
-    sys2[i] = llrs[3 * (interleaver[i] as number)] as number;
-    par2[i] = llrs[3 * i + 2] as number;
+    sys1[i] = llrs[3 * i]!;
+    par1[i] = llrs[3 * i + 1]!;
+    sys2[i] = llrs[3 * interleaver[i]!]!;
+    par2[i] = llrs[3 * i + 2]!;
   }
   for (let t = 0; t < TAIL; t += 1) {
-    sys1[infoBits + t] = llrs[3 * infoBits + 2 * t] as number;
-    par1[infoBits + t] = llrs[3 * infoBits + 2 * t + 1] as number;
-    sys2[infoBits + t] = llrs[3 * infoBits + 2 * TAIL + 2 * t] as number;
-    par2[infoBits + t] = llrs[3 * infoBits + 2 * TAIL + 2 * t + 1] as number;
+    sys1[infoBits + t] = llrs[3 * infoBits + 2 * t]!;
+    par1[infoBits + t] = llrs[3 * infoBits + 2 * t + 1]!;
+    sys2[infoBits + t] = llrs[3 * infoBits + 2 * TAIL + 2 * t]!;
+    par2[infoBits + t] = llrs[3 * infoBits + 2 * TAIL + 2 * t + 1]!;
   }
   const extrinsic1 = new Float64Array(infoBits);
   const prior2 = new Float64Array(infoBits);
@@ -259,16 +259,13 @@ export function turboDecode(
     iterations += 1;
     first = decodeComponent(sys1, par1, prior1);
     for (let i = 0; i < infoBits; i += 1)
-      extrinsic1[i] =
-        EXTRINSIC_SCALE *
-        ((first.input[i] as number) - (sys1[i] as number) - (prior1[i] as number));
-    for (let i = 0; i < infoBits; i += 1)
-      prior2[i] = extrinsic1[interleaver[i] as number] as number;
+      extrinsic1[i] = EXTRINSIC_SCALE * (first.input[i]! - sys1[i]! - prior1[i]!);
+    for (let i = 0; i < infoBits; i += 1) prior2[i] = extrinsic1[interleaver[i]!]!;
     second = decodeComponent(sys2, par2, prior2);
     for (let i = 0; i < infoBits; i += 1) {
-      const position = interleaver[i] as number;
-      const total = second.input[i] as number;
-      prior1[position] = EXTRINSIC_SCALE * (total - (sys2[i] as number) - (prior2[i] as number));
+      const position = interleaver[i]!;
+      const total = second.input[i]!;
+      prior1[position] = EXTRINSIC_SCALE * (total - sys2[i]! - prior2[i]!);
       bits[position] = total < 0 ? 1 : 0;
     }
     accepted = accept(bits);
@@ -283,16 +280,15 @@ export function turboDecode(
     const one = first;
     const two = second;
     for (let i = 0; i < infoBits; i += 1) {
-      coded[3 * i + 1] = one.parity[i] as number;
-      coded[3 * i + 2] = two.parity[i] as number;
+      coded[3 * i + 1] = one.parity[i]!;
+      coded[3 * i + 2] = two.parity[i]!;
     }
-    for (let i = 0; i < infoBits; i += 1)
-      coded[3 * (interleaver[i] as number)] = two.input[i] as number;
+    for (let i = 0; i < infoBits; i += 1) coded[3 * interleaver[i]!] = two.input[i]!;
     for (let t = 0; t < TAIL; t += 1) {
-      coded[3 * infoBits + 2 * t] = one.tailInput[t] as number;
-      coded[3 * infoBits + 2 * t + 1] = one.parity[infoBits + t] as number;
-      coded[3 * infoBits + 2 * TAIL + 2 * t] = two.tailInput[t] as number;
-      coded[3 * infoBits + 2 * TAIL + 2 * t + 1] = two.parity[infoBits + t] as number;
+      coded[3 * infoBits + 2 * t] = one.tailInput[t]!;
+      coded[3 * infoBits + 2 * t + 1] = one.parity[infoBits + t]!;
+      coded[3 * infoBits + 2 * TAIL + 2 * t] = two.tailInput[t]!;
+      coded[3 * infoBits + 2 * TAIL + 2 * t + 1] = two.parity[infoBits + t]!;
     }
   }
   return { bits, accepted, iterations, coded };

@@ -20,7 +20,7 @@ export function bitsToBytes(bits: Uint8Array): Uint8Array {
   const bytes = new Uint8Array(bits.length >> 3);
   for (let i = 0; i < bytes.length; i += 1) {
     let byte = 0;
-    for (let b = 0; b < 8; b += 1) byte = (byte << 1) | ((bits[i * 8 + b] as number) & 1);
+    for (let b = 0; b < 8; b += 1) byte = (byte << 1) | (bits[i * 8 + b]! & 1);
     bytes[i] = byte;
   }
   return bytes;

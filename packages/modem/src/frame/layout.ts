@@ -54,7 +54,7 @@ export function frameLayout(profile: Profile, payloadLength: number): FrameLayou
   const headerOrder = seededPermutation(headerSymbols(profile) * profile.carriers, profile.seed);
   const isHeader = new Uint8Array(slots);
   for (let j = 0; j < profile.headerSlots; j += 1) {
-    const slot = headerOrder[j] as number;
+    const slot = headerOrder[j]!;
     slotBit[slot] = j % headerCoded;
     isHeader[slot] = 1;
   }
@@ -65,7 +65,7 @@ export function frameLayout(profile: Profile, payloadLength: number): FrameLayou
     profile.seed ^ Math.imul(payloadLength + 1, 0x9e3779b1),
   );
   order.forEach((position, i) => {
-    slotBit[payloadSlots[position] as number] = headerCoded + (i % payloadCoded);
+    slotBit[payloadSlots[position]!] = headerCoded + (i % payloadCoded);
   });
   const next = createPrng(profile.seed ^ 0x51c0_de5);
   const slotSign = new Float64Array(slots);

@@ -3,7 +3,7 @@ import {
   DEFAULT_HEARTBEAT_MS,
   HELLO_TIMEOUT_MS,
 } from '@webrtc-connect/protocol';
-import { ServerError } from '../errors.ts';
+import { checkWholeNumber } from '../whole-number.ts';
 import { type JwtKeySource, resolveJwtKeySource } from './jwt-key-source.ts';
 import type { JwtOptions } from './jwt-options.ts';
 import { type OidcClientConfig, type OidcOptions, resolveOidc } from './oidc-discovery.ts';
@@ -81,21 +81,12 @@ export function resolveAccountOptions(
     maxFramesPerSecond: options.maxFramesPerSecond ?? 100,
   };
   // Below 10 ms the sweep would spin; above a minute a dead broadcaster stalls a room too long.
-  whole('heartbeatMs', resolved.heartbeatMs, 10, 60_000);
-  whole('helloTimeoutMs', resolved.helloTimeoutMs, 10, 60_000);
-  whole('maxDevicesPerUser', resolved.maxDevicesPerUser, 1, 1_000);
+  checkWholeNumber('heartbeatMs', resolved.heartbeatMs, 10, 60_000);
+  checkWholeNumber('helloTimeoutMs', resolved.helloTimeoutMs, 10, 60_000);
+  checkWholeNumber('maxDevicesPerUser', resolved.maxDevicesPerUser, 1, 1_000);
   // Up to a year: a kept id holds its room in the store that long.
-  whole('deviceKeepMs', resolved.deviceKeepMs, 0, 366 * 86_400_000);
-  whole('maxAccountSockets', resolved.maxAccountSockets, 1, 10_000_000);
-  whole('maxFramesPerSecond', resolved.maxFramesPerSecond, 1, 100_000);
+  checkWholeNumber('deviceKeepMs', resolved.deviceKeepMs, 0, 366 * 86_400_000);
+  checkWholeNumber('maxAccountSockets', resolved.maxAccountSockets, 1, 10_000_000);
+  checkWholeNumber('maxFramesPerSecond', resolved.maxFramesPerSecond, 1, 100_000);
   return resolved;
-}
-
-function whole(name: string, value: number, min: number, max: number): void {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ServerError(
-      'ERR_INVALID_CONFIG',
-      `${name} must be a whole number from ${min} to ${max}, not ${String(value)}`,
-    );
-  }
 }

@@ -1,6 +1,7 @@
 import { createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { JWK, JWTVerifyGetKey } from 'jose';
 import { ServerError } from '../errors.ts';
+import { checkWholeNumber } from '../whole-number.ts';
 import type { JwtOptions } from './jwt-options.ts';
 import { discoverJwksUrl, secureUrl } from './oidc-discovery.ts';
 import {
@@ -170,11 +171,13 @@ function pin(wanted: string[] | undefined, possible: string[], fallback: string[
 
 /** A whole number of milliseconds from `min` to 30 days, or the default. */
 function whole(name: string, value: number | undefined, fallback: number, min: number): number {
-  const ms = value ?? fallback;
-  if (!Number.isSafeInteger(ms) || ms < min || ms > 30 * 24 * 3_600_000) {
-    throw invalid(`${name} must be a whole number of milliseconds from ${min} to 30 days`);
-  }
-  return ms;
+  return checkWholeNumber(
+    name,
+    value ?? fallback,
+    min,
+    30 * 24 * 3_600_000,
+    `of milliseconds from ${min} to 30 days`,
+  );
 }
 
 function list(name: string, value: string | string[] | undefined): string[] | undefined {

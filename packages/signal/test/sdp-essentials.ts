@@ -1,26 +1,3 @@
-import { isSignalError, type SignalErrorCode } from '@webrtc-connect/signal';
-
-/** The SignalError code `run` fails with; fails the test if it returns or throws anything else. */
-export function codeOf(run: () => unknown): SignalErrorCode {
-  try {
-    run();
-  } catch (error) {
-    if (isSignalError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a SignalError, but nothing was thrown');
-}
-
-export async function asyncCodeOf(run: () => Promise<unknown>): Promise<SignalErrorCode> {
-  try {
-    await run();
-  } catch (error) {
-    if (isSignalError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a SignalError, but nothing was thrown');
-}
-
 /** The facts of an SDP a peer needs to connect, in a comparable form. */
 export function essentials(sdp: string) {
   const attribute = (name: string) =>

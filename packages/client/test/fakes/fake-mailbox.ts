@@ -1,0 +1,230 @@
+/**
+ * The mailbox API (docs/mailbox-api.md) in memory, as a `fetch` to stub in: sealed blobs in
+ * and out, long-polls held on timers, one reply an offer, a reply read once, expiry by the
+ * clock. Fake timers run its waits and expiries; `failNext` scripts a failure.
+ */
+import {
+  MAILBOX_ERROR_STATUS,
+  type MailboxErrorCode,
+  REPLY_CODE_ALPHABET,
+} from '@webrtc-connect/protocol';
+
+interface StoredOffer {
+  ownerToken: string;
+  sealed: string | undefined;
+  expiresAt: number;
+  withdrawn: boolean;
+  reply: string | undefined;
+}
+
+interface StoredReply {
+  sealed: string;
+  offerId: string | undefined;
+  expiresAt: number;
+  read: boolean;
+}
+
+export interface FakeMailboxOptions {
+  /** How long offers and replies live (default 10 min). */
+  ttlMs?: number;
+}
+
+export function createFakeMailbox(options: FakeMailboxOptions = {}) {
+  const ttlMs = options.ttlMs ?? 10 * 60_000;
+  const base = 'http://mailbox.test';
+  const offers = new Map<string, StoredOffer>();
+  const replies = new Map<string, StoredReply>();
+  const waiters = new Set<() => void>();
+  /** Requests seen, as "METHOD path". */
+  const requests: string[] = [];
+  const failures: { match: RegExp; answer: 'network' | MailboxErrorCode }[] = [];
+  let next = 0;
+
+  const wake = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const error = (code: MailboxErrorCode) =>
+    json(MAILBOX_ERROR_STATUS[code], { error: { code, message: code.toLowerCase() } });
+  const noContent = () => new Response(null, { status: 204 });
+  const expiresAt = () => new Date(Date.now() + ttlMs).toISOString();
+
+  /** Waits for `ready` to give an answer, up to `seconds`; 204 when the wait ends first. */
+  const waitFor = (
+    seconds: number,
+    signal: AbortSignal | null | undefined,
+    ready: () => Response | undefined,
+  ): Promise<Response> => {
+    const now = ready();
+    if (now || seconds === 0) return Promise.resolve(now ?? noContent());
+    return new Promise((resolve, reject) => {
+      const done = (response: Response) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        signal?.removeEventListener('abort', abort);
+        resolve(response);
+      };
+      const check = () => {
+        const answer = ready();
+        if (answer) done(answer);
+      };
+      const abort = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        reject(signal?.reason ?? new DOMException('aborted', 'AbortError'));
+      };
+      const timer = setTimeout(() => done(noContent()), seconds * 1000);
+      waiters.add(check);
+      signal?.addEventListener('abort', abort, { once: true });
+    });
+  };
+
+  const liveOffer = (id: string): StoredOffer | MailboxErrorCode => {
+    const offer = offers.get(id);
+    if (!offer) return 'ERR_NOT_FOUND';
+    if (offer.withdrawn) return 'ERR_OFFER_WITHDRAWN';
+    if (Date.now() > offer.expiresAt) return 'ERR_EXPIRED';
+    return offer;
+  };
+
+  async function handle(method: string, url: URL, init: RequestInit): Promise<Response> {
+    const path = url.pathname;
+    const wait = Number(url.searchParams.get('wait') ?? 0);
+    const body = init.body ? (JSON.parse(String(init.body)) as Record<string, string>) : {};
+    const auth = new Headers(init.headers).get('authorization')?.replace(/^Bearer /, '');
+    const owned = (offer: StoredOffer) => auth === offer.ownerToken;
+    const offerPath = /^\/api\/offers\/([^/]+)$/.exec(path);
+    const offerReplyPath = /^\/api\/offers\/([^/]+)\/reply$/.exec(path);
+    const replyPath = /^\/api\/replies\/([^/]+)$/.exec(path);
+
+    if (method === 'POST' && path === '/api/offers') {
+      next += 1;
+      const id = `offer${String(next).padStart(11, '0')}`;
+      const offer: StoredOffer = {
+        ownerToken: `owner-${next}`,
+        sealed: body.sealed,
+        expiresAt: Date.now() + ttlMs,
+        withdrawn: false,
+        reply: undefined,
+      };
+      offers.set(id, offer);
+      return json(201, { id, ownerToken: offer.ownerToken, expiresAt: expiresAt() });
+    }
+    if (offerPath) {
+      const id = decodeURIComponent(offerPath[1] ?? '');
+      const found = liveOffer(id);
+      if (typeof found === 'string') return error(found);
+      if (method === 'PUT') {
+        if (!owned(found)) return error('ERR_NOT_OWNER');
+        if (found.sealed !== undefined) return error('ERR_OFFER_ALREADY_SET');
+        found.sealed = body.sealed;
+        wake();
+        return noContent();
+      }
+      if (method === 'DELETE') {
+        if (!owned(found)) return error('ERR_NOT_OWNER');
+        found.withdrawn = true;
+        wake();
+        return noContent();
+      }
+      return waitFor(wait, init.signal, () => {
+        const now = liveOffer(id);
+        if (typeof now === 'string') return error(now);
+        if (now.sealed === undefined) return undefined;
+        return json(200, { sealed: now.sealed, expiresAt: new Date(now.expiresAt).toISOString() });
+      });
+    }
+    if (offerReplyPath) {
+      const id = decodeURIComponent(offerReplyPath[1] ?? '');
+      const found = liveOffer(id);
+      if (typeof found === 'string') return error(found);
+      if (!owned(found)) return error('ERR_NOT_OWNER');
+      return waitFor(wait, init.signal, () => {
+        const now = liveOffer(id);
+        if (typeof now === 'string') return error(now);
+        const reply = now.reply === undefined ? undefined : replies.get(now.reply);
+        if (!reply || !now.reply) return undefined;
+        if (reply.read) return error('ERR_REPLY_ALREADY_READ');
+        reply.read = true;
+        return json(200, { sealed: reply.sealed, code: now.reply });
+      });
+    }
+    if (method === 'POST' && path === '/api/replies') {
+      let offer: StoredOffer | undefined;
+      if (body.offerId !== undefined) {
+        const found = liveOffer(body.offerId);
+        if (typeof found === 'string') return error(found);
+        if (found.reply !== undefined) return error('ERR_OFFER_ALREADY_ANSWERED');
+        if (found.sealed === undefined) return error('ERR_OFFER_NOT_SET');
+        offer = found;
+      }
+      next += 1;
+      const code = replyCode(next);
+      replies.set(code, {
+        sealed: body.sealed ?? '',
+        offerId: body.offerId,
+        expiresAt: Date.now() + ttlMs,
+        read: false,
+      });
+      if (offer) offer.reply = code;
+      wake();
+      return json(201, { code, expiresAt: expiresAt() });
+    }
+    if (method === 'GET' && replyPath) {
+      const reply = replies.get(decodeURIComponent(replyPath[1] ?? '').toUpperCase());
+      if (!reply) return error('ERR_NOT_FOUND');
+      if (Date.now() > reply.expiresAt) return error('ERR_EXPIRED');
+      if (reply.read) return error('ERR_REPLY_ALREADY_READ');
+      reply.read = true;
+      return json(200, {
+        sealed: reply.sealed,
+        ...(reply.offerId === undefined ? {} : { offerId: reply.offerId }),
+      });
+    }
+    return error('ERR_NO_ROUTE');
+  }
+
+  const fetch = async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(String(input));
+    const method = init.method ?? 'GET';
+    requests.push(`${method} ${url.pathname}`);
+    if (init.signal?.aborted) throw init.signal.reason;
+    const failure = failures.findIndex((entry) => entry.match.test(`${method} ${url.pathname}`));
+    if (failure >= 0) {
+      const [entry] = failures.splice(failure, 1);
+      if (entry?.answer === 'network') throw new TypeError('fetch failed');
+      if (entry) return error(entry.answer);
+    }
+    // A request takes a moment, so answers never arrive in the caller's own turn.
+    await Promise.resolve();
+    return handle(method, url, init);
+  };
+
+  return {
+    /** The mailbox's URL, to pass as `mailbox`. */
+    url: base,
+    /** Stub it in with `vi.stubGlobal('fetch', mailbox.fetch)`. */
+    fetch: fetch as typeof globalThis.fetch,
+    requests,
+    offers,
+    replies,
+    /** The next request matching `match` ("METHOD /path") fails, by network or with `code`. */
+    failNext(match: RegExp, answer: 'network' | MailboxErrorCode): void {
+      failures.push({ match, answer });
+    },
+  };
+}
+
+export type FakeMailbox = ReturnType<typeof createFakeMailbox>;
+
+/** A distinct 6-character Crockford base32 code for each number. */
+function replyCode(n: number): string {
+  let code = '';
+  let rest = n + 32 ** 5;
+  for (let i = 0; i < 6; i += 1) {
+    code = (REPLY_CODE_ALPHABET[rest % 32] ?? '0') + code;
+    rest = Math.floor(rest / 32);
+  }
+  return code;
+}

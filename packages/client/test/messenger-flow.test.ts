@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMessenger, type ReceivedFile } from 'webrtc-connect';
+import { acceptLink, createLink } from 'webrtc-connect/link';
+import { settle, useFakeClock } from './fakes/fake-clock.ts';
+import type { FakeDataChannel } from './fakes/fake-data-channel.ts';
+import { createFakeNetwork } from './fakes/fake-peer-connection.ts';
+
+beforeEach(() => useFakeClock());
+afterEach(() => vi.useRealTimers());
+
+/** Two connected fake peers' open channels. */
+async function channelPair() {
+  const { RTCPeerConnection } = createFakeNetwork();
+  const invitation = await settle(createLink({ RTCPeerConnection, appUrl: 'https://app.test/' }));
+  const acceptance = await settle(
+    acceptLink(invitation.link, { RTCPeerConnection, mailbox: null }),
+  );
+  await settle(invitation.acceptReply(acceptance.answerText));
+  const [a, b] = await settle(Promise.all([invitation.connected, acceptance.connected]));
+  return [
+    a.channel as unknown as FakeDataChannel,
+    b.channel as unknown as FakeDataChannel,
+  ] as const;
+}
+
+describe('messenger over a fake channel pair', () => {
+  it('streams a file larger than the buffer without ever holding more than the mark plus a chunk', async () => {
+    const [a, b] = await channelPair();
+    const chunkSize = 16 * 1024;
+    const highWaterMark = 64 * 1024;
+    const sender = createMessenger(a as unknown as RTCDataChannel, { chunkSize, highWaterMark });
+    const receiver = createMessenger(b as unknown as RTCDataChannel, { chunkSize, highWaterMark });
+    let most = 0;
+    const send = a.send.bind(a);
+    a.send = (data) => {
+      send(data);
+      most = Math.max(most, a.bufferedAmount);
+    };
+    const bytes = new Uint8Array(1024 * 1024).map((_, n) => n % 251);
+    const received = new Promise<ReceivedFile>((resolve) => receiver.on('file-received', resolve));
+    const outgoing = sender.sendFile(new Blob([bytes]), { name: 'one-mebibyte.bin' });
+    const file = await settle(received);
+    await settle(outgoing.done);
+    // Compared as a Buffer: a deep equality over a million elements takes seconds.
+    expect(Buffer.from(await file.blob.arrayBuffer()).equals(bytes)).toBe(true);
+    expect(most).toBeGreaterThan(highWaterMark / 2);
+    expect(most).toBeLessThanOrEqual(highWaterMark + chunkSize + 64);
+  });
+
+  it('fails a transfer in flight with ERR_CLOSED when the channel closes', async () => {
+    const [a, b] = await channelPair();
+    const sender = createMessenger(a as unknown as RTCDataChannel, {
+      chunkSize: 16 * 1024,
+      highWaterMark: 32 * 1024,
+    });
+    createMessenger(b as unknown as RTCDataChannel);
+    a.holding = true;
+    const outgoing = sender.sendFile(new Blob([new Uint8Array(256 * 1024)]));
+    const failed = outgoing.done.catch((error: { code?: string }) => error.code);
+    await vi.advanceTimersByTimeAsync(10);
+    a.close();
+    expect(await settle(failed)).toBe('ERR_CLOSED');
+  });
+});
