@@ -27,6 +27,7 @@ export const INTEGRATION_PACKAGE_TESTS = [
   // The CLI as a child process.
   'packages/server/test/operations.test.ts',
   // Redis.
+  'packages/server/test/account-device-keys.test.ts',
   'packages/server/test/redis-outage.test.ts',
   'packages/server/test/redis-stores.test.ts',
   'packages/server/test/resume-box-stores.test.ts',
