@@ -24,10 +24,9 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
 
   // A link made for "no server at all" (offer-page.ts): answer with no mailbox, as a QR code.
   const byQr = new URL(link).searchParams.get('reply') === 'qr';
+  const mailbox = byQr ? null : location.origin;
   appIceServers()
-    .then((iceServers) =>
-      acceptLink(link, { RTCPeerConnection, iceServers, mailbox: byQr ? null : location.origin }),
-    )
+    .then((iceServers) => acceptLink(link, { RTCPeerConnection, iceServers, mailbox }))
     .then(
       (acceptance) => {
         body.replaceChildren(replyPanel(acceptance, byQr), playAnswerPanel(acceptance));
@@ -44,7 +43,7 @@ export function showAnswerPage(container: HTMLElement, link: string): void {
             body.replaceChildren(answerAgainPanel(container, link));
           },
           undefined,
-          (connection) => followResumable(body, status, connection, { link, side: 'b' }),
+          (connection) => followResumable(body, status, connection, { link, side: 'b', mailbox }),
         );
       },
       (error: unknown) => {

@@ -83,7 +83,18 @@ export function showOfferPage(container: HTMLElement, options: OfferOptions): vo
           },
           again,
           (connection) =>
-            followResumable(body, status, connection, { link: invitation.link, side: 'a' }, again),
+            followResumable(
+              body,
+              status,
+              connection,
+              // No server at all: the session resumes only what its channel can (ICE restart).
+              {
+                link: invitation.link,
+                side: 'a',
+                mailbox: options.qrReply ? null : location.origin,
+              },
+              again,
+            ),
         );
       },
       (error: unknown) => {

@@ -22,6 +22,8 @@ import { showSession } from './session-view.ts';
 export interface LinkSide {
   link: string;
   side: 'a' | 'b';
+  /** The mailbox the session may resume through; null when it was made with no server at all. */
+  mailbox: string | null;
 }
 
 /**
@@ -65,11 +67,11 @@ const RESUMED_STEPS: ReadonlyArray<[string, string]> = [
   ['connected', 'Connected'],
 ];
 
-async function sessionOptions() {
+async function sessionOptions(mailbox: string | null) {
   return {
     RTCPeerConnection,
     iceServers: await appIceServers(),
-    mailbox: location.origin,
+    mailbox,
     onTicket: keepTicket,
   };
 }
@@ -82,10 +84,10 @@ export function followResumable(
   body: HTMLElement,
   status: ConnectionStatus,
   connection: Connection,
-  { link, side }: LinkSide,
+  { link, side, mailbox }: LinkSide,
   again?: () => void,
 ): void {
-  const session = sessionOptions().then((options) =>
+  const session = sessionOptions(mailbox).then((options) =>
     makeResumable(connection, link, side, options),
   );
   showResumable(body, status, session, connection, again);
@@ -104,7 +106,7 @@ export function showResumedPage(container: HTMLElement, ticket: ResumeTicket): v
       'This page was reloaded: it joins the other device again, with the same link.',
     ),
   );
-  sessionOptions()
+  sessionOptions(ticket.mailbox)
     .then((options) => resumeSession(ticket, options))
     .then(async (session) => {
       const connection = await session.connected();

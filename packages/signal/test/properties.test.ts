@@ -107,7 +107,8 @@ function decodesCleanlyOrFails(bytes: Uint8Array): void {
   else expect(decodeSignal(again)).toEqual(decoded);
 }
 
-describe('round trips', () => {
+// Thousands of generated descriptions each: CPU-bound, and seen to pass 5 s on a loaded machine.
+describe('round trips', { timeout: 30_000 }, () => {
   it('keep ICE credentials, fingerprint, setup and candidates of any data-channel session', () => {
     fc.assert(
       fc.property(dataChannelDescription, (description) => {
@@ -135,7 +136,7 @@ describe('round trips', () => {
   });
 });
 
-describe('arbitrary bytes', () => {
+describe('arbitrary bytes', { timeout: 30_000 }, () => {
   it('decode to a description or a SignalError', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), decodesCleanlyOrFails), {
       numRuns: 3000,
