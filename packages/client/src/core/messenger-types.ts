@@ -1,9 +1,15 @@
 import type { ConnectError } from '../errors.ts';
+import type { FileResume } from './file-resume.ts';
 import type { ControlMessage } from './messenger-wire.ts';
 
 export interface FileDescription {
   /** Chosen by the sender; names the transfer in its direction. */
   id: number;
+  /**
+   * The transfer's stable name across the connections of a session (resumable transfers only,
+   * a messenger given `resume`); the id changes when the transfer goes on over a new one.
+   */
+  key?: string;
   name: string;
   size: number;
   /** Media type as the sender gave it ('' when unknown). */
@@ -27,9 +33,12 @@ export interface MessengerEvents {
   'file-start': FileDescription;
   /** More of an incoming file arrived: `bytes` so far. */
   'file-progress': { file: FileDescription; bytes: number };
-  /** An incoming file is complete, its byte count checked against the announcement. */
+  /**
+   * An incoming file is complete, its byte count checked against the announcement, and its
+   * SHA-256 against the sender's (when it sent one: always for resumable transfers).
+   */
   'file-received': ReceivedFile;
-  /** An incoming file failed: ERR_CANCELLED, ERR_CLOSED, or ERR_PEER_PROTOCOL. */
+  /** An incoming file failed: ERR_CANCELLED, ERR_CLOSED, ERR_HASH_MISMATCH or ERR_PEER_PROTOCOL. */
   'file-failed': { file: FileDescription; error: ConnectError };
   /** The peer sent something malformed or unexpected that belongs to no file; we go on. */
   error: ConnectError;
@@ -50,7 +59,11 @@ export interface SendFileOptions {
 
 export interface OutgoingFile {
   file: FileDescription;
-  /** Resolves once the peer has counted every byte; rejects with ERR_CANCELLED or ERR_CLOSED. */
+  /**
+   * Resolves once the peer has counted (and hashed) every byte; rejects with ERR_CANCELLED,
+   * ERR_CLOSED or ERR_HASH_MISMATCH. A resumable transfer's does not reject when its connection
+   * closes: it goes on over the session's next one, or rejects when the session ends.
+   */
   done: Promise<void>;
   cancel(reason?: string): void;
 }
@@ -65,6 +78,13 @@ export interface MessengerOptions {
    * anything else, so the peer knows it before the first message. Up to 256 characters.
    */
   name?: string;
+  /**
+   * Makes file transfers resumable (one `FileResume` per session, given to each messenger of
+   * it): every transfer gets a stable `key` and a SHA-256, and when this messenger's channel
+   * closes or it is detached, its transfers wait in `resume` for the next messenger instead of
+   * failing.
+   */
+  resume?: FileResume;
 }
 
 export interface Messenger {

@@ -2,7 +2,13 @@ import { ConnectError, isConnectError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
 import { createFileReceiver } from './file-receiver.ts';
 import { createFileSender, invalid } from './file-sender.ts';
-import type { Messenger, MessengerEvents, MessengerOptions, Transport } from './messenger-types.ts';
+import type {
+  FileDescription,
+  Messenger,
+  MessengerEvents,
+  MessengerOptions,
+  Transport,
+} from './messenger-types.ts';
 import {
   type ControlMessage,
   decodeChunk,
@@ -76,8 +82,9 @@ export function createMessenger(
       } catch {}
     },
   };
-  const sender = createFileSender(channel, { chunkSize, highWaterMark }, transport);
-  const receiver = createFileReceiver(emit, transport);
+  const { resume } = options;
+  const sender = createFileSender(channel, { chunkSize, highWaterMark, resume }, transport);
+  const receiver = createFileReceiver(emit, transport, resume);
 
   const onControl = (message: ControlMessage) => {
     switch (message.t) {
@@ -87,21 +94,26 @@ export function createMessenger(
         return emit('name', message.name);
       case 'text':
         return emit('text', message.text);
-      case 'file':
-        return receiver.announce({
+      case 'file': {
+        const file: FileDescription = {
           id: message.id,
           name: message.name,
           size: message.size,
           type: message.type,
-        });
+        };
+        if (message.key !== undefined) file.key = message.key;
+        return receiver.announce(file, message.resume === true);
+      }
       case 'end':
-        return receiver.end(message.id);
+        return receiver.end(message.id, message.sha256);
+      case 'offset':
+        return sender.offset(message.id, message.offset);
       case 'abort':
         return receiver.abort(message.id, message.reason);
       case 'ack':
         return sender.ack(message.id);
       case 'reject':
-        return sender.reject(message.id, message.reason);
+        return sender.reject(message.id, message.reason, message.code);
     }
   };
 
@@ -122,6 +134,7 @@ export function createMessenger(
     detached = true;
     channel.removeEventListener('message', onMessage);
     channel.removeEventListener('close', onClose);
+    if (resume?.onParked === resumeParked) resume.onParked = undefined;
     const error = new ConnectError('ERR_CLOSED', reason);
     sender.failAll(error);
     receiver.failAll(error);
@@ -138,11 +151,22 @@ export function createMessenger(
     helloSent = true;
     transport.sendQuietly({ t: 'hello', name: ownName });
   };
+  // Transfers a previous connection of the session left unfinished go on over this one.
+  const resumeParked = () => {
+    if (!detached && channel.readyState === 'open') sender.resumeParked();
+  };
+  const onOpen = () => {
+    sendHello();
+    if (resume) {
+      resume.onParked = resumeParked;
+      resumeParked();
+    }
+  };
 
   channel.addEventListener('message', onMessage);
   channel.addEventListener('close', onClose);
-  if (channel.readyState === 'open') sendHello();
-  else channel.addEventListener('open', sendHello, { once: true });
+  if (channel.readyState === 'open') onOpen();
+  else channel.addEventListener('open', onOpen, { once: true });
 
   return {
     get peerName() {
