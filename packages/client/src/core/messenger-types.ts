@@ -1,5 +1,4 @@
 import type { ConnectError } from '../errors.ts';
-import type { FileResume } from './file-resume.ts';
 import type { ControlMessage } from './messenger-wire.ts';
 
 export interface FileDescription {
@@ -68,7 +67,8 @@ export interface OutgoingFile {
   cancel(reason?: string): void;
 }
 
-export interface MessengerOptions {
+/** The messenger's options but `resume` (which messenger.ts adds: file-resume.ts needs these types). */
+export interface ChannelMessengerOptions {
   /** Bytes of file per message (default 64 KiB; every browser takes up to 256 KiB). */
   chunkSize?: number;
   /** Stop sending while more than this waits in the channel's buffer (default 1 MiB). */
@@ -78,13 +78,6 @@ export interface MessengerOptions {
    * anything else, so the peer knows it before the first message. Up to 256 characters.
    */
   name?: string;
-  /**
-   * Makes file transfers resumable (one `FileResume` per session, given to each messenger of
-   * it): every transfer gets a stable `key` and a SHA-256, and when this messenger's channel
-   * closes or it is detached, its transfers wait in `resume` for the next messenger instead of
-   * failing.
-   */
-  resume?: FileResume;
 }
 
 export interface Messenger {

@@ -1,12 +1,13 @@
 import { ConnectError, isConnectError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
 import { createFileReceiver } from './file-receiver.ts';
+import type { FileResume } from './file-resume.ts';
 import { createFileSender, invalid } from './file-sender.ts';
 import type {
+  ChannelMessengerOptions,
   FileDescription,
   Messenger,
   MessengerEvents,
-  MessengerOptions,
   Transport,
 } from './messenger-types.ts';
 import {
@@ -22,11 +23,20 @@ export type {
   FileDescription,
   Messenger,
   MessengerEvents,
-  MessengerOptions,
   OutgoingFile,
   ReceivedFile,
   SendFileOptions,
 } from './messenger-types.ts';
+
+export interface MessengerOptions extends ChannelMessengerOptions {
+  /**
+   * Makes file transfers resumable (one `FileResume` per session, given to each messenger of
+   * it): every transfer gets a stable `key` and a SHA-256, and when this messenger's channel
+   * closes or it is detached, its transfers wait in `resume` for the next messenger instead of
+   * failing.
+   */
+  resume?: FileResume;
+}
 
 const DEFAULT_CHUNK_SIZE = 64 * 1024;
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
