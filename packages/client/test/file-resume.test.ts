@@ -183,6 +183,38 @@ describe('resumable file transfers over a replaced connection', () => {
     expect(offered).toBe(false);
   });
 
+  it('acknowledges at once a received file announced again (its ack was lost), not receiving it twice', async () => {
+    const sending = new FileResume();
+    const receiving = new FileResume();
+    const [a1, b1] = await channelPair();
+    const sender1 = messenger(a1, sending);
+    const receiver1 = messenger(b1, receiving);
+    let receivedCount = 0;
+    const received = new Promise<void>((resolve) =>
+      receiver1.on('file-received', () => {
+        receivedCount += 1;
+        // The connection dies with the ack still in the receiver's buffer.
+        b1.close();
+        resolve();
+      }),
+    );
+    const outgoing = sender1.sendFile(new Blob([randomBytes(SIZE / 4)]));
+    await settle(received);
+    sender1.detach();
+    receiver1.detach();
+    expect(sending.outgoing.size).toBe(1);
+
+    const [a2, b2] = await channelPair();
+    const receiver2 = messenger(b2, receiving);
+    receiver2.on('file-start', () => {
+      receivedCount += 1;
+    });
+    messenger(a2, sending);
+    await settle(outgoing.done);
+    expect(receivedCount).toBe(1);
+    expect(chunkBytes(a2)).toBe(0);
+  });
+
   it('rejects a parked transfer with ERR_CLOSED when the session ends', async () => {
     const sending = new FileResume();
     const receiving = new FileResume();

@@ -135,6 +135,10 @@ export function createFileReceiver(
         emit('file-start', file);
         return;
       }
+      if (resume?.received.has(file.key)) {
+        transport.sendQuietly({ t: 'ack', id: file.id });
+        return;
+      }
       // Chunks come only after our offset, so none arrives while the store is read.
       refused.add(file.id);
       held(file).then(({ parts, received }) => {
@@ -173,7 +177,10 @@ export function createFileReceiver(
       const blob = new Blob([...state.parts, ...state.pending], { type: state.file.type });
       const offer = () => {
         const { key } = state.file;
-        if (key !== undefined) void store?.remove(key).catch(() => {});
+        if (key !== undefined) {
+          resume?.received.add(key);
+          void store?.remove(key).catch(() => {});
+        }
         transport.sendQuietly({ t: 'ack', id });
         emit('file-received', { ...state.file, blob });
       };

@@ -57,6 +57,12 @@ export class FileResume {
   readonly store: ReceivedBytesStore | undefined;
   readonly outgoing = new Map<string, ParkedOutgoing>();
   readonly incoming = new Map<string, ParkedIncoming>();
+  /**
+   * Keys of files this side received in the session: one announced again (its ack was lost
+   * with the connection, or the sender reloaded just before it learnt of it) is acknowledged
+   * at once instead of being received twice.
+   */
+  readonly received = new Set<string>();
   readonly #events = new Emitter<FileResumeEvents>();
   #closed: ConnectError | null = null;
 
