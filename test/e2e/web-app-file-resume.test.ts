@@ -111,6 +111,7 @@ const CASES: ReadonlyArray<{ a: BrowserName; b: BrowserName; reload: 'sender' | 
   { a: 'chromium', b: 'chromium', reload: 'receiver' },
   { a: 'chromium', b: 'chromium', reload: 'sender' },
   { a: 'chromium', b: 'firefox', reload: 'receiver' },
+  { a: 'firefox', b: 'chromium', reload: 'sender' },
 ];
 
 describe('a file transfer in flight goes on across a reload', () => {
