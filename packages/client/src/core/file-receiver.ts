@@ -10,10 +10,15 @@ import { protocolError } from './messenger-wire.ts';
 const FOLD_BYTES = 8 * 1024 * 1024;
 // With a store, every MiB goes to it: what a reload loses is at most this much.
 const STORE_FOLD_BYTES = 1024 * 1024;
+// Bytes read at once to hash what a reload kept, before the transfer goes on.
 const HASH_READ_BYTES = 4 * 1024 * 1024;
+
+type Hash = ReturnType<typeof sha256.create>;
 
 interface Incoming {
   file: FileDescription;
+  /** Of every byte so far, in order (resumable transfers: their `end` names the SHA-256). */
+  hash: Hash | undefined;
   parts: Blob[];
   pending: Uint8Array<ArrayBuffer>[];
   pendingBytes: number;
@@ -56,7 +61,7 @@ export function createFileReceiver(
     const { key } = state.file;
     if (key !== undefined) {
       resume?.incoming.delete(key);
-      void store?.remove(key).catch(() => {});
+      if (store) void state.stored.then(() => store.remove(key)).catch(() => {});
     }
     if (reasonForPeer !== undefined) {
       const { id } = state.file;
@@ -89,22 +94,36 @@ export function createFileReceiver(
     }
   }
 
-  /** What this side holds of the file `key`: in memory (a new connection), else in the store. */
-  async function held(file: FileDescription): Promise<{ parts: Blob[]; received: number }> {
+  /**
+   * What this side holds of the file `key`, with their hash: in memory (a new connection), else
+   * in the store (a reload; its bytes are read back once to hash them).
+   */
+  async function held(
+    file: FileDescription,
+  ): Promise<{ parts: Blob[]; received: number; hash: Hash }> {
     const key = file.key as string;
     const parked = resume?.incoming.get(key);
     resume?.incoming.delete(key);
-    if (parked && parked.file.size === file.size) {
-      return { parts: parked.parts, received: parked.received };
+    if (parked && parked.file.size === file.size && parked.hash) {
+      return { parts: parked.parts, received: parked.received, hash: parked.hash as Hash };
     }
+    const hash = sha256.create();
     const kept = await store?.load(key).catch(() => undefined);
-    if (kept && kept.size <= file.size) return { parts: [kept], received: kept.size };
-    return { parts: [], received: 0 };
+    if (!kept || kept.size > file.size) return { parts: [], received: 0, hash };
+    try {
+      for (let at = 0; at < kept.size; at += HASH_READ_BYTES) {
+        hash.update(new Uint8Array(await kept.slice(at, at + HASH_READ_BYTES).arrayBuffer()));
+      }
+    } catch {
+      return { parts: [], received: 0, hash: sha256.create() };
+    }
+    return { parts: [kept], received: kept.size, hash };
   }
 
-  function begin(file: FileDescription, parts: Blob[], received: number): Incoming {
+  function begin(file: FileDescription, parts: Blob[], received: number, hash?: Hash): Incoming {
     const state: Incoming = {
       file,
+      hash: file.key === undefined ? undefined : (hash ?? sha256.create()),
       parts,
       pending: [],
       pendingBytes: 0,
@@ -113,15 +132,6 @@ export function createFileReceiver(
     };
     incoming.set(file.id, state);
     return state;
-  }
-
-  async function verify(state: Incoming, blob: Blob, expected: string): Promise<boolean> {
-    await state.stored;
-    const hash = sha256.create();
-    for (let at = 0; at < blob.size; at += HASH_READ_BYTES) {
-      hash.update(new Uint8Array(await blob.slice(at, at + HASH_READ_BYTES).arrayBuffer()));
-    }
-    return bytesToHex(hash.digest()) === expected;
   }
 
   return {
@@ -141,9 +151,9 @@ export function createFileReceiver(
       }
       // Chunks come only after our offset, so none arrives while the store is read.
       refused.add(file.id);
-      held(file).then(({ parts, received }) => {
+      held(file).then(({ parts, received, hash }) => {
         refused.delete(file.id);
-        begin(file, parts, received);
+        begin(file, parts, received, hash);
         transport.sendQuietly({ t: 'offset', id: file.id, offset: received });
         emit('file-start', file);
         if (received > 0) emit('file-progress', { file, bytes: received });
@@ -159,6 +169,7 @@ export function createFileReceiver(
         return;
       }
       state.pending.push(bytes);
+      state.hash?.update(bytes);
       state.pendingBytes += bytes.length;
       state.received += bytes.length;
       if (state.pendingBytes >= foldBytes) fold(state);
@@ -179,33 +190,21 @@ export function createFileReceiver(
         const { key } = state.file;
         if (key !== undefined) {
           resume?.received.add(key);
-          void store?.remove(key).catch(() => {});
+          // After the writes still on their way, or they would outlive the removal.
+          if (store) void state.stored.then(() => store.remove(key)).catch(() => {});
         }
         transport.sendQuietly({ t: 'ack', id });
         emit('file-received', { ...state.file, blob });
       };
-      if (digest === undefined) {
+      const hash = state.hash ? bytesToHex(state.hash.digest()) : undefined;
+      if (digest === undefined || digest === hash) {
         offer();
         return;
       }
-      // Back in the map while hashing, so a close meanwhile fails (or parks) it.
-      incoming.set(id, state);
-      verify(state, blob, digest).then(
-        (same) => {
-          if (incoming.get(id) !== state) return;
-          incoming.delete(id);
-          if (same) offer();
-          else {
-            const text = `"${state.file.name}" arrived with a SHA-256 other than its sender's`;
-            fail(state, new ConnectError('ERR_HASH_MISMATCH', text), text);
-          }
-        },
-        (error: unknown) => {
-          if (incoming.get(id) !== state) return;
-          const text = `"${state.file.name}" could not be read back to check it: ${String(error)}`;
-          fail(state, new ConnectError('ERR_HASH_MISMATCH', text), text);
-        },
-      );
+      const text = hash
+        ? `"${state.file.name}" arrived with a SHA-256 other than its sender's`
+        : `"${state.file.name}" came with a SHA-256 but no key`;
+      fail(state, new ConnectError('ERR_HASH_MISMATCH', text), text);
     },
 
     abort(id, reason) {
@@ -234,6 +233,7 @@ export function createFileReceiver(
             file: state.file,
             parts: state.parts,
             received: state.received,
+            hash: state.hash,
           });
         } else fail(state, error);
       }

@@ -40,6 +40,8 @@ export interface ParkedIncoming {
   file: FileDescription;
   parts: Blob[];
   received: number;
+  /** The SHA-256 state of those bytes (a noble hasher), to go on with. */
+  hash: unknown;
 }
 
 export interface FileResumeEvents {
