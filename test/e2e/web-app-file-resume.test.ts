@@ -2,11 +2,13 @@
  * A file transfer in flight goes on across a reload of either page of a resumable link session
  * (issue 13): the receiver kept its bytes, the sender its File (both in IndexedDB), the transfer
  * continues from the receiver's offset, the rows come back with their progress, and the file
- * that arrives is checked by SHA-256 (by the library, and here on the download's bytes).
+ * that arrives is checked by SHA-256 (by the library, and here on the download's bytes). And
+ * across a network change, where Chromium's session comes back on a fresh connection.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserName, type BrowserPage, POLL_MS } from '../harness/browser-page.ts';
+import { dropAddresses, joinNetwork, restoreHomeNetwork } from '../harness/netns-addresses.ts';
 import { createLinkOn, downloadedHash, waitForState } from '../harness/web-app-pages.ts';
 
 const app = useWebApp({ firefox: true });
@@ -141,4 +143,31 @@ describe('a file transfer in flight goes on across a reload', () => {
       expect(await keptFiles(sender)).toBe(0);
     });
   }
+});
+
+describe('a file transfer in flight goes on across a network change', () => {
+  afterEach(async () => {
+    await restoreHomeNetwork();
+  });
+
+  it('A chromium sends to B chromium; every address changes; the file arrives whole', async () => {
+    const pair = await connectedPair('chromium', 'chromium');
+    const hash = await sendRandomFile(pair.a, 'random.bin');
+    await progressReaches(pair.b, incomingRow, RELOAD_AT);
+    await dropAddresses();
+    await Promise.all([
+      waitForState(pair.a, 'reconnecting', 60_000),
+      waitForState(pair.b, 'reconnecting', 60_000),
+    ]);
+    // Still on its way: nothing crosses while there is no network.
+    expect(await pair.b.count(`${incomingRow}[data-state="active"]`)).toBe(1);
+    await joinNetwork({ 'wc-veth0': '10.78.0.1/24', 'wc-veth1': '10.78.0.2/24' });
+    await Promise.all([
+      waitForState(pair.a, 'connected', 45_000),
+      waitForState(pair.b, 'connected', 45_000),
+    ]);
+    expect(await receivedHash(pair.b)).toBe(hash);
+    await pair.a.waitFor(`${outgoingRow}[data-state="done"]`, 30_000);
+    expect(await pair.a.count(outgoingRow)).toBe(1);
+  }, 180_000);
 });
