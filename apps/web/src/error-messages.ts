@@ -66,6 +66,8 @@ const SENTENCES: Record<ConnectErrorCode, Sentence> = {
   ERR_PEER_PROTOCOL:
     'The other device sent something this app does not understand; it was ignored.',
   ERR_CANCELLED: 'The file transfer was cancelled.',
+  ERR_HASH_MISMATCH:
+    'The file arrived changed (its checksum differs from the sender’s), so it was not kept. Send it again.',
   ERR_ACCOUNT_REFUSED: 'The server did not let this device in. Sign in again.',
   ERR_NO_TOKEN: 'Signing in again did not work. Sign in again.',
   ERR_ACCOUNT_SERVER: 'The server could not be reached, or it closed the connection. Try again.',

@@ -1,15 +1,25 @@
-import type { Messenger } from 'webrtc-connect';
+import type { FileDescription, FileResume, Messenger } from 'webrtc-connect';
 import { announce, formatBytes, h } from './dom.ts';
 import { type TransferRow, transferRow } from './transfer-row.ts';
+import { forgetSending, keepSending, keptSending } from './transfer-store.ts';
 
 export { type TransferRow, transferRow } from './transfer-row.ts';
+
+/** A resumable session's transfers: they go on across its connections and reloads. */
+export interface ResumableFiles {
+  resume: FileResume;
+  /** The session's link: what this tab's kept Files are filed under. */
+  link: string;
+}
 
 /**
  * Sending files (any size, several at once: chosen, dropped anywhere on the page, or pasted)
  * and receiving them, each with a progress bar, its speed and time left, and a cancel button on
- * both sides.
+ * both sides. In a resumable session a transfer in flight goes on over the next connection, and
+ * after a reload of either page (the sender keeps its File, the receiver its bytes, in
+ * IndexedDB): its row comes back with its progress.
  */
-export function fileTransfers(messenger: Messenger): HTMLElement {
+export function fileTransfers(messenger: Messenger, resumable?: ResumableFiles): HTMLElement {
   const input = h('input', {
     type: 'file',
     multiple: '',
@@ -17,7 +27,10 @@ export function fileTransfers(messenger: Messenger): HTMLElement {
     'data-testid': 'file-input',
   });
   const list = h('ul', { class: 'transfers', 'data-testid': 'transfers' });
-  const incoming = new Map<number, TransferRow>();
+  // Rows of incoming files by key (a resumable transfer's id changes with each connection).
+  const incoming = new Map<string, TransferRow>();
+  const currentId = new Map<string, number>();
+  const rowKey = (file: FileDescription) => file.key ?? `#${file.id}`;
   const section = h(
     'section',
     { class: 'files', 'data-testid': 'files' },
@@ -27,6 +40,23 @@ export function fileTransfers(messenger: Messenger): HTMLElement {
     list,
   );
 
+  const follow = (
+    file: File,
+    row: TransferRow,
+    outgoing: ReturnType<Messenger['sendFile']>,
+    kept: Promise<void> | undefined,
+  ) => {
+    const { key } = outgoing.file;
+    outgoing.done
+      .then(() => {
+        row.succeed('Sent');
+        announce(`Sent ${file.name}`);
+      }, row.fail)
+      .finally(() => {
+        if (kept && key) void kept.then(() => forgetSending(key)).catch(() => {});
+      });
+  };
+
   const send = (files: Iterable<File>) => {
     for (const file of files) {
       let cancel = () => {};
@@ -35,38 +65,78 @@ export function fileTransfers(messenger: Messenger): HTMLElement {
       try {
         const outgoing = messenger.sendFile(file, { onProgress: (bytes) => row.progress(bytes) });
         cancel = () => outgoing.cancel();
-        outgoing.done.then(() => {
-          row.succeed('Sent');
-          announce(`Sent ${file.name}`);
-        }, row.fail);
+        const { key } = outgoing.file;
+        // Kept until done, so a reload of this page can send the rest.
+        const kept =
+          resumable && key ? keepSending(resumable.link, key, file).catch(() => {}) : undefined;
+        follow(file, row, outgoing, kept);
       } catch (error) {
         row.fail(error);
       }
     }
   };
+
+  // This page was reloaded while sending: the Files it kept go on from where the peer is.
+  if (resumable) {
+    keptSending(resumable.link).then(
+      (kept) => {
+        for (const { key, file } of kept) {
+          let cancel = () => {};
+          const row = transferRow(file.name, file.size, 'outgoing', () => cancel());
+          list.append(row.element);
+          try {
+            const outgoing = resumable.resume.resend(file, key, {
+              onProgress: (bytes) => row.progress(bytes),
+            });
+            cancel = () => outgoing.cancel();
+            follow(file, row, outgoing, Promise.resolve());
+          } catch (error) {
+            row.fail(error);
+            void forgetSending(key).catch(() => {});
+          }
+        }
+      },
+      () => {},
+    );
+    resumable.resume.on('file-failed', ({ file, error }) => {
+      incoming.get(rowKey(file))?.fail(error);
+      incoming.delete(rowKey(file));
+    });
+  }
+
   input.addEventListener('change', () => {
     send(input.files ?? []);
     input.value = '';
   });
   dropAndPaste(section, send);
 
+  const cancelIncoming = (file: FileDescription) => {
+    const key = file.key;
+    // Waiting for the next connection: nothing carries it now.
+    if (key && resumable?.resume.incoming.has(key)) resumable.resume.cancelIncoming(key);
+    else messenger.cancelReceive(currentId.get(rowKey(file)) ?? file.id);
+  };
   messenger.on('file-start', (file) => {
-    const row = transferRow(file.name, file.size, 'incoming', () =>
-      messenger.cancelReceive(file.id),
-    );
-    incoming.set(file.id, row);
+    const key = rowKey(file);
+    currentId.set(key, file.id);
+    // A resumed transfer keeps its row.
+    if (incoming.has(key)) return;
+    const row = transferRow(file.name, file.size, 'incoming', () => cancelIncoming(file));
+    incoming.set(key, row);
     list.append(row.element);
     announce(`Receiving ${file.name}, ${formatBytes(file.size)}`);
   });
-  messenger.on('file-progress', ({ file, bytes }) => incoming.get(file.id)?.progress(bytes));
+  messenger.on('file-progress', ({ file, bytes }) => incoming.get(rowKey(file))?.progress(bytes));
   messenger.on('file-received', (file) => {
-    incoming.get(file.id)?.succeed('Received', { blob: file.blob, name: file.name });
-    incoming.delete(file.id);
+    incoming.get(rowKey(file))?.succeed('Received', { blob: file.blob, name: file.name });
+    incoming.delete(rowKey(file));
+    currentId.delete(rowKey(file));
     announce(`Received ${file.name}`);
   });
   messenger.on('file-failed', ({ file, error }) => {
-    incoming.get(file.id)?.fail(error);
-    incoming.delete(file.id);
+    incoming.get(rowKey(file))?.fail(error);
+    incoming.delete(rowKey(file));
+    currentId.delete(rowKey(file));
   });
   return section;
 }

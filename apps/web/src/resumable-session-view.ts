@@ -1,6 +1,7 @@
 import {
   type Connection,
   createMessenger,
+  FileResume,
   type Messenger,
   type MessengerEvents,
 } from 'webrtc-connect';
@@ -17,6 +18,7 @@ import { h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
 import { showSession } from './session-view.ts';
+import { receivedBytesStore } from './transfer-store.ts';
 
 /** Which side of which link this page is. */
 export interface LinkSide {
@@ -90,7 +92,7 @@ export function followResumable(
   const session = sessionOptions(mailbox).then((options) =>
     makeResumable(connection, link, side, options),
   );
-  showResumable(body, status, session, connection, again);
+  showResumable(body, status, session, connection, link, again);
 }
 
 /** A reloaded page with a kept ticket: resumes the session it had, with no new link or code. */
@@ -112,7 +114,7 @@ export function showResumedPage(container: HTMLElement, ticket: ResumeTicket): v
       const connection = await session.connected();
       status.set('connected');
       drawAttention('Connected');
-      showResumable(body, status, Promise.resolve(session), connection);
+      showResumable(body, status, Promise.resolve(session), connection, ticket.link);
     })
     .catch((error: unknown) => {
       forgetTicket();
@@ -126,13 +128,20 @@ function showResumable(
   status: ConnectionStatus,
   resumable: Promise<ResumableSession>,
   connection: Connection,
+  link: string,
   again?: () => void,
 ): void {
-  const messenger = followingMessenger(resumable, connection);
-  showSession(body, connection, messenger);
+  // Transfers in flight go on over the session's next connection, and after a reload.
+  const resume = new FileResume({ store: receivedBytesStore });
+  const messenger = followingMessenger(resumable, connection, resume);
+  showSession(body, connection, messenger, { resume, link });
   const input = body.querySelector<HTMLInputElement>('[data-testid="message-input"]');
   messenger.on('close', () => {
     forgetTicket();
+    resumable.then(
+      (session) => resume.close(session.closeReason ?? undefined),
+      () => resume.close(),
+    );
     resumable.then(
       (session) =>
         status.fail(
@@ -168,11 +177,16 @@ function showResumable(
  * One messenger over every connection of the session: each new one gets a fresh messenger,
  * and the app's listeners follow it; `close` only when the session itself ends.
  */
-function followingMessenger(resumable: Promise<ResumableSession>, first: Connection): Messenger {
+function followingMessenger(
+  resumable: Promise<ResumableSession>,
+  first: Connection,
+  resume: FileResume,
+): Messenger {
   type Listener = (event: never) => void;
   const listeners = new Map<keyof MessengerEvents, Set<Listener>>();
   // Each messenger's hello says this device's name: the names go on after a resume.
-  const open = (channel: RTCDataChannel) => createMessenger(channel, { name: deviceName() });
+  const open = (channel: RTCDataChannel) =>
+    createMessenger(channel, { name: deviceName(), resume });
   let inner = open(first.channel);
   let offs: Array<() => void> = [];
   const forward = (type: keyof MessengerEvents) =>

@@ -5,7 +5,7 @@ import type { ConnectionStatus } from './connection-status.ts';
 import { deviceName, deviceNameField, onRename, peerDeviceName } from './device-name.ts';
 import { focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
-import { fileTransfers } from './file-transfers.ts';
+import { fileTransfers, type ResumableFiles } from './file-transfers.ts';
 
 /**
  * The connected state: the short authentication string, a chat and file transfers over the
@@ -16,6 +16,8 @@ export function showSession(
   connection: Connection,
   /** A messenger that outlives this connection (a resumable session's); default: one of its own. */
   given?: Messenger,
+  /** The session's resumable transfers (with `given`). */
+  files?: ResumableFiles,
 ): Messenger {
   // The messenger's hello carries this device's name before anything else, so the first
   // message the other side sends already comes under its name.
@@ -39,7 +41,7 @@ export function showSession(
       deviceNameField(),
     ),
     session.chat.element,
-    fileTransfers(messenger),
+    fileTransfers(messenger, files),
   );
   focusHeading(container);
 

@@ -36,6 +36,8 @@ export const CONNECT_ERROR_CODES = {
   ERR_PEER_PROTOCOL:
     'The peer sent a message that is malformed or unexpected here (an unknown kind, a chunk of no announced file, more or fewer bytes than a file announced).',
   ERR_CANCELLED: 'A file transfer was cancelled, by this side or by the peer.',
+  ERR_HASH_MISMATCH:
+    "A received file's SHA-256 differs from the one its sender computed (its bytes were changed on the way, or the file changed on the sender's disk while a resumed transfer went on): it was not offered, and the sender's transfer failed with the same code.",
   ERR_ACCOUNT_REFUSED:
     "The account server refused this device (a bad or expired token, a full room or server, sign-in not configured, a bad device key or proof); the server's ERR_* code is the error's serverCode and starts the message.",
   ERR_ACCOUNT_PROTOCOL:

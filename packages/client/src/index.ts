@@ -1,4 +1,10 @@
 export type { Connection } from './core/connection.ts';
+export {
+  FileResume,
+  type FileResumeEvents,
+  type FileResumeOptions,
+  type ReceivedBytesStore,
+} from './core/file-resume.ts';
 export { getIceServers } from './core/ice-servers.ts';
 export {
   createMessenger,

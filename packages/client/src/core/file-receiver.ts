@@ -1,23 +1,36 @@
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex } from '@noble/hashes/utils';
 import { ConnectError } from '../errors.ts';
+import type { FileResume } from './file-resume.ts';
 import type { Emit, FileDescription, Transport } from './messenger-types.ts';
 import { protocolError } from './messenger-wire.ts';
 
 // Incoming chunks are folded into a Blob every few MiB, so a browser may keep a large file
 // out of the JavaScript heap instead of holding thousands of small buffers.
 const FOLD_BYTES = 8 * 1024 * 1024;
+// With a store, every MiB goes to it: what a reload loses is at most this much.
+const STORE_FOLD_BYTES = 1024 * 1024;
+// Bytes read at once to hash what a reload kept, before the transfer goes on.
+const HASH_READ_BYTES = 4 * 1024 * 1024;
+
+type Hash = ReturnType<typeof sha256.create>;
 
 interface Incoming {
   file: FileDescription;
+  /** Of every byte so far, in order (resumable transfers: their `end` names the SHA-256). */
+  hash: Hash | undefined;
   parts: Blob[];
   pending: Uint8Array<ArrayBuffer>[];
   pendingBytes: number;
   received: number;
+  /** Writes to the store, one after another. */
+  stored: Promise<void>;
 }
 
 export interface FileReceiver {
-  announce(file: FileDescription): void;
+  announce(file: FileDescription, resumed: boolean): void;
   chunk(id: number, bytes: Uint8Array<ArrayBuffer>): void;
-  end(id: number): void;
+  end(id: number, sha256: string | undefined): void;
   abort(id: number, reason: string): void;
   cancel(id: number, reason: string): void;
   failAll(error: ConnectError): void;
@@ -25,21 +38,38 @@ export interface FileReceiver {
 
 /**
  * The receiving half of a messenger: assembles announced files from their chunks and checks
- * the byte count. What the peer gets wrong about a known file fails that file (`file-failed`,
- * and the sender is told); what belongs to no file throws ERR_PEER_PROTOCOL to the caller.
+ * the byte count (and the SHA-256, when the sender gives one). What the peer gets wrong about a
+ * known file fails that file (`file-failed`, and the sender is told); what belongs to no file
+ * throws ERR_PEER_PROTOCOL to the caller.
  */
-export function createFileReceiver(emit: Emit, transport: Transport): FileReceiver {
+export function createFileReceiver(
+  emit: Emit,
+  transport: Transport,
+  resume: FileResume | undefined,
+): FileReceiver {
   const incoming = new Map<number, Incoming>();
   const announced = new Set<number>();
   // Chunks of a file we refused may still be on the way; they are dropped without complaint.
   const refused = new Set<number>();
+  const store = resume?.store;
+  const foldBytes = store ? STORE_FOLD_BYTES : FOLD_BYTES;
 
   /** `reasonForPeer`: tell the sender to stop, with this reason. */
   function fail(state: Incoming, error: ConnectError, reasonForPeer?: string): void {
     incoming.delete(state.file.id);
     refused.add(state.file.id);
+    const { key } = state.file;
+    if (key !== undefined) {
+      resume?.incoming.delete(key);
+      if (store) void state.stored.then(() => store.remove(key)).catch(() => {});
+    }
     if (reasonForPeer !== undefined) {
-      transport.sendQuietly({ t: 'reject', id: state.file.id, reason: reasonForPeer });
+      const { id } = state.file;
+      transport.sendQuietly(
+        error.code === 'ERR_HASH_MISMATCH'
+          ? { t: 'reject', id, reason: reasonForPeer, code: 'ERR_HASH_MISMATCH' }
+          : { t: 'reject', id, reason: reasonForPeer },
+      );
     }
     emit('file-failed', { file: state.file, error });
   }
@@ -51,14 +81,83 @@ export function createFileReceiver(emit: Emit, transport: Transport): FileReceiv
     throw protocolError(`${what} of file ${id}, which is not on its way`);
   }
 
+  function fold(state: Incoming): void {
+    if (state.pendingBytes === 0) return;
+    const part = new Blob(state.pending);
+    const offset = state.received - state.pendingBytes;
+    state.parts.push(part);
+    state.pending = [];
+    state.pendingBytes = 0;
+    const { key } = state.file;
+    if (store && key !== undefined) {
+      state.stored = state.stored.then(() => store.append(key, offset, part)).catch(() => {});
+    }
+  }
+
+  /**
+   * What this side holds of the file `key`, with their hash: in memory (a new connection), else
+   * in the store (a reload; its bytes are read back once to hash them).
+   */
+  async function held(
+    file: FileDescription,
+  ): Promise<{ parts: Blob[]; received: number; hash: Hash }> {
+    const key = file.key as string;
+    const parked = resume?.incoming.get(key);
+    resume?.incoming.delete(key);
+    if (parked && parked.file.size === file.size && parked.hash) {
+      return { parts: parked.parts, received: parked.received, hash: parked.hash as Hash };
+    }
+    const hash = sha256.create();
+    const kept = await store?.load(key).catch(() => undefined);
+    if (!kept || kept.size > file.size) return { parts: [], received: 0, hash };
+    try {
+      for (let at = 0; at < kept.size; at += HASH_READ_BYTES) {
+        hash.update(new Uint8Array(await kept.slice(at, at + HASH_READ_BYTES).arrayBuffer()));
+      }
+    } catch {
+      return { parts: [], received: 0, hash: sha256.create() };
+    }
+    return { parts: [kept], received: kept.size, hash };
+  }
+
+  function begin(file: FileDescription, parts: Blob[], received: number, hash?: Hash): Incoming {
+    const state: Incoming = {
+      file,
+      hash: file.key === undefined ? undefined : (hash ?? sha256.create()),
+      parts,
+      pending: [],
+      pendingBytes: 0,
+      received,
+      stored: Promise.resolve(),
+    };
+    incoming.set(file.id, state);
+    return state;
+  }
+
   return {
-    announce(file) {
+    announce(file, resumed) {
       if (announced.has(file.id)) {
         throw protocolError(`the peer announced file id ${file.id} twice`);
       }
       announced.add(file.id);
-      incoming.set(file.id, { file, parts: [], pending: [], pendingBytes: 0, received: 0 });
-      emit('file-start', file);
+      if (!resumed || file.key === undefined) {
+        begin(file, [], 0);
+        emit('file-start', file);
+        return;
+      }
+      if (resume?.received.has(file.key)) {
+        transport.sendQuietly({ t: 'ack', id: file.id });
+        return;
+      }
+      // Chunks come only after our offset, so none arrives while the store is read.
+      refused.add(file.id);
+      held(file).then(({ parts, received, hash }) => {
+        refused.delete(file.id);
+        begin(file, parts, received, hash);
+        transport.sendQuietly({ t: 'offset', id: file.id, offset: received });
+        emit('file-start', file);
+        if (received > 0) emit('file-progress', { file, bytes: received });
+      });
     },
 
     chunk(id, bytes) {
@@ -70,17 +169,14 @@ export function createFileReceiver(emit: Emit, transport: Transport): FileReceiv
         return;
       }
       state.pending.push(bytes);
+      state.hash?.update(bytes);
       state.pendingBytes += bytes.length;
       state.received += bytes.length;
-      if (state.pendingBytes >= FOLD_BYTES) {
-        state.parts.push(new Blob(state.pending));
-        state.pending = [];
-        state.pendingBytes = 0;
-      }
+      if (state.pendingBytes >= foldBytes) fold(state);
       emit('file-progress', { file: state.file, bytes: state.received });
     },
 
-    end(id) {
+    end(id, digest) {
       const state = onTheWay(id, 'the end');
       if (!state) return;
       if (state.received !== state.file.size) {
@@ -90,8 +186,25 @@ export function createFileReceiver(emit: Emit, transport: Transport): FileReceiv
       }
       incoming.delete(id);
       const blob = new Blob([...state.parts, ...state.pending], { type: state.file.type });
-      transport.sendQuietly({ t: 'ack', id });
-      emit('file-received', { ...state.file, blob });
+      const offer = () => {
+        const { key } = state.file;
+        if (key !== undefined) {
+          resume?.received.add(key);
+          // After the writes still on their way, or they would outlive the removal.
+          if (store) void state.stored.then(() => store.remove(key)).catch(() => {});
+        }
+        transport.sendQuietly({ t: 'ack', id });
+        emit('file-received', { ...state.file, blob });
+      };
+      const hash = state.hash ? bytesToHex(state.hash.digest()) : undefined;
+      if (digest === undefined || digest === hash) {
+        offer();
+        return;
+      }
+      const text = hash
+        ? `"${state.file.name}" arrived with a SHA-256 other than its sender's`
+        : `"${state.file.name}" came with a SHA-256 but no key`;
+      fail(state, new ConnectError('ERR_HASH_MISMATCH', text), text);
     },
 
     abort(id, reason) {
@@ -110,7 +223,20 @@ export function createFileReceiver(emit: Emit, transport: Transport): FileReceiv
     },
 
     failAll(error) {
-      for (const state of [...incoming.values()]) fail(state, error);
+      for (const state of [...incoming.values()]) {
+        const { key } = state.file;
+        if (key !== undefined && resume && !resume.closed) {
+          // Kept for the session's next connection, where the sender announces it again.
+          incoming.delete(state.file.id);
+          fold(state);
+          resume.incoming.set(key, {
+            file: state.file,
+            parts: state.parts,
+            received: state.received,
+            hash: state.hash,
+          });
+        } else fail(state, error);
+      }
     },
   };
 }

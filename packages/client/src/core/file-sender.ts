@@ -1,4 +1,7 @@
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex } from '@noble/hashes/utils';
 import { ConnectError, isConnectError } from '../errors.ts';
+import { type FileResume, type ParkedOutgoing, settlement } from './file-resume.ts';
 import {
   type FileDescription,
   type OutgoingFile,
@@ -11,29 +14,47 @@ import {
   encodeControl,
   MAX_LABEL_LENGTH,
   MAX_TRANSFER_ID,
+  newTransferKey,
   protocolError,
 } from './messenger-wire.ts';
 import { createSendQueue } from './send-queue.ts';
 
+// Bytes read at once to hash what the receiver already holds before a resumed transfer goes on.
+const HASH_READ_BYTES = 4 * 1024 * 1024;
+
 interface Outgoing {
   file: FileDescription;
+  blob: Blob;
   stopped: boolean;
+  onProgress: ((bytes: number) => void) | undefined;
   settle(error?: ConnectError): void;
+  /** A resumed transfer waits for the receiver's offset before its first chunk. */
+  takeOffset: ((offset: number) => void) | undefined;
+  /** Where it is kept while between connections (resumable transfers). */
+  parked: ParkedOutgoing | undefined;
 }
 
 export interface FileSender {
   send(blob: Blob, options: SendFileOptions): OutgoingFile;
+  /** Announces again the transfers parked in `resume` (the channel is open). */
+  resumeParked(): void;
+  /** The receiver holds the first `offset` bytes of a resumed transfer: go on from there. */
+  offset(id: number, offset: number): void;
   /** The peer counted every byte. */
   ack(id: number): void;
   /** The peer refused the file or gave up on it. */
-  reject(id: number, reason: string): void;
-  /** The channel is gone: every transfer fails with `error`, and no wait for room lasts. */
+  reject(id: number, reason: string, code?: 'ERR_HASH_MISMATCH'): void;
+  /**
+   * The channel is gone: every transfer fails with `error` (a resumable one is parked for the
+   * next messenger instead), and no wait for room lasts.
+   */
   failAll(error: ConnectError): void;
 }
 
 export interface FileSenderOptions {
   chunkSize: number;
   highWaterMark: number;
+  resume: FileResume | undefined;
 }
 
 /** The sending half of a messenger: streams files in chunks, never overfilling the channel. */
@@ -45,11 +66,18 @@ export function createFileSender(
   const outgoing = new Map<number, Outgoing>();
   // Back-pressure: a browser closes a channel whose buffer overflows (16 MiB in Chromium).
   const queue = createSendQueue(channel, { highWaterMark: options.highWaterMark });
+  const { resume } = options;
   let nextId = 0;
 
   function finish(state: Outgoing, error?: ConnectError): void {
     if (!outgoing.delete(state.file.id)) return;
     state.stopped = true;
+    if (state.parked) {
+      state.parked.cancelHere = undefined;
+      if (resume?.outgoing.get(state.parked.key) === state.parked) {
+        resume.outgoing.delete(state.parked.key);
+      }
+    }
     state.settle(error);
   }
 
@@ -60,9 +88,28 @@ export function createFileSender(
     throw protocolError(`"${what}" for file ${id}, which was never sent`);
   }
 
-  async function stream(state: Outgoing, blob: Blob, onProgress?: (bytes: number) => void) {
-    const { id } = state.file;
-    let offset = 0;
+  function progress(state: Outgoing, bytes: number): void {
+    try {
+      state.onProgress?.(bytes);
+    } catch (error) {
+      reportLater(error);
+    }
+  }
+
+  async function stream(state: Outgoing, start: number) {
+    const { id, key } = state.file;
+    const { blob } = state;
+    // Resumable transfers are hashed, so the receiver can tell a whole file from a patchwork.
+    const hash = key === undefined ? undefined : sha256.create();
+    if (hash) {
+      for (let at = 0; at < start; at += HASH_READ_BYTES) {
+        const end = Math.min(at + HASH_READ_BYTES, start);
+        hash.update(new Uint8Array(await blob.slice(at, end).arrayBuffer()));
+        if (state.stopped) return;
+      }
+    }
+    let offset = start;
+    progress(state, offset);
     while (offset < blob.size) {
       await queue.room();
       if (state.stopped) return;
@@ -70,14 +117,70 @@ export function createFileSender(
       const bytes = new Uint8Array(await blob.slice(offset, end).arrayBuffer());
       if (state.stopped) return;
       transport.send(encodeChunk(id, bytes));
+      hash?.update(bytes);
       offset = end;
-      try {
-        onProgress?.(offset);
-      } catch (error) {
-        reportLater(error);
-      }
+      progress(state, offset);
     }
-    if (!state.stopped) transport.send(encodeControl({ t: 'end', id }));
+    if (state.stopped) return;
+    const digest = hash ? bytesToHex(hash.digest()) : undefined;
+    transport.send(encodeControl(digest ? { t: 'end', id, sha256: digest } : { t: 'end', id }));
+  }
+
+  function start(state: Outgoing, from: Promise<number> | number): void {
+    Promise.resolve(from)
+      .then((offset) => stream(state, offset))
+      .catch((error: unknown) => {
+        if (state.stopped) return;
+        const message = `sending "${state.file.name}" failed: ${String(error)}`;
+        finish(
+          state,
+          isConnectError(error) ? error : new ConnectError('ERR_CLOSED', message, { cause: error }),
+        );
+      });
+  }
+
+  function announce(
+    blob: Blob,
+    description: Omit<FileDescription, 'id'>,
+    resumed: boolean,
+  ): FileDescription {
+    if (nextId > MAX_TRANSFER_ID) throw invalid('this messenger has sent all the files it can');
+    const file: FileDescription = { id: nextId, ...description, size: blob.size };
+    transport.send(
+      encodeControl(resumed ? { t: 'file', ...file, resume: true } : { t: 'file', ...file }),
+    );
+    nextId += 1;
+    return file;
+  }
+
+  /** Takes a parked transfer onto this channel: announced again, on from the receiver's offset. */
+  function carry(parked: ParkedOutgoing, resumed: boolean): Outgoing {
+    const { key, name, type, blob } = parked;
+    const file = announce(blob, { key, name, type, size: blob.size }, resumed);
+    parked.file = file;
+    let takeOffset: ((offset: number) => void) | undefined;
+    const from = resumed
+      ? new Promise<number>((resolve) => {
+          takeOffset = resolve;
+        })
+      : 0;
+    const state: Outgoing = {
+      file,
+      blob,
+      stopped: false,
+      onProgress: parked.onProgress,
+      settle: parked.settle,
+      takeOffset,
+      parked,
+    };
+    parked.cancelHere = (reason) => {
+      if (!outgoing.has(file.id)) return;
+      transport.sendQuietly({ t: 'abort', id: file.id, reason });
+      finish(state, new ConnectError('ERR_CANCELLED', `sending "${name}" was cancelled`));
+    };
+    outgoing.set(file.id, state);
+    start(state, from);
+    return state;
   }
 
   return {
@@ -89,26 +192,39 @@ export function createFileSender(
       if (name.length > MAX_LABEL_LENGTH || type.length > MAX_LABEL_LENGTH) {
         throw invalid(`a file name or type is limited to ${MAX_LABEL_LENGTH} characters`);
       }
-      if (nextId > MAX_TRANSFER_ID) throw invalid('this messenger has sent all the files it can');
-      const file: FileDescription = { id: nextId, name, size: blob.size, type };
-      transport.send(encodeControl({ t: 'file', ...file }));
-      nextId += 1;
-
-      let settle: (error?: ConnectError) => void = () => {};
-      const done = new Promise<void>((resolve, reject) => {
-        settle = (error) => (error ? reject(error) : resolve());
-      });
-      // Callers that only watch progress need not handle `done`; those who await it still see it fail.
-      done.catch(() => {});
-      const state: Outgoing = { file, stopped: false, settle };
+      const { done, settle } = settlement();
+      if (resume) {
+        if (resume.closed) throw new ConnectError('ERR_CLOSED', 'the session has ended');
+        const parked: ParkedOutgoing = {
+          key: newTransferKey(),
+          blob,
+          name,
+          type,
+          onProgress: sendOptions.onProgress,
+          settle,
+          cancelHere: undefined,
+          file: { id: -1, name, size: blob.size, type },
+        };
+        const state = carry(parked, false);
+        resume.outgoing.set(parked.key, parked);
+        return {
+          file: state.file,
+          done,
+          cancel: (reason = '') => resume.cancelOutgoing(parked, reason),
+        };
+      }
+      const file = announce(blob, { name, size: blob.size, type }, false);
+      const state: Outgoing = {
+        file,
+        blob,
+        stopped: false,
+        onProgress: sendOptions.onProgress,
+        settle,
+        takeOffset: undefined,
+        parked: undefined,
+      };
       outgoing.set(file.id, state);
-      stream(state, blob, sendOptions.onProgress).catch((error: unknown) => {
-        const message = `sending "${name}" failed: ${String(error)}`;
-        finish(
-          state,
-          isConnectError(error) ? error : new ConnectError('ERR_CLOSED', message, { cause: error }),
-        );
-      });
+      start(state, 0);
       return {
         file,
         done,
@@ -120,23 +236,59 @@ export function createFileSender(
       };
     },
 
+    resumeParked() {
+      if (!resume || resume.closed) return;
+      for (const parked of resume.outgoing.values()) {
+        if (!parked.cancelHere) carry(parked, true);
+      }
+    },
+
+    offset(id, offset) {
+      const state = sent(id, 'offset');
+      if (!state) return;
+      const take = state.takeOffset;
+      state.takeOffset = undefined;
+      if (!take || offset > state.file.size) {
+        const text = take
+          ? `the peer holds ${offset} bytes of "${state.file.name}", which has ${state.file.size}`
+          : `an offset for "${state.file.name}", which was not resumed`;
+        transport.sendQuietly({ t: 'abort', id, reason: text });
+        finish(state, protocolError(text));
+        return;
+      }
+      take(offset);
+    },
+
     ack(id) {
       const state = sent(id, 'ack');
       if (state) finish(state);
     },
 
-    reject(id, reason) {
+    reject(id, reason, code) {
       const state = sent(id, 'reject');
       if (!state) return;
       const why = reason ? `: ${reason}` : '';
       finish(
         state,
-        new ConnectError('ERR_CANCELLED', `the peer did not take "${state.file.name}"${why}`),
+        new ConnectError(
+          code ?? 'ERR_CANCELLED',
+          code
+            ? `the peer found "${state.file.name}" changed${why}`
+            : `the peer did not take "${state.file.name}"${why}`,
+        ),
       );
     },
 
     failAll(error) {
-      for (const state of [...outgoing.values()]) finish(state, error);
+      for (const state of [...outgoing.values()]) {
+        const { parked } = state;
+        if (parked && resume && !resume.closed && resume.outgoing.get(parked.key) === parked) {
+          // Kept for the session's next connection: the next messenger announces it again.
+          outgoing.delete(state.file.id);
+          state.stopped = true;
+          parked.cancelHere = undefined;
+        } else finish(state, error);
+      }
       queue.close();
     },
   };

@@ -4,6 +4,11 @@ import type { ControlMessage } from './messenger-wire.ts';
 export interface FileDescription {
   /** Chosen by the sender; names the transfer in its direction. */
   id: number;
+  /**
+   * The transfer's stable name across the connections of a session (resumable transfers only,
+   * a messenger given `resume`); the id changes when the transfer goes on over a new one.
+   */
+  key?: string;
   name: string;
   size: number;
   /** Media type as the sender gave it ('' when unknown). */
@@ -27,9 +32,12 @@ export interface MessengerEvents {
   'file-start': FileDescription;
   /** More of an incoming file arrived: `bytes` so far. */
   'file-progress': { file: FileDescription; bytes: number };
-  /** An incoming file is complete, its byte count checked against the announcement. */
+  /**
+   * An incoming file is complete, its byte count checked against the announcement, and its
+   * SHA-256 against the sender's (when it sent one: always for resumable transfers).
+   */
   'file-received': ReceivedFile;
-  /** An incoming file failed: ERR_CANCELLED, ERR_CLOSED, or ERR_PEER_PROTOCOL. */
+  /** An incoming file failed: ERR_CANCELLED, ERR_CLOSED, ERR_HASH_MISMATCH or ERR_PEER_PROTOCOL. */
   'file-failed': { file: FileDescription; error: ConnectError };
   /** The peer sent something malformed or unexpected that belongs to no file; we go on. */
   error: ConnectError;
@@ -50,12 +58,17 @@ export interface SendFileOptions {
 
 export interface OutgoingFile {
   file: FileDescription;
-  /** Resolves once the peer has counted every byte; rejects with ERR_CANCELLED or ERR_CLOSED. */
+  /**
+   * Resolves once the peer has counted (and hashed) every byte; rejects with ERR_CANCELLED,
+   * ERR_CLOSED or ERR_HASH_MISMATCH. A resumable transfer's does not reject when its connection
+   * closes: it goes on over the session's next one, or rejects when the session ends.
+   */
   done: Promise<void>;
   cancel(reason?: string): void;
 }
 
-export interface MessengerOptions {
+/** The messenger's options but `resume` (which messenger.ts adds: file-resume.ts needs these types). */
+export interface ChannelMessengerOptions {
   /** Bytes of file per message (default 64 KiB; every browser takes up to 256 KiB). */
   chunkSize?: number;
   /** Stop sending while more than this waits in the channel's buffer (default 1 MiB). */

@@ -6,7 +6,13 @@ import { ConnectError } from '../errors.ts';
  * String messages are JSON control messages (`ControlMessage`). Binary messages are file chunks:
  * a 4-byte big-endian transfer id, then the bytes. Ids are chosen by the sending side, so an id
  * names one transfer in one direction: `abort` and `end` name the sender's own transfer,
- * `ack` and `reject` the transfer the peer sends.
+ * `ack`, `reject` and `offset` the transfer the peer sends.
+ *
+ * Resumable transfers (a messenger given `resume`): the announcement carries a `key`, the
+ * transfer's stable name across connections. On a new connection the sender announces it again
+ * under a new id with `resume: true` and waits; the receiver answers `offset` with the bytes it
+ * holds (0 when none), and the chunks go on from there. `end` carries the whole file's SHA-256,
+ * which the receiver checks before offering the file (`reject` with code ERR_HASH_MISMATCH).
  */
 export type ControlMessage =
   /** First from a side that has a name (`MessengerOptions.name`): what to call it. */
@@ -15,15 +21,27 @@ export type ControlMessage =
   | { t: 'name'; name: string }
   | { t: 'text'; text: string }
   /** A file follows in chunks of this id. */
-  | { t: 'file'; id: number; name: string; size: number; type: string }
-  /** Every chunk of the file has been sent. */
-  | { t: 'end'; id: number }
+  | {
+      t: 'file';
+      id: number;
+      name: string;
+      size: number;
+      type: string;
+      /** The transfer's stable name across connections (resumable transfers only). */
+      key?: string;
+      /** Sent again on a new connection: the sender waits for `offset` before any chunk. */
+      resume?: true;
+    }
+  /** Every chunk of the file has been sent; `sha256` (hex) of the whole file, when hashed. */
+  | { t: 'end'; id: number; sha256?: string }
+  /** The receiver's answer to a resumed announcement: it holds the file's first `offset` bytes. */
+  | { t: 'offset'; id: number; offset: number }
   /** The sender gave up on its file. */
   | { t: 'abort'; id: number; reason: string }
   /** The receiver has every byte, counted. */
   | { t: 'ack'; id: number }
   /** The receiver refuses the file or gives up on it. */
-  | { t: 'reject'; id: number; reason: string };
+  | { t: 'reject'; id: number; reason: string; code?: 'ERR_HASH_MISMATCH' };
 
 export const CHUNK_HEADER_BYTES = 4;
 /** Names and media types longer than this are refused: they are labels, not payloads. */
@@ -32,6 +50,8 @@ const MAX_REASON_LENGTH = 1024;
 /** A device's name is a label a person reads: longer ones are refused on both sides. */
 export const MAX_NAME_LENGTH = 256;
 const MAX_ID = 0xffff_ffff;
+const KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
 export function encodeControl(message: ControlMessage): string {
   return JSON.stringify(message);
@@ -72,15 +92,43 @@ export function parseControl(text: string): ControlMessage {
       if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
         throw protocolError('a file announcement has no valid size');
       }
-      return { t: 'file', id: idOf(message), name, size, type };
+      const announced: ControlMessage = { t: 'file', id: idOf(message), name, size, type };
+      if (message.key !== undefined) {
+        if (typeof message.key !== 'string' || !KEY_PATTERN.test(message.key)) {
+          throw protocolError('a file announcement has no valid key');
+        }
+        announced.key = message.key;
+        if (message.resume === true) announced.resume = true;
+      }
+      return announced;
     }
-    case 'end':
+    case 'end': {
+      const { sha256 } = message;
+      if (sha256 === undefined) return { t: 'end', id: idOf(message) };
+      if (typeof sha256 !== 'string' || !SHA256_PATTERN.test(sha256)) {
+        throw protocolError('a file end has no valid SHA-256');
+      }
+      return { t: 'end', id: idOf(message), sha256 };
+    }
+    case 'offset': {
+      const { offset } = message;
+      if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+        throw protocolError('a resume offset is not a whole number of bytes');
+      }
+      return { t: 'offset', id: idOf(message), offset };
+    }
     case 'ack':
-      return { t: message.t, id: idOf(message) };
+      return { t: 'ack', id: idOf(message) };
     case 'abort':
     case 'reject': {
       const reason = typeof message.reason === 'string' ? message.reason : '';
-      return { t: message.t, id: idOf(message), reason: reason.slice(0, MAX_REASON_LENGTH) };
+      const id = idOf(message);
+      const text = reason.slice(0, MAX_REASON_LENGTH);
+      if (message.t === 'abort') return { t: 'abort', id, reason: text };
+      if (message.code === 'ERR_HASH_MISMATCH') {
+        return { t: 'reject', id, reason: text, code: 'ERR_HASH_MISMATCH' };
+      }
+      return { t: 'reject', id, reason: text };
     }
     default:
       throw protocolError(`the peer sent a message of unknown kind ${JSON.stringify(message.t)}`);
@@ -118,6 +166,19 @@ function idOf(message: Record<string, unknown>): number {
     throw protocolError(`a "${String(message.t)}" message has no valid transfer id`);
   }
   return id;
+}
+
+/** A fresh transfer key: 128 random bits, base64url. */
+export function newTransferKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+}
+
+export function isTransferKey(key: unknown): key is string {
+  return typeof key === 'string' && KEY_PATTERN.test(key);
 }
 
 export { MAX_ID as MAX_TRANSFER_ID };

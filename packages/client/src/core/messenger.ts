@@ -1,8 +1,15 @@
 import { ConnectError, isConnectError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
 import { createFileReceiver } from './file-receiver.ts';
+import type { FileResume } from './file-resume.ts';
 import { createFileSender, invalid } from './file-sender.ts';
-import type { Messenger, MessengerEvents, MessengerOptions, Transport } from './messenger-types.ts';
+import type {
+  ChannelMessengerOptions,
+  FileDescription,
+  Messenger,
+  MessengerEvents,
+  Transport,
+} from './messenger-types.ts';
 import {
   type ControlMessage,
   decodeChunk,
@@ -16,11 +23,20 @@ export type {
   FileDescription,
   Messenger,
   MessengerEvents,
-  MessengerOptions,
   OutgoingFile,
   ReceivedFile,
   SendFileOptions,
 } from './messenger-types.ts';
+
+export interface MessengerOptions extends ChannelMessengerOptions {
+  /**
+   * Makes file transfers resumable (one `FileResume` per session, given to each messenger of
+   * it): every transfer gets a stable `key` and a SHA-256, and when this messenger's channel
+   * closes or it is detached, its transfers wait in `resume` for the next messenger instead of
+   * failing.
+   */
+  resume?: FileResume;
+}
 
 const DEFAULT_CHUNK_SIZE = 64 * 1024;
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -76,8 +92,9 @@ export function createMessenger(
       } catch {}
     },
   };
-  const sender = createFileSender(channel, { chunkSize, highWaterMark }, transport);
-  const receiver = createFileReceiver(emit, transport);
+  const { resume } = options;
+  const sender = createFileSender(channel, { chunkSize, highWaterMark, resume }, transport);
+  const receiver = createFileReceiver(emit, transport, resume);
 
   const onControl = (message: ControlMessage) => {
     switch (message.t) {
@@ -87,21 +104,26 @@ export function createMessenger(
         return emit('name', message.name);
       case 'text':
         return emit('text', message.text);
-      case 'file':
-        return receiver.announce({
+      case 'file': {
+        const file: FileDescription = {
           id: message.id,
           name: message.name,
           size: message.size,
           type: message.type,
-        });
+        };
+        if (message.key !== undefined) file.key = message.key;
+        return receiver.announce(file, message.resume === true);
+      }
       case 'end':
-        return receiver.end(message.id);
+        return receiver.end(message.id, message.sha256);
+      case 'offset':
+        return sender.offset(message.id, message.offset);
       case 'abort':
         return receiver.abort(message.id, message.reason);
       case 'ack':
         return sender.ack(message.id);
       case 'reject':
-        return sender.reject(message.id, message.reason);
+        return sender.reject(message.id, message.reason, message.code);
     }
   };
 
@@ -122,6 +144,7 @@ export function createMessenger(
     detached = true;
     channel.removeEventListener('message', onMessage);
     channel.removeEventListener('close', onClose);
+    if (resume?.onParked === resumeParked) resume.onParked = undefined;
     const error = new ConnectError('ERR_CLOSED', reason);
     sender.failAll(error);
     receiver.failAll(error);
@@ -138,11 +161,22 @@ export function createMessenger(
     helloSent = true;
     transport.sendQuietly({ t: 'hello', name: ownName });
   };
+  // Transfers a previous connection of the session left unfinished go on over this one.
+  const resumeParked = () => {
+    if (!detached && channel.readyState === 'open') sender.resumeParked();
+  };
+  const onOpen = () => {
+    sendHello();
+    if (resume) {
+      resume.onParked = resumeParked;
+      resumeParked();
+    }
+  };
 
   channel.addEventListener('message', onMessage);
   channel.addEventListener('close', onClose);
-  if (channel.readyState === 'open') sendHello();
-  else channel.addEventListener('open', sendHello, { once: true });
+  if (channel.readyState === 'open') onOpen();
+  else channel.addEventListener('open', onOpen, { once: true });
 
   return {
     get peerName() {

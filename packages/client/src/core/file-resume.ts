@@ -1,0 +1,178 @@
+import { ConnectError } from '../errors.ts';
+import { Emitter } from './emitter.ts';
+import type { FileDescription, OutgoingFile, SendFileOptions } from './messenger-types.ts';
+import { isTransferKey, MAX_LABEL_LENGTH } from './messenger-wire.ts';
+
+/**
+ * Where a receiver keeps the bytes of resumable files so far, so a reload of its page can
+ * resume them (IndexedDB in a browser). Bytes are written in order, as pieces at their offsets.
+ */
+export interface ReceivedBytesStore {
+  /** The bytes kept of the file `key` from its start (only the unbroken run), if any. */
+  load(key: string): Promise<Blob | undefined>;
+  /** Keeps `bytes`, which start at `offset` of the file `key`. */
+  append(key: string, offset: number, bytes: Blob): Promise<void>;
+  /** Forgets the file `key` (received, cancelled, or failed). */
+  remove(key: string): Promise<void>;
+}
+
+export interface FileResumeOptions {
+  /** Keeps incoming bytes beyond this page's life (default: memory only, this page). */
+  store?: ReceivedBytesStore;
+}
+
+/** An outgoing transfer that outlives the connection it started on. */
+export interface ParkedOutgoing {
+  key: string;
+  blob: Blob;
+  name: string;
+  type: string;
+  onProgress: ((bytes: number) => void) | undefined;
+  settle(error?: ConnectError): void;
+  /** Set by the messenger carrying it now: stops it there (and tells the peer). */
+  cancelHere: ((reason: string) => void) | undefined;
+  /** The description under the messenger carrying it now (its id changes per connection). */
+  file: FileDescription;
+}
+
+/** An incoming transfer cut off with its connection: what arrived so far, in memory. */
+export interface ParkedIncoming {
+  file: FileDescription;
+  parts: Blob[];
+  received: number;
+  /** The SHA-256 state of those bytes (a noble hasher), to go on with. */
+  hash: unknown;
+}
+
+export interface FileResumeEvents {
+  /** A parked incoming file will never resume: the session ended (`close`). */
+  'file-failed': { file: FileDescription; error: ConnectError };
+}
+
+/**
+ * What makes a messenger's file transfers resumable: one per session, given to each messenger
+ * of it (`createMessenger(channel, { resume })`). When a messenger's channel closes or it is
+ * detached, its transfers are kept here instead of failing; the next messenger announces the
+ * outgoing ones again and continues from the offset the receiver names.
+ */
+export class FileResume {
+  readonly store: ReceivedBytesStore | undefined;
+  readonly outgoing = new Map<string, ParkedOutgoing>();
+  readonly incoming = new Map<string, ParkedIncoming>();
+  /**
+   * Keys of files this side received in the session: one announced again (its ack was lost
+   * with the connection, or the sender reloaded just before it learnt of it) is acknowledged
+   * at once instead of being received twice.
+   */
+  readonly received = new Set<string>();
+  readonly #events = new Emitter<FileResumeEvents>();
+  #closed: ConnectError | null = null;
+
+  constructor(options: FileResumeOptions = {}) {
+    this.store = options.store;
+  }
+
+  get closed(): boolean {
+    return this.#closed !== null;
+  }
+
+  on<K extends keyof FileResumeEvents>(
+    type: K,
+    listener: (event: FileResumeEvents[K]) => void,
+  ): () => void {
+    return this.#events.on(type, listener);
+  }
+
+  /**
+   * Sends `blob` under `key` on the next messenger (or the current one, when it is told): for a
+   * page reloaded during a transfer, with the File it kept. The receiver says where to go on.
+   */
+  resend(blob: Blob, key: string, options: SendFileOptions = {}): OutgoingFile {
+    if (!(blob instanceof Blob)) throw invalid('resend takes a Blob or a File');
+    if (!isTransferKey(key)) throw invalid('a transfer key is 1 to 64 of A-Z a-z 0-9 _ -');
+    if (this.#closed) throw this.#closed;
+    const fileName = 'name' in blob && typeof blob.name === 'string' ? blob.name : 'file';
+    const name = options.name ?? fileName;
+    const type = options.type ?? blob.type;
+    if (name.length > MAX_LABEL_LENGTH || type.length > MAX_LABEL_LENGTH) {
+      throw invalid(`a file name or type is limited to ${MAX_LABEL_LENGTH} characters`);
+    }
+    const file: FileDescription = { id: -1, key, name, size: blob.size, type };
+    const { done, settle } = settlement();
+    const parked: ParkedOutgoing = {
+      key,
+      blob,
+      name,
+      type,
+      onProgress: options.onProgress,
+      settle,
+      cancelHere: undefined,
+      file,
+    };
+    this.outgoing.set(key, parked);
+    this.#wake();
+    return { file, done, cancel: (reason = '') => this.cancelOutgoing(parked, reason) };
+  }
+
+  /** Cancels an outgoing transfer wherever it is (parked, or on a messenger). */
+  cancelOutgoing(parked: ParkedOutgoing, reason: string): void {
+    if (parked.cancelHere) {
+      parked.cancelHere(reason);
+      return;
+    }
+    if (this.outgoing.get(parked.key) !== parked) return;
+    this.outgoing.delete(parked.key);
+    parked.settle(new ConnectError('ERR_CANCELLED', `sending "${parked.name}" was cancelled`));
+  }
+
+  /** Gives up on a parked incoming file (and forgets its kept bytes). */
+  cancelIncoming(key: string): void {
+    const parked = this.incoming.get(key);
+    this.incoming.delete(key);
+    void this.store?.remove(key).catch(() => {});
+    if (parked) {
+      const text = `receiving "${parked.file.name}" was cancelled`;
+      this.#events.emit('file-failed', {
+        file: parked.file,
+        error: new ConnectError('ERR_CANCELLED', text),
+      });
+    }
+  }
+
+  /**
+   * The session ended: nothing resumes any more. Parked outgoing transfers reject, parked
+   * incoming ones fail (`file-failed`), and kept bytes are forgotten.
+   */
+  close(error = new ConnectError('ERR_CLOSED', 'the session ended')): void {
+    if (this.#closed) return;
+    this.#closed = error;
+    for (const parked of this.outgoing.values()) parked.settle(error);
+    this.outgoing.clear();
+    for (const [key, parked] of this.incoming) {
+      void this.store?.remove(key).catch(() => {});
+      this.#events.emit('file-failed', { file: parked.file, error });
+    }
+    this.incoming.clear();
+  }
+
+  /** Called by a messenger on an open channel: it takes the parked outgoing transfers. */
+  onParked: (() => void) | undefined;
+
+  #wake(): void {
+    this.onParked?.();
+  }
+}
+
+export function settlement(): { done: Promise<void>; settle: (error?: ConnectError) => void } {
+  let settle: (error?: ConnectError) => void = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error ? reject(error) : resolve());
+  });
+  // Callers that only watch progress need not handle `done`; those who await it still see it fail.
+  done.catch(() => {});
+  return { done, settle };
+}
+
+function invalid(message: string): ConnectError {
+  return new ConnectError('ERR_INVALID_ARGUMENT', message);
+}
