@@ -267,7 +267,12 @@ describe('the messenger between two node-datachannel peers', () => {
     if (alice.peerName === undefined) await next(alice, 'name');
     expect(alice.peerName).toBe('Bob');
 
-    const renamed = next(bob, 'name');
+    // Alice answered Bob's hello with her name, so a name event may come before the rename.
+    const renamed = new Promise<string>((resolve) =>
+      bob.on('name', (name) => {
+        if (name === 'Alice at work') resolve(name);
+      }),
+    );
     alice.setName('Alice at work');
     expect(await renamed).toBe('Alice at work');
     expect(bob.peerName).toBe('Alice at work');

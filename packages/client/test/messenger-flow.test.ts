@@ -47,6 +47,19 @@ describe('messenger over a fake channel pair', () => {
     expect(most).toBeLessThanOrEqual(highWaterMark + chunkSize + 64);
   });
 
+  it("learns the peer's name even when the peer's hello came before it was listening", async () => {
+    const [a, b] = await channelPair();
+    // A's hello crosses while B's app has no messenger yet: nobody hears it.
+    const early = createMessenger(a as unknown as RTCDataChannel, { name: 'Ada laptop' });
+    await settle(Promise.resolve());
+    await vi.advanceTimersByTimeAsync(10);
+    const late = createMessenger(b as unknown as RTCDataChannel, { name: 'Bo phone' });
+    const named = new Promise<string>((resolve) => late.on('name', resolve));
+    expect(await settle(named)).toBe('Ada laptop');
+    expect(late.peerName).toBe('Ada laptop');
+    expect(early.peerName).toBe('Bo phone');
+  });
+
   it('fails a transfer in flight with ERR_CLOSED when the channel closes', async () => {
     const [a, b] = await channelPair();
     const sender = createMessenger(a as unknown as RTCDataChannel, {

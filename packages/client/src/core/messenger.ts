@@ -99,6 +99,12 @@ export function createMessenger(
   const onControl = (message: ControlMessage) => {
     switch (message.t) {
       case 'hello':
+        // Said back once to each hello: a hello of ours that arrived before the peer's app was
+        // listening (a page attaches its messenger a moment after the channel opens; seen with
+        // Firefox as B) is not lost for good. A `name`, so it asks for nothing in return.
+        if (ownName !== undefined && helloSent) transport.sendQuietly({ t: 'name', name: ownName });
+        peerName = message.name;
+        return emit('name', message.name);
       case 'name':
         peerName = message.name;
         return emit('name', message.name);
