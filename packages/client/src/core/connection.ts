@@ -121,7 +121,17 @@ export function openConnection(
     const early = started.then(() => sasOf(pc)).catch(() => undefined);
     Promise.all([channel, started])
       .then(async ([open]) => {
-        const sas = (await early) ?? (await sasOf(pc));
+        // The string may still be in WebCrypto's hands (Chromium opens the channel moments after
+        // the answer is set): messages arriving meanwhile are held, and given again once the
+        // app has had the connection (seen: B's first message lost by A in 1 of 3 full runs).
+        const held = holdMessages(open);
+        let sas: string;
+        try {
+          sas = (await early) ?? (await sasOf(pc));
+        } catch (error) {
+          held.release(false);
+          throw error;
+        }
         cleanup();
         holdWhileOpen(pc, open);
         resolve({
@@ -130,12 +140,45 @@ export function openConnection(
           shortAuthenticationString: sas,
           close: () => closeConnection(pc),
         });
+        // After the app's reactions to `connected` (promise callbacks) have run.
+        setTimeout(() => held.release(true), 0);
       })
       .catch((error: unknown) => {
         cleanup();
         reject(error);
       });
   });
+}
+
+/**
+ * Holds the channel's messages (in order) from now until `release`: the listener, added before
+ * any of the app's, stops each message from reaching later listeners; `release(true)` gives them
+ * again as new events, in order, then lets messages through. Where the platform's channel is no
+ * EventTarget, nothing is held.
+ */
+function holdMessages(channel: RTCDataChannel): { release(deliver: boolean): void } {
+  // Browsers' and node-datachannel's channels are EventTargets; @roamhq/wrtc's is not, and
+  // neither stops a message for later listeners nor delivers one dispatched to it.
+  if (typeof MessageEvent !== 'function' || !(channel instanceof EventTarget)) {
+    return { release() {} };
+  }
+  const held: unknown[] = [];
+  let giving = false;
+  const hold = (event: Event) => {
+    if (giving || typeof event.stopImmediatePropagation !== 'function') return;
+    event.stopImmediatePropagation();
+    held.push((event as MessageEvent).data);
+  };
+  channel.addEventListener('message', hold);
+  return {
+    release(deliver) {
+      channel.removeEventListener('message', hold);
+      if (!deliver) return;
+      giving = true;
+      for (const data of held) channel.dispatchEvent(new MessageEvent('message', { data }));
+      giving = false;
+    },
+  };
 }
 
 /** The six digits of `pc`'s two descriptions; ERR_CLOSED when one is gone. */
