@@ -133,6 +133,42 @@ describe('link way, with fake peers and a fake mailbox', () => {
     expect(await codeOf(settle(acceptance.connected))).toBe('ERR_CONNECTION_FAILED');
   });
 
+  it("gives A the message B sent at once, though it came while A's security code was still being worked out", async () => {
+    const { peer } = peers();
+    // WebCrypto's digests after B's (A's security code) wait until released.
+    const digest = crypto.subtle.digest.bind(crypto.subtle);
+    const waiting: Array<() => void> = [];
+    let calls = 0;
+    const gate = vi.spyOn(crypto.subtle, 'digest').mockImplementation((...args) => {
+      calls += 1;
+      if (calls === 1) return digest(...args);
+      return new Promise<ArrayBuffer>((resolve, reject) => {
+        waiting.push(() => digest(...args).then(resolve, reject));
+      });
+    });
+    try {
+      const invitation = await settle(createLink({ ...peer, mailbox: mailbox.url }));
+      const acceptance = await settle(
+        acceptLink(invitation.link, { ...peer, mailbox: mailbox.url }),
+      );
+      const b = await settle(acceptance.connected);
+      b.channel.send('at once');
+      await vi.advanceTimersByTimeAsync(20);
+      expect(waiting.length).toBe(1);
+      const heard = invitation.connected.then(
+        (a) =>
+          new Promise<unknown>((resolve) =>
+            a.channel.addEventListener('message', (event) => resolve(event.data), { once: true }),
+          ),
+      );
+      gate.mockRestore();
+      for (const release of waiting) release();
+      expect(await settle(heard, { limitMs: 5_000 })).toBe('at once');
+    } finally {
+      gate.mockRestore();
+    }
+  });
+
   it('takes a transient `failed` followed by `connected` as a connection', async () => {
     const { peer } = peers({ plan: () => failsThenConnects(2) });
     const invitation = await settle(createLink({ ...peer, mailbox: mailbox.url }));
