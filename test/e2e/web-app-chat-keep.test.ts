@@ -150,6 +150,30 @@ describe('a reloaded page keeps its session chat', () => {
     });
   }
 
+  it('keeps the last 500 messages across a reload, no more', async () => {
+    const pair = await connectedPair('chromium', 'chromium');
+    // 510 messages typed and sent as fast as the page takes them.
+    await pair.a.evaluate(() => {
+      const input = document.querySelector<HTMLInputElement>('[data-testid="message-input"]');
+      const send = document.querySelector<HTMLButtonElement>('[data-testid="send"]');
+      for (let n = 1; n <= 510; n++) {
+        if (!input || !send) throw new Error('no chat');
+        input.value = `message ${n}`;
+        send.click();
+      }
+    });
+    await pair.b.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-testid="messages"] li[data-from="peer"]').length >= 510,
+      undefined,
+    );
+    await reloadAndResume(pair.b, pair.a);
+    const shown = await shownChat(pair.b);
+    expect(shown).toHaveLength(500);
+    expect(shown[0]).toMatch(/: message 11$/);
+    expect(shown.at(-1)).toMatch(/: message 510$/);
+  });
+
   it('a closed tab: the other page counts down how long it tries, and can stop waiting', async () => {
     const pair = await connectedPair('chromium', 'chromium');
     await sendChat(pair.a, pair.b, 'hello');
