@@ -53,6 +53,35 @@ function dropFile(page: BrowserPage, name: string): Promise<string> {
   }, name);
 }
 
+/** Empties the page's store of received files once the app has put its first file there. */
+function clearKeptFiles(page: BrowserPage): Promise<void> {
+  return page.evaluate(async () => {
+    const open = () =>
+      new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('webrtc-connect-received');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const run = <T>(db: IDBDatabase, work: (store: IDBObjectStore) => IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        const request = work(db.transaction('files', 'readwrite').objectStore('files'));
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const db = await open();
+    try {
+      // The app keeps the file in the background after showing it: wait for it (bounded).
+      for (let tries = 0; (await run(db, (store) => store.count())) === 0; tries++) {
+        if (tries > 200) throw new Error('the received file was never kept');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await run(db, (store) => store.clear());
+    } finally {
+      db.close();
+    }
+  });
+}
+
 const receivedRow = '[data-testid="transfer"][data-direction="incoming"][data-state="done"]';
 
 async function reloadAndResume(reloaded: BrowserPage, other: BrowserPage): Promise<void> {
@@ -167,7 +196,14 @@ describe('a reloaded page keeps its session chat', () => {
         document.querySelectorAll('[data-testid="messages"] li[data-from="peer"]').length >= 510,
       undefined,
     );
+    // A file B received whose kept bytes are gone by the reload (storage cleared): its row
+    // comes back saying so, with nothing to save.
+    await dropFile(pair.a, 'gone.bin');
+    await pair.b.waitFor(`${receivedRow} [data-testid="download"]`);
+    await clearKeptFiles(pair.b);
     await reloadAndResume(pair.b, pair.a);
+    await pair.b.waitFor(`${receivedRow}[data-restored="true"][data-kept="false"]`);
+    expect(await pair.b.count(`${receivedRow} [data-testid="download"]`)).toBe(0);
     const shown = await shownChat(pair.b);
     expect(shown).toHaveLength(500);
     expect(shown[0]).toMatch(/: message 11$/);

@@ -7,7 +7,9 @@
 const HISTORY_KEY = 'webrtc-connect:session-history';
 
 /** Bounds, so a long chat never fills the tab's storage (about 5 MB in browsers). */
-export const MAX_ENTRIES = 500;
+export const MAX_MESSAGES = 500;
+/** Files are bounded apart, so a long chat does not push them out (nor they the chat). */
+export const MAX_FILES = 200;
 export const MAX_HISTORY_CHARS = 1024 * 1024;
 /**
  * How long a session can be resumed after it first connected: its resume box lives as long as
@@ -64,8 +66,15 @@ function read(): SessionHistoryRecord | null {
 
 /** Drops the oldest entries until the record fits the bounds; returns its text. */
 export function boundedText(record: SessionHistoryRecord): string {
-  if (record.entries.length > MAX_ENTRIES)
-    record.entries.splice(0, record.entries.length - MAX_ENTRIES);
+  const files = record.entries.filter((entry) => entry.kind === 'file').length;
+  let extraMessages = Math.max(0, record.entries.length - files - MAX_MESSAGES);
+  let extraFiles = Math.max(0, files - MAX_FILES);
+  if (extraMessages + extraFiles > 0) {
+    record.entries = record.entries.filter((entry) => {
+      if (entry.kind === 'file') return extraFiles-- <= 0;
+      return extraMessages-- <= 0;
+    });
+  }
   let text = JSON.stringify(record);
   while (text.length > MAX_HISTORY_CHARS && record.entries.length > 0) {
     // Cut in proportion to the excess, at least one: one pass for a single big message.
