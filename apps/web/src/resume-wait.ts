@@ -15,7 +15,7 @@ export function resumeWait(
   place: HTMLElement,
   until: number,
   onStopWaiting: () => void,
-  text = 'The other device is away: it may be reloading, or its page was closed.',
+  text = 'The other device is out of reach: it may be reloading, its page may have been closed, or a network changed.',
 ): { stop(): void } {
   const left = h('p', { class: 'hint', 'data-testid': 'resume-countdown' });
   const button = h(
