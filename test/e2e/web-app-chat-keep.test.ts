@@ -219,6 +219,14 @@ describe('a reloaded page keeps its session chat', () => {
     // The session first connected moments ago and can be resumed for the link's 10 minutes.
     expect(left).toBeGreaterThan(540);
     expect(left).toBeLessThanOrEqual(600);
+    // A reloads meanwhile: its page shows the chat it had while it waits, and the same offer.
+    await pair.a.reload();
+    await pair.a.waitFor(testId('resume-hint'));
+    expect(await shownChat(pair.a)).toEqual(['me|You: hello']);
+    await pair.a.waitFor(testId('stop-waiting'));
+    const leftNow = Number(await pair.a.attribute(testId('resume-countdown'), 'data-seconds-left'));
+    // The same deadline, kept across the reload: not a fresh 10 minutes.
+    expect(leftNow).toBeLessThanOrEqual(left);
     await pair.a.click(testId('stop-waiting'));
     await waitForState(pair.a, 'failed');
     expect(await pair.a.count(testId('resume-wait'))).toBe(0);

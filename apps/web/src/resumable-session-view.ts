@@ -20,7 +20,7 @@ import { appIceServers } from './ice-servers.ts';
 import { forgetReceived } from './received-store.ts';
 import { resumeWait } from './resume-wait.ts';
 import { forgetHistory, type SessionHistory, sessionHistory } from './session-history.ts';
-import { showSession } from './session-view.ts';
+import { sessionChat, showSession } from './session-view.ts';
 import { receivedBytesStore } from './transfer-store.ts';
 
 /** Which side of which link this page is. */
@@ -124,6 +124,14 @@ export function showResumedPage(container: HTMLElement, ticket: ResumeTicket): v
     ),
   );
   const history = ticket.mailbox === null ? undefined : sessionHistory(ticket.link);
+  // The chat it had, to read while the other device comes back (or does not: it may have closed
+  // its page); the live session replaces it.
+  if (history?.entries().some((entry) => entry.kind !== 'file')) {
+    const kept = sessionChat(history);
+    kept.chat.setDisabled(true);
+    body.append(kept.peerLine, kept.chat.element);
+  }
+  let stopped = false;
   sessionOptions(ticket.mailbox)
     .then((options) => resumeSession(ticket, options))
     .then(async (session) => {
@@ -133,7 +141,10 @@ export function showResumedPage(container: HTMLElement, ticket: ResumeTicket): v
         ? resumeWait(
             body,
             history.until,
-            () => session.close(),
+            () => {
+              stopped = true;
+              session.close();
+            },
             'Joining the other device again: it may have closed its page.',
           )
         : undefined;
@@ -155,8 +166,15 @@ export function showResumedPage(container: HTMLElement, ticket: ResumeTicket): v
       forgetTicket(ticket.link);
       forgetHistory();
       void forgetReceived(ticket.link).catch(() => {});
-      status.fail(describeError(error, 'connection'), errorCode(error));
-      body.replaceChildren(startAgain());
+      status.fail(
+        stopped
+          ? 'You stopped waiting: the session is over. Make a new link to connect again.'
+          : describeError(error, 'connection'),
+        errorCode(error),
+      );
+      // What was said stays on the page to read (it is no longer kept).
+      body.querySelector('[data-testid="resume-hint"]')?.remove();
+      body.append(startAgain());
     });
 }
 
