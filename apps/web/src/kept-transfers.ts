@@ -17,7 +17,10 @@ export function keepFinished(
     history.add(entry);
     return;
   }
-  const key = crypto.randomUUID();
+  // getRandomValues, unlike randomUUID, works on a page that is not a secure context.
+  const key = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) =>
+    byte.toString(16).padStart(2, '0'),
+  ).join('');
   history.add({ ...entry, key });
   // Refused (a private mode, a full disk): after a reload its row says it was not kept.
   keepReceived(history.link, key, name, blob).catch(() => {});

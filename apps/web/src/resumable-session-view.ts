@@ -111,7 +111,12 @@ export function followResumable(
 }
 
 /** A reloaded page with a kept ticket: resumes the session it had, with no new link or code. */
-export function showResumedPage(container: HTMLElement, ticket: ResumeTicket): void {
+export function showResumedPage(
+  container: HTMLElement,
+  ticket: ResumeTicket,
+  /** What "Make a new link" does once the session is over (A's page); none: back home. */
+  again?: () => void,
+): void {
   const status = connectionStatus(RESUMED_STEPS);
   const body = h('div', { class: 'resumed' });
   container.replaceChildren(status.element, body);
@@ -157,7 +162,7 @@ export function showResumedPage(container: HTMLElement, ticket: ResumeTicket): v
         Promise.resolve(session),
         connection,
         ticket.link,
-        undefined,
+        again,
         history,
       );
       newCodeNote(body);
@@ -174,7 +179,7 @@ export function showResumedPage(container: HTMLElement, ticket: ResumeTicket): v
       );
       // What was said stays on the page to read (it is no longer kept).
       body.querySelector('[data-testid="resume-hint"]')?.remove();
-      body.append(startAgain());
+      body.append(startAgain(again));
     });
 }
 
