@@ -38,7 +38,10 @@ export function resumeWait(
   const tick = () => {
     const seconds = Math.max(0, Math.ceil((until - Date.now()) / 1000));
     left.dataset.secondsLeft = String(seconds);
-    left.textContent = `Trying for ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')} more; after that the session ends.`;
+    left.textContent =
+      seconds > 0
+        ? `Trying for ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')} more; after that the session ends.`
+        : 'The time to resume is over: the session ends.';
     if (seconds === 0) return;
     // On the second's boundary, so the count turns as the clock does.
     timer = setTimeout(tick, ((until - Date.now()) % 1000) + 5);
