@@ -140,13 +140,24 @@ export class Session implements ResumableSession {
 
   close(): void {
     if (this.#state === 'closed') return;
-    const live = this.#isLive();
+    // The live connection stays open until the bye is on its way: a browser's channel still
+    // says `open` for a moment after its connection closed, and drops what is sent then (the
+    // other page went on waiting for a resume). The box carries it too, in case the channel
+    // does not deliver before it closes; whichever comes second is ignored there.
+    const live = this.#isLive() ? this.#current?.peerConnection : undefined;
+    const hasBox = this.#post.hasBox;
+    this.#closeFor(new ConnectError('ERR_CLOSED', 'the session was closed'), false, live);
     this.#sealer
       .seal('bye')
-      .then((sealed) => this.#post.send(sealed, live))
+      .then(async (sealed) => {
+        if (live) await this.#post.send(sealed, true).catch(() => {});
+        if (hasBox) await this.#post.send(sealed, false);
+      })
       .catch(() => {})
-      .finally(() => this.#post.close());
-    this.#closeFor(new ConnectError('ERR_CLOSED', 'the session was closed'), false);
+      .finally(() => {
+        if (live) closeConnection(live);
+        this.#post.close();
+      });
   }
 
   detach(): void {
@@ -451,13 +462,15 @@ export class Session implements ResumableSession {
     this.#emit('state', state);
   }
 
-  #closeFor(reason: ConnectError, closePost = true): void {
+  /** Ends the session; `keep` is a connection the caller closes itself, a moment later. */
+  #closeFor(reason: ConnectError, closePost = true, keep?: RTCPeerConnection): void {
     if (this.#state === 'closed') return;
     this.#closeReason = reason;
     clearTimeout(this.#troubleTimer);
     this.#dropPending(true);
     if (this.#answering) closeConnection(this.#answering);
-    if (this.#current) closeConnection(this.#current.peerConnection);
+    if (this.#current && this.#current.peerConnection !== keep)
+      closeConnection(this.#current.peerConnection);
     if (closePost) this.#post.close();
     this.#setState('closed');
   }
