@@ -8,7 +8,7 @@ import {
 } from 'webrtc-connect';
 import { acceptLink, createLink } from 'webrtc-connect/link';
 import { settle, useFakeClock } from './fakes/fake-clock.ts';
-import type { FakeDataChannel } from './fakes/fake-data-channel.ts';
+import { FakeDataChannel } from './fakes/fake-data-channel.ts';
 import { createFakeNetwork } from './fakes/fake-peer-connection.ts';
 
 beforeEach(() => useFakeClock());
@@ -114,6 +114,19 @@ describe('resumable file transfers over a replaced connection', () => {
     expect(chunkBytes(a2)).toBe(SIZE - held);
     expect(receiving.incoming.size).toBe(0);
     expect(sending.outgoing.size).toBe(0);
+  });
+
+  it("keeps the parked transfers with the current messenger when a detached one's channel opens late", async () => {
+    const resume = new FileResume();
+    // A messenger made on a connection that was given up before its channel opened.
+    const late = new FakeDataChannel('chat', true, 1);
+    createMessenger(late as unknown as RTCDataChannel, { resume }).detach();
+    const [a] = await channelPair();
+    messenger(a, resume);
+    const current = resume.onParked;
+    expect(current).toBeDefined();
+    late.markOpen();
+    expect(resume.onParked).toBe(current);
   });
 
   it('resumes from the store after a reload of the receiver (a new FileResume on the same store)', async () => {
