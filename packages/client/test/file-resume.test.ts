@@ -6,10 +6,9 @@ import {
   type ReceivedBytesStore,
   type ReceivedFile,
 } from 'webrtc-connect';
-import { acceptLink, createLink } from 'webrtc-connect/link';
+import { fakeChannelPair as channelPair } from './fakes/fake-channel-pair.ts';
 import { settle, useFakeClock } from './fakes/fake-clock.ts';
 import { FakeDataChannel } from './fakes/fake-data-channel.ts';
-import { createFakeNetwork } from './fakes/fake-peer-connection.ts';
 
 beforeEach(() => useFakeClock());
 afterEach(() => vi.useRealTimers());
@@ -17,21 +16,6 @@ afterEach(() => vi.useRealTimers());
 const chunkSize = 16 * 1024;
 const highWaterMark = 64 * 1024;
 const SIZE = 1024 * 1024;
-
-/** Two connected fake peers' open channels: one connection of a session. */
-async function channelPair() {
-  const { RTCPeerConnection } = createFakeNetwork();
-  const invitation = await settle(createLink({ RTCPeerConnection, appUrl: 'https://app.test/' }));
-  const acceptance = await settle(
-    acceptLink(invitation.link, { RTCPeerConnection, mailbox: null }),
-  );
-  await settle(invitation.acceptReply(acceptance.answerText));
-  const [a, b] = await settle(Promise.all([invitation.connected, acceptance.connected]));
-  return [
-    a.channel as unknown as FakeDataChannel,
-    b.channel as unknown as FakeDataChannel,
-  ] as const;
-}
 
 const messenger = (channel: FakeDataChannel, resume: FileResume) =>
   createMessenger(channel as unknown as RTCDataChannel, { chunkSize, highWaterMark, resume });
