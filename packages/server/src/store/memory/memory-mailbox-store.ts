@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type * as Mailbox from '../../mailbox/mailbox-store.ts';
+import { MAILBOX_STORE_DEFAULTS } from '../../mailbox/mailbox-store.ts';
 
 export interface MemoryStoreOptions {
   /** Live offers held at most (default 10,000: at 4 KiB a blob, 40 MiB at worst). */
@@ -42,9 +43,9 @@ export class MemoryMailboxStore implements Mailbox.MailboxStore {
   readonly #now: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#maxOffers = options.maxOffers ?? 10_000;
-    this.#maxReplies = options.maxReplies ?? 10_000;
-    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? 3_600_000;
+    this.#maxOffers = options.maxOffers ?? MAILBOX_STORE_DEFAULTS.maxOffers;
+    this.#maxReplies = options.maxReplies ?? MAILBOX_STORE_DEFAULTS.maxReplies;
+    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? MAILBOX_STORE_DEFAULTS.tombstoneTtlMs;
     this.#maxTombstones = options.maxTombstones ?? 100_000;
     this.#now = options.clock ?? Date.now;
     // One listener per waiting long-poll, many per process: not a leak.

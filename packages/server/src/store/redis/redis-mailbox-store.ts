@@ -1,4 +1,5 @@
 import type * as Mailbox from '../../mailbox/mailbox-store.ts';
+import { MAILBOX_STORE_DEFAULTS } from '../../mailbox/mailbox-store.ts';
 import type { RedisLink } from './redis-link.ts';
 import {
   COUNTS,
@@ -52,9 +53,9 @@ export class RedisMailboxStore implements Mailbox.MailboxStore {
 
   private constructor(link: RedisLink, options: RedisMailboxStoreOptions) {
     this.#link = link;
-    this.#maxOffers = options.maxOffers ?? 10_000;
-    this.#maxReplies = options.maxReplies ?? 10_000;
-    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? 3_600_000;
+    this.#maxOffers = options.maxOffers ?? MAILBOX_STORE_DEFAULTS.maxOffers;
+    this.#maxReplies = options.maxReplies ?? MAILBOX_STORE_DEFAULTS.maxReplies;
+    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? MAILBOX_STORE_DEFAULTS.tombstoneTtlMs;
     this.#now = options.clock ?? Date.now;
     this.#call = defineScripts(link, SCRIPTS);
     this.#wakeUps = new RedisWakeUps(link, 'mailbox-events');
