@@ -182,6 +182,11 @@ export class Session implements ResumableSession {
         'offer',
         withMode(MODE_FRESH, encodeSignal(offer)),
       );
+      // Closed while the offer was being made: nothing else holds this connection to close it.
+      if (this.#closeReason) {
+        closeConnection(pc);
+        return;
+      }
       const timer = setTimeout(() => {
         if (this.#pending?.pc === pc) void this.offerFresh();
       }, FRESH_WAIT_MS);
