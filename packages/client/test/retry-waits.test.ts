@@ -32,12 +32,22 @@ describe('retry waits', () => {
     expect(takes).toHaveBeenCalledTimes(1);
   });
 
-  it('a resume box wait stopped between attempts ends at once with ERR_CLOSED', async () => {
+  it.each([
+    [
+      'a resume box wait',
+      (mailbox: MailboxClient, signal: AbortSignal) =>
+        mailbox.takeResumeSignals('box', 'a', signal),
+    ],
+    [
+      'a reply wait',
+      (mailbox: MailboxClient, signal: AbortSignal) =>
+        mailbox.waitForReply({ id: 'offer', ownerToken: 'token' } as never, signal),
+    ],
+  ])('%s stopped between attempts ends at once with ERR_CLOSED', async (_, wait) => {
     vi.stubGlobal('fetch', () => Promise.reject(new TypeError('fetch failed')));
-    const mailbox = new MailboxClient('http://mailbox.test');
     const stop = new AbortController();
     let ended = false;
-    const waiting = mailbox.takeResumeSignals('box', 'a', stop.signal).finally(() => {
+    const waiting = wait(new MailboxClient('http://mailbox.test'), stop.signal).finally(() => {
       ended = true;
     });
     const code = codeOf(waiting);
@@ -47,25 +57,6 @@ describe('retry waits', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(ended).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
-    expect(await code).toBe('ERR_CLOSED');
-  });
-
-  it('a reply wait stopped between attempts ends at once with ERR_CLOSED', async () => {
-    vi.stubGlobal('fetch', () => Promise.reject(new TypeError('fetch failed')));
-    const mailbox = new MailboxClient('http://mailbox.test');
-    const stop = new AbortController();
-    let ended = false;
-    const waiting = mailbox
-      .waitForReply({ id: 'offer', ownerToken: 'token' } as never, stop.signal)
-      .finally(() => {
-        ended = true;
-      });
-    const code = codeOf(waiting);
-    await vi.advanceTimersByTimeAsync(0);
-    expect(vi.getTimerCount()).toBe(1);
-    stop.abort();
-    await vi.advanceTimersByTimeAsync(0);
-    expect(ended).toBe(true);
     expect(await code).toBe('ERR_CLOSED');
   });
 });
