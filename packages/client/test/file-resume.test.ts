@@ -6,10 +6,9 @@ import {
   type ReceivedBytesStore,
   type ReceivedFile,
 } from 'webrtc-connect';
-import { acceptLink, createLink } from 'webrtc-connect/link';
+import { fakeChannelPair as channelPair } from './fakes/fake-channel-pair.ts';
 import { settle, useFakeClock } from './fakes/fake-clock.ts';
-import type { FakeDataChannel } from './fakes/fake-data-channel.ts';
-import { createFakeNetwork } from './fakes/fake-peer-connection.ts';
+import { FakeDataChannel } from './fakes/fake-data-channel.ts';
 
 beforeEach(() => useFakeClock());
 afterEach(() => vi.useRealTimers());
@@ -17,21 +16,6 @@ afterEach(() => vi.useRealTimers());
 const chunkSize = 16 * 1024;
 const highWaterMark = 64 * 1024;
 const SIZE = 1024 * 1024;
-
-/** Two connected fake peers' open channels: one connection of a session. */
-async function channelPair() {
-  const { RTCPeerConnection } = createFakeNetwork();
-  const invitation = await settle(createLink({ RTCPeerConnection, appUrl: 'https://app.test/' }));
-  const acceptance = await settle(
-    acceptLink(invitation.link, { RTCPeerConnection, mailbox: null }),
-  );
-  await settle(invitation.acceptReply(acceptance.answerText));
-  const [a, b] = await settle(Promise.all([invitation.connected, acceptance.connected]));
-  return [
-    a.channel as unknown as FakeDataChannel,
-    b.channel as unknown as FakeDataChannel,
-  ] as const;
-}
 
 const messenger = (channel: FakeDataChannel, resume: FileResume) =>
   createMessenger(channel as unknown as RTCDataChannel, { chunkSize, highWaterMark, resume });
@@ -114,6 +98,19 @@ describe('resumable file transfers over a replaced connection', () => {
     expect(chunkBytes(a2)).toBe(SIZE - held);
     expect(receiving.incoming.size).toBe(0);
     expect(sending.outgoing.size).toBe(0);
+  });
+
+  it("keeps the parked transfers with the current messenger when a detached one's channel opens late", async () => {
+    const resume = new FileResume();
+    // A messenger made on a connection that was given up before its channel opened.
+    const late = new FakeDataChannel('chat', true, 1);
+    createMessenger(late as unknown as RTCDataChannel, { resume }).detach();
+    const [a] = await channelPair();
+    messenger(a, resume);
+    const current = resume.onParked;
+    expect(current).toBeDefined();
+    late.markOpen();
+    expect(resume.onParked).toBe(current);
   });
 
   it('resumes from the store after a reload of the receiver (a new FileResume on the same store)', async () => {

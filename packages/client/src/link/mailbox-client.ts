@@ -15,6 +15,7 @@ import type {
 } from '@webrtc-connect/protocol';
 import { DEFAULT_WAIT_SECONDS, MAILBOX_PATHS } from '@webrtc-connect/protocol';
 import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
+import { pause } from '../core/pause.ts';
 import { ConnectError, type ConnectErrorCode } from '../errors.ts';
 
 /** The mailbox's error codes that mean something to a person; anything else is ERR_MAILBOX. */
@@ -178,7 +179,7 @@ export class MailboxClient {
         if (!(error instanceof ConnectError) || error.code !== 'ERR_MAILBOX' || ++failures > 5) {
           throw error;
         }
-        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** failures));
+        await pause(250 * 2 ** failures, signal);
       }
     }
   }
@@ -229,7 +230,7 @@ export class MailboxClient {
         // The network itself may be changing: a few failed requests in a row are retried.
         if (!(error instanceof ConnectError) || error.code !== 'ERR_MAILBOX' || ++failures > 8)
           throw error;
-        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** Math.min(failures, 4)));
+        await pause(250 * 2 ** Math.min(failures, 4), signal);
       }
     }
   }

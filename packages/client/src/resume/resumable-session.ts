@@ -1,5 +1,6 @@
 import { decodeSignal, encodeSignal } from '@webrtc-connect/signal';
 import { type Connection, closeConnection, openConnection, whenOpen } from '../core/connection.ts';
+import { Emitter } from '../core/emitter.ts';
 import { gatheredDescription } from '../core/gather.ts';
 import { createPeerConnection } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
@@ -59,7 +60,7 @@ export class Session implements ResumableSession {
   readonly #post: ResumePost;
   readonly #options: SessionOptions;
   readonly #controls = new WeakMap<RTCPeerConnection, RTCDataChannel>();
-  readonly #listeners = new Map<string, Set<(event: never) => void>>();
+  readonly #events = new Emitter<ResumableSessionEvents>();
 
   constructor(
     sealer: ResumeSealer,
@@ -103,10 +104,7 @@ export class Session implements ResumableSession {
     type: K,
     listener: (event: ResumableSessionEvents[K]) => void,
   ): () => void {
-    const set = this.#listeners.get(type) ?? new Set();
-    this.#listeners.set(type, set);
-    set.add(listener as (event: never) => void);
-    return () => set.delete(listener as (event: never) => void);
+    return this.#events.on(type, listener);
   }
 
   connected(): Promise<Connection> {
@@ -195,6 +193,11 @@ export class Session implements ResumableSession {
         'offer',
         withMode(MODE_FRESH, encodeSignal(offer)),
       );
+      // Closed while the offer was being made: nothing else holds this connection to close it.
+      if (this.#closeReason) {
+        closeConnection(pc);
+        return;
+      }
       const timer = setTimeout(() => {
         if (this.#pending?.pc === pc) void this.offerFresh();
       }, FRESH_WAIT_MS);
@@ -476,14 +479,6 @@ export class Session implements ResumableSession {
   }
 
   #emit<K extends keyof ResumableSessionEvents>(type: K, event: ResumableSessionEvents[K]): void {
-    for (const listener of this.#listeners.get(type) ?? []) {
-      try {
-        (listener as (value: ResumableSessionEvents[K]) => void)(event);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    this.#events.emit(type, event);
   }
 }

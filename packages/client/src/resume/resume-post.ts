@@ -1,3 +1,4 @@
+import { pause } from '../core/pause.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
 import type { MailboxClient } from '../link/mailbox-client.ts';
 import type { ResumeSide } from './resume-seal.ts';
@@ -109,7 +110,7 @@ export class ResumePost {
           return;
         }
         // The mailbox is out of reach (a network changing): ask again in a moment.
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+        await pause(2000, this.#stop.signal);
       }
     }
   }
