@@ -1,6 +1,5 @@
-import { sha256 } from '@noble/hashes/sha2';
-import { bytesToHex } from '@noble/hashes/utils';
 import { ConnectError } from '../errors.ts';
+import { type IncomingDigest, wholeFileDigest } from './file-digest.ts';
 import type { FileResume } from './file-resume.ts';
 import type { Emit, FileDescription, Transport } from './messenger-types.ts';
 import { protocolError } from './messenger-wire.ts';
@@ -10,15 +9,10 @@ import { protocolError } from './messenger-wire.ts';
 const FOLD_BYTES = 8 * 1024 * 1024;
 // With a store, every MiB goes to it: what a reload loses is at most this much.
 const STORE_FOLD_BYTES = 1024 * 1024;
-// Bytes read at once to hash what a reload kept, before the transfer goes on.
-const HASH_READ_BYTES = 4 * 1024 * 1024;
-
-type Hash = ReturnType<typeof sha256.create>;
-
 interface Incoming {
   file: FileDescription;
-  /** Of every byte so far, in order (resumable transfers: their `end` names the SHA-256). */
-  hash: Hash | undefined;
+  /** Hashes the file (resumable transfers: their `end` names the SHA-256). */
+  hash: IncomingDigest | undefined;
   parts: Blob[];
   pending: Uint8Array<ArrayBuffer>[];
   pendingBytes: number;
@@ -94,36 +88,43 @@ export function createFileReceiver(
     }
   }
 
+  /** How this side hashes a file with a key (a messenger without `resume` still checks one). */
+  const digestFor = (file: FileDescription): IncomingDigest =>
+    resume ? resume.incomingDigest(file.size) : wholeFileDigest;
+
   /**
-   * What this side holds of the file `key`, with their hash: in memory (a new connection), else
-   * in the store (a reload; its bytes are read back once to hash them).
+   * What this side holds of the file `key`, with its hash so far: in memory (a new
+   * connection), else in the store (a reload).
    */
   async function held(
     file: FileDescription,
-  ): Promise<{ parts: Blob[]; received: number; hash: Hash }> {
+  ): Promise<{ parts: Blob[]; received: number; hash: IncomingDigest }> {
     const key = file.key as string;
     const parked = resume?.incoming.get(key);
     resume?.incoming.delete(key);
     if (parked && parked.file.size === file.size && parked.hash) {
-      return { parts: parked.parts, received: parked.received, hash: parked.hash as Hash };
+      return { parts: parked.parts, received: parked.received, hash: parked.hash };
     }
-    const hash = sha256.create();
     const kept = await store?.load(key).catch(() => undefined);
-    if (!kept || kept.size > file.size) return { parts: [], received: 0, hash };
+    if (!kept || kept.size > file.size) return { parts: [], received: 0, hash: digestFor(file) };
+    const hash = digestFor(file);
     try {
-      for (let at = 0; at < kept.size; at += HASH_READ_BYTES) {
-        hash.update(new Uint8Array(await kept.slice(at, at + HASH_READ_BYTES).arrayBuffer()));
-      }
+      await hash.catchUp(kept);
     } catch {
-      return { parts: [], received: 0, hash: sha256.create() };
+      return { parts: [], received: 0, hash: digestFor(file) };
     }
     return { parts: [kept], received: kept.size, hash };
   }
 
-  function begin(file: FileDescription, parts: Blob[], received: number, hash?: Hash): Incoming {
+  function begin(
+    file: FileDescription,
+    parts: Blob[],
+    received: number,
+    hash?: IncomingDigest,
+  ): Incoming {
     const state: Incoming = {
       file,
-      hash: file.key === undefined ? undefined : (hash ?? sha256.create()),
+      hash: file.key === undefined ? undefined : (hash ?? digestFor(file)),
       parts,
       pending: [],
       pendingBytes: 0,
@@ -196,15 +197,30 @@ export function createFileReceiver(
         transport.sendQuietly({ t: 'ack', id });
         emit('file-received', { ...state.file, blob });
       };
-      const hash = state.hash ? bytesToHex(state.hash.digest()) : undefined;
-      if (digest === undefined || digest === hash) {
+      if (digest === undefined) {
         offer();
         return;
       }
-      const text = hash
-        ? `"${state.file.name}" arrived with a SHA-256 other than its sender's`
-        : `"${state.file.name}" came with a SHA-256 but no key`;
-      fail(state, new ConnectError('ERR_HASH_MISMATCH', text), text);
+      if (!state.hash) {
+        const text = `"${state.file.name}" came with a SHA-256 but no key`;
+        fail(state, new ConnectError('ERR_HASH_MISMATCH', text), text);
+        return;
+      }
+      // Offered only once its bytes are checked (natively, off the page's main thread).
+      state.hash.finish(blob).then(
+        (hash) => {
+          if (hash === undefined || hash === digest) {
+            offer();
+            return;
+          }
+          const text = `"${state.file.name}" arrived with a SHA-256 other than its sender's`;
+          fail(state, new ConnectError('ERR_HASH_MISMATCH', text), text);
+        },
+        (error: unknown) => {
+          const text = `"${state.file.name}" could not be read back to check it: ${String(error)}`;
+          fail(state, new ConnectError('ERR_CLOSED', text, { cause: error }), text);
+        },
+      );
     },
 
     abort(id, reason) {

@@ -1,6 +1,13 @@
 import { ConnectError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
-import type { FileDescription, OutgoingFile, SendFileOptions } from './messenger-types.ts';
+import { type IncomingDigest, WHOLE_DIGEST_MAX_BYTES } from './file-digest.ts';
+import { incomingDigest, sha256OfBlob } from './file-digest-incremental.ts';
+import {
+  type FileDescription,
+  type OutgoingFile,
+  type SendFileOptions,
+  settlement,
+} from './messenger-types.ts';
 import { isTransferKey, MAX_LABEL_LENGTH } from './messenger-wire.ts';
 
 /**
@@ -19,6 +26,12 @@ export interface ReceivedBytesStore {
 export interface FileResumeOptions {
   /** Keeps incoming bytes beyond this page's life (default: memory only, this page). */
   store?: ReceivedBytesStore;
+  /**
+   * Files up to this many bytes are hashed whole by WebCrypto (natively, beside the transfer),
+   * which holds each in memory once; larger ones incrementally by @noble/hashes on the main
+   * thread, several times slower (default 128 MiB).
+   */
+  wholeDigestMaxBytes?: number;
 }
 
 /** An outgoing transfer that outlives the connection it started on. */
@@ -33,6 +46,8 @@ export interface ParkedOutgoing {
   cancelHere: ((reason: string) => void) | undefined;
   /** The description under the messenger carrying it now (its id changes per connection). */
   file: FileDescription;
+  /** Its SHA-256 (hex), once asked for: taken once, beside the transfer, whatever it crosses. */
+  digest?: Promise<string>;
 }
 
 /** An incoming transfer cut off with its connection: what arrived so far, in memory. */
@@ -40,8 +55,8 @@ export interface ParkedIncoming {
   file: FileDescription;
   parts: Blob[];
   received: number;
-  /** The SHA-256 state of those bytes (a noble hasher), to go on with. */
-  hash: unknown;
+  /** The hash of those bytes so far, to go on with. */
+  hash: IncomingDigest | undefined;
 }
 
 export interface FileResumeEvents {
@@ -68,8 +83,15 @@ export class FileResume {
   readonly #events = new Emitter<FileResumeEvents>();
   #closed: ConnectError | null = null;
 
+  readonly #wholeDigestMax: number;
+
   constructor(options: FileResumeOptions = {}) {
+    const { wholeDigestMaxBytes = WHOLE_DIGEST_MAX_BYTES } = options;
+    if (!Number.isSafeInteger(wholeDigestMaxBytes) || wholeDigestMaxBytes < 0) {
+      throw invalid('wholeDigestMaxBytes is a whole number of bytes, 0 or more');
+    }
     this.store = options.store;
+    this.#wholeDigestMax = wholeDigestMaxBytes;
   }
 
   get closed(): boolean {
@@ -155,22 +177,30 @@ export class FileResume {
     this.incoming.clear();
   }
 
+  /** How a messenger's receiver hashes an incoming file of `size` bytes in this session. */
+  incomingDigest(size: number): IncomingDigest {
+    return incomingDigest(size, this.#wholeDigestMax);
+  }
+
+  /**
+   * The SHA-256 (hex) of an outgoing file, started at once (natively, beside the transfer,
+   * for all but the largest files) and taken once, however many connections it crosses.
+   */
+  outgoingDigest(parked: ParkedOutgoing): Promise<string> {
+    if (!parked.digest) {
+      parked.digest = sha256OfBlob(parked.blob, this.#wholeDigestMax);
+      // A transfer cancelled before its end never asks for it.
+      parked.digest.catch(() => {});
+    }
+    return parked.digest;
+  }
+
   /** Called by a messenger on an open channel: it takes the parked outgoing transfers. */
   onParked: (() => void) | undefined;
 
   #wake(): void {
     this.onParked?.();
   }
-}
-
-export function settlement(): { done: Promise<void>; settle: (error?: ConnectError) => void } {
-  let settle: (error?: ConnectError) => void = () => {};
-  const done = new Promise<void>((resolve, reject) => {
-    settle = (error) => (error ? reject(error) : resolve());
-  });
-  // Callers that only watch progress need not handle `done`; those who await it still see it fail.
-  done.catch(() => {});
-  return { done, settle };
 }
 
 function invalid(message: string): ConnectError {

@@ -1,12 +1,11 @@
-import { sha256 } from '@noble/hashes/sha2';
-import { bytesToHex } from '@noble/hashes/utils';
 import { ConnectError, isConnectError } from '../errors.ts';
-import { type FileResume, type ParkedOutgoing, settlement } from './file-resume.ts';
+import type { FileResume, ParkedOutgoing } from './file-resume.ts';
 import {
   type FileDescription,
   type OutgoingFile,
   reportLater,
   type SendFileOptions,
+  settlement,
   type Transport,
 } from './messenger-types.ts';
 import {
@@ -18,9 +17,6 @@ import {
   protocolError,
 } from './messenger-wire.ts';
 import { createSendQueue } from './send-queue.ts';
-
-// Bytes read at once to hash what the receiver already holds before a resumed transfer goes on.
-const HASH_READ_BYTES = 4 * 1024 * 1024;
 
 interface Outgoing {
   file: FileDescription;
@@ -97,17 +93,11 @@ export function createFileSender(
   }
 
   async function stream(state: Outgoing, start: number) {
-    const { id, key } = state.file;
-    const { blob } = state;
-    // Resumable transfers are hashed, so the receiver can tell a whole file from a patchwork.
-    const hash = key === undefined ? undefined : sha256.create();
-    if (hash) {
-      for (let at = 0; at < start; at += HASH_READ_BYTES) {
-        const end = Math.min(at + HASH_READ_BYTES, start);
-        hash.update(new Uint8Array(await blob.slice(at, end).arrayBuffer()));
-        if (state.stopped) return;
-      }
-    }
+    const { id } = state.file;
+    const { blob, parked } = state;
+    // Resumable transfers are hashed, so the receiver can tell a whole file from a patchwork:
+    // the whole file at once, beside the chunks (outgoingDigest), not chunk by chunk here.
+    const digest = parked && resume ? resume.outgoingDigest(parked) : undefined;
     let offset = start;
     progress(state, offset);
     while (offset < blob.size) {
@@ -117,13 +107,12 @@ export function createFileSender(
       const bytes = new Uint8Array(await blob.slice(offset, end).arrayBuffer());
       if (state.stopped) return;
       transport.send(encodeChunk(id, bytes));
-      hash?.update(bytes);
       offset = end;
       progress(state, offset);
     }
+    const sha256 = await digest;
     if (state.stopped) return;
-    const digest = hash ? bytesToHex(hash.digest()) : undefined;
-    transport.send(encodeControl(digest ? { t: 'end', id, sha256: digest } : { t: 'end', id }));
+    transport.send(encodeControl(sha256 ? { t: 'end', id, sha256 } : { t: 'end', id }));
   }
 
   function start(state: Outgoing, from: Promise<number> | number): void {
