@@ -7,9 +7,8 @@ import { protocolError } from './messenger-wire.ts';
 // Incoming chunks are folded into a Blob every few MiB, so a browser may keep a large file
 // out of the JavaScript heap instead of holding thousands of small buffers.
 const FOLD_BYTES = 8 * 1024 * 1024;
-// With a store, every MiB goes to it: what a reload loses is at most this much.
-const STORE_FOLD_BYTES = 1024 * 1024;
-interface Incoming {
+
+export interface Incoming {
   file: FileDescription;
   /** Hashes the file (resumable transfers: their `end` names the SHA-256). */
   hash: IncomingDigest | undefined;
@@ -19,6 +18,37 @@ interface Incoming {
   received: number;
   /** Writes to the store, one after another. */
   stored: Promise<void>;
+}
+
+/**
+ * What the receiving half lends a `FileResume` (resumable-receiver.ts), so the resumable
+ * machinery lives in a module of its own that a plain messenger's bundle does not carry.
+ */
+export interface ReceiverCore {
+  transport: Transport;
+  emit: Emit;
+  /** Ids whose chunks are dropped (refused files; resumed ones until their offset is sent). */
+  refused: Set<number>;
+  begin(file: FileDescription, parts: Blob[], received: number, hash?: IncomingDigest): Incoming;
+  /** Takes the file off this channel (kept by the session), its pending bytes folded. */
+  release(state: Incoming): void;
+}
+
+/** The resumable part of a receiver, made by `FileResume.receives`. */
+export interface ResumableReceives {
+  /** Bytes between writes to the store (what a reload may lose). */
+  foldBytes: number | undefined;
+  digest(file: FileDescription): IncomingDigest;
+  /** A file with a key announced again on a new connection. */
+  announce(file: FileDescription & { key: string }): void;
+  /** `part`, at `offset` of the file, is in; keeps it (state.stored chains the writes). */
+  folded(state: Incoming, offset: number, part: Blob): void;
+  /** The file was received whole and checked. */
+  received(state: Incoming): void;
+  /** The file failed: nothing of it is kept. */
+  forget(state: Incoming): void;
+  /** The channel is gone: true when the file is kept for the next one (`release`d). */
+  park(state: Incoming): boolean;
 }
 
 export interface FileReceiver {
@@ -45,18 +75,12 @@ export function createFileReceiver(
   const announced = new Set<number>();
   // Chunks of a file we refused may still be on the way; they are dropped without complaint.
   const refused = new Set<number>();
-  const store = resume?.store;
-  const foldBytes = store ? STORE_FOLD_BYTES : FOLD_BYTES;
 
   /** `reasonForPeer`: tell the sender to stop, with this reason. */
   function fail(state: Incoming, error: ConnectError, reasonForPeer?: string): void {
     incoming.delete(state.file.id);
     refused.add(state.file.id);
-    const { key } = state.file;
-    if (key !== undefined) {
-      resume?.incoming.delete(key);
-      if (store) void state.stored.then(() => store.remove(key)).catch(() => {});
-    }
+    resumable?.forget(state);
     if (reasonForPeer !== undefined) {
       const { id } = state.file;
       transport.sendQuietly(
@@ -82,38 +106,7 @@ export function createFileReceiver(
     state.parts.push(part);
     state.pending = [];
     state.pendingBytes = 0;
-    const { key } = state.file;
-    if (store && key !== undefined) {
-      state.stored = state.stored.then(() => store.append(key, offset, part)).catch(() => {});
-    }
-  }
-
-  /** How this side hashes a file with a key (a messenger without `resume` still checks one). */
-  const digestFor = (file: FileDescription): IncomingDigest =>
-    resume ? resume.incomingDigest(file.size) : wholeFileDigest;
-
-  /**
-   * What this side holds of the file `key`, with its hash so far: in memory (a new
-   * connection), else in the store (a reload).
-   */
-  async function held(
-    file: FileDescription,
-  ): Promise<{ parts: Blob[]; received: number; hash: IncomingDigest }> {
-    const key = file.key as string;
-    const parked = resume?.incoming.get(key);
-    resume?.incoming.delete(key);
-    if (parked && parked.file.size === file.size && parked.hash) {
-      return { parts: parked.parts, received: parked.received, hash: parked.hash };
-    }
-    const kept = await store?.load(key).catch(() => undefined);
-    if (!kept || kept.size > file.size) return { parts: [], received: 0, hash: digestFor(file) };
-    const hash = digestFor(file);
-    try {
-      await hash.catchUp(kept);
-    } catch {
-      return { parts: [], received: 0, hash: digestFor(file) };
-    }
-    return { parts: [kept], received: kept.size, hash };
+    resumable?.folded(state, offset, part);
   }
 
   function begin(
@@ -124,7 +117,9 @@ export function createFileReceiver(
   ): Incoming {
     const state: Incoming = {
       file,
-      hash: file.key === undefined ? undefined : (hash ?? digestFor(file)),
+      // A messenger without `resume` still checks a file that comes with a key and a hash.
+      hash:
+        file.key === undefined ? undefined : (hash ?? resumable?.digest(file) ?? wholeFileDigest),
       parts,
       pending: [],
       pendingBytes: 0,
@@ -134,6 +129,18 @@ export function createFileReceiver(
     incoming.set(file.id, state);
     return state;
   }
+
+  const resumable = resume?.receives({
+    transport,
+    emit,
+    refused,
+    begin,
+    release(state) {
+      incoming.delete(state.file.id);
+      fold(state);
+    },
+  });
+  const foldBytes = resumable?.foldBytes ?? FOLD_BYTES;
 
   return {
     announce(file, resumed) {
@@ -146,19 +153,13 @@ export function createFileReceiver(
         emit('file-start', file);
         return;
       }
-      if (resume?.received.has(file.key)) {
-        transport.sendQuietly({ t: 'ack', id: file.id });
-        return;
-      }
-      // Chunks come only after our offset, so none arrives while the store is read.
-      refused.add(file.id);
-      held(file).then(({ parts, received, hash }) => {
-        refused.delete(file.id);
-        begin(file, parts, received, hash);
-        transport.sendQuietly({ t: 'offset', id: file.id, offset: received });
+      if (resumable) resumable.announce(file as FileDescription & { key: string });
+      // Without a session to resume from, it starts again from its first byte.
+      else {
+        begin(file, [], 0);
+        transport.sendQuietly({ t: 'offset', id: file.id, offset: 0 });
         emit('file-start', file);
-        if (received > 0) emit('file-progress', { file, bytes: received });
-      });
+      }
     },
 
     chunk(id, bytes) {
@@ -188,12 +189,7 @@ export function createFileReceiver(
       incoming.delete(id);
       const blob = new Blob([...state.parts, ...state.pending], { type: state.file.type });
       const offer = () => {
-        const { key } = state.file;
-        if (key !== undefined) {
-          resume?.received.add(key);
-          // After the writes still on their way, or they would outlive the removal.
-          if (store) void state.stored.then(() => store.remove(key)).catch(() => {});
-        }
+        resumable?.received(state);
         transport.sendQuietly({ t: 'ack', id });
         emit('file-received', { ...state.file, blob });
       };
@@ -240,18 +236,8 @@ export function createFileReceiver(
 
     failAll(error) {
       for (const state of [...incoming.values()]) {
-        const { key } = state.file;
-        if (key !== undefined && resume && !resume.closed) {
-          // Kept for the session's next connection, where the sender announces it again.
-          incoming.delete(state.file.id);
-          fold(state);
-          resume.incoming.set(key, {
-            file: state.file,
-            parts: state.parts,
-            received: state.received,
-            hash: state.hash,
-          });
-        } else fail(state, error);
+        // A resumable file is kept for the session's next connection instead.
+        if (!resumable?.park(state)) fail(state, error);
       }
     },
   };

@@ -2,6 +2,8 @@ import { ConnectError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
 import { type IncomingDigest, WHOLE_DIGEST_MAX_BYTES } from './file-digest.ts';
 import { incomingDigest, sha256OfBlob } from './file-digest-incremental.ts';
+import type { ReceiverCore, ResumableReceives } from './file-receiver.ts';
+import type { ResumableSends, SenderCore } from './file-sender.ts';
 import {
   type FileDescription,
   type OutgoingFile,
@@ -9,6 +11,8 @@ import {
   settlement,
 } from './messenger-types.ts';
 import { isTransferKey, MAX_LABEL_LENGTH } from './messenger-wire.ts';
+import { resumableReceives } from './resumable-receiver.ts';
+import { resumableSends } from './resumable-sender.ts';
 
 /**
  * Where a receiver keeps the bytes of resumable files so far, so a reload of its page can
@@ -175,6 +179,16 @@ export class FileResume {
       this.#events.emit('file-failed', { file: parked.file, error });
     }
     this.incoming.clear();
+  }
+
+  /** The resumable part of a messenger's sender (the messenger calls it, not apps). */
+  sends(core: SenderCore): ResumableSends {
+    return resumableSends(this, core);
+  }
+
+  /** The resumable part of a messenger's receiver (the messenger calls it, not apps). */
+  receives(core: ReceiverCore): ResumableReceives {
+    return resumableReceives(this, core);
   }
 
   /** How a messenger's receiver hashes an incoming file of `size` bytes in this session. */

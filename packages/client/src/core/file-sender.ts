@@ -1,5 +1,5 @@
 import { ConnectError, isConnectError } from '../errors.ts';
-import type { FileResume, ParkedOutgoing } from './file-resume.ts';
+import type { FileResume } from './file-resume.ts';
 import {
   type FileDescription,
   type OutgoingFile,
@@ -13,12 +13,11 @@ import {
   encodeControl,
   MAX_LABEL_LENGTH,
   MAX_TRANSFER_ID,
-  newTransferKey,
   protocolError,
 } from './messenger-wire.ts';
 import { createSendQueue } from './send-queue.ts';
 
-interface Outgoing {
+export interface Outgoing {
   file: FileDescription;
   blob: Blob;
   stopped: boolean;
@@ -26,8 +25,31 @@ interface Outgoing {
   settle(error?: ConnectError): void;
   /** A resumed transfer waits for the receiver's offset before its first chunk. */
   takeOffset: ((offset: number) => void) | undefined;
-  /** Where it is kept while between connections (resumable transfers). */
-  parked: ParkedOutgoing | undefined;
+  /** The SHA-256 (hex) its `end` carries (resumable transfers). */
+  digest: Promise<string> | undefined;
+  /** Resumable transfers: told when it ends here, and asked to keep it when the channel goes. */
+  onFinish?: () => void;
+  park?: () => boolean;
+}
+
+/**
+ * What the sending half lends a `FileResume` (resumable-sender.ts), so the resumable machinery
+ * lives in a module of its own that a plain messenger's bundle does not carry.
+ */
+export interface SenderCore {
+  transport: Transport;
+  announce(blob: Blob, description: Omit<FileDescription, 'id'>, resumed: boolean): FileDescription;
+  /** Streams `state`'s file from `from` (the receiver's offset, once known). */
+  track(state: Outgoing, from: Promise<number> | number): void;
+  has(id: number): boolean;
+  finish(state: Outgoing, error?: ConnectError): void;
+}
+
+/** The resumable part of a sender, made by `FileResume.sends`. */
+export interface ResumableSends {
+  send(blob: Blob, name: string, type: string, options: SendFileOptions): OutgoingFile;
+  /** Announces again the transfers parked in the session (the channel is open). */
+  resumeParked(): void;
 }
 
 export interface FileSender {
@@ -62,18 +84,12 @@ export function createFileSender(
   const outgoing = new Map<number, Outgoing>();
   // Back-pressure: a browser closes a channel whose buffer overflows (16 MiB in Chromium).
   const queue = createSendQueue(channel, { highWaterMark: options.highWaterMark });
-  const { resume } = options;
   let nextId = 0;
 
   function finish(state: Outgoing, error?: ConnectError): void {
     if (!outgoing.delete(state.file.id)) return;
     state.stopped = true;
-    if (state.parked) {
-      state.parked.cancelHere = undefined;
-      if (resume?.outgoing.get(state.parked.key) === state.parked) {
-        resume.outgoing.delete(state.parked.key);
-      }
-    }
+    state.onFinish?.();
     state.settle(error);
   }
 
@@ -94,10 +110,7 @@ export function createFileSender(
 
   async function stream(state: Outgoing, start: number) {
     const { id } = state.file;
-    const { blob, parked } = state;
-    // Resumable transfers are hashed, so the receiver can tell a whole file from a patchwork:
-    // the whole file at once, beside the chunks (outgoingDigest), not chunk by chunk here.
-    const digest = parked && resume ? resume.outgoingDigest(parked) : undefined;
+    const { blob } = state;
     let offset = start;
     progress(state, offset);
     while (offset < blob.size) {
@@ -110,16 +123,26 @@ export function createFileSender(
       offset = end;
       progress(state, offset);
     }
-    const sha256 = await digest;
+    // Resumable transfers are hashed (the whole file, beside the chunks), so the receiver can
+    // tell a whole file from a patchwork.
+    const sha256 = await state.digest;
     if (state.stopped) return;
     transport.send(encodeControl(sha256 ? { t: 'end', id, sha256 } : { t: 'end', id }));
   }
 
-  function start(state: Outgoing, from: Promise<number> | number): void {
+  function track(state: Outgoing, from: Promise<number> | number): void {
+    outgoing.set(state.file.id, state);
     Promise.resolve(from)
       .then((offset) => stream(state, offset))
       .catch((error: unknown) => {
         if (state.stopped) return;
+        // The channel died under a send, before its close event: a resumable transfer waits
+        // for the session's next connection, as it does on the close event.
+        if (channel.readyState !== 'open' && state.park?.()) {
+          outgoing.delete(state.file.id);
+          state.stopped = true;
+          return;
+        }
         const message = `sending "${state.file.name}" failed: ${String(error)}`;
         finish(
           state,
@@ -142,35 +165,13 @@ export function createFileSender(
     return file;
   }
 
-  /** Takes a parked transfer onto this channel: announced again, on from the receiver's offset. */
-  function carry(parked: ParkedOutgoing, resumed: boolean): Outgoing {
-    const { key, name, type, blob } = parked;
-    const file = announce(blob, { key, name, type, size: blob.size }, resumed);
-    parked.file = file;
-    let takeOffset: ((offset: number) => void) | undefined;
-    const from = resumed
-      ? new Promise<number>((resolve) => {
-          takeOffset = resolve;
-        })
-      : 0;
-    const state: Outgoing = {
-      file,
-      blob,
-      stopped: false,
-      onProgress: parked.onProgress,
-      settle: parked.settle,
-      takeOffset,
-      parked,
-    };
-    parked.cancelHere = (reason) => {
-      if (!outgoing.has(file.id)) return;
-      transport.sendQuietly({ t: 'abort', id: file.id, reason });
-      finish(state, new ConnectError('ERR_CANCELLED', `sending "${name}" was cancelled`));
-    };
-    outgoing.set(file.id, state);
-    start(state, from);
-    return state;
-  }
+  const resumable = options.resume?.sends({
+    transport,
+    announce,
+    track,
+    has: (id) => outgoing.has(id),
+    finish,
+  });
 
   return {
     send(blob, sendOptions) {
@@ -181,27 +182,8 @@ export function createFileSender(
       if (name.length > MAX_LABEL_LENGTH || type.length > MAX_LABEL_LENGTH) {
         throw invalid(`a file name or type is limited to ${MAX_LABEL_LENGTH} characters`);
       }
+      if (resumable) return resumable.send(blob, name, type, sendOptions);
       const { done, settle } = settlement();
-      if (resume) {
-        if (resume.closed) throw new ConnectError('ERR_CLOSED', 'the session has ended');
-        const parked: ParkedOutgoing = {
-          key: newTransferKey(),
-          blob,
-          name,
-          type,
-          onProgress: sendOptions.onProgress,
-          settle,
-          cancelHere: undefined,
-          file: { id: -1, name, size: blob.size, type },
-        };
-        const state = carry(parked, false);
-        resume.outgoing.set(parked.key, parked);
-        return {
-          file: state.file,
-          done,
-          cancel: (reason = '') => resume.cancelOutgoing(parked, reason),
-        };
-      }
       const file = announce(blob, { name, size: blob.size, type }, false);
       const state: Outgoing = {
         file,
@@ -210,10 +192,9 @@ export function createFileSender(
         onProgress: sendOptions.onProgress,
         settle,
         takeOffset: undefined,
-        parked: undefined,
+        digest: undefined,
       };
-      outgoing.set(file.id, state);
-      start(state, 0);
+      track(state, 0);
       return {
         file,
         done,
@@ -225,12 +206,7 @@ export function createFileSender(
       };
     },
 
-    resumeParked() {
-      if (!resume || resume.closed) return;
-      for (const parked of resume.outgoing.values()) {
-        if (!parked.cancelHere) carry(parked, true);
-      }
-    },
+    resumeParked: () => resumable?.resumeParked(),
 
     offset(id, offset) {
       const state = sent(id, 'offset');
@@ -270,12 +246,10 @@ export function createFileSender(
 
     failAll(error) {
       for (const state of [...outgoing.values()]) {
-        const { parked } = state;
-        if (parked && resume && !resume.closed && resume.outgoing.get(parked.key) === parked) {
+        if (state.park?.()) {
           // Kept for the session's next connection: the next messenger announces it again.
           outgoing.delete(state.file.id);
           state.stopped = true;
-          parked.cancelHere = undefined;
         } else finish(state, error);
       }
       queue.close();
