@@ -15,7 +15,7 @@ const READ_BYTES = 256 * 1024;
  * is at most `wholeMax` bytes, else incrementally by @noble/hashes as its bytes arrive.
  */
 export function incomingDigest(size: number, wholeMax = WHOLE_DIGEST_MAX_BYTES): IncomingDigest {
-  if (size <= wholeMax) return wholeFileDigest;
+  if (size <= wholeMax) return wholeFileDigest(size, wholeMax);
   const hash = sha256.create();
   return {
     update: (bytes) => hash.update(bytes),

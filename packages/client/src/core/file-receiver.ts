@@ -119,7 +119,9 @@ export function createFileReceiver(
       file,
       // A messenger without `resume` still checks a file that comes with a key and a hash.
       hash:
-        file.key === undefined ? undefined : (hash ?? resumable?.digest(file) ?? wholeFileDigest),
+        file.key === undefined
+          ? undefined
+          : (hash ?? resumable?.digest(file) ?? wholeFileDigest(file.size)),
       parts,
       pending: [],
       pendingBytes: 0,
