@@ -24,35 +24,14 @@ export async function sha256Hex(bytes: BufferSource): Promise<string> {
 }
 
 /**
- * Hashes the received file once whole, at its end: its bytes are copied as they come into one
- * buffer (grown as they come, so an announcement alone reserves nothing), so the end hashes
- * that at once instead of reading the file back. Above `wholeMax` bytes, it cannot tell.
+ * Hashes the received file once whole, reading it back at its end (a messenger without
+ * `FileResume` checking the hash a resumable peer sent; a `FileResume` copies the bytes as
+ * they come instead, file-digest-incremental.ts). Above the maximum, it cannot tell.
  */
-export function wholeFileDigest(size: number, wholeMax = WHOLE_DIGEST_MAX_BYTES): IncomingDigest {
-  let copy = new Uint8Array(0);
-  let length = 0;
-  const take = (bytes: Uint8Array) => {
-    if (length + bytes.length > copy.length) {
-      const grown = new Uint8Array(
-        Math.min(size, Math.max(2 * copy.length, length + bytes.length, 1 << 20)),
-      );
-      grown.set(copy.subarray(0, length));
-      copy = grown;
-    }
-    copy.set(bytes, length);
-    length += bytes.length;
-  };
-  if (size > wholeMax) return { update() {}, async catchUp() {}, finish: async () => undefined };
-  return {
-    update: take,
-    async catchUp(kept) {
-      take(new Uint8Array(await kept.arrayBuffer()));
-    },
-    async finish(whole) {
-      // A receiver always gives every byte before `finish`; should it not, read them back.
-      const bytes = length === whole.size ? copy.subarray(0, length) : await whole.arrayBuffer();
-      copy = new Uint8Array(0);
-      return sha256Hex(bytes);
-    },
-  };
-}
+export const readBackDigest: IncomingDigest = {
+  update() {},
+  async catchUp() {},
+  async finish(whole) {
+    return whole.size <= WHOLE_DIGEST_MAX_BYTES ? sha256Hex(await whole.arrayBuffer()) : undefined;
+  },
+};

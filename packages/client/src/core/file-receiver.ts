@@ -1,5 +1,5 @@
 import { ConnectError } from '../errors.ts';
-import { type IncomingDigest, wholeFileDigest } from './file-digest.ts';
+import { type IncomingDigest, readBackDigest } from './file-digest.ts';
 import type { FileResume } from './file-resume.ts';
 import type { Emit, FileDescription, Transport } from './messenger-types.ts';
 import { protocolError } from './messenger-wire.ts';
@@ -119,9 +119,7 @@ export function createFileReceiver(
       file,
       // A messenger without `resume` still checks a file that comes with a key and a hash.
       hash:
-        file.key === undefined
-          ? undefined
-          : (hash ?? resumable?.digest(file) ?? wholeFileDigest(file.size)),
+        file.key === undefined ? undefined : (hash ?? resumable?.digest(file) ?? readBackDigest),
       parts,
       pending: [],
       pendingBytes: 0,
