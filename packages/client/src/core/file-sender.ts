@@ -27,6 +27,8 @@ export interface Outgoing {
   takeOffset: ((offset: number) => void) | undefined;
   /** The SHA-256 (hex) its `end` carries (resumable transfers). */
   digest: Promise<string> | undefined;
+  /** The channel threw when handed a chunk or the end (dead before its close event). */
+  cut?: true;
   /** Resumable transfers: told when it ends here, and asked to keep it when the channel goes. */
   onFinish?: () => void;
   park?: () => boolean;
@@ -111,6 +113,14 @@ export function createFileSender(
   async function stream(state: Outgoing, start: number) {
     const { id } = state.file;
     const { blob } = state;
+    const send = (data: string | Uint8Array<ArrayBuffer>) => {
+      try {
+        transport.send(data);
+      } catch (error) {
+        state.cut = true;
+        throw error;
+      }
+    };
     let offset = start;
     progress(state, offset);
     while (offset < blob.size) {
@@ -119,7 +129,7 @@ export function createFileSender(
       const end = Math.min(offset + options.chunkSize, blob.size);
       const bytes = new Uint8Array(await blob.slice(offset, end).arrayBuffer());
       if (state.stopped) return;
-      transport.send(encodeChunk(id, bytes));
+      send(encodeChunk(id, bytes));
       offset = end;
       progress(state, offset);
     }
@@ -127,7 +137,7 @@ export function createFileSender(
     // tell a whole file from a patchwork.
     const sha256 = await state.digest;
     if (state.stopped) return;
-    transport.send(encodeControl(sha256 ? { t: 'end', id, sha256 } : { t: 'end', id }));
+    send(encodeControl(sha256 ? { t: 'end', id, sha256 } : { t: 'end', id }));
   }
 
   function track(state: Outgoing, from: Promise<number> | number): void {
@@ -136,9 +146,10 @@ export function createFileSender(
       .then((offset) => stream(state, offset))
       .catch((error: unknown) => {
         if (state.stopped) return;
-        // The channel died under a send, before its close event: a resumable transfer waits
-        // for the session's next connection, as it does on the close event.
-        if (channel.readyState !== 'open' && state.park?.()) {
+        // The channel died under a send, before its close event (libdatachannel throws
+        // "Sending failed, errno=32" while still open): a resumable transfer waits for the
+        // session's next connection, as it does on the close event.
+        if (state.cut && state.park?.()) {
           outgoing.delete(state.file.id);
           state.stopped = true;
           return;
