@@ -5,7 +5,7 @@
  * disk store (`diskBytesStore` from `webrtc-connect/node`) kept.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -128,7 +128,11 @@ describe('resumable file transfers between two Node peers', () => {
     const outgoing = sender1.sendFile(new Blob([bytes]), { name: 'random.bin' });
     await dropLinkMidway(link1, sender1, receiver1);
     const key = outgoing.file.key as string;
-    expect(await readdir(directory)).toEqual([`${key}.part`]);
+    // The process stops once its writes are done (what a crash would lose is no test of ours).
+    await expect.poll(() => readdir(directory), { timeout: 10_000 }).toEqual([`${key}.part`]);
+    await expect
+      .poll(async () => (await stat(join(directory, `${key}.part`))).size, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(DROP_AT);
 
     // A new process: a new FileResume whose only memory is the directory.
     const link2 = await pair();
