@@ -1,55 +1,12 @@
 import { ConnectError } from '../errors.ts';
 import { type IncomingDigest, readBackDigest } from './file-digest.ts';
-import type { FileResume } from './file-resume.ts';
 import type { Emit, FileDescription, Transport } from './messenger-types.ts';
 import { protocolError } from './messenger-wire.ts';
+import type { Incoming, TransferResume } from './transfer-parts.ts';
 
 // Incoming chunks are folded into a Blob every few MiB, so a browser may keep a large file
 // out of the JavaScript heap instead of holding thousands of small buffers.
 const FOLD_BYTES = 8 * 1024 * 1024;
-
-export interface Incoming {
-  file: FileDescription;
-  /** Hashes the file (resumable transfers: their `end` names the SHA-256). */
-  hash: IncomingDigest | undefined;
-  parts: Blob[];
-  pending: Uint8Array<ArrayBuffer>[];
-  pendingBytes: number;
-  received: number;
-  /** Writes to the store, one after another. */
-  stored: Promise<void>;
-}
-
-/**
- * What the receiving half lends a `FileResume` (resumable-receiver.ts), so the resumable
- * machinery lives in a module of its own that a plain messenger's bundle does not carry.
- */
-export interface ReceiverCore {
-  transport: Transport;
-  emit: Emit;
-  /** Ids whose chunks are dropped (refused files; resumed ones until their offset is sent). */
-  refused: Set<number>;
-  begin(file: FileDescription, parts: Blob[], received: number, hash?: IncomingDigest): Incoming;
-  /** Takes the file off this channel (kept by the session), its pending bytes folded. */
-  release(state: Incoming): void;
-}
-
-/** The resumable part of a receiver, made by `FileResume.receives`. */
-export interface ResumableReceives {
-  /** Bytes between writes to the store (what a reload may lose). */
-  foldBytes: number | undefined;
-  digest(file: FileDescription): IncomingDigest;
-  /** A file with a key announced again on a new connection. */
-  announce(file: FileDescription & { key: string }): void;
-  /** `part`, at `offset` of the file, is in; keeps it (state.stored chains the writes). */
-  folded(state: Incoming, offset: number, part: Blob): void;
-  /** The file was received whole and checked. */
-  received(state: Incoming): void;
-  /** The file failed: nothing of it is kept. */
-  forget(state: Incoming): void;
-  /** The channel is gone: true when the file is kept for the next one (`release`d). */
-  park(state: Incoming): boolean;
-}
 
 export interface FileReceiver {
   announce(file: FileDescription, resumed: boolean): void;
@@ -69,7 +26,7 @@ export interface FileReceiver {
 export function createFileReceiver(
   emit: Emit,
   transport: Transport,
-  resume: FileResume | undefined,
+  resume: TransferResume | undefined,
 ): FileReceiver {
   const incoming = new Map<number, Incoming>();
   const announced = new Set<number>();

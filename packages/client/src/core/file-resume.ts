@@ -2,8 +2,6 @@ import { ConnectError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
 import { type IncomingDigest, WHOLE_DIGEST_MAX_BYTES } from './file-digest.ts';
 import { incomingDigest, sha256OfBlob } from './file-digest-incremental.ts';
-import type { ReceiverCore, ResumableReceives } from './file-receiver.ts';
-import type { ResumableSends, SenderCore } from './file-sender.ts';
 import {
   type FileDescription,
   type OutgoingFile,
@@ -13,19 +11,19 @@ import {
 import { isTransferKey, MAX_LABEL_LENGTH } from './messenger-wire.ts';
 import { resumableReceives } from './resumable-receiver.ts';
 import { resumableSends } from './resumable-sender.ts';
+import type {
+  ParkedIncoming,
+  ParkedOutgoing,
+  ReceivedBytesStore,
+  ReceiverCore,
+  ResumableReceives,
+  ResumableSends,
+  ResumeState,
+  SenderCore,
+  TransferResume,
+} from './transfer-parts.ts';
 
-/**
- * Where a receiver keeps the bytes of resumable files so far, so a reload of its page can
- * resume them (IndexedDB in a browser). Bytes are written in order, as pieces at their offsets.
- */
-export interface ReceivedBytesStore {
-  /** The bytes kept of the file `key` from its start (only the unbroken run), if any. */
-  load(key: string): Promise<Blob | undefined>;
-  /** Keeps `bytes`, which start at `offset` of the file `key`. */
-  append(key: string, offset: number, bytes: Blob): Promise<void>;
-  /** Forgets the file `key` (received, cancelled, or failed). */
-  remove(key: string): Promise<void>;
-}
+export type { ReceivedBytesStore } from './transfer-parts.ts';
 
 export interface FileResumeOptions {
   /** Keeps incoming bytes beyond this page's life (default: memory only, this page). */
@@ -36,31 +34,6 @@ export interface FileResumeOptions {
    * thread, several times slower (default 128 MiB).
    */
   wholeDigestMaxBytes?: number;
-}
-
-/** An outgoing transfer that outlives the connection it started on. */
-export interface ParkedOutgoing {
-  key: string;
-  blob: Blob;
-  name: string;
-  type: string;
-  onProgress: ((bytes: number) => void) | undefined;
-  settle(error?: ConnectError): void;
-  /** Set by the messenger carrying it now: stops it there (and tells the peer). */
-  cancelHere: ((reason: string) => void) | undefined;
-  /** The description under the messenger carrying it now (its id changes per connection). */
-  file: FileDescription;
-  /** Its SHA-256 (hex), once asked for: taken once, beside the transfer, whatever it crosses. */
-  digest?: Promise<string>;
-}
-
-/** An incoming transfer cut off with its connection: what arrived so far, in memory. */
-export interface ParkedIncoming {
-  file: FileDescription;
-  parts: Blob[];
-  received: number;
-  /** The hash of those bytes so far, to go on with. */
-  hash: IncomingDigest | undefined;
 }
 
 export interface FileResumeEvents {
@@ -74,7 +47,7 @@ export interface FileResumeEvents {
  * detached, its transfers are kept here instead of failing; the next messenger announces the
  * outgoing ones again and continues from the offset the receiver names.
  */
-export class FileResume {
+export class FileResume implements TransferResume, ResumeState {
   readonly store: ReceivedBytesStore | undefined;
   readonly outgoing = new Map<string, ParkedOutgoing>();
   readonly incoming = new Map<string, ParkedIncoming>();

@@ -1,5 +1,4 @@
 import { ConnectError, isConnectError } from '../errors.ts';
-import type { FileResume } from './file-resume.ts';
 import {
   type FileDescription,
   type OutgoingFile,
@@ -16,43 +15,7 @@ import {
   protocolError,
 } from './messenger-wire.ts';
 import { createSendQueue } from './send-queue.ts';
-
-export interface Outgoing {
-  file: FileDescription;
-  blob: Blob;
-  stopped: boolean;
-  onProgress: ((bytes: number) => void) | undefined;
-  settle(error?: ConnectError): void;
-  /** A resumed transfer waits for the receiver's offset before its first chunk. */
-  takeOffset: ((offset: number) => void) | undefined;
-  /** The SHA-256 (hex) its `end` carries (resumable transfers). */
-  digest: Promise<string> | undefined;
-  /** The channel threw when handed a chunk or the end (dead before its close event). */
-  cut?: true;
-  /** Resumable transfers: told when it ends here, and asked to keep it when the channel goes. */
-  onFinish?: () => void;
-  park?: () => boolean;
-}
-
-/**
- * What the sending half lends a `FileResume` (resumable-sender.ts), so the resumable machinery
- * lives in a module of its own that a plain messenger's bundle does not carry.
- */
-export interface SenderCore {
-  transport: Transport;
-  announce(blob: Blob, description: Omit<FileDescription, 'id'>, resumed: boolean): FileDescription;
-  /** Streams `state`'s file from `from` (the receiver's offset, once known). */
-  track(state: Outgoing, from: Promise<number> | number): void;
-  has(id: number): boolean;
-  finish(state: Outgoing, error?: ConnectError): void;
-}
-
-/** The resumable part of a sender, made by `FileResume.sends`. */
-export interface ResumableSends {
-  send(blob: Blob, name: string, type: string, options: SendFileOptions): OutgoingFile;
-  /** Announces again the transfers parked in the session (the channel is open). */
-  resumeParked(): void;
-}
+import type { Outgoing, TransferResume } from './transfer-parts.ts';
 
 export interface FileSender {
   send(blob: Blob, options: SendFileOptions): OutgoingFile;
@@ -74,7 +37,7 @@ export interface FileSender {
 export interface FileSenderOptions {
   chunkSize: number;
   highWaterMark: number;
-  resume: FileResume | undefined;
+  resume: TransferResume | undefined;
 }
 
 /** The sending half of a messenger: streams files in chunks, never overfilling the channel. */

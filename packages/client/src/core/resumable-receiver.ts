@@ -1,7 +1,6 @@
 import type { IncomingDigest } from './file-digest.ts';
-import type { ReceiverCore, ResumableReceives } from './file-receiver.ts';
-import type { FileResume } from './file-resume.ts';
 import type { FileDescription } from './messenger-types.ts';
+import type { ReceiverCore, ResumableReceives, ResumeState } from './transfer-parts.ts';
 
 // With a store, every MiB goes to it: what a reload loses is at most this much.
 const STORE_FOLD_BYTES = 1024 * 1024;
@@ -11,7 +10,7 @@ const STORE_FOLD_BYTES = 1024 * 1024;
  * is kept in the session (and its store) when the channel goes, and on a new connection the
  * receiver names the offset it holds, so only the rest comes.
  */
-export function resumableReceives(resume: FileResume, core: ReceiverCore): ResumableReceives {
+export function resumableReceives(resume: ResumeState, core: ReceiverCore): ResumableReceives {
   const { store } = resume;
   const digest = (file: FileDescription) => resume.incomingDigest(file.size);
 

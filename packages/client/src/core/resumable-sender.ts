@@ -1,15 +1,20 @@
 import { ConnectError } from '../errors.ts';
-import type { FileResume, ParkedOutgoing } from './file-resume.ts';
-import type { Outgoing, ResumableSends, SenderCore } from './file-sender.ts';
 import { settlement } from './messenger-types.ts';
 import { newTransferKey } from './messenger-wire.ts';
+import type {
+  Outgoing,
+  ParkedOutgoing,
+  ResumableSends,
+  ResumeState,
+  SenderCore,
+} from './transfer-parts.ts';
 
 /**
  * The resumable part of a messenger's sender (`FileResume.sends`): each transfer gets a key and
  * is kept in the session while it is between connections; on a new connection it is announced
  * again and goes on from the receiver's offset.
  */
-export function resumableSends(resume: FileResume, core: SenderCore): ResumableSends {
+export function resumableSends(resume: ResumeState, core: SenderCore): ResumableSends {
   /** Takes a parked transfer onto this channel: announced again, on from the receiver's offset. */
   function carry(parked: ParkedOutgoing, resumed: boolean): Outgoing {
     const { key, name, type, blob } = parked;
