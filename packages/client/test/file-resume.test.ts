@@ -232,6 +232,46 @@ describe.each(HASHINGS)(
       expect(chunkBytes(a2)).toBe(0);
     });
 
+    it('parks a transfer whose chunk the channel refuses while it still says open (libdatachannel), not failing it', async () => {
+      const sending = newResume();
+      const receiving = newResume();
+      const [a1, b1] = await channelPair();
+      const sender1 = messenger(a1, sending);
+      const receiver1 = messenger(b1, receiving);
+      const bytes = randomBytes(SIZE);
+      const outgoing = sender1.sendFile(new Blob([bytes]));
+      let failed: unknown;
+      outgoing.done.catch((error: unknown) => {
+        failed = error;
+      });
+      await settle(progressed(receiver1, SIZE / 4));
+      // node-datachannel throws "Sending failed, errno=32" before its channel says closed.
+      const refused = new Promise<void>((resolve) => {
+        a1.send = () => {
+          resolve();
+          throw new Error('libdatachannel error while sending data channel message: errno=32');
+        };
+      });
+      await settle(refused);
+      await settle(Promise.resolve());
+      const key = outgoing.file.key as string;
+      expect(failed).toBeUndefined();
+      expect(sending.outgoing.has(key)).toBe(true);
+      a1.closeBoth();
+      sender1.detach();
+      receiver1.detach();
+
+      const [a2, b2] = await channelPair();
+      const receiver2 = messenger(b2, receiving);
+      const received = new Promise<ReceivedFile>((resolve) =>
+        receiver2.on('file-received', resolve),
+      );
+      messenger(a2, sending);
+      const file = await settle(received);
+      await settle(outgoing.done);
+      expect(Buffer.from(await file.blob.arrayBuffer()).equals(bytes)).toBe(true);
+    });
+
     it('rejects a parked transfer with ERR_CLOSED when the session ends', async () => {
       const sending = newResume();
       const receiving = newResume();
