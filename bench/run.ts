@@ -14,6 +14,7 @@ import { benchAccountFailover } from './account-failover.ts';
 import { benchBundleSizes } from './bundle-sizes.ts';
 import { measureCodecSizes, printCodecSizes } from './codec-size.ts';
 import { benchEdgeAttacks } from './edge-attacks.ts';
+import { benchFileTransfer, fileTransferMedian, printFileTransfer } from './file-transfer.ts';
 import { benchInstances } from './instances.ts';
 import { benchLateCode, lateCodeMedian, printLateCode } from './late-code.ts';
 import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
@@ -144,6 +145,25 @@ const benches: Record<string, () => Promise<BenchResult>> = {
       },
       { name: 'late reply code, attempts that failed', value: failures, limit: 0, unit: '' },
     ];
+    return { ...result, targets };
+  },
+
+  async 'file-transfer'() {
+    const result = await benchFileTransfer();
+    printFileTransfer(result);
+    const ratio = (browser: string) => {
+      const p50 = (way: string) =>
+        fileTransferMedian(
+          result.rows.find((row) => row.browser === browser && row.way === way)?.seconds ?? [],
+        );
+      return Math.round((p50('web app') / p50('plain')) * 100) / 100;
+    };
+    const targets: Target[] = ['chromium', 'firefox'].map((browser) => ({
+      name: `${result.mebibytes} MiB, resumable as the web app does it / plain (p50), ${browser}`,
+      value: ratio(browser),
+      limit: 1.15,
+      unit: '×',
+    }));
     return { ...result, targets };
   },
 
