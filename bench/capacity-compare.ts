@@ -5,7 +5,7 @@
  * Every run's figures and each tree's median and spread go into the JSON. The load clients are
  * this checkout's (bench/capacity-load.ts) for both.
  *
- *   tsx --conditions=@webrtc-connect/source bench/capacity-compare.ts DIR [connections [seconds]] [--runs N] [--out FILE]
+ *   tsx --conditions=@webrtc-connect/source bench/capacity-compare.ts DIR [DIR...] [connections [seconds]] [--runs N] [--out FILE]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -30,13 +30,13 @@ export interface CapacityComparisonTree {
   serverCpuMicrosPerSignal: { median: number; min: number; max: number };
 }
 
-/** Our server of `compareRoot` and of this checkout, alternating, `runs` times each. */
+/** Our server of each of `compareRoots` and of this checkout, in turn, `runs` times each. */
 export async function compareAccountCapacity(
-  compareRoot: string,
+  compareRoots: readonly string[],
   options: { connections: number; relaySeconds: number; runs: number },
 ): Promise<{ measured: string; trees: CapacityComparisonTree[] }> {
   const here = fileURLToPath(new URL('..', import.meta.url));
-  const roots = [resolve(compareRoot), resolve(here)];
+  const roots = [...compareRoots.map((root) => resolve(root)), resolve(here)];
   const runs = roots.map(() => [] as CapacityFigures[]);
   for (let n = 0; n < options.runs; n += 1) {
     for (const [i, root] of roots.entries()) {
@@ -95,9 +95,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     allowPositionals: true,
     options: { runs: { type: 'string' }, out: { type: 'string' } },
   });
-  const [compare, connections, seconds] = positionals;
-  if (compare === undefined)
-    throw new Error('usage: capacity-compare.ts DIR [connections [seconds]]');
+  // Checkouts, then the counts.
+  const compare = positionals.filter((value) => !/^\d+$/.test(value));
+  const [connections, seconds] = positionals.filter((value) => /^\d+$/.test(value));
+  if (compare.length === 0) {
+    throw new Error('usage: capacity-compare.ts DIR [DIR...] [connections [seconds]]');
+  }
   const result = await compareAccountCapacity(compare, {
     connections: Number(connections ?? defaultConnections()),
     relaySeconds: Number(seconds ?? RELAY_SECONDS),

@@ -12,7 +12,7 @@
  * (setImmediate), as they would over sockets. A run is a warm-up, then `seconds` of rounds,
  * timed in CPU time.
  *
- * `--compare DIR` times the server of another checkout too (a worktree of an older commit,
+ * `--compare DIR` (repeatable) times the server of another checkout too (a worktree of an older commit,
  * `npm ci`-ed), in runs alternating with this one's, each in a fresh process, and writes both
  * into the JSON: the before and after of a change to the relay path, side by side.
  *
@@ -67,7 +67,7 @@ export interface RelayPathResult {
   measured: string;
   runs: RelayPathRun[];
   trees: RelayPathSummary[];
-  /** Median of this tree over median of the compared tree, when there is one. */
+  /** Median of this tree over the median of the first compared tree, when there is one. */
   ratio: number | undefined;
   loadAverage: number[];
 }
@@ -244,12 +244,12 @@ function runInChild(tree: string, pairs: number, seconds: number): Promise<Relay
 }
 
 export async function benchRelayPath(
-  options: { compare?: string; runs?: number; seconds?: number; pairs?: number } = {},
+  options: { compare?: readonly string[]; runs?: number; seconds?: number; pairs?: number } = {},
 ): Promise<RelayPathResult> {
   const runsEach = options.runs ?? RUNS;
   const seconds = options.seconds ?? SECONDS;
   const pairs = options.pairs ?? PAIRS;
-  const trees = options.compare ? [resolve(options.compare), ROOT] : [ROOT];
+  const trees = [...(options.compare ?? []).map((tree) => resolve(tree)), ROOT];
   const loadBefore = loadAverage();
   const runs: RelayPathRun[] = [];
   // Alternating, so that a change in the machine's load falls on both trees alike.
@@ -271,7 +271,8 @@ export async function benchRelayPath(
       maxNanos: Math.max(...mine),
     };
   });
-  const [before, after] = summaries;
+  const before = summaries.length > 1 ? summaries[0] : undefined;
+  const after = summaries.at(-1);
   const result: RelayPathResult = {
     measured:
       `server CPU time per relayed signal through AccountService with fake sockets: ${pairs} ` +
@@ -295,7 +296,7 @@ export async function benchRelayPath(
       runs: summary.runs.join(' '),
     })),
   );
-  if (result.ratio !== undefined) console.log(`this tree / compared: ${result.ratio}×`);
+  if (result.ratio !== undefined) console.log(`this tree / the first compared: ${result.ratio}×`);
   return result;
 }
 
@@ -316,7 +317,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       child: { type: 'string' },
-      compare: { type: 'string' },
+      compare: { type: 'string', multiple: true },
       runs: { type: 'string' },
       seconds: { type: 'string' },
       pairs: { type: 'string' },
