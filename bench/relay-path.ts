@@ -1,22 +1,23 @@
 /**
- * The account server's relay path alone, in one process, without sockets or the kernel: the
- * server's AccountService with fake WebSockets, so what is timed is the server's own work for
- * one relayed signal (ws has already framed it): frame check, routing in the room, the relayed
- * frame's text, the outgoing frame's bytes. The capacity bench (account-capacity.ts) measures
- * the same path through real sockets, where the kernel's writes and ws's reading are most of
- * the time and the machine's load moves every figure; this one moves much less with load.
+ * The account server's relay path alone, without sockets or the kernel: the server's
+ * AccountService with fake WebSockets, so what is timed is the server's own work for one
+ * relayed signal once ws has read it: frame check, routing in the room, the relayed frame's
+ * text, the outgoing frame's bytes. The capacity bench (account-capacity.ts) measures the same
+ * path through real sockets, where the kernel's writes and ws's reading are most of the time
+ * and the machine's load moves every figure by tens of percent.
  *
  * `pairs` pairs of devices (two devices of one user each, signed in with the development
- * sign-in) each send `window` signals each way per round, as a device's `JSON.stringify` makes
- * them (an ICE candidate's size); rounds end where the server's batched writes leave
- * (setImmediate), as they would over sockets. A run is a warm-up, then `seconds` of rounds,
- * timed in CPU time.
+ * sign-in) each send 8 signals each way a round, as a device's `JSON.stringify` makes them (an
+ * ICE candidate's size); a round ends where the server's batched writes leave (setImmediate),
+ * as they would over sockets. Timed in CPU time, in slots of 100 ms.
  *
- * `--compare DIR` (repeatable) times the server of another checkout too (a worktree of an older commit,
- * `npm ci`-ed), in runs alternating with this one's, each in a fresh process, and writes both
- * into the JSON: the before and after of a change to the relay path, side by side.
+ * `--compare DIR` (repeatable): the servers of other checkouts too (a worktree of an older
+ * commit, `npm ci`-ed), in the same process, their slots taking turns with this one's (the
+ * order turning every time): the machine is shared, and its load moved whole runs of one
+ * checkout by 15 % when they ran one after another. Each run is a fresh process; a checkout's
+ * figure is the median of its slots in a run, and the JSON has every run's.
  *
- *   tsx --conditions=@webrtc-connect/source bench/relay-path.ts [--compare DIR] [--runs N] [--seconds S] [--out FILE]
+ *   tsx --conditions=@webrtc-connect/source bench/relay-path.ts [--compare DIR]... [--runs N] [--seconds S] [--out FILE]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -27,9 +28,11 @@ import { parseArgs } from 'node:util';
 
 const PAIRS = 100;
 const WINDOW = 8;
-const SECONDS = 3;
+/** Timed seconds a run, per checkout. */
+const SECONDS = 5;
 const WARM_UP_SECONDS = 1;
-const RUNS = 5;
+const SLOT_MS = 100;
+const RUNS = 3;
 /** What a device sends most: a trickled ICE candidate, as the client's JSON.stringify makes it. */
 const CANDIDATE = {
   kind: 'candidate',
@@ -47,17 +50,18 @@ export interface RelayPathRun {
   /** The checkout whose server was timed. */
   tree: string;
   commit: string;
-  signals: number;
-  /** Server CPU time (user + system) per relayed signal, in nanoseconds. */
+  slots: number;
+  /** Server CPU time (user + system) per relayed signal, in nanoseconds: the slots' median. */
   cpuNanosPerSignal: number;
-  /** Wall time per relayed signal, in nanoseconds. */
-  wallNanosPerSignal: number;
 }
 
 export interface RelayPathSummary {
   tree: string;
   commit: string;
   runs: number[];
+  /** Each run's figure over the first checkout's in the same run (the load of that run cancels). */
+  ratios: number[];
+  medianRatio: number;
   medianNanos: number;
   minNanos: number;
   maxNanos: number;
@@ -67,7 +71,7 @@ export interface RelayPathResult {
   measured: string;
   runs: RelayPathRun[];
   trees: RelayPathSummary[];
-  /** Median of this tree over the median of the first compared tree, when there is one. */
+  /** This checkout's median ratio to the first compared one, when there is one. */
   ratio: number | undefined;
   loadAverage: number[];
 }
@@ -138,8 +142,8 @@ const silentLog = {
 
 const nextRound = () => new Promise<void>((done) => setImmediate(done));
 
-/** One run in this process, of the server in `tree`. */
-async function runOnce(tree: string, pairs: number, seconds: number): Promise<RelayPathRun> {
+/** One checkout's server with `pairs` pairs of devices joined, ready to relay rounds of signals. */
+async function relayRig(tree: string, pairs: number) {
   const server = `${tree}/packages/server/src/account`;
   const { AccountService } = await import(pathToFileURL(`${server}/account-service.ts`).href);
   const { resolveAccountOptions } = await import(
@@ -149,6 +153,8 @@ async function runOnce(tree: string, pairs: number, seconds: number): Promise<Re
     devSignIn: true,
     maxFramesPerSecond: 100_000,
     maxAccountSockets: pairs * 2 + 10,
+    // The longest: a checkout's devices are idle while the others' take their turn.
+    heartbeatMs: 60_000,
   });
   const service = new AccountService(options, Date.now, silentLog);
   const devices: [Device, Device][] = [];
@@ -174,41 +180,80 @@ async function runOnce(tree: string, pairs: number, seconds: number): Promise<Re
     { from: a, to: b, frame: signalFrame(b.id) },
     { from: b, to: a, frame: signalFrame(a.id) },
   ]);
-  const round = async () => {
-    for (const { from, frame } of sends) {
-      for (let n = 0; n < WINDOW; n += 1) from.ws.emit('message', frame, false);
-    }
-    await nextRound();
-  };
-  const framesBefore = () => sends.reduce((sum, { to }) => sum + to.raw.frames, 0);
-  const warmUntil = performance.now() + WARM_UP_SECONDS * 1000;
-  while (performance.now() < warmUntil) await round();
-  const received = framesBefore();
-  let signals = 0;
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const until = started + seconds * 1000;
-  while (performance.now() < until) {
-    await round();
-    signals += sends.length * WINDOW;
-  }
-  const wallMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  if (framesBefore() - received !== signals) {
-    throw new Error(`sent ${signals} signals, ${framesBefore() - received} arrived`);
-  }
-  const relayed = JSON.parse(sends[0]?.to.raw.last ?? '{}');
-  if (relayed.type !== 'signal' || relayed.data?.kind !== 'candidate') {
-    throw new Error(`not a relayed signal: ${sends[0]?.to.raw.last}`);
-  }
-  await service.close();
+  const received = () => sends.reduce((sum, { to }) => sum + to.raw.frames, 0);
+  let sent = 0;
+  const start = received();
   return {
     tree,
     commit: commitOf(tree),
-    signals,
-    cpuNanosPerSignal: Math.round(((used.user + used.system) * 1000) / signals),
-    wallNanosPerSignal: Math.round((wallMs * 1e6) / signals),
+    signalsPerRound: sends.length * WINDOW,
+    async round(): Promise<void> {
+      for (const { from, frame } of sends) {
+        for (let n = 0; n < WINDOW; n += 1) from.ws.emit('message', frame, false);
+      }
+      sent += sends.length * WINDOW;
+      // The batched writes leave now, as over sockets.
+      await nextRound();
+    },
+    /** Every signal arrived, as a relayed signal. */
+    check(): void {
+      if (received() - start !== sent) {
+        throw new Error(`${tree}: sent ${sent} signals, ${received() - start} arrived`);
+      }
+      const relayed = JSON.parse(sends[0]?.to.raw.last ?? '{}');
+      if (relayed.type !== 'signal' || relayed.data?.kind !== 'candidate') {
+        throw new Error(`not a relayed signal: ${sends[0]?.to.raw.last}`);
+      }
+    },
+    close: () => service.close() as Promise<void>,
   };
+}
+
+type RelayRig = Awaited<ReturnType<typeof relayRig>>;
+
+/** Rounds of `rig` for `ms` of wall time: its CPU time per signal, in nanoseconds. */
+async function slot(rig: RelayRig, ms: number): Promise<number> {
+  let signals = 0;
+  const cpu = process.cpuUsage();
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    await rig.round();
+    signals += rig.signalsPerRound;
+  }
+  const used = process.cpuUsage(cpu);
+  return ((used.user + used.system) * 1000) / signals;
+}
+
+/**
+ * One run, every checkout's server in this process: slots of each in turn (the order turning
+ * each time), so that whatever else the machine does falls on all of them alike.
+ */
+async function runInterleaved(
+  trees: readonly string[],
+  pairs: number,
+  seconds: number,
+): Promise<RelayPathRun[]> {
+  const rigs: RelayRig[] = [];
+  for (const tree of trees) rigs.push(await relayRig(tree, pairs));
+  for (const rig of rigs) await slot(rig, WARM_UP_SECONDS * 1000);
+  const slots = rigs.map(() => [] as number[]);
+  const count = Math.max(1, Math.round((seconds * 1000) / SLOT_MS));
+  for (let n = 0; n < count; n += 1) {
+    for (let k = 0; k < rigs.length; k += 1) {
+      const i = (n + k) % rigs.length;
+      slots[i]?.push(await slot(rigs[i] as RelayRig, SLOT_MS));
+    }
+  }
+  for (const rig of rigs) {
+    rig.check();
+    await rig.close();
+  }
+  return rigs.map((rig, i) => ({
+    tree: rig.tree,
+    commit: rig.commit,
+    slots: slots[i]?.length ?? 0,
+    cpuNanosPerSignal: Math.round(median(slots[i] ?? [])),
+  }));
 }
 
 function signalFrame(to: string): Buffer {
@@ -225,20 +270,21 @@ function commitOf(tree: string): string {
   }
 }
 
-/** One run in a fresh process (so neither tree's code warms the other's). */
-function runInChild(tree: string, pairs: number, seconds: number): Promise<RelayPathRun> {
+/** One run in a fresh process. */
+function runInChild(trees: readonly string[], pairs: number, seconds: number) {
   const file = fileURLToPath(import.meta.url);
-  const args = ['--conditions=@webrtc-connect/source', '--import', 'tsx', file];
-  args.push('--child', tree, '--pairs', String(pairs), '--seconds', String(seconds));
-  return new Promise((done, fail) => {
+  const args = ['--conditions=@webrtc-connect/source', '--import', 'tsx', file, '--child'];
+  for (const tree of trees) args.push('--compare', tree);
+  args.push('--pairs', String(pairs), '--seconds', String(seconds));
+  return new Promise<RelayPathRun[]>((done, fail) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
     });
     child.once('exit', (code) => {
-      if (code !== 0) fail(new Error(`the run of ${tree} exited with ${code}`));
-      else done(JSON.parse(out.trim().split('\n').at(-1) ?? '') as RelayPathRun);
+      if (code !== 0) fail(new Error(`a run exited with ${code}`));
+      else done(JSON.parse(out.trim().split('\n').at(-1) ?? '') as RelayPathRun[]);
     });
   });
 }
@@ -252,20 +298,21 @@ export async function benchRelayPath(
   const trees = [...(options.compare ?? []).map((tree) => resolve(tree)), ROOT];
   const loadBefore = loadAverage();
   const runs: RelayPathRun[] = [];
-  // Alternating, so that a change in the machine's load falls on both trees alike.
   for (let n = 0; n < runsEach; n += 1) {
-    for (const tree of trees) {
-      const run = await runInChild(tree, pairs, seconds);
-      console.log(`${run.commit} ${run.cpuNanosPerSignal} ns CPU/signal (${run.signals} signals)`);
-      runs.push(run);
-    }
+    const run = await runInChild(trees, pairs, seconds);
+    console.log(run.map((tree) => `${tree.commit} ${tree.cpuNanosPerSignal} ns`).join(', '));
+    runs.push(...run);
   }
   const summaries = trees.map((tree) => {
     const mine = runs.filter((run) => run.tree === tree).map((run) => run.cpuNanosPerSignal);
+    const first = runs.filter((run) => run.tree === trees[0]).map((run) => run.cpuNanosPerSignal);
+    const ratios = mine.map((value, n) => Math.round((value / (first[n] ?? value)) * 1000) / 1000);
     return {
       tree,
       commit: commitOf(tree),
       runs: mine,
+      ratios,
+      medianRatio: median(ratios),
       medianNanos: median(mine),
       minNanos: Math.min(...mine),
       maxNanos: Math.max(...mine),
@@ -276,14 +323,12 @@ export async function benchRelayPath(
   const result: RelayPathResult = {
     measured:
       `server CPU time per relayed signal through AccountService with fake sockets: ${pairs} ` +
-      `pairs, ${WINDOW} signals each way a round, ${WARM_UP_SECONDS} s warm-up then ${seconds} s, ` +
-      `${runsEach} runs per tree alternating, each in a fresh process`,
+      `pairs, ${WINDOW} signals each way a round, ${WARM_UP_SECONDS} s warm-up then ${seconds} s ` +
+      `per checkout in ${SLOT_MS} ms slots taking turns, median of the slots; ${runsEach} runs, ` +
+      'each a fresh process',
     runs,
     trees: summaries,
-    ratio:
-      before && after
-        ? Math.round((after.medianNanos / before.medianNanos) * 1000) / 1000
-        : undefined,
+    ratio: before && after ? after.medianRatio : undefined,
     loadAverage: [loadBefore, loadAverage()],
   };
   console.table(
@@ -294,6 +339,8 @@ export async function benchRelayPath(
       min: summary.minNanos,
       max: summary.maxNanos,
       runs: summary.runs.join(' '),
+      'over the first, each run': summary.ratios.join(' '),
+      'median ratio': summary.medianRatio,
     })),
   );
   if (result.ratio !== undefined) console.log(`this tree / the first compared: ${result.ratio}×`);
@@ -316,7 +363,7 @@ function loadAverage(): number {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
-      child: { type: 'string' },
+      child: { type: 'boolean' },
       compare: { type: 'string', multiple: true },
       runs: { type: 'string' },
       seconds: { type: 'string' },
@@ -327,7 +374,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const seconds = values.seconds === undefined ? SECONDS : Number(values.seconds);
   const pairs = values.pairs === undefined ? PAIRS : Number(values.pairs);
   if (values.child) {
-    console.log(JSON.stringify(await runOnce(values.child, pairs, seconds)));
+    console.log(JSON.stringify(await runInterleaved(values.compare ?? [], pairs, seconds)));
   } else {
     const result = await benchRelayPath({
       ...(values.compare === undefined ? {} : { compare: values.compare }),
