@@ -1,10 +1,11 @@
 /**
  * The modem listener's real-time factors (the recording and setups of bench/modem-listener.ts:
  * one fast demodulator, and every profile as every listener runs them) for other checkouts and
- * this one, side by side. The machine is shared, and whole runs one after another moved by a
- * factor of 5 with its load; so every checkout's modem is loaded in one process and fed the
- * same sound in slots of 2 s of audio taking turns (the order turning each time), timed in CPU
- * time. A checkout's figure is the median of its slots; each run is a fresh process.
+ * this one, side by side: runs alternate between the checkouts, each a fresh process feeding
+ * its checkout's modem the recording in slots of 2 s of sound, timed in CPU time (wall time,
+ * as modem-listener.ts times it, moved by a factor of 5 with this shared machine's load). A
+ * checkout's figure in a run is the median of its slots. (All checkouts in one process, taking
+ * turns, was tried: two checkouts with the same modem code then differed by a quarter.)
  *
  *   tsx --conditions=@webrtc-connect/source bench/modem-listener-compare.ts [DIR...] [--runs N] [--slots N] [--out FILE]
  */
@@ -145,14 +146,19 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       out: { type: 'string' },
     },
   });
-  const slots = Number(values.slots ?? 5);
+  const slots = Number(values.slots ?? 10);
   if (values.child) {
     console.log(JSON.stringify(await runInterleaved(positionals, slots)));
   } else {
     const trees = [...positionals.map((tree) => resolve(tree)), ROOT];
     const runs: TreeRun[][] = [];
-    for (let n = 0; n < Number(values.runs ?? 3); n += 1) {
-      const run = await runInChild(trees, slots);
+    for (let n = 0; n < Number(values.runs ?? 5); n += 1) {
+      // The order turns from run to run, as the machine's load may change within a run.
+      const run: TreeRun[] = [];
+      for (let k = 0; k < trees.length; k += 1) {
+        run.push(...(await runInChild([trees[(n + k) % trees.length] as string], slots)));
+      }
+      run.sort((a, b) => trees.indexOf(a.tree) - trees.indexOf(b.tree));
       console.log(
         run.map((tree) => `${tree.commit}: ${tree.realTimeFactors.join('× ')}×`).join(', '),
       );
