@@ -23,6 +23,7 @@ import { benchModem } from './modem.ts';
 import { benchModemPhone } from './modem-phone.ts';
 import { benchProviderKeys } from './provider-keys.ts';
 import { benchRejoinFreshTokens } from './rejoin-fresh-tokens.ts';
+import { benchRelayPath } from './relay-path.ts';
 import { benchResume, printResume, resumeMedian } from './resume.ts';
 import { benchSound } from './sound.ts';
 
@@ -113,6 +114,12 @@ const benches: Record<string, () => Promise<BenchResult>> = {
 
   async capacity() {
     return { ...(await benchAccountCapacity()) };
+  },
+
+  // BENCH_COMPARE: other checkouts (comma-separated) timed by turns with this one.
+  async 'relay-path'() {
+    const compare = process.env.BENCH_COMPARE?.split(',').filter(Boolean) ?? [];
+    return { ...(await benchRelayPath({ compare })), targets: [] };
   },
 
   async instances() {
