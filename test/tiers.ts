@@ -47,5 +47,22 @@ export const INTEGRATION_E2E_TESTS = [
   'test/e2e/sound-library.test.ts',
 ];
 
+/**
+ * Integration and browser files whose minutes are mostly spent waiting on real timers, not
+ * working: a reply code typed 3 minutes late, tokens expiring over two minutes. `npm test` runs
+ * them in a second vitest process (`WEBRTC_CONNECT_TEST_LANE=waits`, in a network namespace of
+ * its own) beside the other integration and browser files (`WEBRTC_CONNECT_TEST_LANE=rest`), so
+ * their idle minutes overlap that work instead of adding to it. Each stays in its tier:
+ * `--project browser` still runs web-app-late-reply.
+ */
+export const WAIT_BOUND_TESTS = [
+  'test/e2e/account-fresh-tokens.test.ts',
+  'test/e2e/web-app-late-reply.test.ts',
+];
+
+/** Which share of the integration and browser files one vitest process runs (see above). */
+export const TEST_LANES = ['waits', 'rest'] as const;
+export type TestLane = (typeof TEST_LANES)[number];
+
 export const TIERS = ['unit', 'integration', 'browser'] as const;
 export type Tier = (typeof TIERS)[number];
