@@ -88,6 +88,8 @@ export default defineConfig({
         test: {
           name: 'browser',
           sequence: { groupOrder: 2 },
+          // The web app built once for the run, not once in each file that serves it.
+          globalSetup: ['test/harness/web-app-global-setup.ts'],
           ...inLane({ include: ['test/e2e/**/*.test.ts'], exclude: INTEGRATION_E2E_TESTS }),
           ...serial,
         },
