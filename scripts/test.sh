@@ -100,10 +100,11 @@ status=0
 waits=""
 if [[ $tier != unit ]]; then
   # The wait-bound files (test/tiers.ts: a code typed 3 minutes late, tokens expiring over two
-  # minutes) in a second vitest process and network namespace, beside the rest: their idle
-  # minutes overlap the other files instead of adding to them. Its report comes at the end.
+  # minutes, network changes) in a second vitest process and network namespace, beside the rest:
+  # their idle minutes overlap the other files instead of adding to them. At a lower priority,
+  # so the rest (real-time sound among it) gets the CPU first. Its report comes at the end.
   echo "test: wait-bound files run beside the rest (log: test-results/vitest-waits.log)"
-  WEBRTC_CONNECT_TEST_LANE=waits bash scripts/in-netns.sh "$bin/vitest" run "${projects[@]}" \
+  WEBRTC_CONNECT_TEST_LANE=waits nice -n 10 bash scripts/in-netns.sh "$bin/vitest" run "${projects[@]}" \
     --passWithNoTests --reporter=default --reporter=json \
     --outputFile.json=test-results/vitest-waits.json >test-results/vitest-waits.log 2>&1 &
   waits=$!
