@@ -1,16 +1,23 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { RealTimeLastSequencer } from './test/sequencer.ts';
 import {
   INTEGRATION_E2E_TESTS,
   INTEGRATION_PACKAGE_TESTS,
+  REAL_TIME_TESTS,
   TEST_LANES,
   type TestLane,
   WAIT_BOUND_TESTS,
 } from './test/tiers.ts';
 
 // A listed file that moved would silently change tier: fail instead.
-for (const file of [...INTEGRATION_PACKAGE_TESTS, ...INTEGRATION_E2E_TESTS, ...WAIT_BOUND_TESTS]) {
+for (const file of [
+  ...INTEGRATION_PACKAGE_TESTS,
+  ...INTEGRATION_E2E_TESTS,
+  ...WAIT_BOUND_TESTS,
+  ...REAL_TIME_TESTS,
+]) {
   if (!existsSync(new URL(file, import.meta.url))) {
     throw new Error(`test/tiers.ts lists ${file}, which does not exist: update the list`);
   }
@@ -56,6 +63,8 @@ export default defineConfig({
     // WebRTC's timing never shares the machine with other tests, as with one worker before.
     // The exception: `npm test` runs the wait-bound files (test/tiers.ts) in a second process.
     maxWorkers: Math.max(2, availableParallelism()),
+    // Real-time sound last in its tier (test/sequencer.ts).
+    sequence: { sequencer: RealTimeLastSequencer },
     // Tiers (test/tiers.ts): `npm test -- --tier unit`, or `npx vitest run --project unit`.
     projects: [
       {

@@ -62,6 +62,16 @@ export const WAIT_BOUND_TESTS = [
   'test/e2e/web-app-network-change.test.ts',
 ];
 
+/**
+ * Files that decode sound in real time (the browsers' AudioWorklets): starved of CPU they miss
+ * what they listen for. They run last in their tier (test/sequencer.ts), when the wait-bound
+ * files beside them are most likely done.
+ */
+export const REAL_TIME_TESTS = [
+  'test/e2e/sound-fake-microphone.test.ts',
+  'test/e2e/sound-pulseaudio.test.ts',
+];
+
 /** Which share of the integration and browser files one vitest process runs (see above). */
 export const TEST_LANES = ['waits', 'rest'] as const;
 export type TestLane = (typeof TEST_LANES)[number];
