@@ -48,5 +48,34 @@ export const INTEGRATION_E2E_TESTS = [
   'test/e2e/sound-library.test.ts',
 ];
 
+/**
+ * Integration and browser files whose minutes are mostly spent waiting on real timers, not
+ * working: a reply code typed 3 minutes late, tokens expiring over two minutes, network changes
+ * that Firefox notices only when its consent to send expires (30 s). `npm test` runs them in a
+ * second vitest process (`WEBRTC_CONNECT_TEST_LANE=waits`, in a network namespace of its own, at
+ * a lower CPU priority) beside the other integration and browser files
+ * (`WEBRTC_CONNECT_TEST_LANE=rest`), so their idle minutes overlap that work instead of adding to
+ * it. Each stays in its tier: `--project browser` still runs web-app-late-reply.
+ */
+export const WAIT_BOUND_TESTS = [
+  'test/e2e/account-fresh-tokens.test.ts',
+  'test/e2e/web-app-late-reply.test.ts',
+  'test/e2e/web-app-network-change.test.ts',
+];
+
+/**
+ * Files that decode sound in real time (the browsers' AudioWorklets): starved of CPU they miss
+ * what they listen for. They run last in their tier (test/sequencer.ts), when the wait-bound
+ * files beside them are most likely done.
+ */
+export const REAL_TIME_TESTS = [
+  'test/e2e/sound-fake-microphone.test.ts',
+  'test/e2e/sound-pulseaudio.test.ts',
+];
+
+/** Which share of the integration and browser files one vitest process runs (see above). */
+export const TEST_LANES = ['waits', 'rest'] as const;
+export type TestLane = (typeof TEST_LANES)[number];
+
 export const TIERS = ['unit', 'integration', 'browser'] as const;
 export type Tier = (typeof TIERS)[number];

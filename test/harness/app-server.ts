@@ -1,18 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { IceServer } from '@webrtc-connect/protocol';
 import { createServer, type JwtOptions, type OidcOptions } from '@webrtc-connect/server';
-import { build } from 'vite';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import type { BrowserName, BrowserPage, TestBrowser } from './browser-page.ts';
 import { type ChromiumHandle, type ChromiumOptions, launchChromium } from './chromium.ts';
 import { type FirefoxOptions, launchFirefox } from './firefox.ts';
 import { assertPrivateNetns } from './netns.ts';
 import { chromiumBrowser } from './playwright-page.ts';
+import { type BuiltApp, freshWebAppBuild } from './web-app-build.ts';
+// The globalSetup's augmentation of vitest's ProvidedContext (`webAppBuild`).
+import type {} from './web-app-global-setup.ts';
 import { openApp } from './web-app-pages.ts';
 
-const appRoot = join(import.meta.dirname, '../../apps/web');
+export type { BuiltApp } from './web-app-build.ts';
 
 export interface AppServer {
   /** e.g. `http://127.0.0.1:41234`: the mailbox API under /api, `webRoot` at /. */
@@ -54,27 +53,16 @@ export async function startAppServer(
   return { url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }
 
-export interface BuiltApp {
-  dir: string;
-  remove(): Promise<void>;
-}
-
-/** The production build of apps/web, in a temporary directory: what `npm start` serves. */
+/**
+ * The production build of apps/web (what `npm start` serves): in the browser tier, the one its
+ * globalSetup made for the whole run (test/harness/web-app-global-setup.ts; `remove()` leaves
+ * it); elsewhere (benchmarks, scripts, another project) a fresh one in a temporary directory.
+ */
 export async function buildWebApp(): Promise<BuiltApp> {
-  const dir = await mkdtemp(join(tmpdir(), 'webrtc-connect-web-'));
-  const remove = () => rm(dir, { recursive: true, force: true });
-  try {
-    await build({
-      root: appRoot,
-      configFile: join(appRoot, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: dir, emptyOutDir: true },
-    });
-  } catch (error) {
-    await remove();
-    throw error;
-  }
-  return { dir, remove };
+  // inject() needs a vitest worker: benchmarks and scripts run this under tsx.
+  const shared = process.env.VITEST ? inject('webAppBuild') : undefined;
+  if (shared) return { dir: shared, remove: async () => {} };
+  return freshWebAppBuild();
 }
 
 export interface WebAppFixture {

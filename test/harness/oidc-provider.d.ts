@@ -25,6 +25,13 @@ declare module 'oidc-provider' {
     /** Its request handler, for a server (or router) of one's own. */
     callback(): (request: IncomingMessage, response: ServerResponse) => void;
     proxy: boolean;
+    /** A Koa middleware of its app, around its own routes. */
+    use(
+      middleware: (
+        context: { body: unknown; type: string },
+        next: () => Promise<void>,
+      ) => Promise<void>,
+    ): void;
     static errors: { InvalidTarget: new (description?: string) => Error };
   }
 }
