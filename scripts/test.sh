@@ -70,15 +70,20 @@ check "type check (signal)" "$bin/tsc" -p packages/signal/tsconfig.json
 check "type check (protocol)" "$bin/tsc" -p packages/protocol/tsconfig.json
 check "type check" "$bin/tsc" -p tsconfig.json
 check "engines" "${tsx[@]}" scripts/engines-check.ts
-check "generated docs" "${tsx[@]}" scripts/readme-tables.ts --check
 if [[ -z $tier || $tier == browser ]]; then
   # Needs the npm registry, so before the network namespace; the browser test
   # installed-packages.test.ts builds and drives the project inside it. Never beside the tests:
   # its packing builds each package's dist, which `webrtc-connect serve` would run meanwhile.
   consumer=$(mktemp -d "${TMPDIR:-/tmp}/webrtc-connect-consumer.XXXXXX")
-  check "packages as published (pack, publint, attw, install into a fresh project)" \
-    bash scripts/consumer-project.sh "$consumer"
+  # One after the other with the generated docs: both pack the packages, and each pack builds
+  # then removes (postpack) the same dist folders, so side by side one could pack the other's
+  # half-removed build.
+  check "generated docs, then packages as published (pack, publint, attw, install into a fresh project)" \
+    bash -c '"$@" scripts/readme-tables.ts --check && bash scripts/consumer-project.sh "$0"' \
+    "$consumer" "${tsx[@]}"
   export WEBRTC_CONNECT_CONSUMER=$consumer
+else
+  check "generated docs" "${tsx[@]}" scripts/readme-tables.ts --check
 fi
 failed=0
 for i in "${!pids[@]}"; do
