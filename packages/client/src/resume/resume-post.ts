@@ -1,18 +1,32 @@
+import { DEFAULT_WAIT_SECONDS } from '@webrtc-connect/protocol';
 import { ConnectError, isConnectError } from '../errors.ts';
 import type { MailboxClient } from '../link/mailbox-client.ts';
+import { isHeartbeat } from './resume-heartbeat.ts';
 import type { ResumeSide } from './resume-seal.ts';
+
+/**
+ * How long a wait on the box lasts while the session is down: a wait stuck on a connection
+ * this side's network left is then replaced within seconds (see `hurry`).
+ */
+const HURRIED_WAIT_SECONDS = 4;
 
 /**
  * The two ways a sealed resume signal travels: over the live connection's resume channel when
  * it is up (no server involved), else through the mailbox's resume box. Incoming signals from
  * both ways go to one handler, which opens them (and refuses replays) whichever way they came.
  */
+/** Which way a signal came: the way to answer it (a signal from the box says the channel is down). */
+export type ResumeWay = 'channel' | 'box';
+
 export class ResumePost {
   readonly #mailbox: MailboxClient | null;
   readonly #boxId: string;
   readonly #side: ResumeSide;
-  readonly #receive: (sealed: Uint8Array) => void;
+  readonly #receive: (sealed: Uint8Array, way: ResumeWay) => void;
   readonly #stop = new AbortController();
+  /** Ends the wait in flight (see `hurry`). */
+  #waiting: AbortController | null = null;
+  #hurried = false;
   #channel: RTCDataChannel | null = null;
   #boxGone: ConnectError | null = null;
   /** Told once when the box can no longer carry anything (expired, or never made). */
@@ -22,7 +36,7 @@ export class ResumePost {
     mailbox: MailboxClient | null,
     boxId: string,
     side: ResumeSide,
-    receive: (sealed: Uint8Array) => void,
+    receive: (sealed: Uint8Array, way: ResumeWay) => void,
   ) {
     this.#mailbox = mailbox;
     this.#boxId = boxId;
@@ -57,7 +71,8 @@ export class ResumePost {
     channel.binaryType = 'arraybuffer';
     channel.addEventListener('message', (event: MessageEvent) => {
       if (this.#channel !== channel || !(event.data instanceof ArrayBuffer)) return;
-      this.#receive(new Uint8Array(event.data));
+      if (isHeartbeat(event.data)) return;
+      this.#receive(new Uint8Array(event.data), 'channel');
     });
   }
 
@@ -83,6 +98,20 @@ export class ResumePost {
     return 'box';
   }
 
+  /**
+   * While the session is down (`on`), waits on the box are short and the one in flight is
+   * dropped for a new one at once. After this side's network changed, a wait may hang on a
+   * connection that can no longer carry its response (nothing tells either end), and the
+   * signals the server hands it would be lost; the server gives them to the newest wait of a
+   * side instead (resume-box-routes.ts).
+   */
+  hurry(on: boolean): void {
+    if (on === this.#hurried) return;
+    this.#hurried = on;
+    // The wait in flight keeps its length (and may be stuck): a new one, of the new length.
+    this.#waiting?.abort();
+  }
+
   close(): void {
     this.#stop.abort();
     this.#channel = null;
@@ -91,11 +120,22 @@ export class ResumePost {
   /** Takes this side's signals from the box for as long as the box lives. */
   async #listen(mailbox: MailboxClient): Promise<void> {
     while (!this.#stop.signal.aborted) {
+      const waiting = new AbortController();
+      const stop = () => waiting.abort();
+      this.#stop.signal.addEventListener('abort', stop);
+      this.#waiting = waiting;
+      const seconds = this.#hurried ? HURRIED_WAIT_SECONDS : DEFAULT_WAIT_SECONDS;
       try {
-        const taken = await mailbox.takeResumeSignals(this.#boxId, this.#side, this.#stop.signal);
-        for (const sealed of taken) this.#receive(sealed);
+        const taken = await mailbox.takeResumeSignals(
+          this.#boxId,
+          this.#side,
+          waiting.signal,
+          seconds,
+        );
+        for (const sealed of taken) this.#receive(sealed, 'box');
       } catch (error) {
         if (this.#stop.signal.aborted) return;
+        if (waiting.signal.aborted) continue;
         if (
           isConnectError(error) &&
           (error.code === 'ERR_EXPIRED' || error.code === 'ERR_NOT_FOUND')
@@ -110,6 +150,8 @@ export class ResumePost {
         }
         // The mailbox is out of reach (a network changing): ask again in a moment.
         await new Promise((resolve) => setTimeout(resolve, 2000));
+      } finally {
+        this.#stop.signal.removeEventListener('abort', stop);
       }
     }
   }
