@@ -18,6 +18,7 @@ import { Heartbeat } from './resume-heartbeat.ts';
 import { ResumePost, type ResumeWay } from './resume-post.ts';
 import type { ResumeSealer, ResumeSide } from './resume-seal.ts';
 import {
+  B_FRESH_DELAY_MS,
   B_RESTART_WAIT_MS,
   CHANNEL_CLOSED_WAIT_MS,
   DISCONNECTED_GRACE_MS,
@@ -421,7 +422,7 @@ export class Session implements ResumableSession {
     }
     // A offers afresh unless a reloaded B does first; B too, later, if nothing came from A
     // (A may not have noticed: only B's network changed). If both offer, A's stands.
-    const wait = CHANNEL_CLOSED_WAIT_MS + (this.side === 'a' ? 0 : B_RESTART_WAIT_MS);
+    const wait = CHANNEL_CLOSED_WAIT_MS + (this.side === 'a' ? 0 : B_FRESH_DELAY_MS);
     this.#troubleTimer = setTimeout(() => {
       if (!this.#current && !this.#pending && !this.#answering) void this.offerFresh();
     }, wait);

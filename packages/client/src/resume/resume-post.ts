@@ -9,6 +9,9 @@ import type { ResumeSide } from './resume-seal.ts';
  * this side's network left is then replaced within seconds (see `hurry`).
  */
 const HURRIED_WAIT_SECONDS = 4;
+/** How long a signal's post to the box may take before it is posted again, and how often. */
+const POST_LATE_MS = 4000;
+const POST_ATTEMPTS = 3;
 
 /**
  * The two ways a sealed resume signal travels: over the live connection's resume channel when
@@ -89,13 +92,31 @@ export class ResumePost {
         'with no connection and no mailbox, nothing can carry a resume signal',
       );
     if (this.#boxGone) throw this.#boxGone;
-    await this.#mailbox.postResumeSignal(
-      this.#boxId,
-      this.#side === 'a' ? 'b' : 'a',
-      sealed,
-      this.#stop.signal,
-    );
-    return 'box';
+    for (let attempt = 1; ; attempt++) {
+      // Right after a network change the browser may send this on a kept-alive connection the
+      // network took away, and wait on it for many seconds (Firefox as the side that moved: its
+      // first fresh offer never arrived). Asked again on a new connection, it does.
+      const attemptDone = new AbortController();
+      const abort = () => attemptDone.abort();
+      this.#stop.signal.addEventListener('abort', abort);
+      const late = setTimeout(abort, POST_LATE_MS);
+      try {
+        await this.#mailbox.postResumeSignal(
+          this.#boxId,
+          this.#side === 'a' ? 'b' : 'a',
+          sealed,
+          attemptDone.signal,
+        );
+        return 'box';
+      } catch (error) {
+        // A copy that did arrive after all is refused as a replay by the other side.
+        if (this.#stop.signal.aborted || !attemptDone.signal.aborted || attempt >= POST_ATTEMPTS)
+          throw error;
+      } finally {
+        clearTimeout(late);
+        this.#stop.signal.removeEventListener('abort', abort);
+      }
+    }
   }
 
   /**

@@ -18,3 +18,8 @@ export const CHANNEL_CLOSED_WAIT_MS = 3000;
  * (Firefox tells only when its consent to send expires, 30 s on).
  */
 export const B_RESTART_WAIT_MS = 4000;
+/**
+ * How much longer than A, B waits after its channel closed before offering a fresh connection
+ * itself (A's offer, should both come, stands).
+ */
+export const B_FRESH_DELAY_MS = 1000;
