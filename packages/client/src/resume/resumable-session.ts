@@ -22,6 +22,7 @@ import {
   B_RESTART_WAIT_MS,
   CHANNEL_CLOSED_WAIT_MS,
   DISCONNECTED_GRACE_MS,
+  FRESH_ANSWER_WAIT_MS,
   FRESH_WAIT_MS,
   NO_NETWORK_RETRY_MS,
   RESTART_CONNECT_MS,
@@ -164,7 +165,7 @@ export class Session implements ResumableSession {
       );
       const timer = setTimeout(() => {
         if (this.#pending?.pc === pc) void this.offerFresh();
-      }, FRESH_WAIT_MS);
+      }, FRESH_ANSWER_WAIT_MS);
       this.#pending = { seq, pc, channel, timer };
       await this.#post.send(sealed, false);
     } catch (error) {
@@ -251,8 +252,7 @@ export class Session implements ResumableSession {
     await pc.setRemoteDescription(offer);
     const answer = await gatheredAfresh(pc, await pc.createAnswer(), this.#options.gatherTimeout);
     // An offer from the box means the channel does not carry for the other side, though it may
-    // still look live here (only the other side's network changed): the answer goes back the
-    // same way, or it would be lost on a dead channel.
+    // look live here: the answer goes back the same way, not onto a dead channel.
     await this.#sendAnswer(seq, answer, way === 'channel' && this.#isLive());
   }
 
@@ -271,6 +271,10 @@ export class Session implements ResumableSession {
       }, RESTART_CONNECT_MS);
       return;
     }
+    clearTimeout(pending.timer);
+    pending.timer = setTimeout(() => {
+      if (this.#pending === pending) void this.offerFresh();
+    }, FRESH_WAIT_MS);
     openConnection(pending.pc, whenOpen(pending.channel), Promise.resolve(), FRESH_WAIT_MS).then(
       (connection) => {
         if (this.#state === 'closed') closeConnection(connection.peerConnection);
@@ -384,10 +388,7 @@ export class Session implements ResumableSession {
     });
   }
 
-  /**
-   * ICE broke (a network change): A restarts it; B waits for A's restart, and restarts itself
-   * if none comes (A's path may look fine to A). Should both restart at once, A's stands.
-   */
+  /** ICE broke: A restarts it; B too if A's restart does not come (A's path may look fine). */
   #onTrouble(): void {
     if (this.side === 'a') {
       if (!this.#pending) void this.#restart();
@@ -421,7 +422,7 @@ export class Session implements ResumableSession {
       return;
     }
     // A offers afresh unless a reloaded B does first; B too, later, if nothing came from A
-    // (A may not have noticed: only B's network changed). If both offer, A's stands.
+    // (A may not have noticed). If both offer, A's stands.
     const wait = CHANNEL_CLOSED_WAIT_MS + (this.side === 'a' ? 0 : B_FRESH_DELAY_MS);
     this.#troubleTimer = setTimeout(() => {
       if (!this.#current && !this.#pending && !this.#answering) void this.offerFresh();

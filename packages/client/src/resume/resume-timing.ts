@@ -8,8 +8,15 @@ export const RESTART_WAIT_MS = 10_000;
 export const NO_NETWORK_RETRY_MS = 1000;
 /** How long a restart may take to connect once its answer is applied. */
 export const RESTART_CONNECT_MS = 4000;
-/** How long an unanswered fresh offer stands before it is made again. */
+/** How long an answered fresh offer may take to connect before another is made. */
 export const FRESH_WAIT_MS = 15_000;
+/**
+ * How long a fresh offer waits for its answer before it is made again. The other side answers
+ * within a second or two; an answer that has not come by then was most likely handed to a
+ * wait of this side's that its network change left hanging (the box's take is final), and
+ * would never come.
+ */
+export const FRESH_ANSWER_WAIT_MS = 6000;
 /** How long A waits, after its channel closed, for a reloaded B to offer before offering itself. */
 export const CHANNEL_CLOSED_WAIT_MS = 3000;
 /**
