@@ -215,18 +215,20 @@ export class MailboxClient {
 
   /**
    * Takes the sealed resume signals waiting for side `side` (oldest first), waiting for one
-   * (long-poll of `waitSeconds`, asked again) until `signal` aborts or the box is gone
-   * (ERR_EXPIRED, ERR_NOT_FOUND).
+   * (long-poll of `waitSeconds`, asked again while `keepWaiting()`) until `signal` aborts or the
+   * box is gone (ERR_EXPIRED, ERR_NOT_FOUND).
    */
   async takeResumeSignals(
     id: string,
     side: 'a' | 'b',
     signal: AbortSignal,
     waitSeconds = DEFAULT_WAIT_SECONDS,
+    keepWaiting: () => boolean = () => true,
   ): Promise<Uint8Array[]> {
     const path = `${MAILBOX_PATHS.resumeSide(encodeURIComponent(id), side)}?wait=${waitSeconds}`;
     let failures = 0;
     for (;;) {
+      if (!keepWaiting()) return [];
       const request = new AbortController();
       const abort = () => request.abort();
       signal.addEventListener('abort', abort);

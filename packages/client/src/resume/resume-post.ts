@@ -27,8 +27,9 @@ export class ResumePost {
   readonly #side: ResumeSide;
   readonly #receive: (sealed: Uint8Array, way: ResumeWay) => void;
   readonly #stop = new AbortController();
-  /** Ends the wait in flight (see `hurry`). */
-  #waiting: AbortController | null = null;
+  /** Which listening loop is the current one (see `hurry`); the box it listens to. */
+  #generation = 0;
+  #listening: MailboxClient | null = null;
   #hurried = false;
   #channel: RTCDataChannel | null = null;
   #boxGone: ConnectError | null = null;
@@ -64,6 +65,7 @@ export class ResumePost {
         if (!isConnectError(error) || error.code !== 'ERR_ALREADY_USED') throw error;
       }
     }
+    this.#listening = mailbox;
     void this.#listen(mailbox);
   }
 
@@ -129,8 +131,11 @@ export class ResumePost {
   hurry(on: boolean): void {
     if (on === this.#hurried) return;
     this.#hurried = on;
-    // The wait in flight keeps its length (and may be stuck): a new one, of the new length.
-    this.#waiting?.abort();
+    // A new wait of the new length at once. The one in flight is left to end by itself rather
+    // than dropped: if its connection is alive, a signal the server hands it in the meantime
+    // still arrives, where a dropped request's would be lost; the server ends it (204) once the
+    // new one comes, and if it hangs, its lateness ends it.
+    if (this.#listening && !this.#stop.signal.aborted) void this.#listen(this.#listening);
   }
 
   close(): void {
@@ -140,23 +145,21 @@ export class ResumePost {
 
   /** Takes this side's signals from the box for as long as the box lives. */
   async #listen(mailbox: MailboxClient): Promise<void> {
-    while (!this.#stop.signal.aborted) {
-      const waiting = new AbortController();
-      const stop = () => waiting.abort();
-      this.#stop.signal.addEventListener('abort', stop);
-      this.#waiting = waiting;
+    const generation = ++this.#generation;
+    const current = () => generation === this.#generation && !this.#stop.signal.aborted;
+    while (current()) {
       const seconds = this.#hurried ? HURRIED_WAIT_SECONDS : DEFAULT_WAIT_SECONDS;
       try {
         const taken = await mailbox.takeResumeSignals(
           this.#boxId,
           this.#side,
-          waiting.signal,
+          this.#stop.signal,
           seconds,
+          current,
         );
         for (const sealed of taken) this.#receive(sealed, 'box');
       } catch (error) {
         if (this.#stop.signal.aborted) return;
-        if (waiting.signal.aborted) continue;
         if (
           isConnectError(error) &&
           (error.code === 'ERR_EXPIRED' || error.code === 'ERR_NOT_FOUND')
@@ -171,8 +174,6 @@ export class ResumePost {
         }
         // The mailbox is out of reach (a network changing): ask again in a moment.
         await new Promise((resolve) => setTimeout(resolve, 2000));
-      } finally {
-        this.#stop.signal.removeEventListener('abort', stop);
       }
     }
   }
