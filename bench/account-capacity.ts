@@ -23,9 +23,12 @@
  * way (pipelined: the load clients are not waiting on one round trip at a time), for 10 s.
  *
  *   tsx --conditions=@webrtc-connect/source bench/account-capacity.ts [connections [seconds [ours|peerjs]]]
+ *
+ * bench/capacity-compare.ts runs our part of this against another checkout's server, side by side.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, untilAnswering } from '../test/harness/serve-process.ts';
 import type { LoadCommand, LoadReport, ServerKind } from './capacity-load.ts';
@@ -34,8 +37,8 @@ import type { LoadCommand, LoadReport, ServerKind } from './capacity-load.ts';
 const TARGET_CONNECTIONS = 50_000;
 /** Files a server process keeps beyond its account sockets (its own, sign-in connections). */
 const FILE_MARGIN = 1_000;
-const PAIRS = 100;
-const RELAY_SECONDS = 10;
+export const PAIRS = 100;
+export const RELAY_SECONDS = 10;
 const RELAY_WINDOW = 8;
 const LOAD_PROCESSES = 2;
 /** Sign-ins and handshakes each load process has in flight (capacity-load.ts). */
@@ -203,7 +206,7 @@ export function printAccountCapacity(result: AccountCapacityResult): void {
 }
 
 /** 50,000, or as many connections as one process may hold open here. */
-function defaultConnections(): number {
+export function defaultConnections(): number {
   const limit = execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
   if (limit === 'unlimited') return TARGET_CONNECTIONS;
   return Math.min(TARGET_CONNECTIONS, Number(limit) - FILE_MARGIN);
@@ -213,13 +216,15 @@ function kib(bytes: number): number {
   return Math.round(bytes / 102.4) / 10;
 }
 
-async function measure(
+/** One server's figures; `root`: the checkout whose server runs (ours only), this one unless given. */
+export async function measure(
   kind: ServerKind,
   connections: number,
   pairs: number,
   seconds: number,
+  root?: string,
 ): Promise<CapacityFigures> {
-  const server = await startServer(kind, connections + pairs * 2 + 100);
+  const server = await startServer(kind, connections + pairs * 2 + 100, root);
   const loads = Array.from({ length: LOAD_PROCESSES }, () => startLoadClient());
   const loadBefore = loadAverage();
   try {
@@ -367,7 +372,7 @@ function mib(bytes: number): number {
   return Math.round((bytes / 2 ** 20) * 10) / 10;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return 0;
@@ -421,8 +426,11 @@ export function startLoadClient() {
   };
 }
 
-/** Either server in its own process, with the memory probe loaded and an IPC channel to it. */
-export async function startServer(kind: ServerKind, maxConnections: number) {
+/**
+ * Either server in its own process, with the memory probe loaded and an IPC channel to it.
+ * `root`: the checkout whose server (ours) runs, this one unless given.
+ */
+export async function startServer(kind: ServerKind, maxConnections: number, root?: string) {
   const port = await freePort();
   const probe = fileURLToPath(new URL('./memory-probe.js', import.meta.url));
   // BENCH_SERVER_FLAGS: more Node options for the server process, such as `--cpu-prof`.
@@ -433,7 +441,9 @@ export async function startServer(kind: ServerKind, maxConnections: number) {
   const log = process.env.BENCH_SERVER_LOG ? openSync(process.env.BENCH_SERVER_LOG, 'w') : 'ignore';
   const stdio: ['ignore', number | 'ignore', 'inherit', 'ipc'] = ['ignore', log, 'inherit', 'ipc'];
   if (kind === 'ours') {
-    const bin = fileURLToPath(new URL('../packages/server/bin/webrtc-connect.js', import.meta.url));
+    const bin = root
+      ? resolve(root, 'packages/server/bin/webrtc-connect.js')
+      : fileURLToPath(new URL('../packages/server/bin/webrtc-connect.js', import.meta.url));
     const args = ['serve', '--port', String(port), '--host', '127.0.0.1', '--dev-sign-in'];
     args.push('--rate-limit', '0', '--max-account-sockets', String(maxConnections));
     args.push('--max-frames-per-second', '100000');

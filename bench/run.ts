@@ -14,6 +14,7 @@ import { benchAccountFailover } from './account-failover.ts';
 import { benchBundleSizes } from './bundle-sizes.ts';
 import { measureCodecSizes, printCodecSizes } from './codec-size.ts';
 import { benchEdgeAttacks } from './edge-attacks.ts';
+import { benchFileTransfer, fileTransferMedian, printFileTransfer } from './file-transfer.ts';
 import { benchInstances } from './instances.ts';
 import { benchLateCode, lateCodeMedian, printLateCode } from './late-code.ts';
 import { benchLinkConnectTime, printConnectTime } from './link-connect-time.ts';
@@ -22,6 +23,7 @@ import { benchModem } from './modem.ts';
 import { benchModemPhone } from './modem-phone.ts';
 import { benchProviderKeys } from './provider-keys.ts';
 import { benchRejoinFreshTokens } from './rejoin-fresh-tokens.ts';
+import { benchRelayPath } from './relay-path.ts';
 import { benchResume, printResume, resumeMedian } from './resume.ts';
 import { benchSound } from './sound.ts';
 
@@ -114,6 +116,12 @@ const benches: Record<string, () => Promise<BenchResult>> = {
     return { ...(await benchAccountCapacity()) };
   },
 
+  // BENCH_COMPARE: other checkouts (comma-separated) timed by turns with this one.
+  async 'relay-path'() {
+    const compare = process.env.BENCH_COMPARE?.split(',').filter(Boolean) ?? [];
+    return { ...(await benchRelayPath({ compare })), targets: [] };
+  },
+
   async instances() {
     return { ...(await benchInstances()) };
   },
@@ -144,6 +152,25 @@ const benches: Record<string, () => Promise<BenchResult>> = {
       },
       { name: 'late reply code, attempts that failed', value: failures, limit: 0, unit: '' },
     ];
+    return { ...result, targets };
+  },
+
+  async 'file-transfer'() {
+    const result = await benchFileTransfer();
+    printFileTransfer(result);
+    const ratio = (browser: string) => {
+      const p50 = (way: string) =>
+        fileTransferMedian(
+          result.rows.find((row) => row.browser === browser && row.way === way)?.seconds ?? [],
+        );
+      return Math.round((p50('web app') / p50('plain')) * 100) / 100;
+    };
+    const targets: Target[] = ['chromium', 'firefox'].map((browser) => ({
+      name: `${result.mebibytes} MiB, resumable as the web app does it / plain (p50), ${browser}`,
+      value: ratio(browser),
+      limit: 1.15,
+      unit: '×',
+    }));
     return { ...result, targets };
   },
 

@@ -1,12 +1,15 @@
 /**
- * Writes the README's generated tables (the error codes, and `webrtc-connect serve`'s flags)
- * from the code, or with --check fails when the README has drifted from it. Run by `npm test`.
+ * Writes the README's generated tables (the error codes, `webrtc-connect serve`'s flags, and
+ * the browser bundle sizes, measured from the packed packages as `npm run bench -- --only
+ * bundles` measures them) from the code, or with --check fails when the README has drifted
+ * from it. Run by `npm test`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { MODEM_ERROR_CODES } from '@webrtc-connect/modem';
 import { FLAG_TABLE, SERVER_ERROR_CODES } from '@webrtc-connect/server';
 import { SIGNAL_ERROR_CODES } from '@webrtc-connect/signal';
 import { CONNECT_ERROR_CODES } from 'webrtc-connect';
+import { bundleTable, measureBundleSizes } from '../bench/bundle-sizes.ts';
 
 const README = new URL('../README.md', import.meta.url);
 
@@ -28,7 +31,21 @@ const tables = [
     count: `${errorRows.length} codes`,
   },
   { name: 'flag-table', text: FLAG_TABLE, count: 'serve flags' },
+  // Bundles are deterministic (esbuild, gzip and brotli alike), so a change of size is drift.
+  // Inside a list item of the README: indented to stay in it.
+  {
+    name: 'bundle-table',
+    text: indent(bundleTable(await measureBundleSizes()), '  '),
+    count: 'bundle sizes',
+  },
 ];
+
+function indent(text: string, by: string): string {
+  return text
+    .split('\n')
+    .map((line) => by + line)
+    .join('\n');
+}
 
 const readme = readFileSync(README, 'utf8');
 let updated = readme;
@@ -41,7 +58,9 @@ for (const table of tables) {
     console.error(`README.md has no ${start} … ${end} block`);
     process.exit(1);
   }
-  updated = `${updated.slice(0, from + start.length)}\n${table.text}\n${updated.slice(to)}`;
+  // What precedes the end marker on its line (its indentation) stays.
+  const lineStart = updated.lastIndexOf('\n', to) + 1;
+  updated = `${updated.slice(0, from + start.length)}\n${table.text}\n${updated.slice(lineStart)}`;
 }
 const summary = tables.map((table) => `${table.name} (${table.count})`).join(', ');
 if (process.argv.includes('--check')) {

@@ -39,6 +39,7 @@ export const INTEGRATION_E2E_TESTS = [
   'test/e2e/account-fresh-tokens.test.ts',
   'test/e2e/account-frozen-device.test.ts',
   'test/e2e/account-rooms.test.ts',
+  'test/e2e/file-resume-node.test.ts',
   'test/e2e/instances-account.test.ts',
   'test/e2e/instances-mailbox.test.ts',
   'test/e2e/link-library.test.ts',

@@ -3,59 +3,31 @@
 // its <user>-client-<n>. The other pages never list it twice, nor under another id, in
 // Chromium and Firefox; a broadcaster page that reloads is replaced and comes back as a client.
 import { describe, expect, it } from 'vitest';
+import {
+  openAccountPage,
+  shownDeviceId,
+  signIn,
+  waitForRoom as waitForRoomOf,
+} from '../harness/account-pages.ts';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserName, type BrowserPage, testId } from '../harness/browser-page.ts';
 import { waitForItem } from '../harness/web-app-pages.ts';
 
 const app = useWebApp({ devSignIn: true, firefox: true });
 
-/** `tabKey`: the name of another tab's device key, as a duplicated tab has it. */
+/** A signed-in account page; `tabKey` as openAccountPage takes it. */
 async function signedInPage(
   browser: BrowserName,
   name: string,
   tabKey?: string,
 ): Promise<BrowserPage> {
-  const page = await app.blankPage(browser);
-  await page.goto(`${app.server.url}/`);
-  // The pages share one browser profile: start each signed out.
-  await page.evaluate(() => localStorage.clear());
-  if (tabKey !== undefined) {
-    await page.evaluate((key) => sessionStorage.setItem('webrtc-connect:device-key', key), tabKey);
-  }
-  await page.click(testId('account-link'));
-  await page.waitFor(testId('account-name'), 10_000);
-  await page.fill(testId('account-name'), name);
-  await page.click(testId('account-sign-in'));
-  await page.waitFor(testId('account-device-id'), 15_000);
+  const page = await openAccountPage(app, browser, tabKey);
+  await signIn(page, name);
   return page;
 }
 
-const deviceId = async (page: BrowserPage) => (await page.text(testId('account-device-id'))) ?? '';
-
-/** Waits until every page is connected and lists exactly `ids`, one broadcaster among them. */
-async function waitForRoom(pages: BrowserPage[], ids: string[]): Promise<void> {
-  await Promise.all(
-    pages.map((page) =>
-      page.waitForFunction(
-        (expected) => {
-          const list = document.querySelector<HTMLElement>('[data-testid="account-devices"]');
-          const shown = [...(list?.querySelectorAll('li') ?? [])].map(
-            (row) => row.dataset.deviceId,
-          );
-          const state = document.querySelector<HTMLElement>('[data-testid="account-state"]');
-          return (
-            state?.dataset.state === 'connected' &&
-            shown.length === expected.length &&
-            expected.every((id) => shown.includes(id)) &&
-            expected.includes(list?.dataset.broadcaster ?? '')
-          );
-        },
-        ids,
-        30_000,
-      ),
-    ),
-  );
-}
+/** The room as every page must show it (a reload gives the pages more to do: 30 s). */
+const waitForRoom = (pages: BrowserPage[], ids: string[]) => waitForRoomOf(pages, ids, 30_000);
 
 /** From now on, the page writes down every device list it shows. */
 async function watchLists(page: BrowserPage): Promise<void> {
@@ -100,7 +72,7 @@ describe('an account page that reloads', () => {
         await signedInPage(browser, user),
       ];
       const [a, b, c] = pages as [BrowserPage, BrowserPage, BrowserPage];
-      const ids = await Promise.all(pages.map(deviceId));
+      const ids = await Promise.all(pages.map(shownDeviceId));
       expect(ids).toEqual([`${user}-client-1`, `${user}-client-2`, `${user}-client-3`]);
       await waitForRoom(pages, ids);
       await Promise.all([a, b].map(watchLists));
@@ -108,7 +80,7 @@ describe('an account page that reloads', () => {
       // A client page reloads: the same id, and the room is whole again.
       await c.reload();
       await c.waitFor(testId('account-device-id'), 15_000);
-      expect(await deviceId(c)).toBe(ids[2]);
+      expect(await shownDeviceId(c)).toBe(ids[2]);
       await waitForRoom(pages, ids);
       await chat(c, ids[2] as string, [a, b], 'back after a reload');
 
@@ -116,7 +88,7 @@ describe('an account page that reloads', () => {
       await watchLists(c);
       await a.reload();
       await a.waitFor(testId('account-device-id'), 15_000);
-      expect(await deviceId(a)).toBe(ids[0]);
+      expect(await shownDeviceId(a)).toBe(ids[0]);
       await waitForRoom(pages, ids);
       const broadcaster = await b.attribute(testId('account-devices'), 'data-broadcaster');
       expect(broadcaster).not.toBe(ids[0]);
@@ -137,12 +109,12 @@ describe('an account page that reloads', () => {
     const user = 'duplicated';
     const first = await signedInPage('chromium', user);
     const other = await signedInPage('chromium', user);
-    const id = await deviceId(first);
-    await waitForRoom([first, other], [id, await deviceId(other)]);
+    const id = await shownDeviceId(first);
+    await waitForRoom([first, other], [id, await shownDeviceId(other)]);
     const tabKey = await first.evaluate(() => sessionStorage.getItem('webrtc-connect:device-key'));
     expect(tabKey).toMatch(/^[0-9a-f-]{36}$/);
     const copy = await signedInPage('chromium', user, tabKey ?? '');
-    expect(await deviceId(copy)).toBe(id);
+    expect(await shownDeviceId(copy)).toBe(id);
     await first.waitFor('[data-testid="account-state"][data-state="closed"]', 15_000);
     await waitForItem(
       first,
@@ -150,6 +122,6 @@ describe('an account page that reloads', () => {
       'took its place',
       10_000,
     );
-    await waitForRoom([copy, other], [id, await deviceId(other)]);
+    await waitForRoom([copy, other], [id, await shownDeviceId(other)]);
   });
 });

@@ -7,29 +7,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openAccountPage as openPage, signIn, waitForRoom } from '../harness/account-pages.ts';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserName, type BrowserPage, PAIRINGS, testId } from '../harness/browser-page.ts';
 import { downloadedHash, waitForItem } from '../harness/web-app-pages.ts';
 
 const app = useWebApp({ devSignIn: true, firefox: true });
 
-/** Opens the home page and follows its link to the account page. */
-async function openAccountPage(browser: BrowserName = 'chromium'): Promise<BrowserPage> {
-  const page = await app.blankPage(browser);
-  await page.goto(`${app.server.url}/`);
-  // The pages share one browser profile: start each signed out.
-  await page.evaluate(() => localStorage.clear());
-  await page.click(testId('account-link'));
-  await page.waitFor(testId('account-name'), 10_000);
-  return page;
-}
-
-async function signIn(page: BrowserPage, name: string): Promise<string> {
-  await page.fill(testId('account-name'), name);
-  await page.click(testId('account-sign-in'));
-  await page.waitFor(testId('account-device-id'), 15_000);
-  return (await page.text(testId('account-device-id'))) ?? '';
-}
+const openAccountPage = (browser?: BrowserName) => openPage(app, browser);
 
 /** What the page's device list shows: ids in order, the broadcaster and the epoch. */
 async function shownRoom(page: BrowserPage) {
@@ -41,31 +26,6 @@ async function shownRoom(page: BrowserPage) {
       epoch: Number(list?.getAttribute('data-epoch')),
     };
   });
-}
-
-/** Waits until every page lists exactly `ids` (in any order), one broadcaster among them. */
-async function waitForRoom(pages: BrowserPage[], ids: string[]): Promise<void> {
-  await Promise.all(
-    pages.map((page) =>
-      page.waitForFunction(
-        (expected) => {
-          const list = document.querySelector<HTMLElement>('[data-testid="account-devices"]');
-          const shown = [...(list?.querySelectorAll('li') ?? [])].map(
-            (row) => row.dataset.deviceId,
-          );
-          const state = document.querySelector<HTMLElement>('[data-testid="account-state"]');
-          return (
-            state?.dataset.state === 'connected' &&
-            shown.length === expected.length &&
-            expected.every((id) => shown.includes(id)) &&
-            expected.includes(list?.dataset.broadcaster ?? '')
-          );
-        },
-        ids,
-        20_000,
-      ),
-    ),
-  );
 }
 
 async function chat(

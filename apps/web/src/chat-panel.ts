@@ -23,6 +23,11 @@ export interface ChatPanel {
   received(sender: string, text: string): HTMLLIElement;
   /** Something the person should know, in the flow of the chat. */
   notice(text: string): HTMLLIElement;
+  /**
+   * A message said before this page was loaded (kept across a reload): shown as it was, marked
+   * `data-restored`.
+   */
+  restored(kind: 'me' | 'device', sender: string, text: string): HTMLLIElement;
   /** Names `sender` from now on, its earlier messages included. */
   name(sender: string, name: string): void;
   /** What `sender` is called now. */
@@ -96,6 +101,11 @@ export function chatPanel(options: ChatPanelOptions): ChatPanel {
     element: h('section', { class: 'chat' }, h('h2', {}, 'Chat'), messages, form),
     received: (sender, text) => append('device', sender, text),
     notice,
+    restored(kind, sender, text) {
+      const item = append(kind, sender, text);
+      item.dataset.restored = 'true';
+      return item;
+    },
     name(sender, name) {
       names.set(sender, name);
       for (const item of messages.querySelectorAll<HTMLElement>('li[data-kind="device"]')) {

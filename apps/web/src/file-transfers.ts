@@ -1,5 +1,7 @@
 import type { FileDescription, FileResume, Messenger } from 'webrtc-connect';
 import { announce, formatBytes, h } from './dom.ts';
+import { keepFinished, restoreFinished } from './kept-transfers.ts';
+import type { SessionHistory } from './session-history.ts';
 import { type TransferRow, transferRow } from './transfer-row.ts';
 import { forgetSending, keepSending, keptSending } from './transfer-store.ts';
 
@@ -10,6 +12,8 @@ export interface ResumableFiles {
   resume: FileResume;
   /** The session's link: what this tab's kept Files are filed under. */
   link: string;
+  /** What the tab keeps of the session: the files done show again after a reload. */
+  history?: SessionHistory;
 }
 
 /**
@@ -51,6 +55,7 @@ export function fileTransfers(messenger: Messenger, resumable?: ResumableFiles):
       .then(() => {
         row.succeed('Sent');
         announce(`Sent ${file.name}`);
+        if (resumable?.history) keepFinished(resumable.history, 'outgoing', file);
       }, row.fail)
       .finally(() => {
         if (kept && key) void kept.then(() => forgetSending(key)).catch(() => {});
@@ -76,6 +81,8 @@ export function fileTransfers(messenger: Messenger, resumable?: ResumableFiles):
     }
   };
 
+  // This page was reloaded: the files done before are listed first, then what goes on.
+  if (resumable?.history) list.append(...restoreFinished(resumable.history));
   // This page was reloaded while sending: the Files it kept go on from where the peer is.
   if (resumable) {
     keptSending(resumable.link).then(
@@ -129,6 +136,7 @@ export function fileTransfers(messenger: Messenger, resumable?: ResumableFiles):
   messenger.on('file-progress', ({ file, bytes }) => incoming.get(rowKey(file))?.progress(bytes));
   messenger.on('file-received', (file) => {
     incoming.get(rowKey(file))?.succeed('Received', { blob: file.blob, name: file.name });
+    if (resumable?.history) keepFinished(resumable.history, 'incoming', file.blob, file.name);
     incoming.delete(rowKey(file));
     currentId.delete(rowKey(file));
     announce(`Received ${file.name}`);

@@ -3,6 +3,7 @@ import { showAccountPage } from './account-page.ts';
 import { isAccountFragment } from './account-token.ts';
 import { showAnswerPage } from './answer-page.ts';
 import { showHomePage } from './home-page.ts';
+import { showOfferPage } from './offer-page.ts';
 import { keptTicket, showResumedPage } from './resumable-session-view.ts';
 import { showSoundPage } from './sound-page.ts';
 
@@ -16,7 +17,13 @@ const SOUND_HASH = '#sound';
 // A provider's answer to "Sign in with …" comes back in the fragment too (account-oidc.ts).
 // A reloaded page of a link session resumes it, with the ticket this tab kept.
 const ticket = keptTicket();
-if (ticket) showResumedPage(app, ticket);
+// A's reloaded page can still make a new link once the session is over (B's goes home).
+if (ticket)
+  showResumedPage(
+    app,
+    ticket,
+    ticket.side === 'a' ? () => showOfferPage(app, { selfContained: false }) : undefined,
+  );
 else if (isAccountFragment(location.hash) || isOidcCallback(location.hash)) showAccountPage(app);
 else if (location.hash === SOUND_HASH) showSoundPage(app);
 else if (location.hash.length > 1) showAnswerPage(app, location.href);

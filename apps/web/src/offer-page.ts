@@ -62,6 +62,9 @@ export function showOfferPage(container: HTMLElement, options: OfferOptions): vo
     )
     .then(
       (invitation) => {
+        // The session's resume box lives as long as this link would (the server's offer
+        // lifetime), counted from its first connection: what the page says it will wait.
+        const linkLifetime = invitation.expiresAt && invitation.expiresAt.getTime() - Date.now();
         // Leaving the page ends the link; one nobody connected through is withdrawn, so a person
         // who opens it later is told at once that it was closed.
         window.addEventListener('pagehide', () => invitation.close(), { once: true });
@@ -92,6 +95,7 @@ export function showOfferPage(container: HTMLElement, options: OfferOptions): vo
                 link: invitation.link,
                 side: 'a',
                 mailbox: options.qrReply ? null : location.origin,
+                ...(linkLifetime ? { resumableMs: linkLifetime } : {}),
               },
               again,
             ),

@@ -17,7 +17,10 @@ import { deviceName } from './device-name.ts';
 import { h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { appIceServers } from './ice-servers.ts';
-import { showSession } from './session-view.ts';
+import { forgetReceived } from './received-store.ts';
+import { resumeWait } from './resume-wait.ts';
+import { forgetHistory, type SessionHistory, sessionHistory } from './session-history.ts';
+import { sessionChat, showSession } from './session-view.ts';
 import { receivedBytesStore } from './transfer-store.ts';
 
 /** Which side of which link this page is. */
@@ -26,6 +29,8 @@ export interface LinkSide {
   side: 'a' | 'b';
   /** The mailbox the session may resume through; null when it was made with no server at all. */
   mailbox: string | null;
+  /** How long the session can be resumed, when this side knows (A, from its link's lifetime). */
+  resumableMs?: number;
 }
 
 /**
@@ -50,7 +55,14 @@ export function keptTicket(): ResumeTicket | null {
   return forThisPage ? ticket : null;
 }
 
+/**
+ * Links whose session ended on this page: the library still tells a ticket after the end (the
+ * bye it seals moves its counters), which must not bring the ended session back on a reload.
+ */
+const ended = new Set<string>();
+
 function keepTicket(ticket: ResumeTicket): void {
+  if (ended.has(ticket.link)) return;
   try {
     sessionStorage.setItem(TICKET_KEY, JSON.stringify(ticket));
   } catch {
@@ -58,7 +70,8 @@ function keepTicket(ticket: ResumeTicket): void {
   }
 }
 
-function forgetTicket(): void {
+function forgetTicket(link?: string): void {
+  if (link) ended.add(link);
   try {
     sessionStorage.removeItem(TICKET_KEY);
   } catch {}
@@ -86,17 +99,24 @@ export function followResumable(
   body: HTMLElement,
   status: ConnectionStatus,
   connection: Connection,
-  { link, side, mailbox }: LinkSide,
+  { link, side, mailbox, resumableMs }: LinkSide,
   again?: () => void,
 ): void {
   const session = sessionOptions(mailbox).then((options) =>
     makeResumable(connection, link, side, options),
   );
-  showResumable(body, status, session, connection, link, again);
+  // Only a session a reload can resume keeps its chat: with no mailbox a reload ends it.
+  const history = mailbox === null ? undefined : sessionHistory(link, resumableMs);
+  showResumable(body, status, session, connection, link, again, history);
 }
 
 /** A reloaded page with a kept ticket: resumes the session it had, with no new link or code. */
-export function showResumedPage(container: HTMLElement, ticket: ResumeTicket): void {
+export function showResumedPage(
+  container: HTMLElement,
+  ticket: ResumeTicket,
+  /** What "Make a new link" does once the session is over (A's page); none: back home. */
+  again?: () => void,
+): void {
   const status = connectionStatus(RESUMED_STEPS);
   const body = h('div', { class: 'resumed' });
   container.replaceChildren(status.element, body);
@@ -108,18 +128,58 @@ export function showResumedPage(container: HTMLElement, ticket: ResumeTicket): v
       'This page was reloaded: it joins the other device again, with the same link.',
     ),
   );
+  const history = ticket.mailbox === null ? undefined : sessionHistory(ticket.link);
+  // The chat it had, to read while the other device comes back (or does not: it may have closed
+  // its page); the live session replaces it.
+  if (history?.entries().some((entry) => entry.kind !== 'file')) {
+    const kept = sessionChat(history);
+    kept.chat.setDisabled(true);
+    body.append(kept.peerLine, kept.chat.element);
+  }
+  let stopped = false;
   sessionOptions(ticket.mailbox)
     .then((options) => resumeSession(ticket, options))
     .then(async (session) => {
-      const connection = await session.connected();
+      // The other device may have closed its page rather than reloaded it: say how long this
+      // one goes on trying, and let the person stop.
+      const waiting = history
+        ? resumeWait(
+            body,
+            history.until,
+            () => {
+              stopped = true;
+              session.close();
+            },
+            'Joining the other device again: it may have closed its page.',
+          )
+        : undefined;
+      const connection = await session.connected().finally(() => waiting?.stop());
       status.set('connected');
       drawAttention('Connected');
-      showResumable(body, status, Promise.resolve(session), connection, ticket.link);
+      showResumable(
+        body,
+        status,
+        Promise.resolve(session),
+        connection,
+        ticket.link,
+        again,
+        history,
+      );
+      newCodeNote(body);
     })
     .catch((error: unknown) => {
-      forgetTicket();
-      status.fail(describeError(error, 'connection'), errorCode(error));
-      body.replaceChildren(startAgain());
+      forgetTicket(ticket.link);
+      forgetHistory();
+      void forgetReceived(ticket.link).catch(() => {});
+      status.fail(
+        stopped
+          ? 'You stopped waiting: the session is over. Make a new link to connect again.'
+          : describeError(error, 'connection'),
+        errorCode(error),
+      );
+      // What was said stays on the page to read (it is no longer kept).
+      body.querySelector('[data-testid="resume-hint"]')?.remove();
+      body.append(startAgain(again));
     });
 }
 
@@ -130,14 +190,49 @@ function showResumable(
   connection: Connection,
   link: string,
   again?: () => void,
+  history?: SessionHistory,
 ): void {
   // Transfers in flight go on over the session's next connection, and after a reload.
   const resume = new FileResume({ store: receivedBytesStore });
   const messenger = followingMessenger(resumable, connection, resume);
-  showSession(body, connection, messenger, { resume, link });
+  showSession(
+    body,
+    connection,
+    messenger,
+    history ? { resume, link, history } : { resume, link },
+    history,
+  );
   const input = body.querySelector<HTMLInputElement>('[data-testid="message-input"]');
+  const disconnect = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'disconnect' },
+    'Disconnect',
+  );
+  // Ended here (Disconnect, Stop waiting) rather than by the other side or by time.
+  let endedHere = false;
+  const end = (session: ResumableSession) => {
+    endedHere = true;
+    session.close();
+  };
+  disconnect.addEventListener('click', () => {
+    disconnect.disabled = true;
+    endedHere = true;
+    resumable.then(
+      (session) => end(session),
+      () => connection.peerConnection.close(),
+    );
+  });
+  body.querySelector('.sas-panel')?.append(disconnect);
+  let waiting: { stop(): void } | undefined;
   messenger.on('close', () => {
-    forgetTicket();
+    waiting?.stop();
+    disconnect.remove();
+    forgetTicket(link);
+    // The session is over: nothing of it stays in this tab.
+    if (history) {
+      history.forget();
+      void forgetReceived(link).catch(() => {});
+    }
     resumable.then(
       (session) => resume.close(session.closeReason ?? undefined),
       () => resume.close(),
@@ -145,7 +240,9 @@ function showResumable(
     resumable.then(
       (session) =>
         status.fail(
-          describeError(session.closeReason, 'connection'),
+          endedHere
+            ? 'You ended the session: make a new link to connect again.'
+            : describeError(session.closeReason, 'connection'),
           errorCode(session.closeReason),
         ),
       () => status.fail('The other side left.', 'ERR_CLOSED'),
@@ -159,11 +256,15 @@ function showResumable(
         // A new connection has new keys: both sides show its code.
         const sas = body.querySelector('[data-testid="sas"]');
         if (sas) sas.textContent = resumed.shortAuthenticationString;
+        newCodeNote(body);
       });
       session.on('state', (state) => {
         if (state === 'reconnecting') {
           status.set('reconnecting', 'Reconnecting… the other device is away for a moment');
+          if (history && !waiting) waiting = resumeWait(body, history.until, () => end(session));
         } else if (state === 'connected') {
+          waiting?.stop();
+          waiting = undefined;
           status.set('connected');
         }
       });
@@ -171,6 +272,23 @@ function showResumable(
     },
     () => {},
   );
+}
+
+/**
+ * A fresh connection (after a reload of either page) has new DTLS keys, so a new security code:
+ * the person should compare it again.
+ */
+function newCodeNote(body: HTMLElement): void {
+  if (body.querySelector('[data-testid="sas-changed"]')) return;
+  body
+    .querySelector('[data-testid="sas"]')
+    ?.after(
+      h(
+        'p',
+        { class: 'sas-note', 'data-testid': 'sas-changed' },
+        'New security code after reconnecting: compare it with the other screen again.',
+      ),
+    );
 }
 
 /**

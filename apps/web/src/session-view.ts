@@ -6,6 +6,7 @@ import { deviceName, deviceNameField, onRename, peerDeviceName } from './device-
 import { focusHeading, h, startAgain } from './dom.ts';
 import { describeError, errorCode } from './error-messages.ts';
 import { fileTransfers, type ResumableFiles } from './file-transfers.ts';
+import type { SessionHistory } from './session-history.ts';
 
 /**
  * The connected state: the short authentication string, a chat and file transfers over the
@@ -18,11 +19,13 @@ export function showSession(
   given?: Messenger,
   /** The session's resumable transfers (with `given`). */
   files?: ResumableFiles,
+  /** What this tab keeps of the session: shown first (after a reload), and kept from now on. */
+  history?: SessionHistory,
 ): Messenger {
   // The messenger's hello carries this device's name before anything else, so the first
   // message the other side sends already comes under its name.
   const messenger = given ?? createMessenger(connection.channel, { name: deviceName() });
-  const session = sessionChat();
+  const session = sessionChat(history);
   const detach = session.attach(messenger);
 
   container.replaceChildren(
@@ -65,8 +68,12 @@ export interface SessionChat {
   attach(messenger: Messenger): () => void;
 }
 
-/** The link session's chat and the line naming the peer, apart from any one messenger. */
-export function sessionChat(): SessionChat {
+/**
+ * The link session's chat and the line naming the peer, apart from any one messenger. With a
+ * `history`, what it kept comes first, in order and under the names it had, and every message
+ * from now on is kept.
+ */
+export function sessionChat(history?: SessionHistory): SessionChat {
   let current: Messenger | undefined;
   const chat = chatPanel({
     ids: { messages: 'messages', input: 'message-input', send: 'send' },
@@ -77,6 +84,7 @@ export function sessionChat(): SessionChat {
     send: (text) => {
       if (!current) throw new ConnectError('ERR_CLOSED', 'no connection to send over');
       current.sendText(text);
+      history?.add({ kind: 'me', text, at: Date.now() });
     },
     describeFailure: (error) => describeError(error, 'connection'),
   });
@@ -86,7 +94,9 @@ export function sessionChat(): SessionChat {
     if (!name) return;
     peerLine.textContent = `With ${name}`;
     chat.name('peer', name);
+    history?.setPeerName(said);
   };
+  if (history) restoreChat(chat, history, showPeerName);
   return {
     chat,
     peerLine,
@@ -97,6 +107,7 @@ export function sessionChat(): SessionChat {
         messenger.on('name', showPeerName),
         messenger.on('text', (text) => {
           chat.received('peer', text);
+          history?.add({ kind: 'device', text, at: Date.now() });
           drawAttention(`Message from ${chat.nameOf('peer')}`);
         }),
         messenger.on('error', (error) => chat.notice(describeError(error, 'transfer'))),
@@ -114,6 +125,25 @@ export function sessionChat(): SessionChat {
       };
     },
   };
+}
+
+/** Shows what the tab kept of the chat before a reload, under the peer's name it had then. */
+function restoreChat(
+  chat: ChatPanel,
+  history: SessionHistory,
+  showPeerName: (said: string) => void,
+): void {
+  if (history.peerName !== undefined) showPeerName(history.peerName);
+  let shown = 0;
+  for (const entry of history.entries()) {
+    if (entry.kind === 'file') continue;
+    chat.restored(entry.kind, entry.kind === 'me' ? 'me' : 'peer', entry.text);
+    shown++;
+  }
+  if (shown > 0) {
+    const line = chat.notice('The messages above were kept on this device across the reload.');
+    line.dataset.testid = 'chat-kept';
+  }
 }
 
 /**

@@ -1,84 +1,22 @@
-import type { RoomFrame, WelcomeFrame } from '@webrtc-connect/protocol';
-import { type StartedServer, startServer } from '@webrtc-connect/server';
-import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { RoomFrame } from '@webrtc-connect/protocol';
+import { describe, expect, it } from 'vitest';
 import { type ConnectError, isConnectError } from 'webrtc-connect';
-import {
-  type AccountRejoined,
-  type AccountSession,
-  type JoinAccountOptions,
-  joinAccount,
-  type WebSocketConstructor,
-} from 'webrtc-connect/account';
+import type { AccountRejoined, AccountSession, WebSocketConstructor } from 'webrtc-connect/account';
 import { WebSocket } from 'ws';
+import { member, ScriptedAccountSocket, soloWelcome } from './fakes/scripted-account-socket.ts';
+import {
+  cuttableSockets,
+  nextEvent,
+  signedToken,
+  useAccountServer,
+} from './real-account-server.ts';
 
-// A device alone in its room is its own broadcaster: no peer connection is made, so these run
-// against the real server without WebRTC.
 const SECRET = 'a secret for the device key tests, 32 bytes or more';
-const NoPeers = class {} as unknown as typeof RTCPeerConnection;
-
-const servers: StartedServer[] = [];
-const sessions: AccountSession[] = [];
-afterEach(async () => {
-  for (const session of sessions.splice(0)) session.leave({ forget: true });
-  await Promise.all(servers.splice(0).map((server) => server.close()));
+const { server, join } = useAccountServer(SECRET, {
+  webSocket: WebSocket as unknown as WebSocketConstructor,
+  leave: { forget: true },
 });
-
-async function server(): Promise<StartedServer> {
-  const started = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    handleSignals: false,
-    logLevel: 'silent',
-    jwt: { secret: SECRET },
-  });
-  servers.push(started);
-  return started;
-}
-
-function token(user: string): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(user)
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
-    .sign(new TextEncoder().encode(SECRET));
-}
-
-/** `ws` sockets that a test can cut, as a network blip would. */
-function cuttableSockets() {
-  const open: WebSocket[] = [];
-  class Cuttable extends WebSocket {
-    constructor(url: string) {
-      super(url);
-      open.push(this);
-    }
-  }
-  return {
-    WebSocket: Cuttable as unknown as WebSocketConstructor,
-    cut: () => {
-      for (const socket of open.splice(0)) socket.terminate();
-    },
-  };
-}
-
-async function join(options: Omit<JoinAccountOptions, 'RTCPeerConnection'>) {
-  const session = await joinAccount({
-    RTCPeerConnection: NoPeers,
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    ...options,
-  });
-  sessions.push(session);
-  return session;
-}
-
-function next<T>(session: AccountSession, type: 'rejoined' | 'error'): Promise<T> {
-  return new Promise((resolve) => {
-    const off = session.on(type, (event) => {
-      off();
-      resolve(event as T);
-    });
-  });
-}
+const token = (user: string) => signedToken(user, SECRET);
 
 function closed(session: AccountSession): Promise<void> {
   return new Promise((resolve) => {
@@ -102,7 +40,7 @@ describe('joinAccount: the device key', () => {
       WebSocket: sockets.WebSocket,
     });
     expect(session.id).toBe('mem-client-1');
-    const rejoined = next<AccountRejoined>(session, 'rejoined');
+    const rejoined = nextEvent<AccountRejoined>(session, 'rejoined');
     sockets.cut();
     expect(await rejoined).toEqual({ id: 'mem-client-1', previous: 'mem-client-1' });
     expect(session.id).toBe('mem-client-1');
@@ -125,7 +63,7 @@ describe('joinAccount: the device key', () => {
       deviceKey: false,
     });
     expect(session.id).toBe('keyless-client-2');
-    const rejoined = next<AccountRejoined>(session, 'rejoined');
+    const rejoined = nextEvent<AccountRejoined>(session, 'rejoined');
     sockets.cut();
     expect(await rejoined).toEqual({ id: 'keyless-client-3', previous: 'keyless-client-2' });
   });
@@ -181,11 +119,7 @@ describe('joinAccount: the device key', () => {
 describe('joinAccount: typed server codes', () => {
   it('a refusal carries the server code as serverCode', async () => {
     const { url } = await server();
-    const expired = await new SignJWT({})
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('late')
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
-      .sign(new TextEncoder().encode(SECRET));
+    const expired = await signedToken('late', SECRET, -3600);
     const error = await join({ server: url, token: expired }).catch((caught: unknown) => caught);
     expect(isConnectError(error) && [error.code, error.serverCode]).toEqual([
       'ERR_ACCOUNT_REFUSED',
@@ -194,79 +128,29 @@ describe('joinAccount: typed server codes', () => {
   });
 });
 
-const member = (id: string) => ({
-  id,
-  role: 'broadcaster' as const,
-  joinedAt: '2030-01-01T00:00:00.000Z',
-});
-
-/** A scripted server: answers the hello with `welcome`, then sends `after` frames as text. */
+/** A scripted server: answers the hello with `welcome`, then `after`, each frame in a task of its own. */
 function scriptedServer(welcome: unknown, after: unknown[] = []): WebSocketConstructor {
-  return class extends EventTarget {
-    readyState = 0;
-    constructor(_url: string) {
-      super();
-      setTimeout(() => {
-        this.readyState = 1;
-        this.dispatchEvent(new Event('open'));
-      });
-    }
-    send(text: string): void {
-      if ((JSON.parse(text) as { type: string }).type !== 'hello') return;
-      for (const frame of [welcome, ...after]) {
-        const data = typeof frame === 'string' ? frame : JSON.stringify(frame);
-        setTimeout(() => this.dispatchEvent(new MessageEvent('message', { data })));
-      }
-    }
-    close(): void {
-      this.readyState = 3;
+  return class extends ScriptedAccountSocket {
+    protected override answerHello(): void {
+      for (const frame of [welcome, ...after]) setTimeout(() => this.deliver(frame));
     }
   } as unknown as WebSocketConstructor;
 }
 
-const welcome: WelcomeFrame = {
-  type: 'welcome',
-  id: 'u-client-1',
-  user: 'u',
-  epoch: 1,
-  broadcaster: 'u-client-1',
-  members: [member('u-client-1')],
-  heartbeatMs: 60_000,
-};
-
 describe('joinAccount: a server from before device keys', () => {
   it('refuses the hello with a device key (ERR_INVALID_FRAME): the device joins again without one', async () => {
     const hellos: unknown[] = [];
-    const OldServer = class extends EventTarget {
-      readyState = 0;
-      constructor(_url: string) {
-        super();
+    const OldServer = class extends ScriptedAccountSocket {
+      protected override answerHello(hello: { type: string; deviceKey?: unknown }): void {
+        hellos.push(hello);
         setTimeout(() => {
-          this.readyState = 1;
-          this.dispatchEvent(new Event('open'));
-        });
-      }
-      send(text: string): void {
-        const frame = JSON.parse(text) as { type: string; deviceKey?: unknown };
-        if (frame.type !== 'hello') return;
-        hellos.push(frame);
-        setTimeout(() => {
-          if (frame.deviceKey === undefined) {
-            this.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(welcome) }));
+          if (hello.deviceKey === undefined) {
+            this.deliver(soloWelcome);
             return;
           }
-          const refusal = {
-            type: 'error',
-            code: 'ERR_INVALID_FRAME',
-            message: 'hello: extra field',
-          };
-          this.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(refusal) }));
-          this.readyState = 3;
-          this.dispatchEvent(Object.assign(new Event('close'), { code: 4400, reason: '' }));
+          this.deliver({ type: 'error', code: 'ERR_INVALID_FRAME', message: 'hello: extra field' });
+          this.closeWith(4400);
         });
-      }
-      close(): void {
-        this.readyState = 3;
       }
     } as unknown as WebSocketConstructor;
     const session = await join({ server: 'http://old.invalid', token: 't', WebSocket: OldServer });
@@ -278,9 +162,9 @@ describe('joinAccount: a server from before device keys', () => {
 describe('joinAccount: frames from the server are checked', () => {
   it('a malformed welcome fails the join with ERR_ACCOUNT_PROTOCOL, not a crash', async () => {
     const broken = [
-      { ...welcome, epoch: 'one' },
-      { ...welcome, members: 'all' },
-      { ...welcome, extra: true },
+      { ...soloWelcome, epoch: 'one' },
+      { ...soloWelcome, members: 'all' },
+      { ...soloWelcome, extra: true },
       { type: 'welcome' },
       'not json',
       { type: 'surprise' },
@@ -310,7 +194,7 @@ describe('joinAccount: frames from the server are checked', () => {
     const session = await join({
       server: 'http://scripted.invalid',
       token: 't',
-      WebSocket: scriptedServer(welcome, [bad, good]),
+      WebSocket: scriptedServer(soloWelcome, [bad, good]),
       deviceKey: false,
     });
     session.on('error', (error) => errors.push(error));
@@ -330,32 +214,15 @@ describe('joinAccount: frames from the server are checked', () => {
 describe('joinAccount: the session state', () => {
   it('goes connected → reconnecting → connected when the socket is lost, and closed on leave, with nothing after', async () => {
     let sockets = 0;
-    const Flaky = class extends EventTarget {
-      readyState = 0;
-      constructor(_url: string) {
-        super();
+    const Flaky = class extends ScriptedAccountSocket {
+      constructor(url: string) {
+        super(url);
         sockets += 1;
-        const nth = sockets;
-        setTimeout(() => {
-          this.readyState = 1;
-          this.dispatchEvent(new Event('open'));
-        });
         // The first socket is lost a moment after its welcome.
-        if (nth === 1) {
-          setTimeout(() => {
-            this.readyState = 3;
-            this.dispatchEvent(Object.assign(new Event('close'), { code: 1006, reason: '' }));
-          }, 20);
-        }
+        if (sockets === 1) setTimeout(() => this.closeWith(1006), 20);
       }
-      send(text: string): void {
-        if ((JSON.parse(text) as { type: string }).type !== 'hello') return;
-        setTimeout(() =>
-          this.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(welcome) })),
-        );
-      }
-      close(): void {
-        this.readyState = 3;
+      protected override answerHello(): void {
+        setTimeout(() => this.deliver(soloWelcome));
       }
     } as unknown as WebSocketConstructor;
     const session = await join({
@@ -366,7 +233,7 @@ describe('joinAccount: the session state', () => {
     });
     const states: string[] = [session.state];
     session.on('state', (state) => states.push(state));
-    await next<AccountRejoined>(session, 'rejoined');
+    await nextEvent<AccountRejoined>(session, 'rejoined');
     session.leave();
     session.leave();
     expect(states).toEqual(['connected', 'reconnecting', 'connected', 'closed']);

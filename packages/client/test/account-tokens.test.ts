@@ -1,14 +1,6 @@
-import { type StartedServer, startServer } from '@webrtc-connect/server';
-import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectError } from 'webrtc-connect';
-import {
-  type AccountSession,
-  type AccountTokenRequest,
-  type JoinAccountOptions,
-  joinAccount,
-  type WebSocketConstructor,
-} from 'webrtc-connect/account';
+import type { AccountTokenRequest, WebSocketConstructor } from 'webrtc-connect/account';
 import { WebSocket } from 'ws';
 import {
   AUDIENCE,
@@ -18,79 +10,27 @@ import {
   providerToken,
 } from '../../../test/harness/fake-jwks.ts';
 import { codeOf } from '../../../test/support/error-code.ts';
+import { eventually } from '../../../test/support/eventually.ts';
+import {
+  cuttableSockets,
+  nextEvent,
+  signedToken,
+  useAccountServer,
+} from './real-account-server.ts';
 
-// One device alone in its room is its own broadcaster: no peer connection is ever made, so
-// these run against the real server without WebRTC.
 const SECRET = 'a secret for the token tests, 32 bytes or more';
-const NoPeers = class {} as unknown as typeof RTCPeerConnection;
 
-const servers: StartedServer[] = [];
-const sessions: AccountSession[] = [];
 let jwks = new FakeJwks();
+// Registered before the servers' hook, so it runs after it: servers close, then the keys stop.
 afterEach(async () => {
-  for (const session of sessions.splice(0)) session.leave();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
   await jwks.stop();
   jwks = new FakeJwks();
 });
-
-async function server(options: Parameters<typeof startServer>[0] = {}) {
-  const lines: string[] = [];
-  const started = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    handleSignals: false,
-    logLevel: 'info',
-    logStream: { write: (line) => lines.push(line) },
-    jwt: { secret: SECRET },
-    ...options,
-  });
-  servers.push(started);
-  const refusals = () =>
-    lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'hello refused');
-  return { ...started, refusals };
-}
+const { server, join } = useAccountServer(SECRET);
 
 /** An HS256 token for `user` expiring `seconds` from now (past, when negative). */
-function token(user: string, seconds: number, secret = SECRET): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(user)
-    .setExpirationTime(Math.floor(Date.now() / 1000) + seconds)
-    .sign(new TextEncoder().encode(secret));
-}
-
-/** `ws` sockets that a test can cut, as a network blip would. */
-function cuttableSockets() {
-  const open: WebSocket[] = [];
-  class Cuttable extends WebSocket {
-    constructor(url: string) {
-      super(url);
-      open.push(this);
-    }
-  }
-  return {
-    WebSocket: Cuttable as unknown as WebSocketConstructor,
-    cut: () => {
-      for (const socket of open.splice(0)) socket.terminate();
-    },
-  };
-}
-
-async function join(options: Omit<JoinAccountOptions, 'RTCPeerConnection'>) {
-  const session = await joinAccount({ RTCPeerConnection: NoPeers, ...options });
-  sessions.push(session);
-  return session;
-}
-
-function nextEvent<T>(session: AccountSession, type: 'rejoined' | 'error'): Promise<T> {
-  return new Promise((resolve) => {
-    const off = session.on(type, (event) => {
-      off();
-      resolve(event as T);
-    });
-  });
-}
+const token = (user: string, seconds: number, secret = SECRET) =>
+  signedToken(user, secret, seconds);
 
 const refusalCode = (error: ConnectError) => error.serverCode;
 
@@ -209,7 +149,7 @@ describe('the first join', () => {
       WebSocket: WebSocket as unknown as WebSocketConstructor,
       token: await providerToken(key),
     });
-    await untilTrue(() => started.refusals().some((line) => line.code === 'ERR_AUTH_UNAVAILABLE'));
+    await eventually(() => started.refusals().some((line) => line.code === 'ERR_AUTH_UNAVAILABLE'));
     await jwks.start();
     expect((await joining).user).toBe('alice');
   });
@@ -224,11 +164,3 @@ describe('the first join', () => {
     expect(await codeOf(joining)).toBe('ERR_ACCOUNT_REFUSED');
   });
 });
-
-async function untilTrue(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,27 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMessenger, type ReceivedFile } from 'webrtc-connect';
-import { acceptLink, createLink } from 'webrtc-connect/link';
+import { fakeChannelPair as channelPair } from './fakes/fake-channel-pair.ts';
 import { settle, useFakeClock } from './fakes/fake-clock.ts';
-import type { FakeDataChannel } from './fakes/fake-data-channel.ts';
-import { createFakeNetwork } from './fakes/fake-peer-connection.ts';
 
 beforeEach(() => useFakeClock());
 afterEach(() => vi.useRealTimers());
-
-/** Two connected fake peers' open channels. */
-async function channelPair() {
-  const { RTCPeerConnection } = createFakeNetwork();
-  const invitation = await settle(createLink({ RTCPeerConnection, appUrl: 'https://app.test/' }));
-  const acceptance = await settle(
-    acceptLink(invitation.link, { RTCPeerConnection, mailbox: null }),
-  );
-  await settle(invitation.acceptReply(acceptance.answerText));
-  const [a, b] = await settle(Promise.all([invitation.connected, acceptance.connected]));
-  return [
-    a.channel as unknown as FakeDataChannel,
-    b.channel as unknown as FakeDataChannel,
-  ] as const;
-}
 
 describe('messenger over a fake channel pair', () => {
   it('streams a file larger than the buffer without ever holding more than the mark plus a chunk', async () => {

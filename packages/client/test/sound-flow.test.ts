@@ -4,26 +4,32 @@ import { answerBySound, listenForAnswer, offerBySound, playAnswer } from 'webrtc
 import { codeOf } from '../../../test/support/error-code.ts';
 import { createFakeAir } from './fakes/fake-air.ts';
 import { settle, settleWhen, useFakeClock } from './fakes/fake-clock.ts';
-import { createFakeNetwork, fails } from './fakes/fake-peer-connection.ts';
+import { createFakeNetwork, type FakeNetworkOptions, fails } from './fakes/fake-peer-connection.ts';
 
 beforeEach(() => useFakeClock());
 afterEach(() => vi.useRealTimers());
 
+/** A offers by sound and B answers by sound, in one quiet fake room. */
+async function soundCall(network: FakeNetworkOptions = {}) {
+  const air = createFakeAir();
+  const { RTCPeerConnection } = createFakeNetwork(network);
+  const a = air.device();
+  const b = air.device();
+  const offer = await settle(
+    offerBySound({ RTCPeerConnection, speaker: a.speaker, microphone: a.microphone }),
+  );
+  const answerer = answerBySound({
+    RTCPeerConnection,
+    speaker: b.speaker,
+    microphone: b.microphone,
+  });
+  return { air, offer, answerer };
+}
+
 // Demodulating each loop once is real work (about 0.2 s a frame): room for a loaded machine.
 describe('sound way flows, with fake peers and a quiet fake room', { timeout: 20_000 }, () => {
   it('connects with both legs by sound, and every loop and microphone stops after', async () => {
-    const air = createFakeAir();
-    const { RTCPeerConnection } = createFakeNetwork();
-    const a = air.device();
-    const b = air.device();
-    const offer = await settle(
-      offerBySound({ RTCPeerConnection, speaker: a.speaker, microphone: a.microphone }),
-    );
-    const answerer = answerBySound({
-      RTCPeerConnection,
-      speaker: b.speaker,
-      microphone: b.microphone,
-    });
+    const { air, offer, answerer } = await soundCall();
     const [fromA, fromB] = await settle(Promise.all([offer.connected, answerer.connected]));
     expect(fromA.shortAuthenticationString).toBe(fromB.shortAuthenticationString);
     await settle(offer.heard);
@@ -75,18 +81,7 @@ describe('sound way flows, with fake peers and a quiet fake room', { timeout: 20
   });
 
   it('stops both loops when the peers fail to connect, with ERR_CONNECTION_FAILED', async () => {
-    const air = createFakeAir();
-    const { RTCPeerConnection } = createFakeNetwork({ plan: () => fails() });
-    const a = air.device();
-    const b = air.device();
-    const offer = await settle(
-      offerBySound({ RTCPeerConnection, speaker: a.speaker, microphone: a.microphone }),
-    );
-    const answerer = answerBySound({
-      RTCPeerConnection,
-      speaker: b.speaker,
-      microphone: b.microphone,
-    });
+    const { air, offer, answerer } = await soundCall({ plan: () => fails() });
     expect(await codeOf(settle(offer.connected))).toBe('ERR_CONNECTION_FAILED');
     expect(await codeOf(settle(answerer.connected))).toBe('ERR_CONNECTION_FAILED');
     await settleWhen(() => air.playing === 0);

@@ -174,34 +174,6 @@ export function mailboxSchemas(maxSealedBytes: number = MAX_SEALED_BYTES) {
       response: {
         200: object(
           {
-            createResumeBox: {
-              body: object({ id: resumeBoxIdSchema }, ['id']),
-              response: { 201: object({ expiresAt: expiresAtSchema }, ['expiresAt']), ...errors },
-            },
-            postResumeSignal: {
-              params: object({ id: resumeBoxIdSchema, to: resumeSideSchema }, ['id', 'to']),
-              body: object({ sealed }, ['sealed']),
-              response: errors,
-            },
-            takeResumeSignals: {
-              params: object({ id: resumeBoxIdSchema, to: resumeSideSchema }, ['id', 'to']),
-              querystring: waitQuery,
-              response: {
-                200: object(
-                  {
-                    sealed: {
-                      type: 'array',
-                      minItems: 1,
-                      maxItems: MAX_RESUME_BLOBS,
-                      items: sealed,
-                    },
-                    expiresAt: expiresAtSchema,
-                  },
-                  ['sealed', 'expiresAt'],
-                ),
-                ...errors,
-              },
-            },
             iceServers: {
               type: 'array',
               items: object(

@@ -14,17 +14,7 @@ export type {
 export { MAX_USER_CLAIM_LENGTH, spellUser } from './account/user-spelling.ts';
 export { FLAG_TABLE, HELP, parseServeArgs, runCli, serverVersion } from './cli.ts';
 export { isServerError, SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.ts';
-export type {
-  MailboxStore,
-  OfferLookup,
-  PutOfferResult,
-  PutReplyResult,
-  SetOfferSealedResult,
-  StoredOffer,
-  StoredReply,
-  TakeOwnReplyResult,
-  TakeReplyResult,
-} from './mailbox/mailbox-store.ts';
+export type * from './mailbox/mailbox-store.ts';
 export type {
   CreateResumeBoxResult,
   PostResumeSignalResult,

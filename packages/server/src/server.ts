@@ -24,11 +24,11 @@ import type { MailboxContext } from './mailbox/mailbox-context.ts';
 import { offerRoutes } from './mailbox/offer-routes.ts';
 import { replyRoutes } from './mailbox/reply-routes.ts';
 import { resumeBoxRoutes } from './mailbox/resume-box-routes.ts';
-import { metricsRoute } from './metrics.ts';
-import { healthRoute } from './routes/health-route.ts';
-import { sendAppPage, servesAppPage, webAppRoot, webAppRoutes } from './routes/web-app.ts';
+import { healthRoute } from './operations/health-route.ts';
+import { metricsRoute } from './operations/metrics.ts';
 import { resolveServerOptions, type ServerOptions } from './server-options.ts';
 import { openStores } from './server-stores.ts';
+import { sendAppPage, servesAppPage, webAppRoot, webAppRoutes } from './web-app/web-app-routes.ts';
 
 type RateLimitState = Awaited<ReturnType<ReturnType<FastifyInstance['createRateLimit']>>>;
 

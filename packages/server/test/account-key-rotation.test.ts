@@ -1,4 +1,5 @@
 import type { AccountErrorCode } from '@webrtc-connect/protocol';
+import type { JwtOptions } from '@webrtc-connect/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeJwks, providerKey, providerToken } from '../../../test/harness/fake-jwks.ts';
 import { type AccountServer, AUDIENCE, accountServer, ISSUER } from './account-helpers.ts';
@@ -8,6 +9,17 @@ afterEach(async () => {
   await jwks.stop();
   jwks = new FakeJwks();
 });
+
+/** An account server trusting the fake provider, its key cache timed by `keys`. */
+function providerServer(
+  keys: Pick<JwtOptions, 'keysMaxAgeMs' | 'keysCooldownMs' | 'keysOutageGraceMs'>,
+  clock?: () => number,
+): Promise<AccountServer> {
+  return accountServer({
+    ...(clock ? { clock } : {}),
+    jwt: { jwksUrl: jwks.url, issuer: ISSUER, audience: AUDIENCE, ...keys },
+  });
+}
 
 async function refused(server: AccountServer, token: string): Promise<AccountErrorCode> {
   const device = await server.open();
@@ -24,9 +36,7 @@ describe('a provider that rotates its keys', () => {
     if (!first || !second || !third) throw new Error('no keys');
     jwks.keys = [first];
     await jwks.start();
-    const server = await accountServer({
-      jwt: { jwksUrl: jwks.url, issuer: ISSUER, audience: AUDIENCE, keysCooldownMs: 1_000 },
-    });
+    const server = await providerServer({ keysCooldownMs: 1_000 });
     await server.join(await providerToken(first));
     expect(jwks.fetches).toBe(1);
 
@@ -49,16 +59,7 @@ describe('a provider that rotates its keys', () => {
     jwks.keys = [old];
     await jwks.start();
     let now = Date.now();
-    const server = await accountServer({
-      clock: () => now,
-      jwt: {
-        jwksUrl: jwks.url,
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        keysMaxAgeMs: 60_000,
-        keysCooldownMs: 1_000,
-      },
-    });
+    const server = await providerServer({ keysMaxAgeMs: 60_000, keysCooldownMs: 1_000 }, () => now);
     const token = (key: typeof old, user: string) =>
       providerToken(key, { sub: user, exp: Math.floor(now / 1000) + 600 });
     await server.join(await token(old, 'alice'));
@@ -84,9 +85,7 @@ describe('a provider that rotates its keys', () => {
     jwks.keys = [await providerKey('key-1')];
     await jwks.start();
     const cooldownMs = 300;
-    const server = await accountServer({
-      jwt: { jwksUrl: jwks.url, issuer: ISSUER, audience: AUDIENCE, keysCooldownMs: cooldownMs },
-    });
+    const server = await providerServer({ keysCooldownMs: cooldownMs });
     const forger = await providerKey('forged');
     const started = performance.now();
     const codes: AccountErrorCode[] = [];
@@ -111,17 +110,10 @@ describe('a provider that rotates its keys', () => {
     jwks.keys = [key];
     await jwks.start();
     let now = Date.now();
-    const server = await accountServer({
-      clock: () => now,
-      jwt: {
-        jwksUrl: jwks.url,
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        keysMaxAgeMs: 60_000,
-        keysCooldownMs: 0,
-        keysOutageGraceMs: 3_600_000,
-      },
-    });
+    const server = await providerServer(
+      { keysMaxAgeMs: 60_000, keysCooldownMs: 0, keysOutageGraceMs: 3_600_000 },
+      () => now,
+    );
     const token = (user: string) =>
       providerToken(key, { sub: user, exp: Math.floor(now / 1000) + 600 });
     await server.join(await token('alice'));

@@ -40,4 +40,11 @@ describe('the protocol as the server serves it', () => {
     expect(mailboxSchemas(4096).postOffer.body.properties.sealed.maxLength).toBe(5462);
     expect(mailboxSchemas(64).postReply.body.properties.sealed.maxLength).toBe(86);
   });
+
+  it("describes the ICE-server answer's own fields only", () => {
+    // A merge once pasted the resume-box routes into this answer's properties.
+    const answer = mailboxSchemas(4096).iceServers.response[200];
+    expect(Object.keys(answer.properties).sort()).toEqual(['expiresAt', 'iceServers']);
+    expect(answer.required).toEqual(['iceServers']);
+  });
 });

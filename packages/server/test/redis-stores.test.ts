@@ -1,13 +1,16 @@
 import {
+  createServer,
   RedisLink,
   RedisMailboxStore,
+  RedisResumeBoxStore,
   RedisRoomStore,
   type RoomEvent,
   type SignalEvent,
   spellUser,
 } from '@webrtc-connect/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.ts';
+import { eventually } from '../../../test/support/eventually.ts';
 import { accountServer, tokenFor } from './account-helpers.ts';
 import { mailboxStoreContract } from './mailbox-store-contract.ts';
 import { roomStoreContract } from './room-store-contract.ts';
@@ -130,5 +133,28 @@ describe('account rooms on redis: users of any spelling', () => {
     expect(rooms.sort()).toEqual(
       subjects.map((subject) => `room:jwt:${spellUser(subject)}`).sort(),
     );
+  });
+});
+
+describe('a server whose Redis stores cannot all start', () => {
+  it('fails to start and leaves no connection to Redis open', async () => {
+    const watcher = await link();
+    const ours = async () =>
+      String(await watcher.commands.client('LIST'))
+        .split('\n')
+        .filter((line) => / name=webrtc-connect(-events)? /.test(line)).length;
+    const before = await ours();
+    // The resume boxes' wake-up channel is never confirmed: as when subscribing times out.
+    const failing = vi
+      .spyOn(RedisResumeBoxStore, 'create')
+      .mockRejectedValue(new Error('cannot subscribe to Redis events'));
+    try {
+      await expect(
+        createServer({ redisUrl: redis.url, redisKeyPrefix: 'failing:', logLevel: 'silent' }),
+      ).rejects.toThrow('cannot subscribe');
+    } finally {
+      failing.mockRestore();
+    }
+    await eventually(async () => (await ours()) === before, { timeoutMs: 3_000 });
   });
 });

@@ -1,5 +1,6 @@
 import type { ResumeBoxStore } from '@webrtc-connect/server';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/eventually.ts';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 let serial = 0;
@@ -85,7 +86,9 @@ export function resumeBoxStoreContract(
         const id = nextId();
         await store.createBox(id, Date.now() + 150);
         await store.postSignal(id, 'a', bytes(1));
-        await eventually(async () => (await store.takeSignals(id, 'b')).status === 'expired');
+        await eventually(async () => (await store.takeSignals(id, 'b')).status === 'expired', {
+          timeoutMs: 5_000,
+        });
         expect(await store.postSignal(id, 'a', bytes(1))).toBe('expired');
         expect(await store.takeSignals(id, 'a')).toEqual({ status: 'expired' });
         expect(await store.createBox(id, Date.now() + 60_000)).toBe('id-taken');
@@ -105,13 +108,4 @@ export function resumeBoxStoreContract(
       }
     });
   });
-}
-
-/** Until `check` holds, looking every 20 ms (5 s at most): for expiry in real time. */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + 5_000;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error('condition not met in 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

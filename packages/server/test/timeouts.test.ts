@@ -6,7 +6,8 @@ import { answerOf, openSocket, type RawAnswer } from './raw-http.ts';
 
 const json = { 'content-type': 'application/json' };
 
-function codeOf(answer: RawAnswer | undefined): [number, string | undefined] {
+/** The HTTP status and the error code of a raw answer (0 when none came). */
+function statusAndCode(answer: RawAnswer | undefined): [number, string | undefined] {
   if (!answer) return [0, undefined];
   return [answer.status, (JSON.parse(answer.body) as { error: { code: string } }).error.code];
 }
@@ -50,8 +51,8 @@ describe('a request that arrives too slowly', () => {
     });
     slowHeaders.write('GET /api/health HTTP/1.1\r\nhost: x\r\n');
 
-    expect(codeOf(await slowBodyAnswer)).toEqual([408, 'ERR_REQUEST_TIMEOUT']);
-    expect(codeOf(await slowHeadersAnswer)).toEqual([408, 'ERR_REQUEST_TIMEOUT']);
+    expect(statusAndCode(await slowBodyAnswer)).toEqual([408, 'ERR_REQUEST_TIMEOUT']);
+    expect(statusAndCode(await slowHeadersAnswer)).toEqual([408, 'ERR_REQUEST_TIMEOUT']);
     expect(events).not.toContain('long-poll 200');
     // The long-poll is still held: the upload now reaches it.
     const upload = await fetch(`${server.url}/api/offers/${offer.id}`, {
@@ -80,7 +81,7 @@ describe('connection caps', () => {
     const server = await accountServer({ jwt: null, maxConnectionsPerAddress: 3 });
     const held = await Promise.all([1, 2, 3].map(() => openSocket(server.url)));
     const refused = await openSocket(server.url);
-    expect(codeOf(await answerOf(refused))).toEqual([429, 'ERR_TOO_MANY_CONNECTIONS']);
+    expect(statusAndCode(await answerOf(refused))).toEqual([429, 'ERR_TOO_MANY_CONNECTIONS']);
     const closed = new Promise((resolve) => held[0]?.once('close', resolve));
     held[0]?.destroy();
     await closed;
@@ -93,7 +94,7 @@ describe('connection caps', () => {
     const held = await Promise.all([1, 2].map(() => openSocket(server.url)));
     const refused = await openSocket(server.url);
     const answer = await answerOf(refused);
-    expect(codeOf(answer)).toEqual([503, 'ERR_SERVER_BUSY']);
+    expect(statusAndCode(answer)).toEqual([503, 'ERR_SERVER_BUSY']);
     expect(answer?.headers['retry-after']).toBe('5');
     for (const socket of held) socket.destroy();
   });

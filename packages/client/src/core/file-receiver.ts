@@ -1,31 +1,12 @@
-import { sha256 } from '@noble/hashes/sha2';
-import { bytesToHex } from '@noble/hashes/utils';
 import { ConnectError } from '../errors.ts';
-import type { FileResume } from './file-resume.ts';
+import { type IncomingDigest, readBackDigest } from './file-digest.ts';
 import type { Emit, FileDescription, Transport } from './messenger-types.ts';
 import { protocolError } from './messenger-wire.ts';
+import type { Incoming, TransferResume } from './transfer-parts.ts';
 
 // Incoming chunks are folded into a Blob every few MiB, so a browser may keep a large file
 // out of the JavaScript heap instead of holding thousands of small buffers.
 const FOLD_BYTES = 8 * 1024 * 1024;
-// With a store, every MiB goes to it: what a reload loses is at most this much.
-const STORE_FOLD_BYTES = 1024 * 1024;
-// Bytes read at once to hash what a reload kept, before the transfer goes on.
-const HASH_READ_BYTES = 4 * 1024 * 1024;
-
-type Hash = ReturnType<typeof sha256.create>;
-
-interface Incoming {
-  file: FileDescription;
-  /** Of every byte so far, in order (resumable transfers: their `end` names the SHA-256). */
-  hash: Hash | undefined;
-  parts: Blob[];
-  pending: Uint8Array<ArrayBuffer>[];
-  pendingBytes: number;
-  received: number;
-  /** Writes to the store, one after another. */
-  stored: Promise<void>;
-}
 
 export interface FileReceiver {
   announce(file: FileDescription, resumed: boolean): void;
@@ -45,24 +26,18 @@ export interface FileReceiver {
 export function createFileReceiver(
   emit: Emit,
   transport: Transport,
-  resume: FileResume | undefined,
+  resume: TransferResume | undefined,
 ): FileReceiver {
   const incoming = new Map<number, Incoming>();
   const announced = new Set<number>();
   // Chunks of a file we refused may still be on the way; they are dropped without complaint.
   const refused = new Set<number>();
-  const store = resume?.store;
-  const foldBytes = store ? STORE_FOLD_BYTES : FOLD_BYTES;
 
   /** `reasonForPeer`: tell the sender to stop, with this reason. */
   function fail(state: Incoming, error: ConnectError, reasonForPeer?: string): void {
     incoming.delete(state.file.id);
     refused.add(state.file.id);
-    const { key } = state.file;
-    if (key !== undefined) {
-      resume?.incoming.delete(key);
-      if (store) void state.stored.then(() => store.remove(key)).catch(() => {});
-    }
+    resumable?.forget(state);
     if (reasonForPeer !== undefined) {
       const { id } = state.file;
       transport.sendQuietly(
@@ -88,42 +63,20 @@ export function createFileReceiver(
     state.parts.push(part);
     state.pending = [];
     state.pendingBytes = 0;
-    const { key } = state.file;
-    if (store && key !== undefined) {
-      state.stored = state.stored.then(() => store.append(key, offset, part)).catch(() => {});
-    }
+    resumable?.folded(state, offset, part);
   }
 
-  /**
-   * What this side holds of the file `key`, with their hash: in memory (a new connection), else
-   * in the store (a reload; its bytes are read back once to hash them).
-   */
-  async function held(
+  function begin(
     file: FileDescription,
-  ): Promise<{ parts: Blob[]; received: number; hash: Hash }> {
-    const key = file.key as string;
-    const parked = resume?.incoming.get(key);
-    resume?.incoming.delete(key);
-    if (parked && parked.file.size === file.size && parked.hash) {
-      return { parts: parked.parts, received: parked.received, hash: parked.hash as Hash };
-    }
-    const hash = sha256.create();
-    const kept = await store?.load(key).catch(() => undefined);
-    if (!kept || kept.size > file.size) return { parts: [], received: 0, hash };
-    try {
-      for (let at = 0; at < kept.size; at += HASH_READ_BYTES) {
-        hash.update(new Uint8Array(await kept.slice(at, at + HASH_READ_BYTES).arrayBuffer()));
-      }
-    } catch {
-      return { parts: [], received: 0, hash: sha256.create() };
-    }
-    return { parts: [kept], received: kept.size, hash };
-  }
-
-  function begin(file: FileDescription, parts: Blob[], received: number, hash?: Hash): Incoming {
+    parts: Blob[],
+    received: number,
+    hash?: IncomingDigest,
+  ): Incoming {
     const state: Incoming = {
       file,
-      hash: file.key === undefined ? undefined : (hash ?? sha256.create()),
+      // A messenger without `resume` still checks a file that comes with a key and a hash.
+      hash:
+        file.key === undefined ? undefined : (hash ?? resumable?.digest(file) ?? readBackDigest),
       parts,
       pending: [],
       pendingBytes: 0,
@@ -133,6 +86,18 @@ export function createFileReceiver(
     incoming.set(file.id, state);
     return state;
   }
+
+  const resumable = resume?.receives({
+    transport,
+    emit,
+    refused,
+    begin,
+    release(state) {
+      incoming.delete(state.file.id);
+      fold(state);
+    },
+  });
+  const foldBytes = resumable?.foldBytes ?? FOLD_BYTES;
 
   return {
     announce(file, resumed) {
@@ -145,19 +110,13 @@ export function createFileReceiver(
         emit('file-start', file);
         return;
       }
-      if (resume?.received.has(file.key)) {
-        transport.sendQuietly({ t: 'ack', id: file.id });
-        return;
-      }
-      // Chunks come only after our offset, so none arrives while the store is read.
-      refused.add(file.id);
-      held(file).then(({ parts, received, hash }) => {
-        refused.delete(file.id);
-        begin(file, parts, received, hash);
-        transport.sendQuietly({ t: 'offset', id: file.id, offset: received });
+      if (resumable) resumable.announce(file as FileDescription & { key: string });
+      // Without a session to resume from, it starts again from its first byte.
+      else {
+        begin(file, [], 0);
+        transport.sendQuietly({ t: 'offset', id: file.id, offset: 0 });
         emit('file-start', file);
-        if (received > 0) emit('file-progress', { file, bytes: received });
-      });
+      }
     },
 
     chunk(id, bytes) {
@@ -187,24 +146,34 @@ export function createFileReceiver(
       incoming.delete(id);
       const blob = new Blob([...state.parts, ...state.pending], { type: state.file.type });
       const offer = () => {
-        const { key } = state.file;
-        if (key !== undefined) {
-          resume?.received.add(key);
-          // After the writes still on their way, or they would outlive the removal.
-          if (store) void state.stored.then(() => store.remove(key)).catch(() => {});
-        }
+        resumable?.received(state);
         transport.sendQuietly({ t: 'ack', id });
         emit('file-received', { ...state.file, blob });
       };
-      const hash = state.hash ? bytesToHex(state.hash.digest()) : undefined;
-      if (digest === undefined || digest === hash) {
+      if (digest === undefined) {
         offer();
         return;
       }
-      const text = hash
-        ? `"${state.file.name}" arrived with a SHA-256 other than its sender's`
-        : `"${state.file.name}" came with a SHA-256 but no key`;
-      fail(state, new ConnectError('ERR_HASH_MISMATCH', text), text);
+      if (!state.hash) {
+        const text = `"${state.file.name}" came with a SHA-256 but no key`;
+        fail(state, new ConnectError('ERR_HASH_MISMATCH', text), text);
+        return;
+      }
+      // Offered only once its bytes are checked (natively, off the page's main thread).
+      state.hash.finish(blob).then(
+        (hash) => {
+          if (hash === undefined || hash === digest) {
+            offer();
+            return;
+          }
+          const text = `"${state.file.name}" arrived with a SHA-256 other than its sender's`;
+          fail(state, new ConnectError('ERR_HASH_MISMATCH', text), text);
+        },
+        (error: unknown) => {
+          const text = `"${state.file.name}" could not be read back to check it: ${String(error)}`;
+          fail(state, new ConnectError('ERR_CLOSED', text, { cause: error }), text);
+        },
+      );
     },
 
     abort(id, reason) {
@@ -224,18 +193,8 @@ export function createFileReceiver(
 
     failAll(error) {
       for (const state of [...incoming.values()]) {
-        const { key } = state.file;
-        if (key !== undefined && resume && !resume.closed) {
-          // Kept for the session's next connection, where the sender announces it again.
-          incoming.delete(state.file.id);
-          fold(state);
-          resume.incoming.set(key, {
-            file: state.file,
-            parts: state.parts,
-            received: state.received,
-            hash: state.hash,
-          });
-        } else fail(state, error);
+        // A resumable file is kept for the session's next connection instead.
+        if (!resumable?.park(state)) fail(state, error);
       }
     },
   };

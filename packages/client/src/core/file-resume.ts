@@ -1,47 +1,39 @@
 import { ConnectError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
-import type { FileDescription, OutgoingFile, SendFileOptions } from './messenger-types.ts';
+import { type IncomingDigest, WHOLE_DIGEST_MAX_BYTES } from './file-digest.ts';
+import { incomingDigest, sha256OfBlob } from './file-digest-incremental.ts';
+import {
+  type FileDescription,
+  type OutgoingFile,
+  type SendFileOptions,
+  settlement,
+} from './messenger-types.ts';
 import { isTransferKey, MAX_LABEL_LENGTH } from './messenger-wire.ts';
+import { resumableReceives } from './resumable-receiver.ts';
+import { resumableSends } from './resumable-sender.ts';
+import type {
+  ParkedIncoming,
+  ParkedOutgoing,
+  ReceivedBytesStore,
+  ReceiverCore,
+  ResumableReceives,
+  ResumableSends,
+  ResumeState,
+  SenderCore,
+  TransferResume,
+} from './transfer-parts.ts';
 
-/**
- * Where a receiver keeps the bytes of resumable files so far, so a reload of its page can
- * resume them (IndexedDB in a browser). Bytes are written in order, as pieces at their offsets.
- */
-export interface ReceivedBytesStore {
-  /** The bytes kept of the file `key` from its start (only the unbroken run), if any. */
-  load(key: string): Promise<Blob | undefined>;
-  /** Keeps `bytes`, which start at `offset` of the file `key`. */
-  append(key: string, offset: number, bytes: Blob): Promise<void>;
-  /** Forgets the file `key` (received, cancelled, or failed). */
-  remove(key: string): Promise<void>;
-}
+export type { ReceivedBytesStore } from './transfer-parts.ts';
 
 export interface FileResumeOptions {
   /** Keeps incoming bytes beyond this page's life (default: memory only, this page). */
   store?: ReceivedBytesStore;
-}
-
-/** An outgoing transfer that outlives the connection it started on. */
-export interface ParkedOutgoing {
-  key: string;
-  blob: Blob;
-  name: string;
-  type: string;
-  onProgress: ((bytes: number) => void) | undefined;
-  settle(error?: ConnectError): void;
-  /** Set by the messenger carrying it now: stops it there (and tells the peer). */
-  cancelHere: ((reason: string) => void) | undefined;
-  /** The description under the messenger carrying it now (its id changes per connection). */
-  file: FileDescription;
-}
-
-/** An incoming transfer cut off with its connection: what arrived so far, in memory. */
-export interface ParkedIncoming {
-  file: FileDescription;
-  parts: Blob[];
-  received: number;
-  /** The SHA-256 state of those bytes (a noble hasher), to go on with. */
-  hash: unknown;
+  /**
+   * Files up to this many bytes are hashed whole by WebCrypto (natively, beside the transfer),
+   * which holds each in memory once; larger ones incrementally by @noble/hashes on the main
+   * thread, several times slower (default 128 MiB).
+   */
+  wholeDigestMaxBytes?: number;
 }
 
 export interface FileResumeEvents {
@@ -55,7 +47,7 @@ export interface FileResumeEvents {
  * detached, its transfers are kept here instead of failing; the next messenger announces the
  * outgoing ones again and continues from the offset the receiver names.
  */
-export class FileResume {
+export class FileResume implements TransferResume, ResumeState {
   readonly store: ReceivedBytesStore | undefined;
   readonly outgoing = new Map<string, ParkedOutgoing>();
   readonly incoming = new Map<string, ParkedIncoming>();
@@ -68,8 +60,15 @@ export class FileResume {
   readonly #events = new Emitter<FileResumeEvents>();
   #closed: ConnectError | null = null;
 
+  readonly #wholeDigestMax: number;
+
   constructor(options: FileResumeOptions = {}) {
+    const { wholeDigestMaxBytes = WHOLE_DIGEST_MAX_BYTES } = options;
+    if (!Number.isSafeInteger(wholeDigestMaxBytes) || wholeDigestMaxBytes < 0) {
+      throw invalid('wholeDigestMaxBytes is a whole number of bytes, 0 or more');
+    }
     this.store = options.store;
+    this.#wholeDigestMax = wholeDigestMaxBytes;
   }
 
   get closed(): boolean {
@@ -155,22 +154,40 @@ export class FileResume {
     this.incoming.clear();
   }
 
+  /** The resumable part of a messenger's sender (the messenger calls it, not apps). */
+  sends(core: SenderCore): ResumableSends {
+    return resumableSends(this, core);
+  }
+
+  /** The resumable part of a messenger's receiver (the messenger calls it, not apps). */
+  receives(core: ReceiverCore): ResumableReceives {
+    return resumableReceives(this, core);
+  }
+
+  /** How a messenger's receiver hashes an incoming file of `size` bytes in this session. */
+  incomingDigest(size: number): IncomingDigest {
+    return incomingDigest(size, this.#wholeDigestMax);
+  }
+
+  /**
+   * The SHA-256 (hex) of an outgoing file, started at once (natively, beside the transfer,
+   * for all but the largest files) and taken once, however many connections it crosses.
+   */
+  outgoingDigest(parked: ParkedOutgoing): Promise<string> {
+    if (!parked.digest) {
+      parked.digest = sha256OfBlob(parked.blob, this.#wholeDigestMax);
+      // A transfer cancelled before its end never asks for it.
+      parked.digest.catch(() => {});
+    }
+    return parked.digest;
+  }
+
   /** Called by a messenger on an open channel: it takes the parked outgoing transfers. */
   onParked: (() => void) | undefined;
 
   #wake(): void {
     this.onParked?.();
   }
-}
-
-export function settlement(): { done: Promise<void>; settle: (error?: ConnectError) => void } {
-  let settle: (error?: ConnectError) => void = () => {};
-  const done = new Promise<void>((resolve, reject) => {
-    settle = (error) => (error ? reject(error) : resolve());
-  });
-  // Callers that only watch progress need not handle `done`; those who await it still see it fail.
-  done.catch(() => {});
-  return { done, settle };
 }
 
 function invalid(message: string): ConnectError {

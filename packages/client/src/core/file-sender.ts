@@ -1,12 +1,10 @@
-import { sha256 } from '@noble/hashes/sha2';
-import { bytesToHex } from '@noble/hashes/utils';
 import { ConnectError, isConnectError } from '../errors.ts';
-import { type FileResume, type ParkedOutgoing, settlement } from './file-resume.ts';
 import {
   type FileDescription,
   type OutgoingFile,
   reportLater,
   type SendFileOptions,
+  settlement,
   type Transport,
 } from './messenger-types.ts';
 import {
@@ -14,25 +12,10 @@ import {
   encodeControl,
   MAX_LABEL_LENGTH,
   MAX_TRANSFER_ID,
-  newTransferKey,
   protocolError,
 } from './messenger-wire.ts';
 import { createSendQueue } from './send-queue.ts';
-
-// Bytes read at once to hash what the receiver already holds before a resumed transfer goes on.
-const HASH_READ_BYTES = 4 * 1024 * 1024;
-
-interface Outgoing {
-  file: FileDescription;
-  blob: Blob;
-  stopped: boolean;
-  onProgress: ((bytes: number) => void) | undefined;
-  settle(error?: ConnectError): void;
-  /** A resumed transfer waits for the receiver's offset before its first chunk. */
-  takeOffset: ((offset: number) => void) | undefined;
-  /** Where it is kept while between connections (resumable transfers). */
-  parked: ParkedOutgoing | undefined;
-}
+import type { Outgoing, TransferResume } from './transfer-parts.ts';
 
 export interface FileSender {
   send(blob: Blob, options: SendFileOptions): OutgoingFile;
@@ -54,7 +37,7 @@ export interface FileSender {
 export interface FileSenderOptions {
   chunkSize: number;
   highWaterMark: number;
-  resume: FileResume | undefined;
+  resume: TransferResume | undefined;
 }
 
 /** The sending half of a messenger: streams files in chunks, never overfilling the channel. */
@@ -66,18 +49,12 @@ export function createFileSender(
   const outgoing = new Map<number, Outgoing>();
   // Back-pressure: a browser closes a channel whose buffer overflows (16 MiB in Chromium).
   const queue = createSendQueue(channel, { highWaterMark: options.highWaterMark });
-  const { resume } = options;
   let nextId = 0;
 
   function finish(state: Outgoing, error?: ConnectError): void {
     if (!outgoing.delete(state.file.id)) return;
     state.stopped = true;
-    if (state.parked) {
-      state.parked.cancelHere = undefined;
-      if (resume?.outgoing.get(state.parked.key) === state.parked) {
-        resume.outgoing.delete(state.parked.key);
-      }
-    }
+    state.onFinish?.();
     state.settle(error);
   }
 
@@ -97,17 +74,16 @@ export function createFileSender(
   }
 
   async function stream(state: Outgoing, start: number) {
-    const { id, key } = state.file;
+    const { id } = state.file;
     const { blob } = state;
-    // Resumable transfers are hashed, so the receiver can tell a whole file from a patchwork.
-    const hash = key === undefined ? undefined : sha256.create();
-    if (hash) {
-      for (let at = 0; at < start; at += HASH_READ_BYTES) {
-        const end = Math.min(at + HASH_READ_BYTES, start);
-        hash.update(new Uint8Array(await blob.slice(at, end).arrayBuffer()));
-        if (state.stopped) return;
+    const send = (data: string | Uint8Array<ArrayBuffer>) => {
+      try {
+        transport.send(data);
+      } catch (error) {
+        state.cut = true;
+        throw error;
       }
-    }
+    };
     let offset = start;
     progress(state, offset);
     while (offset < blob.size) {
@@ -116,21 +92,31 @@ export function createFileSender(
       const end = Math.min(offset + options.chunkSize, blob.size);
       const bytes = new Uint8Array(await blob.slice(offset, end).arrayBuffer());
       if (state.stopped) return;
-      transport.send(encodeChunk(id, bytes));
-      hash?.update(bytes);
+      send(encodeChunk(id, bytes));
       offset = end;
       progress(state, offset);
     }
+    // Resumable transfers are hashed (the whole file, beside the chunks), so the receiver can
+    // tell a whole file from a patchwork.
+    const sha256 = await state.digest;
     if (state.stopped) return;
-    const digest = hash ? bytesToHex(hash.digest()) : undefined;
-    transport.send(encodeControl(digest ? { t: 'end', id, sha256: digest } : { t: 'end', id }));
+    send(encodeControl(sha256 ? { t: 'end', id, sha256 } : { t: 'end', id }));
   }
 
-  function start(state: Outgoing, from: Promise<number> | number): void {
+  function track(state: Outgoing, from: Promise<number> | number): void {
+    outgoing.set(state.file.id, state);
     Promise.resolve(from)
       .then((offset) => stream(state, offset))
       .catch((error: unknown) => {
         if (state.stopped) return;
+        // The channel died under a send, before its close event (libdatachannel throws
+        // "Sending failed, errno=32" while still open): a resumable transfer waits for the
+        // session's next connection, as it does on the close event.
+        if (state.cut && state.park?.()) {
+          outgoing.delete(state.file.id);
+          state.stopped = true;
+          return;
+        }
         const message = `sending "${state.file.name}" failed: ${String(error)}`;
         finish(
           state,
@@ -153,35 +139,13 @@ export function createFileSender(
     return file;
   }
 
-  /** Takes a parked transfer onto this channel: announced again, on from the receiver's offset. */
-  function carry(parked: ParkedOutgoing, resumed: boolean): Outgoing {
-    const { key, name, type, blob } = parked;
-    const file = announce(blob, { key, name, type, size: blob.size }, resumed);
-    parked.file = file;
-    let takeOffset: ((offset: number) => void) | undefined;
-    const from = resumed
-      ? new Promise<number>((resolve) => {
-          takeOffset = resolve;
-        })
-      : 0;
-    const state: Outgoing = {
-      file,
-      blob,
-      stopped: false,
-      onProgress: parked.onProgress,
-      settle: parked.settle,
-      takeOffset,
-      parked,
-    };
-    parked.cancelHere = (reason) => {
-      if (!outgoing.has(file.id)) return;
-      transport.sendQuietly({ t: 'abort', id: file.id, reason });
-      finish(state, new ConnectError('ERR_CANCELLED', `sending "${name}" was cancelled`));
-    };
-    outgoing.set(file.id, state);
-    start(state, from);
-    return state;
-  }
+  const resumable = options.resume?.sends({
+    transport,
+    announce,
+    track,
+    has: (id) => outgoing.has(id),
+    finish,
+  });
 
   return {
     send(blob, sendOptions) {
@@ -192,27 +156,8 @@ export function createFileSender(
       if (name.length > MAX_LABEL_LENGTH || type.length > MAX_LABEL_LENGTH) {
         throw invalid(`a file name or type is limited to ${MAX_LABEL_LENGTH} characters`);
       }
+      if (resumable) return resumable.send(blob, name, type, sendOptions);
       const { done, settle } = settlement();
-      if (resume) {
-        if (resume.closed) throw new ConnectError('ERR_CLOSED', 'the session has ended');
-        const parked: ParkedOutgoing = {
-          key: newTransferKey(),
-          blob,
-          name,
-          type,
-          onProgress: sendOptions.onProgress,
-          settle,
-          cancelHere: undefined,
-          file: { id: -1, name, size: blob.size, type },
-        };
-        const state = carry(parked, false);
-        resume.outgoing.set(parked.key, parked);
-        return {
-          file: state.file,
-          done,
-          cancel: (reason = '') => resume.cancelOutgoing(parked, reason),
-        };
-      }
       const file = announce(blob, { name, size: blob.size, type }, false);
       const state: Outgoing = {
         file,
@@ -221,10 +166,9 @@ export function createFileSender(
         onProgress: sendOptions.onProgress,
         settle,
         takeOffset: undefined,
-        parked: undefined,
+        digest: undefined,
       };
-      outgoing.set(file.id, state);
-      start(state, 0);
+      track(state, 0);
       return {
         file,
         done,
@@ -236,12 +180,7 @@ export function createFileSender(
       };
     },
 
-    resumeParked() {
-      if (!resume || resume.closed) return;
-      for (const parked of resume.outgoing.values()) {
-        if (!parked.cancelHere) carry(parked, true);
-      }
-    },
+    resumeParked: () => resumable?.resumeParked(),
 
     offset(id, offset) {
       const state = sent(id, 'offset');
@@ -281,12 +220,10 @@ export function createFileSender(
 
     failAll(error) {
       for (const state of [...outgoing.values()]) {
-        const { parked } = state;
-        if (parked && resume && !resume.closed && resume.outgoing.get(parked.key) === parked) {
+        if (state.park?.()) {
           // Kept for the session's next connection: the next messenger announces it again.
           outgoing.delete(state.file.id);
           state.stopped = true;
-          parked.cancelHere = undefined;
         } else finish(state, error);
       }
       queue.close();

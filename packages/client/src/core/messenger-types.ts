@@ -118,3 +118,13 @@ export function reportLater(error: unknown): void {
     throw error;
   });
 }
+
+export function settlement(): { done: Promise<void>; settle: (error?: ConnectError) => void } {
+  let settle: (error?: ConnectError) => void = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error ? reject(error) : resolve());
+  });
+  // Callers that only watch progress need not handle `done`; those who await it still see it fail.
+  done.catch(() => {});
+  return { done, settle };
+}

@@ -150,6 +150,9 @@ export function createMessenger(
     detached = true;
     channel.removeEventListener('message', onMessage);
     channel.removeEventListener('close', onClose);
+    // Detached before its channel opened: that open must not take the session's parked
+    // transfers from the messenger that has them now.
+    channel.removeEventListener('open', onOpen);
     if (resume?.onParked === resumeParked) resume.onParked = undefined;
     const error = new ConnectError('ERR_CLOSED', reason);
     sender.failAll(error);

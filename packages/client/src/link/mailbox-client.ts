@@ -16,6 +16,7 @@ import type {
 import { DEFAULT_WAIT_SECONDS, MAILBOX_PATHS } from '@webrtc-connect/protocol';
 
 import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
+import { pause } from '../core/pause.ts';
 import { ConnectError, type ConnectErrorCode } from '../errors.ts';
 
 /** How long past its wait a long-poll's response may be late before it counts as lost. */
@@ -182,7 +183,7 @@ export class MailboxClient {
         if (!(error instanceof ConnectError) || error.code !== 'ERR_MAILBOX' || ++failures > 5) {
           throw error;
         }
-        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** failures));
+        await pause(250 * 2 ** failures, signal);
       }
     }
   }
@@ -228,6 +229,7 @@ export class MailboxClient {
     const path = `${MAILBOX_PATHS.resumeSide(encodeURIComponent(id), side)}?wait=${waitSeconds}`;
     let failures = 0;
     for (;;) {
+      if (signal.aborted) throw new ConnectError('ERR_CLOSED', 'stopped waiting');
       if (!keepWaiting()) return [];
       const request = new AbortController();
       const abort = () => request.abort();
@@ -247,7 +249,8 @@ export class MailboxClient {
         // The network itself may be changing: a few failed requests in a row are retried.
         if (!(error instanceof ConnectError) || error.code !== 'ERR_MAILBOX' || ++failures > 8)
           throw error;
-        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** Math.min(failures, 4)));
+        clearTimeout(late);
+        await pause(250 * 2 ** Math.min(failures, 4), signal);
       } finally {
         clearTimeout(late);
         signal.removeEventListener('abort', abort);

@@ -14,27 +14,10 @@ import type {
 } from './resumable-types.ts';
 import { whenConnected } from './resume-connected.ts';
 import { gatheredAfresh, MODE_FRESH, MODE_RESTART, withMode } from './resume-descriptions.ts';
-import { Heartbeat } from './resume-heartbeat.ts';
+import { HeartbeatSlot } from './resume-heartbeat.ts';
 import { ResumePost, type ResumeWay } from './resume-post.ts';
 import type { ResumeSealer, ResumeSide } from './resume-seal.ts';
-import {
-  B_FRESH_DELAY_MS,
-  B_RESTART_WAIT_MS,
-  CHANNEL_CLOSED_WAIT_MS,
-  DISCONNECTED_GRACE_MS,
-  FRESH_ANSWER_WAIT_MS,
-  FRESH_WAIT_MS,
-  NO_NETWORK_RETRY_MS,
-  RESTART_CONNECT_MS,
-  RESTART_WAIT_MS,
-} from './resume-timing.ts';
-
-export type {
-  ResumableSession,
-  ResumableSessionEvents,
-  ResumeState,
-  SessionOptions,
-} from './resumable-types.ts';
+import * as wait from './resume-timing.ts';
 
 /** The resume channel's id: negotiated (both sides make it), apart from the app's channels. */
 export const RESUME_CHANNEL_ID = 101;
@@ -47,12 +30,12 @@ export class Session implements ResumableSession {
   #pending: PendingOffer | null = null;
   #answering: RTCPeerConnection | null = null;
   #troubleTimer: ReturnType<typeof setTimeout> | undefined;
-  /** B's restart of its own when A's does not come (see B_RESTART_WAIT_MS). */
+  /** B's own restart when A's does not come (B_RESTART_WAIT_MS). */
   #ownRestartTimer: ReturnType<typeof setTimeout> | undefined;
   /** Offers taken from the other side so far: B restarts itself only if none came meanwhile. */
   #offersTaken = 0;
   /** The current connection's heartbeat (resume-heartbeat.ts). */
-  #heartbeat: { pc: RTCPeerConnection; beat: Heartbeat } | null = null;
+  readonly #heartbeat = new HeartbeatSlot();
   #restarting = false;
   #closeReason: ConnectError | null = null;
   #handling: Promise<void> = Promise.resolve();
@@ -119,13 +102,24 @@ export class Session implements ResumableSession {
 
   close(): void {
     if (this.#state === 'closed') return;
-    const live = this.#isLive();
+    // The live connection stays open until the bye is on its way: a browser's channel still
+    // says `open` for a moment after its connection closed, and drops what is sent then (the
+    // other page went on waiting for a resume). The box carries it too, in case the channel
+    // does not deliver before it closes; whichever comes second is ignored there.
+    const live = this.#isLive() ? this.#current?.peerConnection : undefined;
+    const hasBox = this.#post.hasBox;
+    this.#closeFor(new ConnectError('ERR_CLOSED', 'the session was closed'), false, live);
     this.#sealer
       .seal('bye')
-      .then((sealed) => this.#post.send(sealed, live))
+      .then(async (sealed) => {
+        if (live) await this.#post.send(sealed, true).catch(() => {});
+        if (hasBox) await this.#post.send(sealed, false);
+      })
       .catch(() => {})
-      .finally(() => this.#post.close());
-    this.#closeFor(new ConnectError('ERR_CLOSED', 'the session was closed'), false);
+      .finally(() => {
+        if (live) closeConnection(live);
+        this.#post.close();
+      });
   }
 
   detach(): void {
@@ -163,9 +157,14 @@ export class Session implements ResumableSession {
         'offer',
         withMode(MODE_FRESH, encodeSignal(offer)),
       );
+      // Closed while the offer was being made: nothing else holds this connection to close it.
+      if (this.#closeReason) {
+        closeConnection(pc);
+        return;
+      }
       const timer = setTimeout(() => {
         if (this.#pending?.pc === pc) void this.offerFresh();
-      }, FRESH_ANSWER_WAIT_MS);
+      }, wait.FRESH_ANSWER_WAIT_MS);
       this.#pending = { seq, pc, channel, timer };
       await this.#post.send(sealed, false);
     } catch (error) {
@@ -216,7 +215,7 @@ export class Session implements ResumableSession {
       await pc.createAnswer(),
       this.#options.gatherTimeout,
     );
-    const opening = openConnection(pc, channel, Promise.resolve(), FRESH_WAIT_MS * 2);
+    const opening = openConnection(pc, channel, Promise.resolve(), wait.FRESH_WAIT_MS * 2);
     opening.then(
       (connection) => {
         if (this.#answering === pc) this.#answering = null;
@@ -237,8 +236,7 @@ export class Session implements ResumableSession {
     way: ResumeWay,
   ): Promise<void> {
     const pc = this.#current?.peerConnection;
-    // A restart of a connection this side no longer has (it reloaded, or its channel closed
-    // when its network went): a fresh connection instead, at once, unless one is on its way.
+    // A restart of a connection this side no longer has (reloaded, channel closed): a fresh one.
     if (!pc || pc.signalingState === 'closed') {
       if (!this.#pending && !this.#answering) void this.offerFresh();
       return;
@@ -251,8 +249,7 @@ export class Session implements ResumableSession {
     }
     await pc.setRemoteDescription(offer);
     const answer = await gatheredAfresh(pc, await pc.createAnswer(), this.#options.gatherTimeout);
-    // An offer from the box means the channel does not carry for the other side, though it may
-    // look live here: the answer goes back the same way, not onto a dead channel.
+    // From the box: the channel does not carry for the other side, though it may look live.
     await this.#sendAnswer(seq, answer, way === 'channel' && this.#isLive());
   }
 
@@ -268,14 +265,19 @@ export class Session implements ResumableSession {
       clearTimeout(pending.timer);
       pending.timer = setTimeout(() => {
         if (this.#pending === pending && !this.#carries(pending.pc)) void this.offerFresh();
-      }, RESTART_CONNECT_MS);
+      }, wait.RESTART_CONNECT_MS);
       return;
     }
     clearTimeout(pending.timer);
     pending.timer = setTimeout(() => {
       if (this.#pending === pending) void this.offerFresh();
-    }, FRESH_WAIT_MS);
-    openConnection(pending.pc, whenOpen(pending.channel), Promise.resolve(), FRESH_WAIT_MS).then(
+    }, wait.FRESH_WAIT_MS);
+    openConnection(
+      pending.pc,
+      whenOpen(pending.channel),
+      Promise.resolve(),
+      wait.FRESH_WAIT_MS,
+    ).then(
       (connection) => {
         if (this.#state === 'closed') closeConnection(connection.peerConnection);
         else this.adopt(connection);
@@ -315,7 +317,7 @@ export class Session implements ResumableSession {
         clearTimeout(this.#troubleTimer);
         this.#troubleTimer = setTimeout(() => {
           if (this.#current?.peerConnection === pc && !this.#carries(pc)) void this.#restart();
-        }, NO_NETWORK_RETRY_MS);
+        }, wait.NO_NETWORK_RETRY_MS);
         return;
       }
       const { sealed, seq } = await this.#sealer.sealNumbered(
@@ -325,7 +327,7 @@ export class Session implements ResumableSession {
       const timer = setTimeout(() => {
         // The restart did not bring the connection back: a fresh one instead.
         if (this.#pending?.pc === pc && !this.#carries(pc)) void this.offerFresh();
-      }, RESTART_WAIT_MS);
+      }, wait.RESTART_WAIT_MS);
       this.#pending = { seq, pc, channel: null, timer };
       await this.#post.send(sealed, this.#isLive());
     } catch (error) {
@@ -345,26 +347,19 @@ export class Session implements ResumableSession {
       if (this.#pending?.pc === pc) this.#dropPending(false);
       this.#setState('connected');
     };
-    // Down, but it often recovers by itself: a restart only if it has not after a grace.
     const down = () => {
       this.#setState('reconnecting');
       clearTimeout(this.#troubleTimer);
       this.#troubleTimer = setTimeout(() => {
         if (isCurrent() && !this.#carries(pc)) this.#onTrouble();
-      }, DISCONNECTED_GRACE_MS);
+      }, wait.DISCONNECTED_GRACE_MS);
     };
-    const control = this.#controls.get(pc);
-    this.#heartbeat?.beat.stop();
-    this.#heartbeat = control
-      ? {
-          pc,
-          beat: new Heartbeat(
-            control,
-            () => isCurrent() && this.#state === 'connected' && down(),
-            () => isCurrent() && this.#state !== 'closed' && back(),
-          ),
-        }
-      : null;
+    this.#heartbeat.watch(
+      pc,
+      this.#controls.get(pc),
+      () => isCurrent() && this.#state === 'connected' && down(),
+      () => isCurrent() && this.#state !== 'closed' && back(),
+    );
     pc.addEventListener('connectionstatechange', () => {
       if (!isCurrent() || this.#state === 'closed') return;
       switch (pc.connectionState) {
@@ -400,7 +395,7 @@ export class Session implements ResumableSession {
     this.#ownRestartTimer = setTimeout(() => {
       const down = pc && this.#current?.peerConnection === pc && !this.#carries(pc);
       if (down && this.#offersTaken === offers && !this.#pending) void this.#restart();
-    }, B_RESTART_WAIT_MS);
+    }, wait.B_RESTART_WAIT_MS);
   }
 
   /** The channel closed: the other side reloaded (it will offer afresh) or the connection died. */
@@ -421,12 +416,12 @@ export class Session implements ResumableSession {
       );
       return;
     }
-    // A offers afresh unless a reloaded B does first; B too, later, if nothing came from A
-    // (A may not have noticed). If both offer, A's stands.
-    const wait = CHANNEL_CLOSED_WAIT_MS + (this.side === 'a' ? 0 : B_FRESH_DELAY_MS);
-    this.#troubleTimer = setTimeout(() => {
-      if (!this.#current && !this.#pending && !this.#answering) void this.offerFresh();
-    }, wait);
+    // A offers afresh unless a reloaded B does first; B too, a moment later (A may not have
+    // noticed anything). If both offer, A's stands.
+    this.#troubleTimer = setTimeout(
+      () => !this.#current && !this.#pending && !this.#answering && void this.offerFresh(),
+      wait.CHANNEL_CLOSED_WAIT_MS + (this.side === 'a' ? 0 : wait.B_FRESH_DELAY_MS),
+    );
   }
 
   #failedToSend(error: unknown, pc: RTCPeerConnection | null): void {
@@ -442,7 +437,7 @@ export class Session implements ResumableSession {
     this.#events.emit('error', failure);
     // Unsent, so unanswered: a fresh offer goes again once its wait is over.
     if (this.#state === 'reconnecting' && !this.#current && (this.side === 'a' || !pc)) {
-      this.#troubleTimer = setTimeout(() => void this.offerFresh(), FRESH_WAIT_MS / 3);
+      this.#troubleTimer = setTimeout(() => void this.offerFresh(), wait.FRESH_WAIT_MS / 3);
     }
   }
 
@@ -464,8 +459,7 @@ export class Session implements ResumableSession {
   #stopTimers(): void {
     clearTimeout(this.#troubleTimer);
     clearTimeout(this.#ownRestartTimer);
-    this.#heartbeat?.beat.stop();
-    this.#heartbeat = null;
+    this.#heartbeat.stop();
   }
 
   #isLive(): boolean {
@@ -475,8 +469,7 @@ export class Session implements ResumableSession {
 
   /** Whether `pc` carries: ICE reads `connected` and, if it is the current, the other side beats. */
   #carries(pc: RTCPeerConnection): boolean {
-    const silent = this.#heartbeat?.pc === pc && this.#heartbeat.beat.silent;
-    return pc.connectionState === 'connected' && !silent;
+    return pc.connectionState === 'connected' && !this.#heartbeat.silentFor(pc);
   }
 
   #setState(state: ResumeState): void {
@@ -486,13 +479,15 @@ export class Session implements ResumableSession {
     this.#events.emit('state', state);
   }
 
-  #closeFor(reason: ConnectError, closePost = true): void {
+  /** Ends the session; `keep` is a connection the caller closes itself, a moment later. */
+  #closeFor(reason: ConnectError, closePost = true, keep?: RTCPeerConnection): void {
     if (this.#state === 'closed') return;
     this.#closeReason = reason;
     this.#stopTimers();
     this.#dropPending(true);
     if (this.#answering) closeConnection(this.#answering);
-    if (this.#current) closeConnection(this.#current.peerConnection);
+    if (this.#current && this.#current.peerConnection !== keep)
+      closeConnection(this.#current.peerConnection);
     if (closePost) this.#post.close();
     this.#setState('closed');
   }

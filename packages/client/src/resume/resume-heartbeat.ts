@@ -79,3 +79,33 @@ export class Heartbeat {
     }
   }
 }
+
+/** The heartbeat of a session's current connection: one at a time, replaced with it. */
+export class HeartbeatSlot {
+  #pc: RTCPeerConnection | null = null;
+  #beat: Heartbeat | null = null;
+
+  /** Beats over `control` (the resume channel of `pc`); without one, none. */
+  watch(
+    pc: RTCPeerConnection,
+    control: RTCDataChannel | undefined,
+    onSilent: () => void,
+    onHeardAgain: () => void,
+  ): void {
+    this.stop();
+    if (!control) return;
+    this.#pc = pc;
+    this.#beat = new Heartbeat(control, onSilent, onHeardAgain);
+  }
+
+  /** Whether the other side over `pc` has gone silent (false for any other connection). */
+  silentFor(pc: RTCPeerConnection): boolean {
+    return this.#pc === pc && (this.#beat?.silent ?? false);
+  }
+
+  stop(): void {
+    this.#beat?.stop();
+    this.#beat = null;
+    this.#pc = null;
+  }
+}

@@ -1,4 +1,5 @@
 import { DEFAULT_WAIT_SECONDS } from '@webrtc-connect/protocol';
+import { pause } from '../core/pause.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
 import type { MailboxClient } from '../link/mailbox-client.ts';
 import { isHeartbeat } from './resume-heartbeat.ts';
@@ -173,7 +174,7 @@ export class ResumePost {
           return;
         }
         // The mailbox is out of reach (a network changing): ask again in a moment.
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+        await pause(2000, this.#stop.signal);
       }
     }
   }

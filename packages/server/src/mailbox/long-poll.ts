@@ -52,7 +52,11 @@ export class LongPollWaiters {
     }
     return new Promise((resolve, reject) => {
       let settled = false;
-      let looks = 0;
+      // One look at a time: a look takes what it finds (a reply, a resume box's signals), so a
+      // second look in flight when the first settles would take and drop what came meanwhile.
+      // A wake during a look asks for one more look after it instead.
+      let looking = false;
+      let lookAgain = false;
       let timedOut = this.#closed;
       const settle = (outcome: () => void) => {
         if (settled) return;
@@ -68,16 +72,23 @@ export class LongPollWaiters {
       // A look in flight may take something (a reply is read once): let it finish, not drop it.
       const timeUp = () => {
         timedOut = true;
-        if (looks === 0) stop();
+        if (!looking) stop();
       };
       const look = () => {
         if (settled) return;
-        looks += 1;
+        if (looking) {
+          lookAgain = true;
+          return;
+        }
+        looking = true;
+        lookAgain = false;
         target.look().then(
           (found) => {
-            looks -= 1;
+            looking = false;
             if (found !== undefined) settle(() => resolve(found));
-            else if (timedOut && looks === 0) stop();
+            // What came after the time is up stays in the store for the next poll.
+            else if (timedOut) stop();
+            else if (lookAgain) look();
           },
           (error: unknown) => settle(() => reject(error)),
         );

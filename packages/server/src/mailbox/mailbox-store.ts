@@ -96,3 +96,10 @@ export type TakeReplyResult =
   | { status: 'missing' };
 
 export type TakeOwnReplyResult = TakeReplyResult | { status: 'pending' } | { status: 'withdrawn' };
+
+/** A store's defaults when made on its own (the server passes its resolved options). */
+export const MAILBOX_STORE_DEFAULTS = {
+  maxOffers: 10_000,
+  maxReplies: 10_000,
+  tombstoneTtlMs: 3_600_000,
+} as const;

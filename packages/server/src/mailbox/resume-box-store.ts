@@ -33,5 +33,5 @@ export type TakeResumeSignalsResult =
   | { status: 'missing' }
   | { status: 'expired' };
 
-/** How many signals one side holds at most, and how many boxes a store holds by default. */
+/** A store's defaults: how many live boxes it holds, and how long it remembers an expired id. */
 export const RESUME_STORE_DEFAULTS = { maxBoxes: 10_000, tombstoneTtlMs: 3_600_000 } as const;

@@ -1,16 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type {
-  MailboxStore,
-  OfferLookup,
-  PutOfferResult,
-  PutReplyResult,
-  SetOfferSealedResult,
-  StoredOffer,
-  StoredReply,
-  TakeOwnReplyResult,
-  TakeReplyResult,
-  WithdrawOfferResult,
-} from '../../mailbox/mailbox-store.ts';
+import type * as Mailbox from '../../mailbox/mailbox-store.ts';
+import { MAILBOX_STORE_DEFAULTS } from '../../mailbox/mailbox-store.ts';
 
 export interface MemoryStoreOptions {
   /** Live offers held at most (default 10,000: at 4 KiB a blob, 40 MiB at worst). */
@@ -29,7 +19,7 @@ export interface MemoryStoreOptions {
 
 type ReplyTombstone = { reason: 'read' | 'expired'; forgetAt: number };
 type OfferTombstone = { reason: 'expired' | 'withdrawn'; forgetAt: number };
-interface LiveOffer extends StoredOffer {
+interface LiveOffer extends Mailbox.StoredOffer {
   replyCode: string | undefined;
 }
 
@@ -37,10 +27,10 @@ interface LiveOffer extends StoredOffer {
  * The default store: one process, nothing persisted. Bounded in every map it keeps, so no
  * sequence of requests grows it without limit.
  */
-export class MemoryMailboxStore implements MailboxStore {
+export class MemoryMailboxStore implements Mailbox.MailboxStore {
   readonly kind = 'memory';
   readonly #offers = new Map<string, LiveOffer>();
-  readonly #replies = new Map<string, StoredReply>();
+  readonly #replies = new Map<string, Mailbox.StoredReply>();
   /** Offers are never "read", only expired or withdrawn. */
   readonly #offerTombstones = new Map<string, OfferTombstone>();
   readonly #replyTombstones = new Map<string, ReplyTombstone>();
@@ -53,9 +43,9 @@ export class MemoryMailboxStore implements MailboxStore {
   readonly #now: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#maxOffers = options.maxOffers ?? 10_000;
-    this.#maxReplies = options.maxReplies ?? 10_000;
-    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? 3_600_000;
+    this.#maxOffers = options.maxOffers ?? MAILBOX_STORE_DEFAULTS.maxOffers;
+    this.#maxReplies = options.maxReplies ?? MAILBOX_STORE_DEFAULTS.maxReplies;
+    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? MAILBOX_STORE_DEFAULTS.tombstoneTtlMs;
     this.#maxTombstones = options.maxTombstones ?? 100_000;
     this.#now = options.clock ?? Date.now;
     // One listener per waiting long-poll, many per process: not a leak.
@@ -64,7 +54,7 @@ export class MemoryMailboxStore implements MailboxStore {
     this.#timer.unref();
   }
 
-  async putOffer(offer: StoredOffer): Promise<PutOfferResult> {
+  async putOffer(offer: Mailbox.StoredOffer): Promise<Mailbox.PutOfferResult> {
     if (this.#offers.has(offer.id) || this.#offerTombstones.has(offer.id)) return 'id-taken';
     if (this.#offers.size >= this.#maxOffers) {
       this.#sweep();
@@ -75,14 +65,14 @@ export class MemoryMailboxStore implements MailboxStore {
     return 'stored';
   }
 
-  async getOffer(id: string): Promise<OfferLookup> {
+  async getOffer(id: string): Promise<Mailbox.OfferLookup> {
     const offer = this.#liveOffer(id);
     if (typeof offer !== 'object') return { status: offer ?? 'missing' };
     const { replyCode: _, ...stored } = offer;
     return { status: 'live', offer: { ...stored, sealed: stored.sealed?.slice() ?? null } };
   }
 
-  async setOfferSealed(id: string, sealed: Uint8Array): Promise<SetOfferSealedResult> {
+  async setOfferSealed(id: string, sealed: Uint8Array): Promise<Mailbox.SetOfferSealedResult> {
     const offer = this.#liveOffer(id);
     if (typeof offer !== 'object') return offer ?? 'missing';
     if (offer.sealed !== null) return 'already-set';
@@ -91,7 +81,7 @@ export class MemoryMailboxStore implements MailboxStore {
     return 'stored';
   }
 
-  async withdrawOffer(id: string): Promise<WithdrawOfferResult> {
+  async withdrawOffer(id: string): Promise<Mailbox.WithdrawOfferResult> {
     const offer = this.#liveOffer(id);
     if (typeof offer !== 'object')
       return offer === 'withdrawn' ? 'withdrawn' : (offer ?? 'missing');
@@ -108,7 +98,7 @@ export class MemoryMailboxStore implements MailboxStore {
     return this.#listen(offerEvent(id), listener);
   }
 
-  async putReply(reply: StoredReply): Promise<PutReplyResult> {
+  async putReply(reply: Mailbox.StoredReply): Promise<Mailbox.PutReplyResult> {
     let offer: LiveOffer | undefined;
     if (reply.offerId !== undefined) {
       const found = this.#liveOffer(reply.offerId);
@@ -134,7 +124,7 @@ export class MemoryMailboxStore implements MailboxStore {
     return 'stored';
   }
 
-  async takeReply(code: string): Promise<TakeReplyResult> {
+  async takeReply(code: string): Promise<Mailbox.TakeReplyResult> {
     const reply = this.#replies.get(code);
     if (reply) {
       const now = this.#now();
@@ -153,7 +143,7 @@ export class MemoryMailboxStore implements MailboxStore {
     return { status: tombstone.reason === 'read' ? 'already-read' : 'expired' };
   }
 
-  async takeReplyForOffer(offerId: string): Promise<TakeOwnReplyResult> {
+  async takeReplyForOffer(offerId: string): Promise<Mailbox.TakeOwnReplyResult> {
     const offer = this.#liveOffer(offerId);
     if (typeof offer !== 'object') return { status: offer ?? 'missing' };
     if (offer.replyCode === undefined) return { status: 'pending' };
@@ -218,7 +208,7 @@ export class MemoryMailboxStore implements MailboxStore {
     evictOldest(this.#offerTombstones, this.#maxTombstones);
   }
 
-  #expireReply(reply: StoredReply): void {
+  #expireReply(reply: Mailbox.StoredReply): void {
     this.#replies.delete(reply.code);
     this.#addReplyTombstone(reply.code, {
       reason: 'expired',

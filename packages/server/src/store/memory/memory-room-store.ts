@@ -13,8 +13,9 @@ type RoomListener = (event: RoomEvent) => void;
 
 /**
  * The default room store: one process. A swap is a synchronous check and assignment, so it is
- * atomic, and its event reaches subscribers before the swap resolves. Rooms are deleted when
- * their last member leaves, so the map holds at most one room per connected device.
+ * atomic, and its event reaches subscribers before the swap resolves. A room is deleted when
+ * its last member leaves, or, when device keys keep their ids, once the last key's time is
+ * over: the map holds a room per user with a device connected or a key still kept.
  */
 export class MemoryRoomStore implements RoomStore {
   readonly kind = 'memory';

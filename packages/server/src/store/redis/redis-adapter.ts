@@ -39,15 +39,24 @@ export interface RedisAdapter {
 export async function createRedisAdapter(options: RedisAdapterOptions): Promise<RedisAdapter> {
   const { url, keyPrefix, instanceTtlMs, ...mailboxOptions } = options;
   const link = await RedisLink.connect({ url, keyPrefix });
+  let mailbox: RedisMailboxStore;
+  let resumeBoxes: RedisResumeBoxStore;
+  try {
+    mailbox = await RedisMailboxStore.create(link, mailboxOptions);
+    resumeBoxes = await RedisResumeBoxStore.create(link, {
+      ...(mailboxOptions.maxOffers === undefined ? {} : { maxBoxes: mailboxOptions.maxOffers }),
+      ...(mailboxOptions.tombstoneTtlMs === undefined
+        ? {}
+        : { tombstoneTtlMs: mailboxOptions.tombstoneTtlMs }),
+      ...(mailboxOptions.clock === undefined ? {} : { clock: mailboxOptions.clock }),
+    });
+  } catch (error) {
+    // A store that cannot start (its channel not subscribed in time) fails the server's start:
+    // the link must not stay open behind it, holding the process and two connections.
+    await link.close();
+    throw error;
+  }
   const rooms = new RedisRoomStore(link, { instanceTtlMs });
-  const mailbox = await RedisMailboxStore.create(link, mailboxOptions);
-  const resumeBoxes = await RedisResumeBoxStore.create(link, {
-    ...(mailboxOptions.maxOffers === undefined ? {} : { maxBoxes: mailboxOptions.maxOffers }),
-    ...(mailboxOptions.tombstoneTtlMs === undefined
-      ? {}
-      : { tombstoneTtlMs: mailboxOptions.tombstoneTtlMs }),
-    ...(mailboxOptions.clock === undefined ? {} : { clock: mailboxOptions.clock }),
-  });
   return {
     mailbox,
     resumeBoxes,

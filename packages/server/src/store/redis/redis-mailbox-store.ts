@@ -1,17 +1,5 @@
-import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
-import type {
-  MailboxStore,
-  OfferLookup,
-  PutOfferResult,
-  PutReplyResult,
-  SetOfferSealedResult,
-  StoredOffer,
-  StoredReply,
-  TakeOwnReplyResult,
-  TakeReplyResult,
-  WithdrawOfferResult,
-} from '../../mailbox/mailbox-store.ts';
+import type * as Mailbox from '../../mailbox/mailbox-store.ts';
+import { MAILBOX_STORE_DEFAULTS } from '../../mailbox/mailbox-store.ts';
 import type { RedisLink } from './redis-link.ts';
 import {
   COUNTS,
@@ -23,6 +11,8 @@ import {
   TAKE_REPLY_FOR_OFFER,
   WITHDRAW_OFFER,
 } from './redis-mailbox-scripts.ts';
+import { defineScripts, type ScriptArg, type ScriptRunner } from './redis-scripts.ts';
+import { RedisWakeUps } from './redis-wake-ups.ts';
 
 export interface RedisMailboxStoreOptions {
   /** Live offers held at most, all instances together (default 10,000). */
@@ -46,21 +36,16 @@ const SCRIPTS = {
   counts: [2, COUNTS],
 } as const;
 
-type ScriptName = keyof typeof SCRIPTS;
-type Arg = string | number | Buffer;
-type Scripts = Record<ScriptName | `${ScriptName}Buffer`, (...args: Arg[]) => Promise<unknown>>;
-
 /**
  * The mailbox in Redis, shared by every instance: one Lua script per store method (see
  * redis-mailbox-scripts.ts), Redis expiry for blobs and tombstones, and the long-polls' wake-ups
  * on one pub/sub channel that each instance hands out to its own waiters.
  */
-export class RedisMailboxStore implements MailboxStore {
+export class RedisMailboxStore implements Mailbox.MailboxStore {
   readonly kind = 'redis';
   readonly #link: RedisLink;
-  readonly #events = new EventEmitter();
-  readonly #channel: string;
-  readonly #off: () => void;
+  readonly #call: ScriptRunner<typeof SCRIPTS>;
+  readonly #wakeUps: RedisWakeUps;
   readonly #maxOffers: number;
   readonly #maxReplies: number;
   readonly #tombstoneTtlMs: number;
@@ -68,21 +53,12 @@ export class RedisMailboxStore implements MailboxStore {
 
   private constructor(link: RedisLink, options: RedisMailboxStoreOptions) {
     this.#link = link;
-    this.#maxOffers = options.maxOffers ?? 10_000;
-    this.#maxReplies = options.maxReplies ?? 10_000;
-    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? 3_600_000;
+    this.#maxOffers = options.maxOffers ?? MAILBOX_STORE_DEFAULTS.maxOffers;
+    this.#maxReplies = options.maxReplies ?? MAILBOX_STORE_DEFAULTS.maxReplies;
+    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? MAILBOX_STORE_DEFAULTS.tombstoneTtlMs;
     this.#now = options.clock ?? Date.now;
-    this.#events.setMaxListeners(0);
-    for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) {
-      link.commands.defineCommand(name, { numberOfKeys, lua });
-    }
-    this.#channel = link.key('mailbox-events');
-    const subscription = link.subscribe(this.#channel, (message) => {
-      this.#events.emit(message.toString());
-    });
-    this.#off = subscription.off;
-    // Wake-ups published while the link was down are lost: every waiter looks again.
-    link.on('restored', this.#wakeAll);
+    this.#call = defineScripts(link, SCRIPTS);
+    this.#wakeUps = new RedisWakeUps(link, 'mailbox-events');
   }
 
   /** A store on `link`, once its wake-up channel is subscribed. */
@@ -91,7 +67,7 @@ export class RedisMailboxStore implements MailboxStore {
     options: RedisMailboxStoreOptions = {},
   ): Promise<RedisMailboxStore> {
     const store = new RedisMailboxStore(link, options);
-    await link.subscribed(store.#channel);
+    await store.#wakeUps.subscribed();
     return store;
   }
 
@@ -99,8 +75,8 @@ export class RedisMailboxStore implements MailboxStore {
     return this.#link;
   }
 
-  async putOffer(offer: StoredOffer): Promise<PutOfferResult> {
-    const args: Arg[] = [
+  async putOffer(offer: Mailbox.StoredOffer): Promise<Mailbox.PutOfferResult> {
+    const args: ScriptArg[] = [
       ...this.#offerKeys(offer.id),
       this.#link.key('offers'),
       offer.id,
@@ -111,10 +87,10 @@ export class RedisMailboxStore implements MailboxStore {
       this.#maxOffers,
     ];
     if (offer.sealed !== null) args.push(Buffer.from(offer.sealed));
-    return (await this.#call('putOffer', args)) as PutOfferResult;
+    return (await this.#call('putOffer', args)) as Mailbox.PutOfferResult;
   }
 
-  async getOffer(id: string): Promise<OfferLookup> {
+  async getOffer(id: string): Promise<Mailbox.OfferLookup> {
     const result = (await this.#call('getOfferBuffer', [
       ...this.#offerKeys(id),
       this.#now(),
@@ -135,34 +111,34 @@ export class RedisMailboxStore implements MailboxStore {
     };
   }
 
-  async setOfferSealed(id: string, sealed: Uint8Array): Promise<SetOfferSealedResult> {
+  async setOfferSealed(id: string, sealed: Uint8Array): Promise<Mailbox.SetOfferSealedResult> {
     return (await this.#call('setOfferSealed', [
       ...this.#offerKeys(id),
       this.#now(),
       Buffer.from(sealed),
-      this.#channel,
+      this.#wakeUps.channel,
       offerEvent(id),
-    ])) as SetOfferSealedResult;
+    ])) as Mailbox.SetOfferSealedResult;
   }
 
-  async withdrawOffer(id: string): Promise<WithdrawOfferResult> {
+  async withdrawOffer(id: string): Promise<Mailbox.WithdrawOfferResult> {
     return (await this.#call('withdrawOffer', [
       ...this.#offerKeys(id),
       this.#link.key('offers'),
       id,
       this.#now(),
       this.#tombstoneTtlMs,
-      this.#channel,
+      this.#wakeUps.channel,
       offerEvent(id),
       replyEvent(id),
-    ])) as WithdrawOfferResult;
+    ])) as Mailbox.WithdrawOfferResult;
   }
 
   onOffer(id: string, listener: () => void): () => void {
-    return this.#listen(offerEvent(id), listener);
+    return this.#wakeUps.on(offerEvent(id), listener);
   }
 
-  async putReply(reply: StoredReply): Promise<PutReplyResult> {
+  async putReply(reply: Mailbox.StoredReply): Promise<Mailbox.PutReplyResult> {
     const offerId = reply.offerId ?? '';
     return (await this.#call('putReply', [
       ...this.#replyKeys(reply.code),
@@ -176,12 +152,12 @@ export class RedisMailboxStore implements MailboxStore {
       this.#maxReplies,
       Buffer.from(reply.sealed),
       offerId,
-      this.#channel,
+      this.#wakeUps.channel,
       replyEvent(offerId),
-    ])) as PutReplyResult;
+    ])) as Mailbox.PutReplyResult;
   }
 
-  async takeReply(code: string): Promise<TakeReplyResult> {
+  async takeReply(code: string): Promise<Mailbox.TakeReplyResult> {
     const result = (await this.#call('takeReplyBuffer', [
       ...this.#replyKeys(code),
       this.#link.key('replies'),
@@ -192,7 +168,7 @@ export class RedisMailboxStore implements MailboxStore {
     return takeResult(result);
   }
 
-  async takeReplyForOffer(offerId: string): Promise<TakeOwnReplyResult> {
+  async takeReplyForOffer(offerId: string): Promise<Mailbox.TakeOwnReplyResult> {
     const result = (await this.#call('takeReplyForOfferBuffer', [
       ...this.#offerKeys(offerId),
       this.#link.key('replies'),
@@ -208,7 +184,7 @@ export class RedisMailboxStore implements MailboxStore {
   }
 
   onReply(offerId: string, listener: () => void): () => void {
-    return this.#listen(replyEvent(offerId), listener);
+    return this.#wakeUps.on(replyEvent(offerId), listener);
   }
 
   async counts(): Promise<{ offers: number; replies: number }> {
@@ -222,13 +198,7 @@ export class RedisMailboxStore implements MailboxStore {
 
   /** Stops listening; the link is closed by whoever made it. */
   async close(): Promise<void> {
-    this.#off();
-    this.#link.off('restored', this.#wakeAll);
-    this.#events.removeAllListeners();
-  }
-
-  #call(name: keyof Scripts, args: Arg[]): Promise<unknown> {
-    return this.#link.run((redis: Redis) => (redis as unknown as Scripts)[name](...args));
+    this.#wakeUps.close();
   }
 
   #offerKeys(id: string): [string, string] {
@@ -238,24 +208,15 @@ export class RedisMailboxStore implements MailboxStore {
   #replyKeys(code: string): [string, string] {
     return [this.#link.key(`reply:${code}`), this.#link.key(`reply-gone:${code}`)];
   }
-
-  #listen(event: string, listener: () => void): () => void {
-    this.#events.on(event, listener);
-    return () => this.#events.off(event, listener);
-  }
-
-  readonly #wakeAll = (): void => {
-    for (const event of this.#events.eventNames()) this.#events.emit(event);
-  };
 }
 
 /** A `take` script's answer: status, then sealed, offer id, expiry and code when taken. */
-function takeResult(result: Buffer[]): TakeReplyResult {
+function takeResult(result: Buffer[]): Mailbox.TakeReplyResult {
   const status = result[0]?.toString();
   switch (status) {
     case 'taken': {
       const [, sealed, offerId, expiresAt, code] = result;
-      const reply: StoredReply = {
+      const reply: Mailbox.StoredReply = {
         code: String(code),
         sealed: new Uint8Array(sealed ?? []),
         expiresAt: Number(String(expiresAt)),

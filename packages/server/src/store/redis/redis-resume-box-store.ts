@@ -1,6 +1,4 @@
-import { EventEmitter } from 'node:events';
 import { MAX_RESUME_BLOBS } from '@webrtc-connect/protocol';
-import type { Redis } from 'ioredis';
 import {
   type CreateResumeBoxResult,
   type PostResumeSignalResult,
@@ -10,6 +8,8 @@ import {
   type TakeResumeSignalsResult,
 } from '../../mailbox/resume-box-store.ts';
 import type { RedisLink } from './redis-link.ts';
+import { defineScripts, type ScriptRunner } from './redis-scripts.ts';
+import { RedisWakeUps } from './redis-wake-ups.ts';
 
 /**
  * Keys (prefix omitted):
@@ -32,14 +32,21 @@ redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 return 'created'
 `;
 
-/** KEYS box, gone, side list. ARGV now, sealed, max blobs, channel, event. */
-const POST = `
+/**
+ * The start of a script on a box (KEYS box, gone; ARGV[1] now): answers `expired` or `missing`,
+ * each as `answer` spells it, unless the box is live; then `e` holds its expiry.
+ */
+const liveBox = (answer: (status: 'expired' | 'missing') => string) => `
 local e = redis.call('GET', KEYS[1])
 if not e then
-  if redis.call('EXISTS', KEYS[2]) == 1 then return 'expired' end
-  return 'missing'
+  if redis.call('EXISTS', KEYS[2]) == 1 then return ${answer('expired')} end
+  return ${answer('missing')}
 end
-if tonumber(e) <= tonumber(ARGV[1]) then return 'expired' end
+if tonumber(e) <= tonumber(ARGV[1]) then return ${answer('expired')} end
+`;
+
+/** KEYS box, gone, side list. ARGV now, sealed, max blobs, channel, event. */
+const POST = `${liveBox((status) => `'${status}'`)}
 if redis.call('LLEN', KEYS[3]) >= tonumber(ARGV[3]) then return 'side-full' end
 redis.call('RPUSH', KEYS[3], ARGV[2])
 redis.call('PEXPIREAT', KEYS[3], e)
@@ -48,13 +55,7 @@ return 'stored'
 `;
 
 /** KEYS box, gone, side list. ARGV now. */
-const TAKE = `
-local e = redis.call('GET', KEYS[1])
-if not e then
-  if redis.call('EXISTS', KEYS[2]) == 1 then return {'expired'} end
-  return {'missing'}
-end
-if tonumber(e) <= tonumber(ARGV[1]) then return {'expired'} end
+const TAKE = `${liveBox((status) => `{'${status}'}`)}
 local blobs = redis.call('LRANGE', KEYS[3], 0, -1)
 redis.call('DEL', KEYS[3])
 return {'live', e, unpack(blobs)}
@@ -73,10 +74,6 @@ const SCRIPTS = {
   resumeCount: [1, COUNT],
 } as const;
 
-type Arg = string | number | Buffer;
-type ScriptName = keyof typeof SCRIPTS;
-type Scripts = Record<ScriptName | `${ScriptName}Buffer`, (...args: Arg[]) => Promise<unknown>>;
-
 export interface RedisResumeBoxStoreOptions {
   /** Live boxes held at most, all instances together (default 10,000). */
   maxBoxes?: number;
@@ -89,9 +86,8 @@ export interface RedisResumeBoxStoreOptions {
 export class RedisResumeBoxStore implements ResumeBoxStore {
   readonly kind = 'redis';
   readonly #link: RedisLink;
-  readonly #events = new EventEmitter();
-  readonly #channel: string;
-  readonly #off: () => void;
+  readonly #call: ScriptRunner<typeof SCRIPTS>;
+  readonly #wakeUps: RedisWakeUps;
   readonly #maxBoxes: number;
   readonly #tombstoneTtlMs: number;
   readonly #now: () => number;
@@ -101,16 +97,8 @@ export class RedisResumeBoxStore implements ResumeBoxStore {
     this.#maxBoxes = options.maxBoxes ?? RESUME_STORE_DEFAULTS.maxBoxes;
     this.#tombstoneTtlMs = options.tombstoneTtlMs ?? RESUME_STORE_DEFAULTS.tombstoneTtlMs;
     this.#now = options.clock ?? Date.now;
-    this.#events.setMaxListeners(0);
-    for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) {
-      link.commands.defineCommand(name, { numberOfKeys, lua });
-    }
-    this.#channel = link.key('resume-events');
-    this.#off = link.subscribe(this.#channel, (message) => {
-      this.#events.emit(message.toString());
-    }).off;
-    // Wake-ups published while the link was down are lost: every waiter looks again.
-    link.on('restored', this.#wakeAll);
+    this.#call = defineScripts(link, SCRIPTS);
+    this.#wakeUps = new RedisWakeUps(link, 'resume-events');
   }
 
   static async create(
@@ -118,7 +106,7 @@ export class RedisResumeBoxStore implements ResumeBoxStore {
     options: RedisResumeBoxStoreOptions = {},
   ): Promise<RedisResumeBoxStore> {
     const store = new RedisResumeBoxStore(link, options);
-    await link.subscribed(store.#channel);
+    await store.#wakeUps.subscribed();
     return store;
   }
 
@@ -145,7 +133,7 @@ export class RedisResumeBoxStore implements ResumeBoxStore {
       this.#now(),
       Buffer.from(sealed),
       MAX_RESUME_BLOBS,
-      this.#channel,
+      this.#wakeUps.channel,
       `${id}:${to}`,
     ])) as PostResumeSignalResult;
   }
@@ -167,9 +155,7 @@ export class RedisResumeBoxStore implements ResumeBoxStore {
   }
 
   onSignal(id: string, to: ResumeSide, listener: () => void): () => void {
-    const event = `${id}:${to}`;
-    this.#events.on(event, listener);
-    return () => this.#events.off(event, listener);
+    return this.#wakeUps.on(`${id}:${to}`, listener);
   }
 
   async count(): Promise<number> {
@@ -181,20 +167,10 @@ export class RedisResumeBoxStore implements ResumeBoxStore {
 
   /** Stops listening; the link is closed by whoever made it. */
   async close(): Promise<void> {
-    this.#off();
-    this.#link.off('restored', this.#wakeAll);
-    this.#events.removeAllListeners();
-  }
-
-  #call(name: keyof Scripts, args: Arg[]): Promise<unknown> {
-    return this.#link.run((redis: Redis) => (redis as unknown as Scripts)[name](...args));
+    this.#wakeUps.close();
   }
 
   #keys(id: string): [string, string] {
     return [this.#link.key(`resume:${id}`), this.#link.key(`resume-gone:${id}`)];
   }
-
-  readonly #wakeAll = (): void => {
-    for (const event of this.#events.eventNames()) this.#events.emit(event);
-  };
 }

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { AccountService } from './account/account-service.ts';
-import { ServerError } from './errors.ts';
-import type { LongPollWaiters } from './mailbox/long-poll.ts';
-import type { MailboxStore } from './mailbox/mailbox-store.ts';
+import type { AccountService } from '../account/account-service.ts';
+import { ServerError } from '../errors.ts';
+import type { LongPollWaiters } from '../mailbox/long-poll.ts';
+import type { MailboxStore } from '../mailbox/mailbox-store.ts';
 
 /** What the metrics read at each scrape: nothing on a hot path is touched to count. */
 export interface MetricsSources {
