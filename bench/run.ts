@@ -193,6 +193,12 @@ const benches: Record<string, () => Promise<BenchResult>> = {
         unit: 's',
       },
       {
+        name: 'resume after a network change on one side only, worst browser p50',
+        value: worst((row) => row.oneSideSeconds),
+        limit: 20,
+        unit: 's',
+      },
+      {
         name: 'resumes that failed',
         value: result.rows.reduce((sum, row) => sum + row.failures, 0),
         limit: 0,

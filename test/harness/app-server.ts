@@ -35,6 +35,8 @@ export async function startAppServer(
     offerTtlMs?: number;
     /** Default: any free port. */
     port?: number;
+    /** Default: 127.0.0.1 (side-netns.ts's pages reach it on SERVER_ADDRESS instead). */
+    host?: string;
   } = {},
 ): Promise<AppServer> {
   const app = await createServer({
@@ -47,10 +49,11 @@ export async function startAppServer(
     ...(options.jwt ? { jwt: options.jwt } : {}),
     ...(options.offerTtlMs === undefined ? {} : { offerTtlMs: options.offerTtlMs }),
   });
-  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server has no port');
-  return { url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+  return { url: `http://${host}:${address.port}`, close: () => app.close() };
 }
 
 /**

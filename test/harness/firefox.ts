@@ -40,6 +40,10 @@ export interface FirefoxOptions {
   fakeMedia?: boolean;
   /** Added to the browser's environment (e.g. PULSE_SERVER). */
   env?: Record<string, string>;
+  /** What to run instead of FIREFOX_PATH (a wrapper that runs it elsewhere, side-browsers.ts). */
+  executablePath?: string;
+  /** More preferences, over FIREFOX_PREFS. */
+  prefs?: Record<string, unknown>;
 }
 
 /**
@@ -62,13 +66,14 @@ export async function launchFirefox(options: FirefoxOptions = {}): Promise<TestB
     await mkdir(profile);
     browser = await puppeteer.launch({
       browser: 'firefox',
-      executablePath: FIREFOX_PATH,
+      executablePath: options.executablePath ?? FIREFOX_PATH,
       headless: true,
       userDataDir: profile,
       env: { ...process.env, HOME: home, MOZ_HEADLESS: '1', ...options.env },
       extraPrefsFirefox: {
         ...FIREFOX_PREFS,
         ...(options.fakeMedia ? { 'media.navigator.streams.fake': true } : {}),
+        ...options.prefs,
       },
     });
     const launched = browser;

@@ -53,6 +53,21 @@ describe('resume boxes', () => {
     expect(answered.json().sealed).toEqual([blob('for a')]);
   });
 
+  it('give the signals of a side to its newest wait; an older one (its network changed) ends empty', async () => {
+    const app = await testServer();
+    await createBox(app);
+    // inject() never closes the older request: like one whose client's address went away.
+    const stale = take(app, 'a', 30);
+    await post(app, 'b');
+    const fresh = take(app, 'a', 30);
+    const ended = await stale;
+    expect(ended.statusCode).toBe(204);
+    await post(app, 'a', blob('the answer'));
+    const answered = await fresh;
+    expect(answered.statusCode).toBe(200);
+    expect(answered.json().sealed).toEqual([blob('the answer')]);
+  });
+
   it('hold 8 signals a side, then say ERR_RESUME_BOX_FULL until they are taken', async () => {
     const app = await testServer();
     await createBox(app);

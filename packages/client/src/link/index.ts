@@ -2,7 +2,7 @@ export type {
   ResumableSession,
   ResumableSessionEvents,
   ResumeState,
-} from '../resume/resumable-session.ts';
+} from '../resume/resumable-types.ts';
 export type { ResumeCounters, ResumeSide } from '../resume/resume-seal.ts';
 export {
   makeResumable,

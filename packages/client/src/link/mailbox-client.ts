@@ -14,9 +14,13 @@ import type {
   TakeResumeSignalsResponse,
 } from '@webrtc-connect/protocol';
 import { DEFAULT_WAIT_SECONDS, MAILBOX_PATHS } from '@webrtc-connect/protocol';
+
 import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
 import { pause } from '../core/pause.ts';
 import { ConnectError, type ConnectErrorCode } from '../errors.ts';
+
+/** How long past its wait a long-poll's response may be late before it counts as lost. */
+const LATE_RESPONSE_SECONDS = 3;
 
 /** The mailbox's error codes that mean something to a person; anything else is ERR_MAILBOX. */
 const SERVER_CODES: Partial<Record<MailboxErrorCode, ConnectErrorCode>> = {
@@ -212,25 +216,44 @@ export class MailboxClient {
 
   /**
    * Takes the sealed resume signals waiting for side `side` (oldest first), waiting for one
-   * (long-poll, asked again) until `signal` aborts or the box is gone (ERR_EXPIRED, ERR_NOT_FOUND).
+   * (long-poll of `waitSeconds`, asked again while `keepWaiting()`) until `signal` aborts or the
+   * box is gone (ERR_EXPIRED, ERR_NOT_FOUND).
    */
-  async takeResumeSignals(id: string, side: 'a' | 'b', signal: AbortSignal): Promise<Uint8Array[]> {
-    const path = `${MAILBOX_PATHS.resumeSide(encodeURIComponent(id), side)}?wait=${DEFAULT_WAIT_SECONDS}`;
+  async takeResumeSignals(
+    id: string,
+    side: 'a' | 'b',
+    signal: AbortSignal,
+    waitSeconds = DEFAULT_WAIT_SECONDS,
+    keepWaiting: () => boolean = () => true,
+  ): Promise<Uint8Array[]> {
+    const path = `${MAILBOX_PATHS.resumeSide(encodeURIComponent(id), side)}?wait=${waitSeconds}`;
     let failures = 0;
     for (;;) {
+      if (signal.aborted) throw new ConnectError('ERR_CLOSED', 'stopped waiting');
+      if (!keepWaiting()) return [];
+      const request = new AbortController();
+      const abort = () => request.abort();
+      signal.addEventListener('abort', abort);
+      // A response this late will not come (its connection lost its network): ask again.
+      const late = setTimeout(abort, (waitSeconds + LATE_RESPONSE_SECONDS) * 1000);
       try {
         const body = (await this.#request('GET', path, undefined, {
-          signal,
+          signal: request.signal,
         })) as TakeResumeSignalsResponse | null;
         failures = 0;
         if (body) return body.sealed.map(fromLinkText);
       } catch (error) {
         if (signal.aborted)
           throw new ConnectError('ERR_CLOSED', 'stopped waiting', { cause: error });
+        if (request.signal.aborted) continue;
         // The network itself may be changing: a few failed requests in a row are retried.
         if (!(error instanceof ConnectError) || error.code !== 'ERR_MAILBOX' || ++failures > 8)
           throw error;
+        clearTimeout(late);
         await pause(250 * 2 ** Math.min(failures, 4), signal);
+      } finally {
+        clearTimeout(late);
+        signal.removeEventListener('abort', abort);
       }
     }
   }

@@ -6,44 +6,21 @@ import { createPeerConnection } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
 import type { MailboxClient } from '../link/mailbox-client.ts';
 import type {
+  PendingOffer,
   ResumableSession,
   ResumableSessionEvents,
   ResumeState,
   SessionOptions,
 } from './resumable-types.ts';
+import { whenConnected } from './resume-connected.ts';
 import { gatheredAfresh, MODE_FRESH, MODE_RESTART, withMode } from './resume-descriptions.ts';
-import { ResumePost } from './resume-post.ts';
+import { HeartbeatSlot } from './resume-heartbeat.ts';
+import { ResumePost, type ResumeWay } from './resume-post.ts';
 import type { ResumeSealer, ResumeSide } from './resume-seal.ts';
-
-export type {
-  ResumableSession,
-  ResumableSessionEvents,
-  ResumeState,
-  SessionOptions,
-} from './resumable-types.ts';
+import * as wait from './resume-timing.ts';
 
 /** The resume channel's id: negotiated (both sides make it), apart from the app's channels. */
 export const RESUME_CHANNEL_ID = 101;
-/** How long `disconnected` may last before A restarts ICE (it often recovers by itself). */
-const DISCONNECTED_GRACE_MS = 2000;
-/** How long A waits for a restart to connect before it offers a fresh connection instead. */
-const RESTART_WAIT_MS = 10_000;
-/** How soon A tries a restart again when it found no network to gather on. */
-const NO_NETWORK_RETRY_MS = 1000;
-/** How long a restart may take to connect once its answer is applied. */
-const RESTART_CONNECT_MS = 4000;
-/** How long an unanswered fresh offer stands before it is made again. */
-const FRESH_WAIT_MS = 15_000;
-/** How long A waits, after its channel closed, for a reloaded B to offer before offering itself. */
-const CHANNEL_CLOSED_WAIT_MS = 3000;
-
-interface PendingOffer {
-  seq: number;
-  pc: RTCPeerConnection;
-  /** The app's channel of a fresh connection (none for a restart). */
-  channel: RTCDataChannel | null;
-  timer: ReturnType<typeof setTimeout>;
-}
 
 /** The state machine behind `makeResumable` and `resumeSession`. */
 export class Session implements ResumableSession {
@@ -53,6 +30,12 @@ export class Session implements ResumableSession {
   #pending: PendingOffer | null = null;
   #answering: RTCPeerConnection | null = null;
   #troubleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** B's own restart when A's does not come (B_RESTART_WAIT_MS). */
+  #ownRestartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Offers taken from the other side so far: B restarts itself only if none came meanwhile. */
+  #offersTaken = 0;
+  /** The current connection's heartbeat (resume-heartbeat.ts). */
+  readonly #heartbeat = new HeartbeatSlot();
   #restarting = false;
   #closeReason: ConnectError | null = null;
   #handling: Promise<void> = Promise.resolve();
@@ -72,8 +55,8 @@ export class Session implements ResumableSession {
     this.#sealer = sealer;
     this.#options = options;
     this.#state = state;
-    this.#post = new ResumePost(mailbox, sealer.boxId, sealer.side, (sealed) => {
-      this.#handling = this.#handling.then(() => this.#handle(sealed));
+    this.#post = new ResumePost(mailbox, sealer.boxId, sealer.side, (sealed, way) => {
+      this.#handling = this.#handling.then(() => this.#handle(sealed, way));
     });
     this.#post.onBoxGone = (error) => {
       if (this.#state !== 'connected') this.#closeFor(error);
@@ -108,26 +91,7 @@ export class Session implements ResumableSession {
   }
 
   connected(): Promise<Connection> {
-    if (this.#state === 'closed')
-      return Promise.reject(this.#closeReason ?? new ConnectError('ERR_CLOSED', 'closed'));
-    if (this.#state === 'connected' && this.#current) return Promise.resolve(this.#current);
-    return new Promise((resolve, reject) => {
-      const offs = [
-        this.on('connection', (connection) => {
-          for (const off of offs) off();
-          resolve(connection);
-        }),
-        this.on('state', (state) => {
-          if (state === 'connected' && this.#current) {
-            for (const off of offs) off();
-            resolve(this.#current);
-          } else if (state === 'closed') {
-            for (const off of offs) off();
-            reject(this.#closeReason);
-          }
-        }),
-      ];
-    });
+    return whenConnected(this);
   }
 
   async restartIce(): Promise<void> {
@@ -173,7 +137,7 @@ export class Session implements ResumableSession {
     this.#post.useChannel(this.#controls.get(pc) ?? null);
     this.#watch(connection);
     this.#setState('connected');
-    if (old?.peerConnection !== pc) this.#emit('connection', connection);
+    if (old?.peerConnection !== pc) this.#events.emit('connection', connection);
   }
 
   /** A new connection offered through the box (after a reload, or when the channel is gone). */
@@ -200,7 +164,7 @@ export class Session implements ResumableSession {
       }
       const timer = setTimeout(() => {
         if (this.#pending?.pc === pc) void this.offerFresh();
-      }, FRESH_WAIT_MS);
+      }, wait.FRESH_ANSWER_WAIT_MS);
       this.#pending = { seq, pc, channel, timer };
       await this.#post.send(sealed, false);
     } catch (error) {
@@ -209,22 +173,23 @@ export class Session implements ResumableSession {
   }
 
   /** The other side's resume signal, from the box or the channel, one at a time. */
-  async #handle(sealed: Uint8Array): Promise<void> {
+  async #handle(sealed: Uint8Array, way: ResumeWay): Promise<void> {
     if (this.#state === 'closed') return;
     try {
       const signal = await this.#sealer.open(sealed);
       if (signal.kind === 'bye') {
         this.#closeFor(new ConnectError('ERR_CLOSED', 'the other side ended the session'));
       } else if (signal.kind === 'offer') {
+        this.#offersTaken += 1;
         const description = decodeSignal(signal.body.subarray(1));
         if (signal.body[0] === MODE_FRESH) await this.#answerFresh(signal.seq, description);
-        else await this.#answerRestart(signal.seq, description);
+        else await this.#answerRestart(signal.seq, description, way);
       } else {
         const offerSeq = new DataView(signal.body.buffer, signal.body.byteOffset).getUint32(0);
         await this.#takeAnswer(offerSeq, decodeSignal(signal.body.subarray(4)));
       }
     } catch (error) {
-      this.#emit(
+      this.#events.emit(
         'error',
         isConnectError(error)
           ? error
@@ -250,7 +215,7 @@ export class Session implements ResumableSession {
       await pc.createAnswer(),
       this.#options.gatherTimeout,
     );
-    const opening = openConnection(pc, channel, Promise.resolve(), FRESH_WAIT_MS * 2);
+    const opening = openConnection(pc, channel, Promise.resolve(), wait.FRESH_WAIT_MS * 2);
     opening.then(
       (connection) => {
         if (this.#answering === pc) this.#answering = null;
@@ -265,10 +230,17 @@ export class Session implements ResumableSession {
     await this.#sendAnswer(seq, answer, false);
   }
 
-  async #answerRestart(seq: number, offer: RTCSessionDescriptionInit): Promise<void> {
+  async #answerRestart(
+    seq: number,
+    offer: RTCSessionDescriptionInit,
+    way: ResumeWay,
+  ): Promise<void> {
     const pc = this.#current?.peerConnection;
-    // A restart of a connection this side no longer has (it reloaded): A offers afresh later.
-    if (!pc || pc.signalingState === 'closed') return;
+    // A restart of a connection this side no longer has (reloaded, channel closed): a fresh one.
+    if (!pc || pc.signalingState === 'closed') {
+      if (!this.#pending && !this.#answering) void this.offerFresh();
+      return;
+    }
     if (pc.signalingState === 'have-local-offer') {
       // Both restarted at once: A's stands.
       if (this.side === 'a') return;
@@ -277,7 +249,8 @@ export class Session implements ResumableSession {
     }
     await pc.setRemoteDescription(offer);
     const answer = await gatheredAfresh(pc, await pc.createAnswer(), this.#options.gatherTimeout);
-    await this.#sendAnswer(seq, answer, this.#isLive());
+    // From the box: the channel does not carry for the other side, though it may look live.
+    await this.#sendAnswer(seq, answer, way === 'channel' && this.#isLive());
   }
 
   async #takeAnswer(offerSeq: number, answer: RTCSessionDescriptionInit): Promise<void> {
@@ -291,12 +264,20 @@ export class Session implements ResumableSession {
       // the address it had before the change): a fresh connection then, without waiting longer.
       clearTimeout(pending.timer);
       pending.timer = setTimeout(() => {
-        if (this.#pending === pending && pending.pc.connectionState !== 'connected')
-          void this.offerFresh();
-      }, RESTART_CONNECT_MS);
+        if (this.#pending === pending && !this.#carries(pending.pc)) void this.offerFresh();
+      }, wait.RESTART_CONNECT_MS);
       return;
     }
-    openConnection(pending.pc, whenOpen(pending.channel), Promise.resolve(), FRESH_WAIT_MS).then(
+    clearTimeout(pending.timer);
+    pending.timer = setTimeout(() => {
+      if (this.#pending === pending) void this.offerFresh();
+    }, wait.FRESH_WAIT_MS);
+    openConnection(
+      pending.pc,
+      whenOpen(pending.channel),
+      Promise.resolve(),
+      wait.FRESH_WAIT_MS,
+    ).then(
       (connection) => {
         if (this.#state === 'closed') closeConnection(connection.peerConnection);
         else this.adopt(connection);
@@ -335,9 +316,8 @@ export class Session implements ResumableSession {
         await pc.setLocalDescription({ type: 'rollback' });
         clearTimeout(this.#troubleTimer);
         this.#troubleTimer = setTimeout(() => {
-          if (this.#current?.peerConnection === pc && pc.connectionState !== 'connected')
-            void this.#restart();
-        }, NO_NETWORK_RETRY_MS);
+          if (this.#current?.peerConnection === pc && !this.#carries(pc)) void this.#restart();
+        }, wait.NO_NETWORK_RETRY_MS);
         return;
       }
       const { sealed, seq } = await this.#sealer.sealNumbered(
@@ -346,8 +326,8 @@ export class Session implements ResumableSession {
       );
       const timer = setTimeout(() => {
         // The restart did not bring the connection back: a fresh one instead.
-        if (this.#pending?.pc === pc && pc.connectionState !== 'connected') void this.offerFresh();
-      }, RESTART_WAIT_MS);
+        if (this.#pending?.pc === pc && !this.#carries(pc)) void this.offerFresh();
+      }, wait.RESTART_WAIT_MS);
       this.#pending = { seq, pc, channel: null, timer };
       await this.#post.send(sealed, this.#isLive());
     } catch (error) {
@@ -360,20 +340,34 @@ export class Session implements ResumableSession {
   #watch(connection: Connection): void {
     const pc = connection.peerConnection;
     const isCurrent = () => this.#current?.peerConnection === pc;
+    const back = () => {
+      if (!this.#carries(pc)) return;
+      clearTimeout(this.#troubleTimer);
+      clearTimeout(this.#ownRestartTimer);
+      if (this.#pending?.pc === pc) this.#dropPending(false);
+      this.#setState('connected');
+    };
+    const down = () => {
+      this.#setState('reconnecting');
+      clearTimeout(this.#troubleTimer);
+      this.#troubleTimer = setTimeout(() => {
+        if (isCurrent() && !this.#carries(pc)) this.#onTrouble();
+      }, wait.DISCONNECTED_GRACE_MS);
+    };
+    this.#heartbeat.watch(
+      pc,
+      this.#controls.get(pc),
+      () => isCurrent() && this.#state === 'connected' && down(),
+      () => isCurrent() && this.#state !== 'closed' && back(),
+    );
     pc.addEventListener('connectionstatechange', () => {
       if (!isCurrent() || this.#state === 'closed') return;
       switch (pc.connectionState) {
         case 'connected':
-          clearTimeout(this.#troubleTimer);
-          if (this.#pending?.pc === pc) this.#dropPending(false);
-          this.#setState('connected');
+          back();
           break;
         case 'disconnected':
-          this.#setState('reconnecting');
-          clearTimeout(this.#troubleTimer);
-          this.#troubleTimer = setTimeout(() => {
-            if (isCurrent() && pc.connectionState !== 'connected') this.#onTrouble();
-          }, DISCONNECTED_GRACE_MS);
+          down();
           break;
         case 'failed':
           this.#setState('reconnecting');
@@ -389,18 +383,25 @@ export class Session implements ResumableSession {
     });
   }
 
-  /** ICE broke (a network change): A restarts it; B waits for A's restart. */
+  /** ICE broke: A restarts it; B too if A's restart does not come (A's path may look fine). */
   #onTrouble(): void {
-    if (this.side === 'a' && !this.#pending) void this.#restart();
+    if (this.side === 'a') {
+      if (!this.#pending) void this.#restart();
+      return;
+    }
+    const pc = this.#current?.peerConnection;
+    const offers = this.#offersTaken;
+    clearTimeout(this.#ownRestartTimer);
+    this.#ownRestartTimer = setTimeout(() => {
+      const down = pc && this.#current?.peerConnection === pc && !this.#carries(pc);
+      if (down && this.#offersTaken === offers && !this.#pending) void this.#restart();
+    }, wait.B_RESTART_WAIT_MS);
   }
 
-  /**
-   * The channel closed: the other side reloaded (it will offer afresh) or the connection died.
-   * A offers afresh itself if no offer came meanwhile.
-   */
+  /** The channel closed: the other side reloaded (it will offer afresh) or the connection died. */
   #onChannelGone(pc: RTCPeerConnection): void {
     if (this.#state === 'closed') return;
-    clearTimeout(this.#troubleTimer);
+    this.#stopTimers();
     this.#current = null;
     this.#post.useChannel(null);
     closeConnection(pc);
@@ -415,11 +416,12 @@ export class Session implements ResumableSession {
       );
       return;
     }
-    if (this.side === 'a') {
-      this.#troubleTimer = setTimeout(() => {
-        if (!this.#current && !this.#pending && !this.#answering) void this.offerFresh();
-      }, CHANNEL_CLOSED_WAIT_MS);
-    }
+    // A offers afresh unless a reloaded B does first; B too, a moment later (A may not have
+    // noticed anything). If both offer, A's stands.
+    this.#troubleTimer = setTimeout(
+      () => !this.#current && !this.#pending && !this.#answering && void this.offerFresh(),
+      wait.CHANNEL_CLOSED_WAIT_MS + (this.side === 'a' ? 0 : wait.B_FRESH_DELAY_MS),
+    );
   }
 
   #failedToSend(error: unknown, pc: RTCPeerConnection | null): void {
@@ -432,10 +434,10 @@ export class Session implements ResumableSession {
       if (this.#state !== 'connected') this.#closeFor(failure);
       return;
     }
-    this.#emit('error', failure);
+    this.#events.emit('error', failure);
     // Unsent, so unanswered: a fresh offer goes again once its wait is over.
     if (this.#state === 'reconnecting' && !this.#current && (this.side === 'a' || !pc)) {
-      this.#troubleTimer = setTimeout(() => void this.offerFresh(), FRESH_WAIT_MS / 3);
+      this.#troubleTimer = setTimeout(() => void this.offerFresh(), wait.FRESH_WAIT_MS / 3);
     }
   }
 
@@ -454,31 +456,39 @@ export class Session implements ResumableSession {
     );
   }
 
+  #stopTimers(): void {
+    clearTimeout(this.#troubleTimer);
+    clearTimeout(this.#ownRestartTimer);
+    this.#heartbeat.stop();
+  }
+
   #isLive(): boolean {
     const pc = this.#current?.peerConnection;
-    return pc?.connectionState === 'connected';
+    return pc !== undefined && this.#carries(pc);
+  }
+
+  /** Whether `pc` carries: ICE reads `connected` and, if it is the current, the other side beats. */
+  #carries(pc: RTCPeerConnection): boolean {
+    return pc.connectionState === 'connected' && !this.#heartbeat.silentFor(pc);
   }
 
   #setState(state: ResumeState): void {
     if (this.#state === state || this.#state === 'closed') return;
     this.#state = state;
-    this.#emit('state', state);
+    this.#post.hurry(state === 'reconnecting');
+    this.#events.emit('state', state);
   }
 
   /** Ends the session; `keep` is a connection the caller closes itself, a moment later. */
   #closeFor(reason: ConnectError, closePost = true, keep?: RTCPeerConnection): void {
     if (this.#state === 'closed') return;
     this.#closeReason = reason;
-    clearTimeout(this.#troubleTimer);
+    this.#stopTimers();
     this.#dropPending(true);
     if (this.#answering) closeConnection(this.#answering);
     if (this.#current && this.#current.peerConnection !== keep)
       closeConnection(this.#current.peerConnection);
     if (closePost) this.#post.close();
     this.#setState('closed');
-  }
-
-  #emit<K extends keyof ResumableSessionEvents>(type: K, event: ResumableSessionEvents[K]): void {
-    this.#events.emit(type, event);
   }
 }

@@ -44,3 +44,12 @@ export interface ResumableSession {
 export interface SessionOptions extends PeerOptions {
   channelLabel?: string;
 }
+
+/** An offer of this side's waiting for its answer (internal to the session). */
+export interface PendingOffer {
+  seq: number;
+  pc: RTCPeerConnection;
+  /** The app's channel of a fresh connection (none for a restart). */
+  channel: RTCDataChannel | null;
+  timer: ReturnType<typeof setTimeout>;
+}

@@ -1,19 +1,37 @@
+import { DEFAULT_WAIT_SECONDS } from '@webrtc-connect/protocol';
 import { pause } from '../core/pause.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
 import type { MailboxClient } from '../link/mailbox-client.ts';
+import { isHeartbeat } from './resume-heartbeat.ts';
 import type { ResumeSide } from './resume-seal.ts';
+
+/**
+ * How long a wait on the box lasts while the session is down: a wait stuck on a connection
+ * this side's network left is then replaced within seconds (see `hurry`).
+ */
+const HURRIED_WAIT_SECONDS = 4;
+/** How long a signal's post to the box may take before it is posted again, and how often. */
+const POST_LATE_MS = 4000;
+const POST_ATTEMPTS = 3;
 
 /**
  * The two ways a sealed resume signal travels: over the live connection's resume channel when
  * it is up (no server involved), else through the mailbox's resume box. Incoming signals from
  * both ways go to one handler, which opens them (and refuses replays) whichever way they came.
  */
+/** Which way a signal came: the way to answer it (a signal from the box says the channel is down). */
+export type ResumeWay = 'channel' | 'box';
+
 export class ResumePost {
   readonly #mailbox: MailboxClient | null;
   readonly #boxId: string;
   readonly #side: ResumeSide;
-  readonly #receive: (sealed: Uint8Array) => void;
+  readonly #receive: (sealed: Uint8Array, way: ResumeWay) => void;
   readonly #stop = new AbortController();
+  /** Which listening loop is the current one (see `hurry`); the box it listens to. */
+  #generation = 0;
+  #listening: MailboxClient | null = null;
+  #hurried = false;
   #channel: RTCDataChannel | null = null;
   #boxGone: ConnectError | null = null;
   /** Told once when the box can no longer carry anything (expired, or never made). */
@@ -23,7 +41,7 @@ export class ResumePost {
     mailbox: MailboxClient | null,
     boxId: string,
     side: ResumeSide,
-    receive: (sealed: Uint8Array) => void,
+    receive: (sealed: Uint8Array, way: ResumeWay) => void,
   ) {
     this.#mailbox = mailbox;
     this.#boxId = boxId;
@@ -48,6 +66,7 @@ export class ResumePost {
         if (!isConnectError(error) || error.code !== 'ERR_ALREADY_USED') throw error;
       }
     }
+    this.#listening = mailbox;
     void this.#listen(mailbox);
   }
 
@@ -58,7 +77,8 @@ export class ResumePost {
     channel.binaryType = 'arraybuffer';
     channel.addEventListener('message', (event: MessageEvent) => {
       if (this.#channel !== channel || !(event.data instanceof ArrayBuffer)) return;
-      this.#receive(new Uint8Array(event.data));
+      if (isHeartbeat(event.data)) return;
+      this.#receive(new Uint8Array(event.data), 'channel');
     });
   }
 
@@ -75,13 +95,48 @@ export class ResumePost {
         'with no connection and no mailbox, nothing can carry a resume signal',
       );
     if (this.#boxGone) throw this.#boxGone;
-    await this.#mailbox.postResumeSignal(
-      this.#boxId,
-      this.#side === 'a' ? 'b' : 'a',
-      sealed,
-      this.#stop.signal,
-    );
-    return 'box';
+    for (let attempt = 1; ; attempt++) {
+      // Right after a network change the browser may send this on a kept-alive connection the
+      // network took away, and wait on it for many seconds (Firefox as the side that moved: its
+      // first fresh offer never arrived). Asked again on a new connection, it does.
+      const attemptDone = new AbortController();
+      const abort = () => attemptDone.abort();
+      this.#stop.signal.addEventListener('abort', abort);
+      const late = setTimeout(abort, POST_LATE_MS);
+      try {
+        await this.#mailbox.postResumeSignal(
+          this.#boxId,
+          this.#side === 'a' ? 'b' : 'a',
+          sealed,
+          attemptDone.signal,
+        );
+        return 'box';
+      } catch (error) {
+        // A copy that did arrive after all is refused as a replay by the other side.
+        if (this.#stop.signal.aborted || !attemptDone.signal.aborted || attempt >= POST_ATTEMPTS)
+          throw error;
+      } finally {
+        clearTimeout(late);
+        this.#stop.signal.removeEventListener('abort', abort);
+      }
+    }
+  }
+
+  /**
+   * While the session is down (`on`), waits on the box are short and the one in flight is
+   * dropped for a new one at once. After this side's network changed, a wait may hang on a
+   * connection that can no longer carry its response (nothing tells either end), and the
+   * signals the server hands it would be lost; the server gives them to the newest wait of a
+   * side instead (resume-box-routes.ts).
+   */
+  hurry(on: boolean): void {
+    if (on === this.#hurried) return;
+    this.#hurried = on;
+    // A new wait of the new length at once. The one in flight is left to end by itself rather
+    // than dropped: if its connection is alive, a signal the server hands it in the meantime
+    // still arrives, where a dropped request's would be lost; the server ends it (204) once the
+    // new one comes, and if it hangs, its lateness ends it.
+    if (this.#listening && !this.#stop.signal.aborted) void this.#listen(this.#listening);
   }
 
   close(): void {
@@ -91,10 +146,19 @@ export class ResumePost {
 
   /** Takes this side's signals from the box for as long as the box lives. */
   async #listen(mailbox: MailboxClient): Promise<void> {
-    while (!this.#stop.signal.aborted) {
+    const generation = ++this.#generation;
+    const current = () => generation === this.#generation && !this.#stop.signal.aborted;
+    while (current()) {
+      const seconds = this.#hurried ? HURRIED_WAIT_SECONDS : DEFAULT_WAIT_SECONDS;
       try {
-        const taken = await mailbox.takeResumeSignals(this.#boxId, this.#side, this.#stop.signal);
-        for (const sealed of taken) this.#receive(sealed);
+        const taken = await mailbox.takeResumeSignals(
+          this.#boxId,
+          this.#side,
+          this.#stop.signal,
+          seconds,
+          current,
+        );
+        for (const sealed of taken) this.#receive(sealed, 'box');
       } catch (error) {
         if (this.#stop.signal.aborted) return;
         if (

@@ -3,7 +3,8 @@ import { checkPeerOptions } from '../core/peer-options.ts';
 import { ConnectError } from '../errors.ts';
 import { readLinkToken } from '../link/link-token.ts';
 import { MailboxClient } from '../link/mailbox-client.ts';
-import { type ResumableSession, Session, type SessionOptions } from './resumable-session.ts';
+import { Session } from './resumable-session.ts';
+import type { ResumableSession, SessionOptions } from './resumable-types.ts';
 import { type ResumeCounters, ResumeSealer, type ResumeSide } from './resume-seal.ts';
 
 /**

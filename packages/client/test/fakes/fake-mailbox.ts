@@ -1,7 +1,8 @@
 /**
  * The mailbox API (docs/mailbox-api.md) in memory, as a `fetch` to stub in: sealed blobs in
  * and out, long-polls held on timers, one reply an offer, a reply read once, expiry by the
- * clock. Fake timers run its waits and expiries; `failNext` scripts a failure.
+ * clock; resume boxes (a side's signals to its newest wait). Fake timers run its waits and
+ * expiries; `failNext` scripts a failure.
  */
 import {
   MAILBOX_ERROR_STATUS,
@@ -34,6 +35,8 @@ export function createFakeMailbox(options: FakeMailboxOptions = {}) {
   const base = 'http://mailbox.test';
   const offers = new Map<string, StoredOffer>();
   const replies = new Map<string, StoredReply>();
+  /** Resume boxes: each side's sealed signals, and the wait that may take them. */
+  const boxes = new Map<string, { a: string[]; b: string[]; waits: { a: number; b: number } }>();
   const waiters = new Set<() => void>();
   /** Requests seen, as "METHOD path". */
   const requests: string[] = [];
@@ -97,6 +100,31 @@ export function createFakeMailbox(options: FakeMailboxOptions = {}) {
     const offerPath = /^\/api\/offers\/([^/]+)$/.exec(path);
     const offerReplyPath = /^\/api\/offers\/([^/]+)\/reply$/.exec(path);
     const replyPath = /^\/api\/replies\/([^/]+)$/.exec(path);
+    const boxPath = /^\/api\/resume-boxes\/([^/]+)\/(a|b)$/.exec(path);
+
+    if (method === 'POST' && path === '/api/resume-boxes') {
+      if (boxes.has(body.id ?? '')) return error('ERR_RESUME_BOX_TAKEN');
+      boxes.set(body.id ?? '', { a: [], b: [], waits: { a: 0, b: 0 } });
+      return json(201, { expiresAt: expiresAt() });
+    }
+    if (boxPath) {
+      const box = boxes.get(decodeURIComponent(boxPath[1] ?? ''));
+      const side = boxPath[2] === 'a' ? 'a' : 'b';
+      if (!box) return error('ERR_NOT_FOUND');
+      if (method === 'POST') {
+        box[side].push(body.sealed ?? '');
+        wake();
+        return noContent();
+      }
+      // A newer wait of the same side ends this one (as the server does).
+      const mine = ++box.waits[side];
+      wake();
+      return waitFor(wait, init.signal, () => {
+        if (box.waits[side] !== mine) return noContent();
+        if (box[side].length === 0) return undefined;
+        return json(200, { sealed: box[side].splice(0), expiresAt: expiresAt() });
+      });
+    }
 
     if (method === 'POST' && path === '/api/offers') {
       next += 1;

@@ -111,13 +111,14 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
 
     async createOffer(): Promise<RTCSessionDescriptionInit> {
       this.#check();
-      return { type: 'offer', sdp: this.#sdp('offer', false) };
+      // An ICE restart's offer (after the first gathering) names the candidate gathered then.
+      return { type: 'offer', sdp: this.#sdp('offer', this.#gathered) };
     }
 
     async createAnswer(): Promise<RTCSessionDescriptionInit> {
       this.#check();
       if (!this.remoteDescription) throw new DOMException('no remote offer', 'InvalidStateError');
-      return { type: 'answer', sdp: this.#sdp('answer', false) };
+      return { type: 'answer', sdp: this.#sdp('answer', this.#gathered) };
     }
 
     async setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {

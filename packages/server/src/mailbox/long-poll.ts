@@ -36,10 +36,15 @@ export class LongPollWaiters {
 
   /**
    * Resolves with the target's outcome as soon as a look finds one, or with `undefined` when
-   * `waitMs` pass, the connection closes, or the server shuts down. The caller has checked
-   * who may wait.
+   * `waitMs` pass, the connection closes, `end` aborts (as when time is up: a look in flight
+   * still answers), or the server shuts down. The caller has checked who may wait.
    */
-  wait<T>(target: WaitTarget<T>, waitMs: number, connection: Closable): Promise<T | undefined> {
+  wait<T>(
+    target: WaitTarget<T>,
+    waitMs: number,
+    connection: Closable,
+    end?: AbortSignal,
+  ): Promise<T | undefined> {
     if (this.#active.size >= this.#max) {
       throw new ServerError('ERR_TOO_MANY_WAITERS', 'too many requests are waiting', {
         retryAfterSeconds: 5,
@@ -59,6 +64,7 @@ export class LongPollWaiters {
         clearTimeout(timer);
         unsubscribe();
         connection.off('close', stop);
+        end?.removeEventListener('abort', timeUp);
         this.#active.delete(timeUp);
         outcome();
       };
@@ -92,7 +98,9 @@ export class LongPollWaiters {
       const timer = setTimeout(timeUp, waitMs);
       connection.once('close', stop);
       this.#active.add(timeUp);
+      end?.addEventListener('abort', timeUp);
       look();
+      if (end?.aborted) timeUp();
     });
   }
 

@@ -33,6 +33,14 @@ export async function resumeBoxRoutes(
   context: ResumeBoxContext,
 ): Promise<void> {
   const { boxes, waiters, schemas, options } = context;
+  /**
+   * The wait each box side has here now. A side listens with one request at a time, so a new
+   * one means the old is stale: its page reloaded, or its network changed under it and the
+   * old connection can no longer carry a response (neither end may know yet). A stale wait
+   * left standing would take the signals and lose them; it ends (204) instead, and the newest
+   * gets them. Per server instance: a stale wait on another instance still stands.
+   */
+  const waiting = new Map<string, AbortController>();
 
   app.post<{ Body: CreateResumeBoxRequest; Reply: CreateResumeBoxResponse }>(
     '/api/resume-boxes',
@@ -85,11 +93,21 @@ export async function resumeBoxRoutes(
     { schema: schemas.takeResumeSignals, exposeHeadRoute: false },
     async (request, reply) => {
       const { id, to } = request.params;
-      const taken = await waiters.wait(
-        signalsFor(id, to),
-        waitMs(request.query.wait, options),
-        reply.raw,
-      );
+      const side = `${id}/${to}`;
+      waiting.get(side)?.abort();
+      const mine = new AbortController();
+      waiting.set(side, mine);
+      let taken: Live | undefined;
+      try {
+        taken = await waiters.wait(
+          signalsFor(id, to),
+          waitMs(request.query.wait, options),
+          reply.raw,
+          mine.signal,
+        );
+      } finally {
+        if (waiting.get(side) === mine) waiting.delete(side);
+      }
       if (taken === undefined) return reply.code(204).send();
       return { sealed: taken.sealed.map(encodeSealed), expiresAt: isoTime(taken.expiresAt) };
     },
