@@ -11,6 +11,7 @@ import {
 import { isTransferKey, MAX_LABEL_LENGTH } from './messenger-wire.ts';
 import { resumableReceives } from './resumable-receiver.ts';
 import { resumableSends } from './resumable-sender.ts';
+import { TextResume } from './text-resume.ts';
 import type {
   ParkedIncoming,
   ParkedOutgoing,
@@ -57,6 +58,8 @@ export class FileResume implements TransferResume, ResumeState {
    * at once instead of being received twice.
    */
   readonly received = new Set<string>();
+  /** Chat texts not yet acknowledged, and those received: none lost or shown twice. */
+  readonly texts = new TextResume();
   readonly #events = new Emitter<FileResumeEvents>();
   #closed: ConnectError | null = null;
 
@@ -152,6 +155,7 @@ export class FileResume implements TransferResume, ResumeState {
       this.#events.emit('file-failed', { file: parked.file, error });
     }
     this.incoming.clear();
+    this.texts.clear();
   }
 
   /** The resumable part of a messenger's sender (the messenger calls it, not apps). */

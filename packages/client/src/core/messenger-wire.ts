@@ -19,7 +19,15 @@ export type ControlMessage =
   | { t: 'hello'; name: string }
   /** The sender's name changed. */
   | { t: 'name'; name: string }
-  | { t: 'text'; text: string }
+  /**
+   * A chat message. With `s` and `n` (a messenger given `resume`): the sender's run of numbers
+   * (`s`, new for each page load) and the message's number in it, from 1; the receiver
+   * acknowledges with `got`, drops a number it has seen, and the sender sends what is not
+   * acknowledged again first on the session's next connection.
+   */
+  | { t: 'text'; text: string; s?: string; n?: number }
+  /** Every text of run `s` up to `n` arrived (cumulative). */
+  | { t: 'got'; s: string; n: number }
   /** A file follows in chunks of this id. */
   | {
       t: 'file';
@@ -78,9 +86,15 @@ export function parseControl(text: string): ControlMessage {
       }
       return { t: message.t, name };
     }
-    case 'text':
+    case 'text': {
       if (typeof message.text !== 'string') throw protocolError('a text message has no text');
-      return { t: 'text', text: message.text };
+      if (message.s === undefined && message.n === undefined) {
+        return { t: 'text', text: message.text };
+      }
+      return { t: 'text', text: message.text, ...numbered(message) };
+    }
+    case 'got':
+      return { t: 'got', ...numbered(message) };
     case 'file': {
       const { name, size, type } = message;
       if (typeof name !== 'string' || name.length > MAX_LABEL_LENGTH) {
@@ -166,6 +180,18 @@ function idOf(message: Record<string, unknown>): number {
     throw protocolError(`a "${String(message.t)}" message has no valid transfer id`);
   }
   return id;
+}
+
+/** A text's run and number (`s`, `n`), or throws ERR_PEER_PROTOCOL. */
+function numbered(message: Record<string, unknown>): { s: string; n: number } {
+  const { s, n } = message;
+  if (typeof s !== 'string' || !KEY_PATTERN.test(s)) {
+    throw protocolError(`a "${String(message.t)}" message has no valid run of numbers`);
+  }
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
+    throw protocolError(`a "${String(message.t)}" message has no valid number`);
+  }
+  return { s, n };
 }
 
 /** A fresh transfer key: 128 random bits, base64url. */

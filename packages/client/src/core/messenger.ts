@@ -109,7 +109,18 @@ export function createMessenger(
         peerName = message.name;
         return emit('name', message.name);
       case 'text':
+        if (message.s !== undefined && message.n !== undefined && resume) {
+          // Acknowledged even when seen before: the ack of the first copy may have been lost.
+          transport.sendQuietly({ t: 'got', s: message.s, n: message.n });
+          if (!resume.texts.received(message.s, message.n)) return;
+        }
         return emit('text', message.text);
+      case 'got':
+        resume?.texts.acknowledged(message.s, message.n);
+        // The peer's first ack of the session: it may have missed texts sent on a dead
+        // connection before it was known to speak this wire.
+        if (!textsResent) resendTexts();
+        return;
       case 'file': {
         const file: FileDescription = {
           id: message.id,
@@ -170,6 +181,20 @@ export function createMessenger(
     helloSent = true;
     transport.sendQuietly({ t: 'hello', name: ownName });
   };
+  // Texts a previous connection may have lost go first, in order; the peer drops any it has.
+  // Only those from before this channel opened: later ones are on their way over it.
+  let textsResent = false;
+  let carriedUpTo = 0;
+  const resendTexts = () => {
+    if (!resume || textsResent || detached || channel.readyState !== 'open') return;
+    const { texts } = resume;
+    if (!texts.peerAcks) return;
+    textsResent = true;
+    for (const { n, text } of texts.unacked) {
+      if (n > carriedUpTo) break;
+      transport.sendQuietly({ t: 'text', text, s: texts.stream, n });
+    }
+  };
   // Transfers a previous connection of the session left unfinished go on over this one.
   const resumeParked = () => {
     if (!detached && channel.readyState === 'open') sender.resumeParked();
@@ -177,6 +202,8 @@ export function createMessenger(
   const onOpen = () => {
     sendHello();
     if (resume) {
+      carriedUpTo = resume.texts.unacked.at(-1)?.n ?? 0;
+      resendTexts();
       resume.onParked = resumeParked;
       resumeParked();
     }
@@ -203,11 +230,19 @@ export function createMessenger(
     },
     sendText(text) {
       if (typeof text !== 'string') throw invalid('sendText takes a string');
-      const message = encodeControl({ t: 'text', text });
-      if (new TextEncoder().encode(message).length > MAX_TEXT_MESSAGE_BYTES) {
+      if (
+        new TextEncoder().encode(encodeControl({ t: 'text', text })).length > MAX_TEXT_MESSAGE_BYTES
+      ) {
         throw invalid(`a text message is limited to ${MAX_TEXT_MESSAGE_BYTES} bytes; send a file`);
       }
-      transport.send(message);
+      if (!resume) return transport.send(encodeControl({ t: 'text', text }));
+      // Throws ERR_CLOSED, before numbering, when the channel is not open.
+      if (detached || channel.readyState !== 'open') {
+        throw new ConnectError('ERR_CLOSED', 'the data channel is not open');
+      }
+      const { texts } = resume;
+      const n = texts.sent(text);
+      transport.send(encodeControl({ t: 'text', text, s: texts.stream, n }));
     },
     sendFile: (blob, sendOptions = {}) => sender.send(blob, sendOptions),
     cancelReceive: (id, reason = 'cancelled by the receiver') => receiver.cancel(id, reason),
