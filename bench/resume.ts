@@ -53,7 +53,7 @@ export async function benchResume(
   oneSideChanges = 10,
 ): Promise<ResumeResult> {
   assertPrivateNetns();
-  await becomeRouter();
+  const stopRouting = await becomeRouter();
   const built = await buildWebApp();
   const server = await startAppServer(built.dir);
   const sideServer = await startAppServer(built.dir, { host: SERVER_ADDRESS });
@@ -114,6 +114,7 @@ export async function benchResume(
     await sideServer.close();
     await server.close();
     await built.remove();
+    await stopRouting();
   }
   return { reloads, networkChanges, oneSideChanges, rows };
 }

@@ -34,10 +34,11 @@ const AWAY = { a: 93, b: 94 } as const;
 
 let built: BuiltApp | undefined;
 let server: AppServer | undefined;
+let stopRouting: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   assertPrivateNetns();
-  await becomeRouter();
+  stopRouting = await becomeRouter();
   built = await buildWebApp();
   server = await startAppServer(built.dir, { host: SERVER_ADDRESS });
 });
@@ -45,6 +46,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await built?.remove();
+  // The files after this one share the namespace: no server address or forwarding left behind.
+  await stopRouting?.();
 });
 
 const serverUrl = (): string => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readlink, writeFile } from 'node:fs/promises';
+import { readFile, readlink, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { assertPrivateNetns } from './netns.ts';
 
@@ -23,6 +23,8 @@ const run = promisify(execFile);
 
 /** Where the server listens, on the private namespace's loopback: both sides route to it. */
 export const SERVER_ADDRESS = '10.99.0.1';
+
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
 /** The name of the side's end of its veth pair, inside its namespace. */
 const INNER_INTERFACE = 'eth0';
@@ -52,12 +54,21 @@ async function ip(...args: string[]): Promise<void> {
   await run('ip', args);
 }
 
-/** Turns the private namespace into the sides' router (idempotent): forwarding, server address. */
-export async function becomeRouter(): Promise<void> {
+/**
+ * Turns the private namespace into the sides' router (idempotent): forwarding, server address.
+ * Resolves to its undo, for the end of the file that asked: the namespace is shared with the
+ * files after it, whose candidate lists must not gain the server's address.
+ */
+export async function becomeRouter(): Promise<() => Promise<void>> {
   assertPrivateNetns();
   // /proc/sys/net shows the writing process's own namespace: the private one, never the host's.
-  await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
+  const forwarding = (await readFile(IP_FORWARD, 'utf8')).trim();
+  await writeFile(IP_FORWARD, '1');
   await ip('addr', 'replace', `${SERVER_ADDRESS}/32`, 'dev', 'lo');
+  return async () => {
+    await ip('addr', 'del', `${SERVER_ADDRESS}/32`, 'dev', 'lo').catch(() => {});
+    await writeFile(IP_FORWARD, forwarding);
+  };
 }
 
 /** Resolves once `holder` is in a network namespace other than this process's. */
