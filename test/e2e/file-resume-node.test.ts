@@ -13,6 +13,7 @@ import { createMessenger, FileResume, type Messenger, type MessengerEvents } fro
 import { diskBytesStore } from 'webrtc-connect/node';
 import { type ChannelPair, openChannelPair } from '../harness/channel-pair.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
+import { nextEvent } from '../support/next-event.ts';
 
 const MIB = 1024 * 1024;
 const SIZE = 16 * MIB;
@@ -37,19 +38,12 @@ async function pair(): Promise<ChannelPair> {
   return opened;
 }
 
-function next<K extends keyof MessengerEvents>(
+/** The first `type` event of `messenger` that satisfies `accept`. */
+const next = <K extends keyof MessengerEvents>(
   messenger: Messenger,
   type: K,
-  accept: (event: MessengerEvents[K]) => boolean = () => true,
-): Promise<MessengerEvents[K]> {
-  return new Promise((resolve) => {
-    const off = messenger.on(type, (event) => {
-      if (!accept(event)) return;
-      off();
-      resolve(event);
-    });
-  });
-}
+  accept?: (event: MessengerEvents[K]) => boolean,
+) => nextEvent<MessengerEvents, K>(messenger, type, accept);
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

@@ -10,6 +10,7 @@ import {
 } from 'webrtc-connect';
 import { type ChannelPair, openChannelPair } from '../harness/channel-pair.ts';
 import { assertPrivateNetns } from '../harness/netns.ts';
+import { nextEvent } from '../support/next-event.ts';
 
 let pairs: ChannelPair[] = [];
 
@@ -26,20 +27,12 @@ async function pair(init: RTCDataChannelInit = {}): Promise<ChannelPair> {
   return opened;
 }
 
-/** The first `type` event that satisfies `accept`. */
-function next<K extends keyof MessengerEvents>(
+/** The first `type` event of `messenger` that satisfies `accept`. */
+const next = <K extends keyof MessengerEvents>(
   messenger: Messenger,
   type: K,
-  accept: (event: MessengerEvents[K]) => boolean = () => true,
-): Promise<MessengerEvents[K]> {
-  return new Promise((resolve) => {
-    const off = messenger.on(type, (event) => {
-      if (!accept(event)) return;
-      off();
-      resolve(event);
-    });
-  });
-}
+  accept?: (event: MessengerEvents[K]) => boolean,
+) => nextEvent<MessengerEvents, K>(messenger, type, accept);
 
 function collect<K extends keyof MessengerEvents>(messenger: Messenger, type: K) {
   const events: Array<MessengerEvents[K]> = [];
