@@ -14,12 +14,9 @@ import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BLOCK, RATE, recording } from './modem-listener.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const RATE = 48_000;
-/** The recording, looped: as in modem-listener.ts. */
-const SECONDS = 60;
-const BLOCK = 2048;
 const SLOT_SECONDS = 2;
 const WARM_UP_SECONDS = 10;
 const SETUPS = ['fast demodulator (reference)', 'every profile (every listener)'];
@@ -38,23 +35,6 @@ interface TreeRun {
   commit: string;
   /** Per setup: seconds of sound decoded per second of CPU, the median of the slots. */
   realTimeFactors: number[];
-}
-
-/** 60 s of a looped 95-byte fast frame, one copy in three, under white noise (modem-listener.ts). */
-function recording(modem: Modem): Float32Array {
-  const frame = modem.modulate(new Uint8Array(95).fill(7), { sampleRate: RATE, profile: 'fast' });
-  const sound = new Float32Array(RATE * SECONDS);
-  let seed = 1;
-  for (let i = 0; i < sound.length; i += 1) {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    sound[i] = (seed / 2 ** 32 - 0.5) * 0.02;
-  }
-  for (let at = 0; at + frame.length < sound.length; at += frame.length * 3) {
-    for (let i = 0; i < frame.length; i += 1) {
-      sound[at + i] = (sound[at + i] ?? 0) + (frame[i] ?? 0) * 0.5;
-    }
-  }
-  return sound;
 }
 
 /** A demodulator fed the recording on from where it stopped, `seconds` at a time. */
@@ -76,7 +56,7 @@ async function runInterleaved(trees: readonly string[], slots: number): Promise<
   for (const tree of trees) {
     const url = pathToFileURL(resolve(tree, 'packages/modem/src/index.ts')).href;
     const modem = (await import(url)) as Modem;
-    const sound = recording(modem);
+    const sound = recording((payload, options) => modem.modulate(payload, options));
     const setups = [
       modem.createDemodulator({ sampleRate: RATE, profile: 'fast' }),
       modem.createDemodulators({ sampleRate: RATE }),

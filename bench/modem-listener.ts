@@ -5,9 +5,10 @@
  */
 import { createDemodulator, createDemodulators, modulate } from '@webrtc-connect/modem';
 
-const RATE = 48_000;
-const SECONDS = 60;
-const BLOCK = 2048;
+/** The recording's sample rate and length, and the blocks a listener is fed. */
+export const RATE = 48_000;
+export const SECONDS = 60;
+export const BLOCK = 2048;
 
 export interface ListenerCost {
   setup: string;
@@ -16,8 +17,17 @@ export interface ListenerCost {
   realTimeFactor: number;
 }
 
-function recording(): Float32Array {
-  const frame = modulate(new Uint8Array(95).fill(7), { sampleRate: RATE, profile: 'fast' });
+/**
+ * 60 s of a looped 95-byte fast frame, one copy in three, under white noise: made with
+ * `modulateFrame`, so bench/modem-listener-compare.ts can make it with another checkout's modem.
+ */
+export function recording(
+  modulateFrame: (
+    payload: Uint8Array,
+    options: { sampleRate: number; profile: 'fast' },
+  ) => Float32Array = modulate,
+): Float32Array {
+  const frame = modulateFrame(new Uint8Array(95).fill(7), { sampleRate: RATE, profile: 'fast' });
   const sound = new Float32Array(RATE * SECONDS);
   let seed = 1;
   for (let i = 0; i < sound.length; i += 1) {
