@@ -111,6 +111,33 @@ describe('the installed packages', () => {
     await server.stop();
   }, 60_000);
 
+  it('keep a resumable transfer on disk through webrtc-connect/node, on Node 20.19', async () => {
+    // The Node-only subpath as a Node program installing the package imports it.
+    // In the consumer project, so the import resolves its installed packages.
+    const script = join(dir, 'disk-store.mjs');
+    await writeFile(
+      script,
+      [
+        "import { FileResume } from 'webrtc-connect';",
+        "import { diskBytesStore } from 'webrtc-connect/node';",
+        'const store = diskBytesStore(process.argv[2]);',
+        'new FileResume({ store });',
+        "await store.append('k1', 0, new Blob([new Uint8Array([1, 2, 3])]));",
+        "await store.append('k1', 3, new Blob([new Uint8Array([4])]));",
+        "const kept = new Uint8Array(await (await store.load('k1')).arrayBuffer());",
+        "const refused = await store.load('../k1').then(() => 'loaded', (error) => error.code);",
+        'console.log(JSON.stringify({ kept: [...kept], refused }));',
+      ].join('\n'),
+    );
+    // Run from the consumer project, so the import resolves its installed packages.
+    const local = join(dir, 'disk-store.mjs');
+    await copyFile(script, local);
+    const { stdout } = await run(join(bin(), 'node'), [local, join(scratch, 'parts')], {
+      cwd: dir,
+    });
+    expect(JSON.parse(stdout)).toEqual({ kept: [1, 2, 3, 4], refused: 'ERR_INVALID_ARGUMENT' });
+  }, 60_000);
+
   it('start from the systemd unit in docs, as written (with this install for /opt/webrtc-connect)', async () => {
     const unit = (await readFile(UNIT, 'utf8')).replaceAll('/opt/webrtc-connect', dir);
     const copy = join(scratch, 'webrtc-connect.service');
