@@ -230,19 +230,22 @@ export function createMessenger(
     },
     sendText(text) {
       if (typeof text !== 'string') throw invalid('sendText takes a string');
-      if (
-        new TextEncoder().encode(encodeControl({ t: 'text', text })).length > MAX_TEXT_MESSAGE_BYTES
-      ) {
+      // Numbered when the session resumes: encoded once, and measured as it will be sent.
+      const texts = resume?.texts;
+      const message = encodeControl(
+        texts ? { t: 'text', text, s: texts.stream, n: texts.nextNumber } : { t: 'text', text },
+      );
+      if (new TextEncoder().encode(message).length > MAX_TEXT_MESSAGE_BYTES) {
         throw invalid(`a text message is limited to ${MAX_TEXT_MESSAGE_BYTES} bytes; send a file`);
       }
-      if (!resume) return transport.send(encodeControl({ t: 'text', text }));
-      // Throws ERR_CLOSED, before numbering, when the channel is not open.
-      if (detached || channel.readyState !== 'open') {
-        throw new ConnectError('ERR_CLOSED', 'the data channel is not open');
+      if (texts) {
+        // Throws ERR_CLOSED, before numbering, when the channel is not open.
+        if (detached || channel.readyState !== 'open') {
+          throw new ConnectError('ERR_CLOSED', 'the data channel is not open');
+        }
+        texts.sent(text);
       }
-      const { texts } = resume;
-      const n = texts.sent(text);
-      transport.send(encodeControl({ t: 'text', text, s: texts.stream, n }));
+      transport.send(message);
     },
     sendFile: (blob, sendOptions = {}) => sender.send(blob, sendOptions),
     cancelReceive: (id, reason = 'cancelled by the receiver') => receiver.cancel(id, reason),

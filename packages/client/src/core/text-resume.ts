@@ -26,7 +26,12 @@ export class TextResume {
    */
   peerAcks = false;
 
-  /** Numbers an outgoing text and keeps it until the peer acknowledges it. */
+  /** The number the next outgoing text gets. */
+  get nextNumber(): number {
+    return this.#next;
+  }
+
+  /** Numbers an outgoing text (`nextNumber`) and keeps it until the peer acknowledges it. */
   sent(text: string): number {
     const n = this.#next++;
     this.unacked.push({ n, text });
