@@ -23,6 +23,8 @@ export interface ResumeRow {
   reloadSeconds: number[];
   networkChangeSeconds: number[];
   oneSideSeconds: number[];
+  /** Who moved in each one-side round, in the order of `oneSideSeconds`. */
+  oneSideMovers: ('a' | 'b')[];
   failures: number;
 }
 
@@ -50,7 +52,8 @@ async function bothConnected(a: BrowserPage, b: BrowserPage): Promise<void> {
 export async function benchResume(
   reloads = 20,
   networkChanges = 20,
-  oneSideChanges = 10,
+  oneSideChanges = 20,
+  browsers: readonly BrowserName[] = ['chromium', 'firefox'],
 ): Promise<ResumeResult> {
   assertPrivateNetns();
   const stopRouting = await becomeRouter();
@@ -59,12 +62,13 @@ export async function benchResume(
   const sideServer = await startAppServer(built.dir, { host: SERVER_ADDRESS });
   const rows: ResumeRow[] = [];
   try {
-    for (const name of ['chromium', 'firefox'] as const) {
+    for (const name of browsers) {
       const row: ResumeRow = {
         browser: name,
         reloadSeconds: [],
         networkChangeSeconds: [],
         oneSideSeconds: [],
+        oneSideMovers: [],
         failures: 0,
       };
       rows.push(row);
@@ -106,9 +110,7 @@ export async function benchResume(
         await restoreHomeNetwork();
         await browser.close();
       }
-      row.oneSideSeconds = await oneSideRounds(name, sideServer.url, oneSideChanges, () => {
-        row.failures++;
-      });
+      await oneSideRounds(name, sideServer.url, oneSideChanges, row);
     }
   } finally {
     await sideServer.close();
@@ -124,9 +126,8 @@ async function oneSideRounds(
   name: BrowserName,
   url: string,
   rounds: number,
-  failed: () => void,
-): Promise<number[]> {
-  const seconds: number[] = [];
+  row: ResumeRow,
+): Promise<void> {
   const networks = { a: await openSideNetwork(91), b: await openSideNetwork(92) };
   const browsers: TestBrowser[] = [];
   try {
@@ -147,10 +148,11 @@ async function oneSideRounds(
         home[mover] = home[mover] < 93 ? home[mover] + 2 : home[mover] - 2;
         await networks[mover].join(home[mover]);
         await bothConnected(pages.a, pages.b);
-        seconds.push((performance.now() - joined) / 1000);
+        row.oneSideSeconds.push((performance.now() - joined) / 1000);
+        row.oneSideMovers.push(mover);
         await sendChat(pages[mover], pages[mover === 'a' ? 'b' : 'a'], `one side ${round}`);
       } catch {
-        failed();
+        row.failures++;
       }
     }
   } finally {
@@ -158,7 +160,6 @@ async function oneSideRounds(
     await networks.a.close();
     await networks.b.close();
   }
-  return seconds;
 }
 
 export function printResume(result: ResumeResult): void {
@@ -174,6 +175,11 @@ export function printResume(result: ResumeResult): void {
       'network change max s': Math.max(...row.networkChangeSeconds).toFixed(2),
       'one side p50 s': median(row.oneSideSeconds).toFixed(2),
       'one side max s': Math.max(...row.oneSideSeconds).toFixed(2),
+      'one side p50 s, A / B moving': (['a', 'b'] as const)
+        .map((mover) =>
+          median(row.oneSideSeconds.filter((_, i) => row.oneSideMovers[i] === mover)).toFixed(2),
+        )
+        .join(' / '),
       failures: row.failures,
     })),
   );

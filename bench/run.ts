@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only NAME,NAME]`: every benchmark (the names are the keys of `benches`
+ * `npm run bench [-- --only NAME,NAME] [--browsers chromium]`: every benchmark (the names are the keys of `benches`
  * below, also listed when a name is unknown), each printing a table and writing
  * JSON to bench/results/<name>.json. Runs inside the private network namespace
  * (scripts/in-netns.sh): capturing real session descriptions and connecting peers open WebRTC.
@@ -175,7 +175,7 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   },
 
   async resume() {
-    const result = await benchResume();
+    const result = await benchResume(20, 20, 20, browsers);
     printResume(result);
     const worst = (pick: (row: (typeof result.rows)[number]) => number[]) =>
       Math.max(...result.rows.map((row) => resumeMedian(pick(row))));
@@ -220,7 +220,15 @@ function printTargets(targets: Target[]): void {
   );
 }
 
-const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, browsers: { type: 'string' } },
+});
+/** `--browsers chromium`: the browser benches (so far resume) in these browsers only. */
+const browsers = (values.browsers ?? 'chromium,firefox').split(',').map((name) => {
+  if (name !== 'chromium' && name !== 'firefox')
+    throw new Error(`no browser "${name}"; there are: chromium, firefox`);
+  return name;
+});
 const selected = values.only ? values.only.split(',') : Object.keys(benches);
 const resultsDir = join(import.meta.dirname, 'results');
 await mkdir(resultsDir, { recursive: true });
