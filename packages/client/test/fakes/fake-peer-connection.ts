@@ -68,6 +68,8 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
   const byUfrag = new Map<string, FakePeerConnection>();
   const connections: FakePeerConnection[] = [];
   let pairs = 0;
+  /** See `offline` below. */
+  let offline = false;
 
   class FakePeerConnection extends EventTarget {
     readonly configuration: RTCConfiguration | undefined;
@@ -85,6 +87,11 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
     readonly channels: FakeDataChannel[] = [];
     /** Channels that reached this side through a `datachannel` event. */
     readonly remoteChannels: FakeDataChannel[] = [];
+    /**
+     * Negotiated channels by id: both sides make one, and the two are joined (and open) once
+     * both exist and the pair is connected, with no `datachannel` event.
+     */
+    readonly negotiated = new Map<number, FakeDataChannel>();
     readonly #timers = new Set<ReturnType<typeof setTimeout>>();
     #peer: FakePeerConnection | undefined;
     #gathered = false;
@@ -105,6 +112,11 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
 
     createDataChannel(label: string, init: RTCDataChannelInit = {}): FakeDataChannel {
       const channel = new FakeDataChannel(label, init.ordered ?? true, latencyMs);
+      if (init.negotiated && init.id !== undefined) {
+        this.negotiated.set(init.id, channel);
+        this.#joinNegotiated();
+        return channel;
+      }
       this.channels.push(channel);
       return channel;
     }
@@ -152,14 +164,32 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
       this.connectionState = 'closed';
       this.iceConnectionState = 'closed';
       this.signalingState = 'closed';
-      for (const channel of [...this.channels, ...this.remoteChannels]) channel.closeBoth();
+      for (const channel of this.#allChannels()) channel.closeBoth();
     }
 
     /** The implementation moves to `state` by itself (a network change, a crash). */
     become(state: RTCPeerConnectionState): void {
       this.#setState(state);
       if (state === 'closed') {
-        for (const channel of [...this.channels, ...this.remoteChannels]) channel.closeBoth();
+        for (const channel of this.#allChannels()) channel.closeBoth();
+      }
+    }
+
+    #allChannels(): FakeDataChannel[] {
+      return [...this.channels, ...this.remoteChannels, ...this.negotiated.values()];
+    }
+
+    /** Joins each negotiated channel to the peer's of the same id, once the pair connected. */
+    #joinNegotiated(): void {
+      const peer = this.#peer;
+      if (!peer || this.connectionState !== 'connected') return;
+      for (const [id, channel] of this.negotiated) {
+        const other = peer.negotiated.get(id);
+        if (!other || channel.remote || other.remote) continue;
+        if (channel.readyState !== 'connecting' || other.readyState !== 'connecting') continue;
+        linkChannels(channel, other);
+        channel.markOpen();
+        other.markOpen();
       }
     }
 
@@ -236,6 +266,7 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
     }
 
     static open(offerer: FakePeerConnection, answerer: FakePeerConnection) {
+      offerer.#joinNegotiated();
       for (const channel of offerer.channels) {
         if (channel.readyState !== 'connecting') continue;
         const remote = new FakeDataChannel(channel.label, channel.ordered, latencyMs);
@@ -261,7 +292,7 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
         'a=msid-semantic: WMS',
         'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
         'c=IN IP4 0.0.0.0',
-        ...(withCandidate && this.#gathered ? [`a=${this.#candidate()}`] : []),
+        ...(withCandidate && this.#gathered && !offline ? [`a=${this.#candidate()}`] : []),
         `a=ice-ufrag:${this.ufrag}`,
         `a=ice-pwd:${this.#pwd}`,
         'a=ice-options:trickle',
@@ -285,6 +316,13 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
     RTCPeerConnection: FakePeerConnection as unknown as typeof RTCPeerConnection,
     /** Every connection made so far, in order. */
     connections: connections as readonly FakePeerConnection[],
+    /** Set while the device is between two networks: descriptions made then carry no candidate. */
+    get offline(): boolean {
+      return offline;
+    },
+    set offline(value: boolean) {
+      offline = value;
+    },
   };
 }
 

@@ -1,0 +1,216 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { acceptLink, createLink, makeResumable, type ResumableSession } from 'webrtc-connect/link';
+import { watchNetwork } from '../src/resume/resume-network.ts';
+import { settle, settleWhen, useFakeClock } from './fakes/fake-clock.ts';
+import { createFakeMailbox, type FakeMailbox } from './fakes/fake-mailbox.ts';
+import { createFakeNetwork, type FakePeerConnection } from './fakes/fake-peer-connection.ts';
+
+let mailbox: FakeMailbox;
+
+beforeEach(() => {
+  useFakeClock();
+  mailbox = createFakeMailbox();
+  vi.stubGlobal('fetch', mailbox.fetch);
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+/** The page's global scope as a browser's: `offline` / `online` on it, `navigator.onLine`. */
+function fakeWindow() {
+  const scope = new EventTarget();
+  vi.stubGlobal('addEventListener', scope.addEventListener.bind(scope));
+  vi.stubGlobal('removeEventListener', scope.removeEventListener.bind(scope));
+  vi.stubGlobal('navigator', { onLine: true });
+  return {
+    fire(type: 'offline' | 'online') {
+      scope.dispatchEvent(new Event(type));
+    },
+  };
+}
+
+/**
+ * A and B connected by a mailbox link and made resumable; `beforeB` runs between A's
+ * makeResumable and B's (a fake window made there is B's alone: A's session has none).
+ */
+async function resumablePair(beforeB: () => void = () => {}) {
+  const network = createFakeNetwork();
+  const peer = { RTCPeerConnection: network.RTCPeerConnection, mailbox: mailbox.url };
+  const invitation = await settle(createLink(peer));
+  const acceptance = await settle(acceptLink(invitation.link, peer));
+  const [a, b] = await settle(Promise.all([invitation.connected, acceptance.connected]));
+  // Restart offers and answers gather anew: the fake never completes that, so cap it short.
+  const resumable = { ...peer, gatherTimeout: 50 };
+  const sessionA = await settle(makeResumable(a, invitation.link, 'a', resumable));
+  beforeB();
+  const sessionB = await settle(makeResumable(b, invitation.link, 'b', resumable));
+  const pcOf = (connection: { peerConnection: RTCPeerConnection }) =>
+    connection.peerConnection as unknown as FakePeerConnection;
+  // Both heartbeats have been answered (a side only counts asks once the other answered).
+  await settle(new Promise((resolve) => setTimeout(resolve, 2500)));
+  return { network, a: sessionA, b: sessionB, pcA: pcOf(a), pcB: pcOf(b) };
+}
+
+/** Restart offers `pc` has made from now on (each goes to `have-local-offer`). */
+function countOffers(pc: FakePeerConnection): { count: number } {
+  const offers = { count: 0 };
+  pc.addEventListener('signalingstatechange', () => {
+    if (pc.signalingState === 'have-local-offer') offers.count += 1;
+  });
+  return offers;
+}
+
+/** The resume channel of `pc` (negotiated, id 101) holds what it sends. */
+function holdResumeChannel(pc: FakePeerConnection): void {
+  const channel = pc.negotiated.get(101);
+  if (!channel) throw new Error('no resume channel');
+  channel.holding = true;
+}
+
+function stopBoth(a: ResumableSession, b: ResumableSession): void {
+  a.detach();
+  b.detach();
+}
+
+describe('a network change the page is told of', () => {
+  it('online after offline: a path that no longer carries is restarted within 2 s, though ICE reads connected', async () => {
+    const window = fakeWindow();
+    const { a, b, pcA, pcB } = await resumablePair();
+    const offersA = countOffers(pcA);
+    // Nothing crosses any more either way, and ICE on both sides still reads `connected` (as
+    // Chromium's, which carried the old connection over to its new network).
+    holdResumeChannel(pcA);
+    holdResumeChannel(pcB);
+    window.fire('offline');
+    window.fire('online');
+    // The heartbeat alone would take five unanswered asks, then the 2 s grace: 7 s.
+    await settleWhen(() => a.state === 'reconnecting' && offersA.count > 0, { limitMs: 2200 });
+    expect(b.state).toBe('reconnecting');
+    stopBoth(a, b);
+  });
+
+  it('leaves a path that still carries alone: the ask is answered, nothing restarts', async () => {
+    const window = fakeWindow();
+    const { a, b, pcA, pcB } = await resumablePair();
+    const offers = [countOffers(pcA), countOffers(pcB)];
+    const states: string[] = [];
+    a.on('state', (state) => states.push(`a ${state}`));
+    b.on('state', (state) => states.push(`b ${state}`));
+    window.fire('offline');
+    window.fire('online');
+    await settle(new Promise((resolve) => setTimeout(resolve, 10_000)));
+    expect(states).toEqual([]);
+    expect(offers.map((offer) => offer.count)).toEqual([0, 0]);
+    stopBoth(a, b);
+  });
+
+  it('down and between networks, A restarts the moment it is online again, not at its next retry', async () => {
+    const window = fakeWindow();
+    const { network, a, b, pcA, pcB } = await resumablePair();
+    const offersB = { count: 0 };
+    pcB.addEventListener('signalingstatechange', () => {
+      if (pcB.signalingState === 'have-remote-offer') offersB.count += 1;
+    });
+    // Both sides lost their network: ICE goes, and restarts find nothing to gather on.
+    network.offline = true;
+    window.fire('offline');
+    pcA.become('disconnected');
+    pcB.become('disconnected');
+    let rollbacks = 0;
+    pcA.addEventListener('signalingstatechange', () => {
+      if (pcA.signalingState === 'stable' && pcA.remoteDescription?.type === 'answer') rollbacks++;
+    });
+    // A's restart after the 2 s grace found no candidate and rolled back (retry in 1 s).
+    await settleWhen(() => rollbacks > 0, { limitMs: 5000 });
+    expect(offersB.count).toBe(0);
+
+    network.offline = false;
+    window.fire('online');
+    await settleWhen(() => offersB.count > 0, { limitMs: 400 });
+
+    // A's offer is answered (B's own, made at the same time, gives way), and the restart
+    // brings the path back.
+    await settleWhen(() => pcA.signalingState === 'stable' && pcB.signalingState === 'stable', {
+      limitMs: 5000,
+    });
+    pcA.become('connected');
+    pcB.become('connected');
+    await settleWhen(() => a.state === 'connected' && b.state === 'connected', {
+      limitMs: 10_000,
+    });
+    expect([pcA.signalingState, pcB.signalingState]).toEqual(['stable', 'stable']);
+    expect(a.connection?.peerConnection).toBe(pcA);
+    stopBoth(a, b);
+  });
+
+  it('B, whose network alone changed, restarts at once instead of waiting 4 s for A', async () => {
+    let window: ReturnType<typeof fakeWindow> | undefined;
+    const { a, b, pcA, pcB } = await resumablePair(() => {
+      window = fakeWindow();
+    });
+    const offersB = countOffers(pcB);
+    // Only B's ICE sees the path go; A's still reads connected.
+    window?.fire('offline');
+    pcB.become('disconnected');
+    await settleWhen(() => b.state === 'reconnecting');
+    window?.fire('online');
+    await settleWhen(() => offersB.count > 0, { limitMs: 400 });
+    // A answers B's restart though it saw nothing wrong.
+    await settleWhen(() => pcA.signalingState === 'stable' && pcB.signalingState === 'stable', {
+      limitMs: 5000,
+    });
+    expect(a.state).toBe('connected');
+    stopBoth(a, b);
+  });
+});
+
+describe('watchNetwork', () => {
+  function scopeWith(connectionType?: string) {
+    const scope = new EventTarget();
+    const connection = Object.assign(new EventTarget(), { type: connectionType });
+    const changes: string[] = [];
+    const stop = watchNetwork((change) => changes.push(change), {
+      addEventListener: scope.addEventListener.bind(scope),
+      removeEventListener: scope.removeEventListener.bind(scope),
+      navigator: { onLine: true, connection },
+    });
+    const fire = (target: EventTarget, type: string) => target.dispatchEvent(new Event(type));
+    return { scope, connection, changes, stop, fire };
+  }
+
+  it('tells online only after an offline, and a change of the connection type only', () => {
+    const { scope, connection, changes, fire } = scopeWith('wifi');
+    fire(scope, 'online');
+    expect(changes).toEqual([]);
+    fire(scope, 'offline');
+    fire(scope, 'online');
+    fire(scope, 'online');
+    // The estimates change with the traffic on the same network: no change of network.
+    fire(connection, 'change');
+    connection.type = 'cellular';
+    fire(connection, 'change');
+    expect(changes).toEqual(['offline', 'online', 'connection']);
+  });
+
+  it('hears nothing once stopped', () => {
+    const { scope, connection, changes, stop, fire } = scopeWith('wifi');
+    stop();
+    fire(scope, 'offline');
+    connection.type = 'cellular';
+    fire(connection, 'change');
+    expect(changes).toEqual([]);
+  });
+
+  it('does nothing where there is no window, navigator.onLine or connection type (Node)', () => {
+    const changes: string[] = [];
+    expect(() => watchNetwork((change) => changes.push(change), {})()).not.toThrow();
+    expect(() =>
+      watchNetwork((change) => changes.push(change), { navigator: { onLine: true } })(),
+    ).not.toThrow();
+    const { changes: desktop, connection, fire } = scopeWith(undefined);
+    fire(connection, 'change');
+    expect([changes, desktop]).toEqual([[], []]);
+  });
+});
