@@ -34,18 +34,30 @@ function fakeWindow() {
 /**
  * A and B connected by a mailbox link and made resumable; `beforeB` runs between A's
  * makeResumable and B's (a fake window made there is B's alone: A's session has none).
+ * Restart offers and answers gather anew: the fake never completes that, so each side's
+ * gathering is capped at `gatherA` / `gatherB` ms.
  */
-async function resumablePair(beforeB: () => void = () => {}) {
+async function resumablePair({
+  beforeB = () => {},
+  gatherA = 50,
+  gatherB = 50,
+}: {
+  beforeB?: () => void;
+  gatherA?: number;
+  gatherB?: number;
+} = {}) {
   const network = createFakeNetwork();
   const peer = { RTCPeerConnection: network.RTCPeerConnection, mailbox: mailbox.url };
   const invitation = await settle(createLink(peer));
   const acceptance = await settle(acceptLink(invitation.link, peer));
   const [a, b] = await settle(Promise.all([invitation.connected, acceptance.connected]));
-  // Restart offers and answers gather anew: the fake never completes that, so cap it short.
-  const resumable = { ...peer, gatherTimeout: 50 };
-  const sessionA = await settle(makeResumable(a, invitation.link, 'a', resumable));
+  const sessionA = await settle(
+    makeResumable(a, invitation.link, 'a', { ...peer, gatherTimeout: gatherA }),
+  );
   beforeB();
-  const sessionB = await settle(makeResumable(b, invitation.link, 'b', resumable));
+  const sessionB = await settle(
+    makeResumable(b, invitation.link, 'b', { ...peer, gatherTimeout: gatherB }),
+  );
   const pcOf = (connection: { peerConnection: RTCPeerConnection }) =>
     connection.peerConnection as unknown as FakePeerConnection;
   // Both heartbeats have been answered (a side only counts asks once the other answered).
@@ -86,7 +98,7 @@ describe('a network change the page is told of', () => {
     window.fire('offline');
     window.fire('online');
     // The heartbeat alone would take five unanswered asks, then the 2 s grace: 7 s.
-    await settleWhen(() => a.state === 'reconnecting' && offersA.count > 0, { limitMs: 2200 });
+    await settleWhen(() => a.state === 'reconnecting' && offersA.count > 0, { limitMs: 3000 });
     expect(b.state).toBe('reconnecting');
     stopBoth(a, b);
   });
@@ -109,6 +121,9 @@ describe('a network change the page is told of', () => {
   it('down and between networks, A restarts the moment it is online again, not at its next retry', async () => {
     const window = fakeWindow();
     const { network, a, b, pcA, pcB } = await resumablePair();
+    const errors: string[] = [];
+    a.on('error', (error) => errors.push(`a ${error.code}`));
+    b.on('error', (error) => errors.push(`b ${error.code}`));
     const offersB = { count: 0 };
     pcB.addEventListener('signalingstatechange', () => {
       if (pcB.signalingState === 'have-remote-offer') offersB.count += 1;
@@ -141,14 +156,84 @@ describe('a network change the page is told of', () => {
       limitMs: 10_000,
     });
     expect([pcA.signalingState, pcB.signalingState]).toEqual(['stable', 'stable']);
+    // A's offer stood: B answered it.
+    expect([pcA.remoteDescription?.type, pcB.remoteDescription?.type]).toEqual(['answer', 'offer']);
     expect(a.connection?.peerConnection).toBe(pcA);
+    expect(errors).toEqual([]);
+    stopBoth(a, b);
+  });
+
+  it('both back on a network at once: B, still gathering its own restart when the offer of A comes, answers it', async () => {
+    const window = fakeWindow();
+    // B's restart gathers for 1 s, A's for 50 ms: A's offer reaches B mid-gathering.
+    const { a, b, pcA, pcB } = await resumablePair({ gatherB: 1000 });
+    const errors: string[] = [];
+    a.on('error', (error) => errors.push(`a ${error.code}`));
+    b.on('error', (error) => errors.push(`b ${error.code}`));
+    const offersB = countOffers(pcB);
+    window.fire('offline');
+    pcA.become('disconnected');
+    pcB.become('disconnected');
+    await settleWhen(() => a.state === 'reconnecting' && b.state === 'reconnecting');
+    // What B posts to A's side of the box from now on.
+    const toA = () => mailbox.requests.filter((request) => /^POST .*\/a$/.test(request));
+    const postedBefore = toA().length;
+    window.fire('online');
+    // B restarts too, at once, and gathers.
+    await settleWhen(() => offersB.count === 1, { limitMs: 100 });
+    // Past B's gathering, and past any answer or offer of B's that could follow it.
+    await settle(new Promise((resolve) => setTimeout(resolve, 3000)));
+    expect([pcA.signalingState, pcB.signalingState]).toEqual(['stable', 'stable']);
+    expect([pcA.remoteDescription?.type, pcB.remoteDescription?.type]).toEqual(['answer', 'offer']);
+    // Its answer alone: its own restart, given up, sent nothing (not the answer as an offer).
+    expect(toA().length - postedBefore).toBe(1);
+    expect(errors).toEqual([]);
+    stopBoth(a, b);
+  });
+
+  it('a restart still gathering when the network came back is made again at once, not sent', async () => {
+    const window = fakeWindow();
+    const { a, b, pcA, pcB } = await resumablePair({ gatherA: 1000 });
+    const offersA = countOffers(pcA);
+    // How many offers A had made when the first reached B.
+    let madeWhenOneCame = 0;
+    pcB.addEventListener('signalingstatechange', () => {
+      if (pcB.signalingState === 'have-remote-offer' && !madeWhenOneCame)
+        madeWhenOneCame = offersA.count;
+    });
+    window.fire('offline');
+    pcA.become('disconnected');
+    // After the 2 s grace A restarts, and gathers for 1 s.
+    await settleWhen(() => pcA.signalingState === 'have-local-offer', { limitMs: 5000 });
+    window.fire('online');
+    await settleWhen(() => madeWhenOneCame > 0, { limitMs: 5000 });
+    // What the first gathered, on the network before, never went: the second offer did.
+    expect(madeWhenOneCame).toBe(2);
+    stopBoth(a, b);
+  });
+
+  it('a restart answered but not yet connected when the network came back is made again at once', async () => {
+    const window = fakeWindow();
+    const { a, b, pcA, pcB } = await resumablePair();
+    let offersToB = 0;
+    pcB.addEventListener('signalingstatechange', () => {
+      if (pcB.signalingState === 'have-remote-offer') offersToB++;
+    });
+    pcA.become('disconnected');
+    // A's restart (after the 2 s grace) is answered; the connection waits to come back (4 s).
+    await settleWhen(() => offersToB === 1 && pcA.signalingState === 'stable', { limitMs: 5000 });
+    window.fire('offline');
+    window.fire('online');
+    await settleWhen(() => offersToB === 2, { limitMs: 500 });
     stopBoth(a, b);
   });
 
   it('B, whose network alone changed, restarts at once instead of waiting 4 s for A', async () => {
     let window: ReturnType<typeof fakeWindow> | undefined;
-    const { a, b, pcA, pcB } = await resumablePair(() => {
-      window = fakeWindow();
+    const { a, b, pcA, pcB } = await resumablePair({
+      beforeB: () => {
+        window = fakeWindow();
+      },
     });
     const offersB = countOffers(pcB);
     // Only B's ICE sees the path go; A's still reads connected.

@@ -246,9 +246,8 @@ export class Session implements ResumableSession {
       if (!this.#pending && !this.#answering) void this.offerFresh();
       return;
     }
-    // Both restarted at once: A's stands (its own offer may still be in the making).
-    if (this.side === 'a' && this.#restarting) return;
     if (pc.signalingState === 'have-local-offer') {
+      // Both restarted at once: A's stands.
       if (this.side === 'a') return;
       this.#dropPending(false);
       await pc.setLocalDescription({ type: 'rollback' });
@@ -311,7 +310,6 @@ export class Session implements ResumableSession {
     if (!pc || this.#pending || this.#restarting || pc.signalingState !== 'stable') return;
     this.#restarting = true;
     const networkChanges = this.#networkChanges;
-    const offersTaken = this.#offersTaken;
     try {
       const offer = await gatheredAfresh(
         pc,
@@ -346,8 +344,6 @@ export class Session implements ResumableSession {
       this.#pending = { seq, pc, channel: null, timer };
       await this.#post.send(sealed, this.#isLive());
     } catch (error) {
-      // B's offer in the making lost to A's, which came meanwhile: nothing went wrong.
-      if (offersTaken !== this.#offersTaken && !this.#pending) return;
       this.#failedToSend(error, null);
     } finally {
       this.#restarting = false;
