@@ -181,6 +181,12 @@ describe('a network change the page is told of', () => {
     window.fire('online');
     // B restarts too, at once, and gathers.
     await settleWhen(() => offersB.count === 1, { limitMs: 100 });
+    // A's offer answered, the restart brings the path back.
+    await settleWhen(() => pcA.signalingState === 'stable' && pcB.signalingState === 'stable', {
+      limitMs: 2000,
+    });
+    pcA.become('connected');
+    pcB.become('connected');
     // Past B's gathering, and past any answer or offer of B's that could follow it.
     await settle(new Promise((resolve) => setTimeout(resolve, 3000)));
     expect([pcA.signalingState, pcB.signalingState]).toEqual(['stable', 'stable']);
@@ -225,6 +231,29 @@ describe('a network change the page is told of', () => {
     window.fire('offline');
     window.fire('online');
     await settleWhen(() => offersToB === 2, { limitMs: 500 });
+    stopBoth(a, b);
+  });
+
+  it('a restart made because the network came back gives way to a fresh connection 1 s after its answer, not 4 s', async () => {
+    const window = fakeWindow();
+    const { network, a, b, pcA, pcB } = await resumablePair();
+    let offersToB = 0;
+    pcB.addEventListener('signalingstatechange', () => {
+      if (pcB.signalingState === 'have-remote-offer') offersToB++;
+    });
+    pcA.become('disconnected');
+    pcB.become('disconnected');
+    await settleWhen(() => a.state === 'reconnecting' && b.state === 'reconnecting');
+    window.fire('offline');
+    window.fire('online');
+    // Answered, and the pair does not come back (as Chromium's after a change of both sides).
+    await settleWhen(() => offersToB === 1 && pcA.signalingState === 'stable', { limitMs: 1000 });
+    const made = network.connections.length;
+    await settleWhen(() => network.connections.length > made, { limitMs: 1300 });
+    await settleWhen(() => a.state === 'connected' && b.state === 'connected', {
+      limitMs: 5000,
+    });
+    expect(a.connection?.peerConnection).not.toBe(pcA);
     stopBoth(a, b);
   });
 

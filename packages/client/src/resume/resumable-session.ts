@@ -268,9 +268,12 @@ export class Session implements ResumableSession {
       // soon after its answer will not (Chromium keeps resolving the other side's mDNS name to
       // the address it had before the change): a fresh connection then, without waiting longer.
       clearTimeout(pending.timer);
-      pending.timer = setTimeout(() => {
-        if (this.#pending === pending && !this.#carries(pending.pc)) void this.offerFresh();
-      }, wait.RESTART_CONNECT_MS);
+      pending.timer = setTimeout(
+        () => {
+          if (this.#pending === pending && !this.#carries(pending.pc)) void this.offerFresh();
+        },
+        pending.forChange ? wait.RESTART_CONNECT_AFTER_CHANGE_MS : wait.RESTART_CONNECT_MS,
+      );
       return;
     }
     clearTimeout(pending.timer);
@@ -305,7 +308,8 @@ export class Session implements ResumableSession {
     await this.#post.send(await this.#sealer.seal('answer', body), live);
   }
 
-  async #restart(): Promise<void> {
+  /** `forChange`: because this device's network changed (RESTART_CONNECT_AFTER_CHANGE_MS). */
+  async #restart(forChange = false): Promise<void> {
     const pc = this.#current?.peerConnection;
     if (!pc || this.#pending || this.#restarting || pc.signalingState !== 'stable') return;
     this.#restarting = true;
@@ -327,7 +331,8 @@ export class Session implements ResumableSession {
         clearTimeout(this.#troubleTimer);
         this.#troubleTimer = setTimeout(
           () => {
-            if (this.#current?.peerConnection === pc && !this.#carries(pc)) void this.#restart();
+            if (this.#current?.peerConnection === pc && !this.#carries(pc))
+              void this.#restart(forChange || changed());
           },
           changed() ? 0 : wait.NO_NETWORK_RETRY_MS,
         );
@@ -341,7 +346,7 @@ export class Session implements ResumableSession {
         // The restart did not bring the connection back: a fresh one instead.
         if (this.#pending?.pc === pc && !this.#carries(pc)) void this.offerFresh();
       }, wait.RESTART_WAIT_MS);
-      this.#pending = { seq, pc, channel: null, timer };
+      this.#pending = { seq, pc, channel: null, timer, forChange };
       await this.#post.send(sealed, this.#isLive());
     } catch (error) {
       this.#failedToSend(error, null);
@@ -411,7 +416,7 @@ export class Session implements ResumableSession {
   #onTrouble(networkChanged = false): void {
     if (this.side === 'a' || networkChanged) {
       clearTimeout(this.#ownRestartTimer);
-      if (!this.#pending) void this.#restart();
+      if (!this.#pending) void this.#restart(networkChanged);
       return;
     }
     const pc = this.#current?.peerConnection;
@@ -429,16 +434,17 @@ export class Session implements ResumableSession {
    */
   #onNetworkChange(change: NetworkChange): void {
     if (this.#state === 'closed') return;
-    const pc = this.#current?.peerConnection;
+    // Gone: nothing can be done until it is back (what is sent now only waits for it).
+    if (change === 'offline') return;
     if (this.#state === 'connected') {
       // It may still carry (the old network stayed beside the new, or came back in time): a
       // healthy path answers the heartbeat's ask at once and is left alone.
+      const pc = this.#current?.peerConnection;
       if (pc) this.#heartbeat.probe(pc);
       return;
     }
     this.#networkChanges += 1;
-    // Down, and nothing to gather on yet: `online` will come.
-    if (change !== 'offline') this.#offerAgainNow(pc);
+    this.#offerAgainNow(this.#current?.peerConnection);
   }
 
   /**
@@ -474,7 +480,7 @@ export class Session implements ResumableSession {
       }
     }
     if (this.#current?.peerConnection === pc && this.#state === 'reconnecting') {
-      await this.#restart();
+      await this.#restart(true);
     }
   }
 
