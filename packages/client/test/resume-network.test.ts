@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { acceptLink, createLink, makeResumable, type ResumableSession } from 'webrtc-connect/link';
+import {
+  acceptLink,
+  createLink,
+  makeResumable,
+  type ResumableSession,
+  resumeSession,
+} from 'webrtc-connect/link';
 import { watchNetwork } from '../src/resume/resume-network.ts';
 import { settle, settleWhen, useFakeClock } from './fakes/fake-clock.ts';
 import { createFakeMailbox, type FakeMailbox } from './fakes/fake-mailbox.ts';
@@ -91,6 +97,7 @@ describe('a network change the page is told of', () => {
     const window = fakeWindow();
     const { a, b, pcA, pcB } = await resumablePair();
     const offersA = countOffers(pcA);
+    const offersB = countOffers(pcB);
     // Nothing crosses any more either way, and ICE on both sides still reads `connected` (as
     // Chromium's, which carried the old connection over to its new network).
     holdResumeChannel(pcA);
@@ -98,8 +105,9 @@ describe('a network change the page is told of', () => {
     window.fire('offline');
     window.fire('online');
     // The heartbeat alone would take five unanswered asks, then the 2 s grace: 7 s.
-    await settleWhen(() => a.state === 'reconnecting' && offersA.count > 0, { limitMs: 3000 });
-    expect(b.state).toBe('reconnecting');
+    // B restarts too (not 4 s later, waiting for A's): its own network changed.
+    await settleWhen(() => offersA.count > 0 && offersB.count > 0, { limitMs: 3000 });
+    expect([a.state, b.state]).toEqual(['reconnecting', 'reconnecting']);
     stopBoth(a, b);
   });
 
@@ -255,6 +263,44 @@ describe('a network change the page is told of', () => {
     });
     expect(a.connection?.peerConnection).not.toBe(pcA);
     stopBoth(a, b);
+  });
+
+  it('a reloaded page whose fresh offer is not yet answered makes it again when the network comes back, not 6 s later', async () => {
+    const window = fakeWindow();
+    // A box that takes every post and never has anything to give (nobody answers).
+    const posts: string[] = [];
+    vi.stubGlobal('fetch', (url: string, init: RequestInit = {}) => {
+      if (init.method !== 'GET') {
+        posts.push(String(url));
+        return Promise.resolve(new Response(null, { status: 204 }));
+      }
+      return new Promise((_, reject) => {
+        init.signal?.addEventListener('abort', () =>
+          reject(new DOMException('aborted', 'AbortError')),
+        );
+      });
+    });
+    const network = createFakeNetwork();
+    const { RTCPeerConnection } = network;
+    const invitation = await settle(createLink({ RTCPeerConnection, appUrl: 'https://app.test/' }));
+    invitation.close();
+    const session = await settle(
+      resumeSession(
+        {
+          version: 1,
+          link: invitation.link,
+          side: 'b',
+          mailbox: 'http://mailbox.test',
+          counters: { sent: 0, received: 0 },
+        },
+        { RTCPeerConnection },
+      ),
+    );
+    await settleWhen(() => posts.length === 1, { limitMs: 5000 });
+    window.fire('offline');
+    window.fire('online');
+    await settleWhen(() => posts.length === 2, { limitMs: 500 });
+    session.detach();
   });
 
   it('B, whose network alone changed, restarts at once instead of waiting 4 s for A', async () => {
