@@ -2,15 +2,10 @@ import { ConnectError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
 import { type IncomingDigest, WHOLE_DIGEST_MAX_BYTES } from './file-digest.ts';
 import { incomingDigest, sha256OfBlob } from './file-digest-incremental.ts';
-import {
-  type FileDescription,
-  type OutgoingFile,
-  type SendFileOptions,
-  settlement,
-} from './messenger-types.ts';
+import type { FileDescription, OutgoingFile, SendFileOptions } from './messenger-types.ts';
 import { isTransferKey, MAX_LABEL_LENGTH } from './messenger-wire.ts';
 import { resumableReceives } from './resumable-receiver.ts';
-import { resumableSends } from './resumable-sender.ts';
+import { parkedOutgoing, resumableSends } from './resumable-sender.ts';
 import { TextResume } from './text-resume.ts';
 import type {
   ParkedIncoming,
@@ -99,20 +94,10 @@ export class FileResume implements TransferResume, ResumeState {
     if (name.length > MAX_LABEL_LENGTH || type.length > MAX_LABEL_LENGTH) {
       throw invalid(`a file name or type is limited to ${MAX_LABEL_LENGTH} characters`);
     }
-    const file: FileDescription = { id: -1, key, name, size: blob.size, type };
-    const { done, settle } = settlement();
-    const parked: ParkedOutgoing = {
-      key,
-      blob,
-      name,
-      type,
-      onProgress: options.onProgress,
-      settle,
-      cancelHere: undefined,
-      file,
-    };
+    const { parked, done } = parkedOutgoing(key, blob, name, type, options);
     this.outgoing.set(key, parked);
     this.#wake();
+    const { file } = parked;
     return { file, done, cancel: (reason = '') => this.cancelOutgoing(parked, reason) };
   }
 
