@@ -116,7 +116,7 @@ export class FileResume implements TransferResume, ResumeState {
   cancelIncoming(key: string): void {
     const parked = this.incoming.get(key);
     this.incoming.delete(key);
-    void this.store?.remove(key).catch(() => {});
+    this.#forgetKept(key);
     if (parked) {
       const text = `receiving "${parked.file.name}" was cancelled`;
       this.#events.emit('file-failed', {
@@ -136,7 +136,7 @@ export class FileResume implements TransferResume, ResumeState {
     for (const parked of this.outgoing.values()) parked.settle(error);
     this.outgoing.clear();
     for (const [key, parked] of this.incoming) {
-      void this.store?.remove(key).catch(() => {});
+      this.#forgetKept(key);
       this.#events.emit('file-failed', { file: parked.file, error });
     }
     this.incoming.clear();
@@ -169,6 +169,15 @@ export class FileResume implements TransferResume, ResumeState {
       parked.digest.catch(() => {});
     }
     return parked.digest;
+  }
+
+  /** Forgets the kept bytes of `key`, whether the store rejects or throws at once. */
+  #forgetKept(key: string): void {
+    const { store } = this;
+    if (store)
+      void Promise.resolve(key)
+        .then((k) => store.remove(k))
+        .catch(() => {});
   }
 
   /** Called by a messenger on an open channel: it takes the parked outgoing transfers. */
