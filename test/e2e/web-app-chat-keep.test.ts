@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserName, type BrowserPage, testId } from '../harness/browser-page.ts';
 import {
-  createLinkOn,
+  connectedPages,
   downloadedHash,
   dropRandomFile,
   sendChat,
@@ -16,13 +16,7 @@ import {
 
 const app = useWebApp({ firefox: true });
 
-async function connectedPair(a: BrowserName, b: BrowserName) {
-  const pageA = await app.open('/', a);
-  const link = await createLinkOn(pageA);
-  const pageB = await app.open(link, b);
-  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
-  return { a: pageA, b: pageB };
-}
+const connectedPair = (a: BrowserName, b: BrowserName) => connectedPages(app, a, b);
 
 /** The chat as the page shows it: "kind|label text" per message (notices left out). */
 function shownChat(page: BrowserPage): Promise<string[]> {

@@ -10,7 +10,7 @@ import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserName, type BrowserPage, POLL_MS } from '../harness/browser-page.ts';
 import { dropAddresses, joinNetwork, restoreHomeNetwork } from '../harness/netns-addresses.ts';
 import {
-  createLinkOn,
+  connectedPages,
   downloadedHash,
   dropRandomFile,
   waitForState,
@@ -26,13 +26,7 @@ const RELOAD_AT = 3 * 1024 * 1024;
 const incomingRow = '[data-testid="transfer"][data-direction="incoming"]';
 const outgoingRow = '[data-testid="transfer"][data-direction="outgoing"]';
 
-async function connectedPair(a: BrowserName, b: BrowserName) {
-  const pageA = await app.open('/', a);
-  const link = await createLinkOn(pageA);
-  const pageB = await app.open(link, b);
-  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
-  return { a: pageA, b: pageB };
-}
+const connectedPair = (a: BrowserName, b: BrowserName) => connectedPages(app, a, b);
 
 /** The progress bar's value of the first row matching `row`, once it reaches `bytes`. */
 function progressReaches(page: BrowserPage, row: string, bytes: number, timeout = 30_000) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserPage, PAIRINGS, testId } from '../harness/browser-page.ts';
 import {
-  createLinkOn,
+  connectedPages,
   peerNames,
   recordStates,
   seenStates,
@@ -16,13 +16,10 @@ import {
 const app = useWebApp({ firefox: true });
 
 async function connectedPair(a: BrowserPage['browser'], b: BrowserPage['browser']) {
-  const pageA = await app.open('/', a);
-  const link = await createLinkOn(pageA);
-  const pageB = await app.open(link, b);
-  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
-  await sendChat(pageA, pageB, 'before the reload');
-  await sendChat(pageB, pageA, 'and back');
-  return { a: pageA, b: pageB };
+  const pair = await connectedPages(app, a, b);
+  await sendChat(pair.a, pair.b, 'before the reload');
+  await sendChat(pair.b, pair.a, 'and back');
+  return pair;
 }
 
 describe('a link session resumes after a reload', () => {

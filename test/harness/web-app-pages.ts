@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { type BrowserPage, type TestBrowser, testId } from './browser-page.ts';
+import { type BrowserName, type BrowserPage, type TestBrowser, testId } from './browser-page.ts';
 
 /** How the tests drive apps/web: through what a person sees and does, found by test ids. */
 
@@ -105,6 +105,22 @@ export async function createLinkOn(page: BrowserPage, options: { selfContained?:
   await page.click(testId('create-link'));
   await waitForState(page, 'waiting');
   return page.inputValue(testId('link'));
+}
+
+/**
+ * A link session between a page of `a` (A: creates the link) and one of `b` (B: opens it),
+ * opened by `app` (useWebApp's fixture), once both pages say connected.
+ */
+export async function connectedPages(
+  app: { open(path?: string, browser?: BrowserName): Promise<BrowserPage> },
+  a: BrowserName,
+  b: BrowserName,
+): Promise<{ a: BrowserPage; b: BrowserPage }> {
+  const pageA = await app.open('/', a);
+  const link = await createLinkOn(pageA);
+  const pageB = await app.open(link, b);
+  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
+  return { a: pageA, b: pageB };
 }
 
 /** The reply code as B's page shows it (grouped, e.g. "7KQ 2MX"). */
