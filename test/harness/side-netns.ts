@@ -126,6 +126,9 @@ export async function openSideNetwork(subnet: number): Promise<SideNetwork> {
   assertPrivateNetns();
   const stopRouting = await becomeRouter();
   const holder = spawn('unshare', ['-n', 'sleep', 'infinity'], { stdio: 'ignore' });
+  // A holder that could not start has no pid: nestedNamespaceOf says so, and this 'error'
+  // event, unheard, would end the process.
+  holder.on('error', () => {});
   const outer = `wcs-${holder.pid?.toString(36) ?? 'x'}`;
   let address: string | null = null;
   let closed = false;
