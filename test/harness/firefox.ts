@@ -133,6 +133,9 @@ async function until<R>(look: () => Promise<R>, timeout: number, what: string): 
   }
 }
 
+/** How long a click or fill waits for its element: Puppeteer's locators' default, as before. */
+const ACTION_WAIT_MS = 30_000;
+
 /** Whether the element `selector` finds can take a click or text: shown and enabled. */
 function isActionable(selector: string): boolean {
   const element = document.querySelector(selector);
@@ -166,11 +169,11 @@ export function puppeteerPage(page: Page): BrowserPage {
       await page.evaluateOnNewDocument(script);
     },
     click: async (selector) => {
-      await until(() => page.evaluate(isActionable, selector), DEFAULT_WAIT_MS, selector);
+      await until(() => page.evaluate(isActionable, selector), ACTION_WAIT_MS, selector);
       await (await element(selector)).click();
     },
     fill: async (selector, text) => {
-      await until(() => page.evaluate(isActionable, selector), DEFAULT_WAIT_MS, selector);
+      await until(() => page.evaluate(isActionable, selector), ACTION_WAIT_MS, selector);
       // As Playwright's fill: the value replaced at once, then the events typing would fire.
       await page.evaluate(
         (s, value) => {
