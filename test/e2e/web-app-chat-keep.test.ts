@@ -6,17 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserName, type BrowserPage, testId } from '../harness/browser-page.ts';
-import { createLinkOn, downloadedHash, sendChat, waitForState } from '../harness/web-app-pages.ts';
+import {
+  connectedPages,
+  downloadedHash,
+  dropRandomFile,
+  sendChat,
+  waitForState,
+} from '../harness/web-app-pages.ts';
 
 const app = useWebApp({ firefox: true });
 
-async function connectedPair(a: BrowserName, b: BrowserName) {
-  const pageA = await app.open('/', a);
-  const link = await createLinkOn(pageA);
-  const pageB = await app.open(link, b);
-  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
-  return { a: pageA, b: pageB };
-}
+const connectedPair = (a: BrowserName, b: BrowserName) => connectedPages(app, a, b);
 
 /** The chat as the page shows it: "kind|label text" per message (notices left out). */
 function shownChat(page: BrowserPage): Promise<string[]> {
@@ -37,20 +37,6 @@ function peerName(page: BrowserPage): Promise<string> {
       undefined,
     )
     .then(String);
-}
-
-/** Drops a small File of random bytes on `page` (it sends it); resolves to its SHA-256. */
-function dropFile(page: BrowserPage, name: string): Promise<string> {
-  return page.evaluate(async (fileName) => {
-    const bytes = crypto.getRandomValues(new Uint8Array(20_000));
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([bytes], fileName));
-    document.body.dispatchEvent(
-      new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
-    );
-    return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  }, name);
 }
 
 /** Empties the page's store of received files once the app has put its first file there. */
@@ -104,7 +90,7 @@ describe('a reloaded page keeps its session chat', () => {
       await sendChat(pair.b, pair.a, 'two from B');
       await sendChat(pair.a, pair.b, 'three from A');
       const [nameOfB, nameOfA] = await Promise.all([peerName(pair.a), peerName(pair.b)]);
-      const hash = await dropFile(pair.b, 'kept.bin');
+      const hash = await dropRandomFile(pair.b, 'kept.bin', 20_000);
       await pair.a.waitFor(`${receivedRow} [data-testid="download"]`);
       await pair.b.waitFor(
         '[data-testid="transfer"][data-direction="outgoing"][data-state="done"]',
@@ -198,7 +184,7 @@ describe('a reloaded page keeps its session chat', () => {
     );
     // A file B received whose kept bytes are gone by the reload (storage cleared): its row
     // comes back saying so, with nothing to save.
-    await dropFile(pair.a, 'gone.bin');
+    await dropRandomFile(pair.a, 'gone.bin', 20_000);
     await pair.b.waitFor(`${receivedRow} [data-testid="download"]`);
     await clearKeptFiles(pair.b);
     await reloadAndResume(pair.b, pair.a);

@@ -4,50 +4,22 @@
 import { describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserPage, PAIRINGS, testId } from '../harness/browser-page.ts';
-import { createLinkOn, sendChat, waitForState } from '../harness/web-app-pages.ts';
+import {
+  connectedPages,
+  peerNames,
+  recordStates,
+  seenStates,
+  sendChat,
+  waitForState,
+} from '../harness/web-app-pages.ts';
 
 const app = useWebApp({ firefox: true });
 
 async function connectedPair(a: BrowserPage['browser'], b: BrowserPage['browser']) {
-  const pageA = await app.open('/', a);
-  const link = await createLinkOn(pageA);
-  const pageB = await app.open(link, b);
-  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
-  await sendChat(pageA, pageB, 'before the reload');
-  await sendChat(pageB, pageA, 'and back');
-  return { a: pageA, b: pageB };
-}
-
-/** The name each page shows for the other ("With …"), once both are known. */
-async function peerNames(pages: BrowserPage[]): Promise<string[]> {
-  return Promise.all(
-    pages.map((page) =>
-      page
-        .waitForFunction(
-          () => document.querySelector('[data-testid="peer-name"]')?.textContent || null,
-          undefined,
-        )
-        .then(String),
-    ),
-  );
-}
-
-/** Notes every state the page's status line takes from now on (some last milliseconds). */
-function recordStates(page: BrowserPage): Promise<void> {
-  return page.evaluate(() => {
-    const seen: string[] = [];
-    (globalThis as { seenStates?: string[] }).seenStates = seen;
-    const line = document.querySelector('[data-testid="status"]');
-    if (!line) throw new Error('no status line');
-    new MutationObserver(() => seen.push(line.getAttribute('data-state') ?? '')).observe(line, {
-      attributes: true,
-      attributeFilter: ['data-state'],
-    });
-  });
-}
-
-function seenStates(page: BrowserPage): Promise<string[]> {
-  return page.evaluate(() => (globalThis as { seenStates?: string[] }).seenStates ?? []);
+  const pair = await connectedPages(app, a, b);
+  await sendChat(pair.a, pair.b, 'before the reload');
+  await sendChat(pair.b, pair.a, 'and back');
+  return pair;
 }
 
 describe('a link session resumes after a reload', () => {

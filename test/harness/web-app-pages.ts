@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { type BrowserPage, type TestBrowser, testId } from './browser-page.ts';
+import { type BrowserName, type BrowserPage, type TestBrowser, testId } from './browser-page.ts';
 
 /** How the tests drive apps/web: through what a person sees and does, found by test ids. */
 
@@ -65,12 +65,91 @@ export async function pageStates(page: BrowserPage): Promise<string> {
   }
 }
 
+/** The name each page shows for the other ("With …"), once both are known. */
+export function peerNames(pages: BrowserPage[]): Promise<string[]> {
+  return Promise.all(
+    pages.map((page) =>
+      page
+        .waitForFunction(
+          () => document.querySelector('[data-testid="peer-name"]')?.textContent || null,
+          undefined,
+        )
+        .then(String),
+    ),
+  );
+}
+
+/** Drops a File of `size` random bytes on `page` (it sends it); resolves to its SHA-256. */
+export function dropRandomFile(page: BrowserPage, name: string, size: number): Promise<string> {
+  return page.evaluate(
+    async ([fileName, length]) => {
+      const bytes = new Uint8Array(length);
+      // getRandomValues fills at most 64 KiB at a time.
+      for (let at = 0; at < length; at += 65536) {
+        crypto.getRandomValues(bytes.subarray(at, at + 65536));
+      }
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], fileName));
+      document.body.dispatchEvent(
+        new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+      );
+      return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+    },
+    [name, size] as const,
+  );
+}
+
+/** Notes every state the page's status line takes from now on (some last only milliseconds). */
+export function recordStates(page: BrowserPage): Promise<void> {
+  return page.evaluate(() => {
+    const seen: string[] = [];
+    (globalThis as { seenStates?: string[] }).seenStates = seen;
+    const line = document.querySelector('[data-testid="status"]');
+    if (!line) throw new Error('no status line');
+    new MutationObserver(() => seen.push(line.getAttribute('data-state') ?? '')).observe(line, {
+      attributes: true,
+      attributeFilter: ['data-state'],
+    });
+  });
+}
+
+/** The states the page's status line took since recordStates, in order. */
+export function seenStates(page: BrowserPage): Promise<string[]> {
+  return page.evaluate(() => (globalThis as { seenStates?: string[] }).seenStates ?? []);
+}
+
+/** Resolves once the page's status line has shown `state` since recordStates. */
+export async function hasShown(page: BrowserPage, state: string, timeout: number): Promise<void> {
+  await page.waitForFunction(
+    (wanted) => (globalThis as { seenStates?: string[] }).seenStates?.includes(wanted),
+    state,
+    timeout,
+  );
+}
+
 /** Clicks "Create a link" (optionally self-contained) and returns the link once shown. */
 export async function createLinkOn(page: BrowserPage, options: { selfContained?: boolean } = {}) {
   if (options.selfContained) await page.check(testId('self-contained'));
   await page.click(testId('create-link'));
   await waitForState(page, 'waiting');
   return page.inputValue(testId('link'));
+}
+
+/**
+ * A link session between a page of `a` (A: creates the link) and one of `b` (B: opens it),
+ * opened by `app` (useWebApp's fixture), once both pages say connected.
+ */
+export async function connectedPages(
+  app: { open(path?: string, browser?: BrowserName): Promise<BrowserPage> },
+  a: BrowserName,
+  b: BrowserName,
+): Promise<{ a: BrowserPage; b: BrowserPage }> {
+  const pageA = await app.open('/', a);
+  const link = await createLinkOn(pageA);
+  const pageB = await app.open(link, b);
+  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
+  return { a: pageA, b: pageB };
 }
 
 /** The reply code as B's page shows it (grouped, e.g. "7KQ 2MX"). */

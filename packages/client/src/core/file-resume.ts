@@ -2,15 +2,10 @@ import { ConnectError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
 import { type IncomingDigest, WHOLE_DIGEST_MAX_BYTES } from './file-digest.ts';
 import { incomingDigest, sha256OfBlob } from './file-digest-incremental.ts';
-import {
-  type FileDescription,
-  type OutgoingFile,
-  type SendFileOptions,
-  settlement,
-} from './messenger-types.ts';
+import type { FileDescription, OutgoingFile, SendFileOptions } from './messenger-types.ts';
 import { isTransferKey, MAX_LABEL_LENGTH } from './messenger-wire.ts';
 import { resumableReceives } from './resumable-receiver.ts';
-import { resumableSends } from './resumable-sender.ts';
+import { parkedOutgoing, resumableSends } from './resumable-sender.ts';
 import { TextResume } from './text-resume.ts';
 import type {
   ParkedIncoming,
@@ -99,20 +94,10 @@ export class FileResume implements TransferResume, ResumeState {
     if (name.length > MAX_LABEL_LENGTH || type.length > MAX_LABEL_LENGTH) {
       throw invalid(`a file name or type is limited to ${MAX_LABEL_LENGTH} characters`);
     }
-    const file: FileDescription = { id: -1, key, name, size: blob.size, type };
-    const { done, settle } = settlement();
-    const parked: ParkedOutgoing = {
-      key,
-      blob,
-      name,
-      type,
-      onProgress: options.onProgress,
-      settle,
-      cancelHere: undefined,
-      file,
-    };
+    const { parked, done } = parkedOutgoing(key, blob, name, type, options);
     this.outgoing.set(key, parked);
     this.#wake();
+    const { file } = parked;
     return { file, done, cancel: (reason = '') => this.cancelOutgoing(parked, reason) };
   }
 
@@ -131,7 +116,7 @@ export class FileResume implements TransferResume, ResumeState {
   cancelIncoming(key: string): void {
     const parked = this.incoming.get(key);
     this.incoming.delete(key);
-    void this.store?.remove(key).catch(() => {});
+    this.#forgetKept(key);
     if (parked) {
       const text = `receiving "${parked.file.name}" was cancelled`;
       this.#events.emit('file-failed', {
@@ -151,7 +136,7 @@ export class FileResume implements TransferResume, ResumeState {
     for (const parked of this.outgoing.values()) parked.settle(error);
     this.outgoing.clear();
     for (const [key, parked] of this.incoming) {
-      void this.store?.remove(key).catch(() => {});
+      this.#forgetKept(key);
       this.#events.emit('file-failed', { file: parked.file, error });
     }
     this.incoming.clear();
@@ -184,6 +169,15 @@ export class FileResume implements TransferResume, ResumeState {
       parked.digest.catch(() => {});
     }
     return parked.digest;
+  }
+
+  /** Forgets the kept bytes of `key`, whether the store rejects or throws at once. */
+  #forgetKept(key: string): void {
+    const { store } = this;
+    if (store)
+      void Promise.resolve(key)
+        .then((k) => store.remove(k))
+        .catch(() => {});
   }
 
   /** Called by a messenger on an open channel: it takes the parked outgoing transfers. */
