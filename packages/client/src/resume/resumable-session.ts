@@ -215,6 +215,12 @@ export class Session implements ResumableSession {
       await pc.createAnswer(),
       this.#options.gatherTimeout,
     );
+    // Closed while the answer was being made: its bye is on its way, and no answer may follow.
+    if (this.#state === 'closed') {
+      if (this.#answering === pc) this.#answering = null;
+      closeConnection(pc);
+      return;
+    }
     const opening = openConnection(pc, channel, Promise.resolve(), wait.FRESH_WAIT_MS * 2);
     opening.then(
       (connection) => {
@@ -249,6 +255,7 @@ export class Session implements ResumableSession {
     }
     await pc.setRemoteDescription(offer);
     const answer = await gatheredAfresh(pc, await pc.createAnswer(), this.#options.gatherTimeout);
+    if (this.#state === 'closed') return;
     // From the box: the channel does not carry for the other side, though it may look live.
     await this.#sendAnswer(seq, answer, way === 'channel' && this.#isLive());
   }
@@ -297,7 +304,10 @@ export class Session implements ResumableSession {
     const body = new Uint8Array(4 + encoded.length);
     new DataView(body.buffer).setUint32(0, offerSeq);
     body.set(encoded, 4);
-    await this.#post.send(await this.#sealer.seal('answer', body), live);
+    const sealed = await this.#sealer.seal('answer', body);
+    // Closed while it was sealed: the bye went first, and is the last word.
+    if (this.#state === 'closed') return;
+    await this.#post.send(sealed, live);
   }
 
   async #restart(): Promise<void> {
