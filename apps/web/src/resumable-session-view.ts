@@ -192,8 +192,9 @@ function showResumable(
   again?: () => void,
   history?: SessionHistory,
 ): void {
-  // Transfers in flight go on over the session's next connection, and after a reload.
-  const resume = new FileResume({ store: receivedBytesStore });
+  // Transfers in flight go on over the session's next connection, and after a reload; so do
+  // texts the other device has not acknowledged.
+  const resume = fileResume(history);
   const messenger = followingMessenger(resumable, connection, resume);
   showSession(
     body,
@@ -272,6 +273,23 @@ function showResumable(
     },
     () => {},
   );
+}
+
+/** The session's FileResume, with the chat state this tab kept, and keeping it as it changes. */
+function fileResume(history: SessionHistory | undefined): FileResume {
+  const texts = history?.keptTexts();
+  let resume: FileResume;
+  try {
+    resume = new FileResume({ store: receivedBytesStore, ...(texts ? { texts } : {}) });
+  } catch {
+    // Kept by another version of the app: the chat goes on without it.
+    resume = new FileResume({ store: receivedBytesStore });
+  }
+  if (history) {
+    history.keepTexts(resume.texts.kept());
+    resume.on('texts', (kept) => history.keepTexts(kept));
+  }
+  return resume;
 }
 
 /**

@@ -4,7 +4,16 @@
  * resumed. Session storage: it lives as long as the tab, is never sent anywhere, and goes when
  * the session ends (Disconnect, the link's time over, a resume given up).
  */
+import type { KeptTexts } from 'webrtc-connect';
+
 const HISTORY_KEY = 'webrtc-connect:session-history';
+/**
+ * The chat's resume state (`FileResume`'s `texts` event), apart from the history: it holds the
+ * texts the other device has not acknowledged, which a reloaded page sends again, and is
+ * written on every text, where the history's bounds do not apply (the library keeps at most
+ * 1,000 unacknowledged texts).
+ */
+const TEXTS_KEY = 'webrtc-connect:chat-texts';
 
 /** Bounds, so a long chat never fills the tab's storage (about 5 MB in browsers). */
 export const MAX_MESSAGES = 500;
@@ -49,6 +58,9 @@ export interface SessionHistory {
   entries(): readonly HistoryEntry[];
   add(entry: HistoryEntry): void;
   setPeerName(name: string): void;
+  /** The chat's resume state this tab kept for the session, to give back to its `FileResume`. */
+  keptTexts(): KeptTexts | undefined;
+  keepTexts(texts: KeptTexts): void;
   /** The session ended: nothing of it stays. */
   forget(): void;
 }
@@ -99,6 +111,7 @@ export function sessionHistory(
   const record: SessionHistoryRecord =
     kept?.link === link ? kept : { link, since: now, until: now + resumableMs, entries: [] };
   const before = [...record.entries];
+  if (kept?.link !== link) forgetTexts();
   let forgotten = false;
   const write = () => {
     if (forgotten) return;
@@ -127,6 +140,23 @@ export function sessionHistory(
       record.peerName = name;
       write();
     },
+    keptTexts() {
+      try {
+        const text = sessionStorage.getItem(TEXTS_KEY);
+        const texts = text ? (JSON.parse(text) as { link?: unknown; texts?: KeptTexts }) : null;
+        return texts?.link === link ? texts.texts : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    keepTexts(texts) {
+      if (forgotten) return;
+      try {
+        sessionStorage.setItem(TEXTS_KEY, JSON.stringify({ link, texts }));
+      } catch {
+        // Storage refused: after a reload, texts not yet acknowledged are not sent again.
+      }
+    },
     forget() {
       forgotten = true;
       forgetHistory();
@@ -134,11 +164,18 @@ export function sessionHistory(
   };
 }
 
+function forgetTexts(): void {
+  try {
+    sessionStorage.removeItem(TEXTS_KEY);
+  } catch {}
+}
+
 /** Removes whatever session history this tab kept. */
 export function forgetHistory(): void {
   try {
     sessionStorage.removeItem(HISTORY_KEY);
   } catch {}
+  forgetTexts();
 }
 
 /** Until when the session this tab kept can be resumed, if it kept one for `link`. */
