@@ -44,6 +44,13 @@ export class Session implements ResumableSession {
   readonly #options: SessionOptions;
   readonly #controls = new WeakMap<RTCPeerConnection, RTCDataChannel>();
   readonly #events = new Emitter<ResumableSessionEvents>();
+  /** Until when the session can be resumed (ms since the epoch), once known. */
+  #until: number | null = null;
+  /** This side asked the other until when (it did not make the box); the other side asked it. */
+  #untilAsked = false;
+  #peerAskedUntil = false;
+  /** Told when `resumableUntil` changes (the ticket keeps it). */
+  onUntil: ((until: number) => void) | undefined;
 
   constructor(
     sealer: ResumeSealer,
@@ -73,6 +80,51 @@ export class Session implements ResumableSession {
 
   get canResumeAfterReload(): boolean {
     return this.#post.hasBox;
+  }
+
+  get resumableUntil(): Date | null {
+    return this.#until === null ? null : new Date(this.#until);
+  }
+
+  /**
+   * Until when the session can be resumed: from the box this side made (the other side, which
+   * did not, is told), from a reloaded page's ticket, or from the other side.
+   */
+  learnUntil(until: number): void {
+    if (!Number.isFinite(until) || until === this.#until) return;
+    this.#until = until;
+    this.onUntil?.(until);
+    this.#events.emit('until', new Date(until));
+    if (this.#peerAskedUntil) this.#sendUntil();
+  }
+
+  /** Asks the other side until when the session can be resumed (now, and on each connection). */
+  askUntil(): void {
+    if (this.#until !== null) return;
+    this.#untilAsked = true;
+    this.#sendUntil();
+  }
+
+  /** Says `until` over the live connection's resume channel, or asks for it (while unknown). */
+  #sendUntil(): void {
+    const pc = this.#current?.peerConnection;
+    const channel = pc && this.#controls.get(pc);
+    if (!channel || this.#state === 'closed') return;
+    const body = new Uint8Array(this.#until === null ? 0 : 8);
+    if (this.#until !== null) new DataView(body.buffer).setFloat64(0, this.#until);
+    const send = () => {
+      if (this.#current?.peerConnection !== pc) return;
+      this.#sealer
+        .seal('until', body)
+        .then((sealed) => {
+          if (this.#state !== 'closed' && channel.readyState === 'open')
+            channel.send(new Uint8Array(sealed));
+        })
+        .catch(() => {});
+    };
+    if (channel.readyState === 'open') send();
+    else if (channel.readyState === 'connecting')
+      channel.addEventListener('open', send, { once: true });
   }
 
   get closeReason(): ConnectError | null {
@@ -138,6 +190,7 @@ export class Session implements ResumableSession {
     this.#watch(connection);
     this.#setState('connected');
     if (old?.peerConnection !== pc) this.#events.emit('connection', connection);
+    if (this.#untilAsked && this.#until === null) this.#sendUntil();
   }
 
   /** A new connection offered through the box (after a reload, or when the channel is gone). */
@@ -179,6 +232,13 @@ export class Session implements ResumableSession {
       const signal = await this.#sealer.open(sealed);
       if (signal.kind === 'bye') {
         this.#closeFor(new ConnectError('ERR_CLOSED', 'the other side ended the session'));
+      } else if (signal.kind === 'until') {
+        if (signal.body.length >= 8) {
+          this.learnUntil(new DataView(signal.body.buffer, signal.body.byteOffset).getFloat64(0));
+        } else {
+          this.#peerAskedUntil = true;
+          if (this.#until !== null) this.#sendUntil();
+        }
       } else if (signal.kind === 'offer') {
         this.#offersTaken += 1;
         const description = decodeSignal(signal.body.subarray(1));
