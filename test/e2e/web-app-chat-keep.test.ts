@@ -5,7 +5,7 @@
 // order. Disconnect ends the session and its kept chat (a fresh session starts empty). A page
 // whose peer closed its tab says how long it will go on trying, and lets the person stop.
 import { describe, expect, it } from 'vitest';
-import { useWebApp } from '../harness/app-server.ts';
+import { startAppServer, useWebApp } from '../harness/app-server.ts';
 import { type BrowserName, type BrowserPage, testId } from '../harness/browser-page.ts';
 import { createLinkOn, downloadedHash, sendChat, waitForState } from '../harness/web-app-pages.ts';
 
@@ -310,4 +310,42 @@ describe('a reloaded page keeps its session chat', () => {
     await pair.a.waitFor(testId('create-link'));
     expect(await pair.a.count(testId('resume-hint'))).toBe(0);
   });
+  const lifetimes: Array<[BrowserName, BrowserName]> = [['chromium', 'firefox']];
+  for (const [a, b] of lifetimes) {
+    it(`A ${a}, B ${b}: with links of two minutes, the page left alone counts down to the time the server gave`, async () => {
+      const server = await startAppServer(app.webRoot, { offerTtlMs: 120_000 });
+      try {
+        const pageA = await app.open(`${server.url}/`, a);
+        const link = await createLinkOn(pageA);
+        const pageB = await app.open(link, b);
+        await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
+        await sendChat(pageA, pageB, 'hello');
+        // B learns the resume box's expiry from the session (it opened the link: it cannot
+        // know the link's lifetime by itself), and keeps it with its chat.
+        const until = await pageB.waitForFunction(() => {
+          const kept = JSON.parse(
+            sessionStorage.getItem('webrtc-connect:session-history') ?? '{}',
+          ) as { until?: number };
+          return kept.until !== undefined && kept.until - Date.now() <= 120_000 ? kept.until : null;
+        }, undefined);
+        expect((until ?? 0) - Date.now()).toBeGreaterThan(60_000);
+        await pageA.close();
+        await pageB.waitFor(testId('stop-waiting'), 30_000);
+        const left = Number(await pageB.attribute(testId('resume-countdown'), 'data-seconds-left'));
+        expect(left).toBeGreaterThan(60);
+        expect(left).toBeLessThanOrEqual(120);
+        // Reloaded, B counts down to the same time.
+        await pageB.reload();
+        await pageB.waitFor(testId('stop-waiting'), 30_000);
+        const leftNow = Number(
+          await pageB.attribute(testId('resume-countdown'), 'data-seconds-left'),
+        );
+        expect(leftNow).toBeLessThanOrEqual(left);
+        expect(leftNow).toBeGreaterThan(left - 30);
+        await pageB.close();
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });

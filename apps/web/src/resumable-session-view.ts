@@ -142,10 +142,11 @@ export function showResumedPage(
     .then(async (session) => {
       // The other device may have closed its page rather than reloaded it: say how long this
       // one goes on trying, and let the person stop.
+      followUntil(session, history);
       const waiting = history
         ? resumeWait(
             body,
-            history.until,
+            () => history.until,
             () => {
               stopped = true;
               session.close();
@@ -253,6 +254,7 @@ function showResumable(
   });
   resumable.then(
     (session) => {
+      followUntil(session, history);
       session.on('connection', (resumed) => {
         // A new connection has new keys: both sides show its code.
         const sas = body.querySelector('[data-testid="sas"]');
@@ -262,7 +264,12 @@ function showResumable(
       session.on('state', (state) => {
         if (state === 'reconnecting') {
           status.set('reconnecting', 'Reconnecting… the other device is away for a moment');
-          if (history && !waiting) waiting = resumeWait(body, history.until, () => end(session));
+          if (history && !waiting)
+            waiting = resumeWait(
+              body,
+              () => history.until,
+              () => end(session),
+            );
         } else if (state === 'connected') {
           waiting?.stop();
           waiting = undefined;
@@ -273,6 +280,13 @@ function showResumable(
     },
     () => {},
   );
+}
+
+/** The history keeps until when the session can be resumed as the session learns it. */
+function followUntil(session: ResumableSession, history: SessionHistory | undefined): void {
+  if (!history) return;
+  if (session.resumableUntil) history.setUntil(session.resumableUntil.getTime());
+  session.on('until', (until) => history.setUntil(until.getTime()));
 }
 
 /** The session's FileResume, with the chat state this tab kept, and keeping it as it changes. */

@@ -22,8 +22,8 @@ export const MAX_FILES = 200;
 export const MAX_HISTORY_CHARS = 1024 * 1024;
 /**
  * How long a session can be resumed after it first connected: its resume box lives as long as
- * an offer, the server's `--offer-ttl` (10 minutes unless configured). A corrects it from its
- * link's own lifetime (see `keepHistory`); B cannot know and assumes the default.
+ * an offer, the server's `--offer-ttl` (10 minutes unless configured). A starts from its link's
+ * own lifetime, B from this default, until the session says (`resumableUntil`, from the box).
  */
 export const DEFAULT_RESUMABLE_MS = 10 * 60 * 1000;
 
@@ -58,6 +58,8 @@ export interface SessionHistory {
   entries(): readonly HistoryEntry[];
   add(entry: HistoryEntry): void;
   setPeerName(name: string): void;
+  /** Until when the session can be resumed, as the session learnt it from its resume box. */
+  setUntil(until: number): void;
   /** The chat's resume state this tab kept for the session, to give back to its `FileResume`. */
   keptTexts(): KeptTexts | undefined;
   keepTexts(texts: KeptTexts): void;
@@ -138,6 +140,11 @@ export function sessionHistory(
     setPeerName(name) {
       if (record.peerName === name) return;
       record.peerName = name;
+      write();
+    },
+    setUntil(until) {
+      if (record.until === until) return;
+      record.until = until;
       write();
     },
     keptTexts() {
