@@ -18,6 +18,7 @@ import { HeartbeatSlot } from './resume-heartbeat.ts';
 import { ResumePost, type ResumeWay } from './resume-post.ts';
 import type { ResumeSealer, ResumeSide } from './resume-seal.ts';
 import * as wait from './resume-timing.ts';
+import { ResumeUntil } from './resume-until.ts';
 
 /** The resume channel's id: negotiated (both sides make it), apart from the app's channels. */
 export const RESUME_CHANNEL_ID = 101;
@@ -44,11 +45,7 @@ export class Session implements ResumableSession {
   readonly #options: SessionOptions;
   readonly #controls = new WeakMap<RTCPeerConnection, RTCDataChannel>();
   readonly #events = new Emitter<ResumableSessionEvents>();
-  /** Until when the session can be resumed (ms since the epoch), once known. */
-  #until: number | null = null;
-  /** This side asked the other until when (it did not make the box); the other side asked it. */
-  #untilAsked = false;
-  #peerAskedUntil = false;
+  readonly #until: ResumeUntil;
   /** Told when `resumableUntil` changes (the ticket keeps it). */
   onUntil: ((until: number) => void) | undefined;
 
@@ -65,6 +62,18 @@ export class Session implements ResumableSession {
     this.#post = new ResumePost(mailbox, sealer.boxId, sealer.side, (sealed, way) => {
       this.#handling = this.#handling.then(() => this.#handle(sealed, way));
     });
+    this.#until = new ResumeUntil(
+      sealer,
+      () => {
+        const pc = this.#current?.peerConnection;
+        return pc && this.#controls.get(pc);
+      },
+      () => this.#state === 'closed',
+      (until) => {
+        this.onUntil?.(until);
+        this.#events.emit('until', new Date(until));
+      },
+    );
     this.#post.onBoxGone = (error) => {
       if (this.#state !== 'connected') this.#closeFor(error);
     };
@@ -83,48 +92,18 @@ export class Session implements ResumableSession {
   }
 
   get resumableUntil(): Date | null {
-    return this.#until === null ? null : new Date(this.#until);
+    const until = this.#until.value;
+    return until === null ? null : new Date(until);
   }
 
-  /**
-   * Until when the session can be resumed: from the box this side made (the other side, which
-   * did not, is told), from a reloaded page's ticket, or from the other side.
-   */
+  /** Until when the session can be resumed: the box's expiry, as the mailbox said it. */
   learnUntil(until: number): void {
-    if (!Number.isFinite(until) || until === this.#until) return;
-    this.#until = until;
-    this.onUntil?.(until);
-    this.#events.emit('until', new Date(until));
-    if (this.#peerAskedUntil) this.#sendUntil();
+    this.#until.learn(until);
   }
 
-  /** Asks the other side until when the session can be resumed (now, and on each connection). */
+  /** Asks the other side until when the session can be resumed (it made the box). */
   askUntil(): void {
-    if (this.#until !== null) return;
-    this.#untilAsked = true;
-    this.#sendUntil();
-  }
-
-  /** Says `until` over the live connection's resume channel, or asks for it (while unknown). */
-  #sendUntil(): void {
-    const pc = this.#current?.peerConnection;
-    const channel = pc && this.#controls.get(pc);
-    if (!channel || this.#state === 'closed') return;
-    const body = new Uint8Array(this.#until === null ? 0 : 8);
-    if (this.#until !== null) new DataView(body.buffer).setFloat64(0, this.#until);
-    const send = () => {
-      if (this.#current?.peerConnection !== pc) return;
-      this.#sealer
-        .seal('until', body)
-        .then((sealed) => {
-          if (this.#state !== 'closed' && channel.readyState === 'open')
-            channel.send(new Uint8Array(sealed));
-        })
-        .catch(() => {});
-    };
-    if (channel.readyState === 'open') send();
-    else if (channel.readyState === 'connecting')
-      channel.addEventListener('open', send, { once: true });
+    this.#until.ask();
   }
 
   get closeReason(): ConnectError | null {
@@ -190,7 +169,7 @@ export class Session implements ResumableSession {
     this.#watch(connection);
     this.#setState('connected');
     if (old?.peerConnection !== pc) this.#events.emit('connection', connection);
-    if (this.#untilAsked && this.#until === null) this.#sendUntil();
+    this.#until.connected();
   }
 
   /** A new connection offered through the box (after a reload, or when the channel is gone). */
@@ -233,12 +212,7 @@ export class Session implements ResumableSession {
       if (signal.kind === 'bye') {
         this.#closeFor(new ConnectError('ERR_CLOSED', 'the other side ended the session'));
       } else if (signal.kind === 'until') {
-        if (signal.body.length >= 8) {
-          this.learnUntil(new DataView(signal.body.buffer, signal.body.byteOffset).getFloat64(0));
-        } else {
-          this.#peerAskedUntil = true;
-          if (this.#until !== null) this.#sendUntil();
-        }
+        this.#until.take(signal.body);
       } else if (signal.kind === 'offer') {
         this.#offersTaken += 1;
         const description = decodeSignal(signal.body.subarray(1));
