@@ -104,6 +104,8 @@ describe('a link session resumes after a reload', () => {
       waitForState(pageB, 'connected', 30_000),
       waitForState(pageA, 'connected', 30_000),
     ]);
+    // A is on the new connection (not still on the old one, which it may not have seen go).
+    await pageA.waitFor(testId('sas-changed'), 30_000);
     await pageA.evaluate(() => {
       (globalThis as { losingTexts?: boolean }).losingTexts = false;
     });
