@@ -117,6 +117,36 @@ describe('chat texts across the connections of a session (messenger given resume
     expect(shownByB).toEqual(['one', 'two', 'three', 'four']);
   });
 
+  it('goes on past texts the sender dropped beyond its bound, in order, without waiting for them', async () => {
+    const { resumeA, resumeB, a, senderA } = await firstConnection();
+    // 1,003 texts the link never delivers: the sender keeps the last 1,000 of them.
+    a.holding = true;
+    for (let n = 1; n <= 1003; n++) senderA.sendText(`lost ${n}`);
+    a.closeBoth();
+    expect(resumeA.texts.unacked[0]?.text).toBe('lost 4');
+    const [a2, b2] = await channelPair();
+    const shownByB = texts(attach(b2, resumeB));
+    attach(a2, resumeA).sendText('after');
+    await settleWhen(() => shownByB.length >= 1001 && resumeA.texts.unacked.length === 0);
+    expect(shownByB[0]).toBe('lost 4');
+    expect(shownByB.at(-2)).toBe('lost 1003');
+    expect(shownByB.at(-1)).toBe('after');
+    expect(shownByB).toHaveLength(1001);
+  });
+
+  it('a receiver reloaded without its kept state shows what the sender still holds, from its oldest', async () => {
+    const { resumeA, a, senderA } = await firstConnection();
+    a.holding = true;
+    senderA.sendText('lost');
+    a.closeBoth();
+    const [a2, b2] = await channelPair();
+    // B's page reloaded and kept nothing: a FileResume of its own, new.
+    const shownByB = texts(attach(b2, new FileResume()));
+    attach(a2, resumeA).sendText('after');
+    await settleWhen(() => shownByB.length >= 2 && resumeA.texts.unacked.length === 0);
+    expect(shownByB).toEqual(['lost', 'after']);
+  });
+
   it('refuses kept state that is not one with ERR_INVALID_ARGUMENT', () => {
     const kept = new FileResume().texts.kept();
     const bad = [
