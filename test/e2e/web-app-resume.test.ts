@@ -6,6 +6,7 @@ import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserPage, PAIRINGS, testId } from '../harness/browser-page.ts';
 import {
   connectedPages,
+  createLinkOn,
   peerNames,
   recordStates,
   seenStates,
@@ -51,6 +52,44 @@ describe('a link session resumes after a reload', () => {
       }
     });
   }
+
+  it('A chromium, B firefox: a first text lost with its connection comes before a newer one', async () => {
+    const pageA = await app.open('/', 'chromium');
+    const link = await createLinkOn(pageA);
+    const pageB = await app.open(link, 'firefox');
+    await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
+    // A's first text goes nowhere (its connection is about to be replaced): no `got` ever came.
+    await pageA.evaluate(() => {
+      const scope = globalThis as { losingTexts?: boolean };
+      scope.losingTexts = true;
+      const send = RTCDataChannel.prototype.send as (this: RTCDataChannel, data: unknown) => void;
+      const sendUnlessLost = function (this: RTCDataChannel, data: unknown) {
+        if (scope.losingTexts && typeof data === 'string' && data.startsWith('{"t":"text"')) return;
+        send.call(this, data);
+      };
+      RTCDataChannel.prototype.send = sendUnlessLost as typeof RTCDataChannel.prototype.send;
+    });
+    await pageA.fill(testId('message-input'), 'first');
+    await pageA.click(testId('send'));
+    // B reloads: a new connection, on which A's next text is sent at once.
+    await pageB.reload();
+    await Promise.all([
+      waitForState(pageB, 'connected', 30_000),
+      waitForState(pageA, 'connected', 30_000),
+    ]);
+    // A is on the new connection (not still on the old one, which it may not have seen go).
+    await pageA.waitFor(testId('sas-changed'), 30_000);
+    await pageA.evaluate(() => {
+      (globalThis as { losingTexts?: boolean }).losingTexts = false;
+    });
+    await sendChat(pageA, pageB, 'second');
+    const shown = await pageB.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="messages"] li[data-from="peer"]')].map((item) =>
+        item.textContent?.replace(/^.*: /, ''),
+      ),
+    );
+    expect(shown).toEqual(['first', 'second']);
+  });
 
   it('Back within the app keeps the session', async () => {
     const pair = await connectedPair('chromium', 'chromium');

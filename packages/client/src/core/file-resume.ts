@@ -6,7 +6,7 @@ import type { FileDescription, OutgoingFile, SendFileOptions } from './messenger
 import { isTransferKey, MAX_LABEL_LENGTH } from './messenger-wire.ts';
 import { resumableReceives } from './resumable-receiver.ts';
 import { parkedOutgoing, resumableSends } from './resumable-sender.ts';
-import { TextResume } from './text-resume.ts';
+import { type KeptTexts, TextResume } from './text-resume.ts';
 import type {
   ParkedIncoming,
   ParkedOutgoing,
@@ -19,6 +19,7 @@ import type {
   TransferResume,
 } from './transfer-parts.ts';
 
+export type { KeptTexts } from './text-resume.ts';
 export type { ReceivedBytesStore } from './transfer-parts.ts';
 
 export interface FileResumeOptions {
@@ -30,11 +31,22 @@ export interface FileResumeOptions {
    * thread, several times slower (default 128 MiB).
    */
   wholeDigestMaxBytes?: number;
+  /**
+   * The chat's state a page kept from its `texts` events before it was reloaded: its texts the
+   * peer had not acknowledged are sent again (with their numbers, so none shows twice), and
+   * texts the peer sends again that this side already showed are dropped.
+   */
+  texts?: KeptTexts;
 }
 
 export interface FileResumeEvents {
   /** A parked incoming file will never resume: the session ended (`close`). */
   'file-failed': { file: FileDescription; error: ConnectError };
+  /**
+   * The chat's state changed (a text sent, acknowledged or shown): keep it beside the chat to
+   * give back as the `texts` option after a reload, so no unacknowledged text is lost with it.
+   */
+  texts: KeptTexts;
 }
 
 /**
@@ -54,7 +66,7 @@ export class FileResume implements TransferResume, ResumeState {
    */
   readonly received = new Set<string>();
   /** Chat texts not yet acknowledged, and those received: none lost or shown twice. */
-  readonly texts = new TextResume();
+  readonly texts: TextResume;
   readonly #events = new Emitter<FileResumeEvents>();
   #closed: ConnectError | null = null;
 
@@ -67,6 +79,8 @@ export class FileResume implements TransferResume, ResumeState {
     }
     this.store = options.store;
     this.#wholeDigestMax = wholeDigestMaxBytes;
+    this.texts = new TextResume(options.texts);
+    this.texts.onChange = () => this.#events.emit('texts', this.texts.kept());
   }
 
   get closed(): boolean {
