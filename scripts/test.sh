@@ -85,7 +85,8 @@ if [[ -z $tier || $tier == browser ]]; then
     "$consumer" "${tsx[@]}"
   export WEBRTC_CONNECT_CONSUMER=$consumer
 else
-  check "generated docs" "${tsx[@]}" scripts/readme-tables.ts --check
+  # The bundle table needs the packed packages: checked by the whole suite and the browser tier.
+  check "generated docs (all but the bundle table)" "${tsx[@]}" scripts/readme-tables.ts --check --no-bundles
 fi
 failed=0
 for i in "${!pids[@]}"; do

@@ -28,12 +28,41 @@ export async function waitForState(
   state: string,
   timeout = 20_000,
 ): Promise<void> {
-  await page.waitFor(
-    `[data-testid="status"]:is([data-state="${state}"], [data-state="failed"])`,
-    timeout,
-  );
+  try {
+    await page.waitFor(
+      `[data-testid="status"]:is([data-state="${state}"], [data-state="failed"])`,
+      timeout,
+    );
+  } catch (error) {
+    // A wait that ran out says where the page stood, for a failure that happens only on CI.
+    throw new Error(`status never became ${state}: ${await pageStates(page)}`, { cause: error });
+  }
   const reached = await page.attribute(testId('status'), 'data-state');
   expect(reached, `status: ${await page.text(testId('status'))}`).toBe(state);
+}
+
+/**
+ * Every element with a test id and a state or level (or with an error code), with its text: the page
+ * as a person would describe it, for a failure message.
+ */
+export async function pageStates(page: BrowserPage): Promise<string> {
+  try {
+    return await page.evaluate(() =>
+      [
+        ...document.querySelectorAll<HTMLElement>(
+          '[data-testid][data-state], [data-testid][data-level], [data-error-code]',
+        ),
+      ]
+        .map((element) => {
+          const { testid, ...data } = element.dataset;
+          const text = (element.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 120);
+          return `${testid ?? element.tagName} ${JSON.stringify(data)} "${text}"`;
+        })
+        .join('; '),
+    );
+  } catch (error) {
+    return `(page unreadable: ${error instanceof Error ? error.message : String(error)})`;
+  }
 }
 
 /** The name each page shows for the other ("With …"), once both are known. */
