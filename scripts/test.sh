@@ -68,6 +68,8 @@ check "format and lint" "$bin/biome" ci --error-on-warnings .
 # The runtime-neutral packages alone, without Node's types: they must not use Node's globals.
 check "type check (signal)" "$bin/tsc" -p packages/signal/tsconfig.json
 check "type check (protocol)" "$bin/tsc" -p packages/protocol/tsconfig.json
+# The client's browser code likewise (its Node subpath, src/node, left out).
+check "type check (client)" "$bin/tsc" -p packages/client/tsconfig.json
 check "type check" "$bin/tsc" -p tsconfig.json
 check "engines" "${tsx[@]}" scripts/engines-check.ts
 if [[ -z $tier || $tier == browser ]]; then
