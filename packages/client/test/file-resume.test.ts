@@ -338,6 +338,23 @@ describe.each(HASHINGS)(
   },
 );
 
+describe('FileResume.resend', () => {
+  it('refuses a key already waiting to be sent, and takes it again once that one is cancelled', async () => {
+    const sending = new FileResume();
+    const first = sending.resend(new Blob([randomBytes(1024)]), 'photo-1');
+    expect(() => sending.resend(new Blob([randomBytes(1024)]), 'photo-1')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    first.cancel();
+    const code = first.done.catch((error: { code?: string }) => error.code);
+    expect(await code).toBe('ERR_CANCELLED');
+    const again = sending.resend(new Blob([randomBytes(1024)]), 'photo-1');
+    expect(again.file.key).toBe('photo-1');
+    sending.close();
+    await again.done.catch(() => {});
+  });
+});
+
 describe('a messenger detached before its channel opened', () => {
   it('keeps the parked transfers with the current messenger when its channel opens late', async () => {
     const resume = new FileResume();

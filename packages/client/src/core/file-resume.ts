@@ -97,11 +97,14 @@ export class FileResume implements TransferResume, ResumeState {
   /**
    * Sends `blob` under `key` on the next messenger (or the current one, when it is told): for a
    * page reloaded during a transfer, with the File it kept. The receiver says where to go on.
+   * A key already waiting to be sent is refused (ERR_INVALID_ARGUMENT): cancel that one first.
    */
   resend(blob: Blob, key: string, options: SendFileOptions = {}): OutgoingFile {
     if (!(blob instanceof Blob)) throw invalid('resend takes a Blob or a File');
     if (!isTransferKey(key)) throw invalid('a transfer key is 1 to 64 of A-Z a-z 0-9 _ -');
     if (this.#closed) throw this.#closed;
+    // Replacing it would leave the first one's `done` unsettled for ever.
+    if (this.outgoing.has(key)) throw invalid(`a transfer under key "${key}" is already waiting`);
     const fileName = 'name' in blob && typeof blob.name === 'string' ? blob.name : 'file';
     const name = options.name ?? fileName;
     const type = options.type ?? blob.type;
