@@ -87,11 +87,6 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
     readonly channels: FakeDataChannel[] = [];
     /** Channels that reached this side through a `datachannel` event. */
     readonly remoteChannels: FakeDataChannel[] = [];
-    /**
-     * Negotiated channels by id: both sides make one, and the two are joined (and open) once
-     * both exist and the pair is connected, with no `datachannel` event.
-     */
-    readonly negotiated = new Map<number, FakeDataChannel>();
     readonly #timers = new Set<ReturnType<typeof setTimeout>>();
     #peer: FakePeerConnection | undefined;
     #gathered = false;
@@ -113,12 +108,29 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
     createDataChannel(label: string, init: RTCDataChannelInit = {}): FakeDataChannel {
       const channel = new FakeDataChannel(label, init.ordered ?? true, latencyMs);
       if (init.negotiated && init.id !== undefined) {
+        // Both sides make it, under the same id; it opens once both have and the pair connects.
         this.negotiated.set(init.id, channel);
-        this.#joinNegotiated();
-        return channel;
-      }
-      this.channels.push(channel);
+        FakePeerConnection.pairNegotiated(this);
+      } else this.channels.push(channel);
       return channel;
+    }
+
+    /** Negotiated channels (both sides make them) by id. */
+    readonly negotiated = new Map<number, FakeDataChannel>();
+
+    static pairNegotiated(pc: FakePeerConnection): void {
+      const peer = pc.#peer;
+      if (!peer || pc.connectionState !== 'connected' || peer.connectionState !== 'connected') {
+        return;
+      }
+      for (const [id, channel] of pc.negotiated) {
+        const remote = peer.negotiated.get(id);
+        if (!remote || channel.readyState !== 'connecting' || remote.readyState !== 'connecting')
+          continue;
+        linkChannels(channel, remote);
+        channel.markOpen();
+        remote.markOpen();
+      }
     }
 
     async createOffer(): Promise<RTCSessionDescriptionInit> {
@@ -164,32 +176,20 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
       this.connectionState = 'closed';
       this.iceConnectionState = 'closed';
       this.signalingState = 'closed';
-      for (const channel of this.#allChannels()) channel.closeBoth();
+      for (const channel of [...this.channels, ...this.remoteChannels, ...this.negotiated.values()])
+        channel.closeBoth();
     }
 
     /** The implementation moves to `state` by itself (a network change, a crash). */
     become(state: RTCPeerConnectionState): void {
       this.#setState(state);
       if (state === 'closed') {
-        for (const channel of this.#allChannels()) channel.closeBoth();
-      }
-    }
-
-    #allChannels(): FakeDataChannel[] {
-      return [...this.channels, ...this.remoteChannels, ...this.negotiated.values()];
-    }
-
-    /** Joins each negotiated channel to the peer's of the same id, once the pair connected. */
-    #joinNegotiated(): void {
-      const peer = this.#peer;
-      if (!peer || this.connectionState !== 'connected') return;
-      for (const [id, channel] of this.negotiated) {
-        const other = peer.negotiated.get(id);
-        if (!other || channel.remote || other.remote) continue;
-        if (channel.readyState !== 'connecting' || other.readyState !== 'connecting') continue;
-        linkChannels(channel, other);
-        channel.markOpen();
-        other.markOpen();
+        for (const channel of [
+          ...this.channels,
+          ...this.remoteChannels,
+          ...this.negotiated.values(),
+        ])
+          channel.closeBoth();
       }
     }
 
@@ -252,7 +252,10 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
           if (answerer.connectionState === 'closed') return;
           offerer.#setState(step.state);
           answerer.#setState(step.state);
-          if (step.state === 'connected') openChannels(offerer, answerer);
+          if (step.state === 'connected') {
+            openChannels(offerer, answerer);
+            FakePeerConnection.pairNegotiated(offerer);
+          }
         });
       }
     }
@@ -266,7 +269,6 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
     }
 
     static open(offerer: FakePeerConnection, answerer: FakePeerConnection) {
-      offerer.#joinNegotiated();
       for (const channel of offerer.channels) {
         if (channel.readyState !== 'connecting') continue;
         const remote = new FakeDataChannel(channel.label, channel.ordered, latencyMs);
