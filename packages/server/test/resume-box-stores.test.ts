@@ -40,6 +40,32 @@ describe('resume boxes on Redis', () => {
   });
 });
 
+describe('resume boxes on Redis behind a proxy', () => {
+  it("give a signal to a side's fresh wait on one instance though a stale wait of that side on another was answered it", async () => {
+    const id = 'resume-box-instances-2';
+    const options = { redisUrl: redis.url, redisKeyPrefix: `resume-stale-${Date.now()}:` };
+    const [one, two] = [await testServer(options), await testServer(options)];
+    await createBox(one, id);
+    // inject() never closes a request: the stale wait stands, as one whose network changed.
+    // It has taken nothing yet, so it says `after=0`, as the fresh wait does.
+    const stale = take(one, 'a', 30, id, 0);
+    const fresh = take(two, 'a', 30, id, 0);
+    await post(one, 'a', blob('the answer'), id);
+    // Both are answered; the stale one's response never reaches its client.
+    expect((await fresh).json()).toMatchObject({ sealed: [blob('the answer')], seqs: [1] });
+    expect((await stale).json()).toMatchObject({ seqs: [1] });
+
+    // The stale wait alone was answered (no newer wait yet): a wait that comes later, on the
+    // other instance, is answered the same signal, and the next one acknowledges it.
+    await post(two, 'a', blob('the next'), id);
+    const alone = await take(one, 'a', 30, id, 1);
+    expect(alone.json()).toMatchObject({ sealed: [blob('the next')], seqs: [2] });
+    const later = await take(two, 'a', 30, id, 1);
+    expect(later.json()).toMatchObject({ sealed: [blob('the next')], seqs: [2] });
+    expect((await take(one, 'a', 0, id, 2)).statusCode).toBe(204);
+  });
+});
+
 function createBox(app: FastifyInstance, id: string) {
   return app.inject({ method: 'POST', url: '/api/resume-boxes', payload: { id } });
 }
@@ -48,6 +74,7 @@ function post(app: FastifyInstance, to: string, sealed: string, id: string) {
   return app.inject({ method: 'POST', url: `/api/resume-boxes/${id}/${to}`, payload: { sealed } });
 }
 
-function take(app: FastifyInstance, side: string, wait: number, id: string) {
-  return app.inject({ method: 'GET', url: `/api/resume-boxes/${id}/${side}?wait=${wait}` });
+function take(app: FastifyInstance, side: string, wait: number, id: string, after?: number) {
+  const query = after === undefined ? '' : `&after=${after}`;
+  return app.inject({ method: 'GET', url: `/api/resume-boxes/${id}/${side}?wait=${wait}${query}` });
 }

@@ -34,19 +34,28 @@ export class ResumePost {
   #hurried = false;
   #channel: RTCDataChannel | null = null;
   #boxGone: ConnectError | null = null;
+  /**
+   * The number of the last signal handed on from the box: every wait acknowledges up to it
+   * (`after`), and whatever a wait is answered up to it again (two waits in flight) is skipped.
+   */
+  #boxTaken: number;
   /** Told once when the box can no longer carry anything (expired, or never made). */
   onBoxGone: (error: ConnectError) => void = () => {};
+  /** Told the number of each signal handed on from the box (to keep it across a reload). */
+  onBoxTaken: (seq: number) => void = () => {};
 
   constructor(
     mailbox: MailboxClient | null,
     boxId: string,
     side: ResumeSide,
     receive: (sealed: Uint8Array, way: ResumeWay) => void,
+    boxTaken = 0,
   ) {
     this.#mailbox = mailbox;
     this.#boxId = boxId;
     this.#side = side;
     this.#receive = receive;
+    this.#boxTaken = boxTaken;
   }
 
   /** Whether signals can travel with no connection: there is a mailbox and its box lives. */
@@ -123,19 +132,18 @@ export class ResumePost {
   }
 
   /**
-   * While the session is down (`on`), waits on the box are short and the one in flight is
-   * dropped for a new one at once. After this side's network changed, a wait may hang on a
-   * connection that can no longer carry its response (nothing tells either end), and the
-   * signals the server hands it would be lost; the server gives them to the newest wait of a
-   * side instead (resume-box-routes.ts).
+   * While the session is down (`on`), waits on the box are short and a new one starts at once.
+   * After this side's network changed, a wait may hang on a connection that can no longer carry
+   * its response (nothing tells either end); what the server answers it stays in the box until
+   * a later wait acknowledges it, so the next wait, on a new connection, gets it.
    */
   hurry(on: boolean): void {
     if (on === this.#hurried) return;
     this.#hurried = on;
     // A new wait of the new length at once. The one in flight is left to end by itself rather
-    // than dropped: if its connection is alive, a signal the server hands it in the meantime
-    // still arrives, where a dropped request's would be lost; the server ends it (204) once the
-    // new one comes, and if it hangs, its lateness ends it.
+    // than dropped: if its connection is alive, what it is answered meanwhile still arrives
+    // (and is skipped if the new one brought it first); the server ends it (204) once the new
+    // one comes, and if it hangs, its lateness ends it.
     if (this.#listening && !this.#stop.signal.aborted) void this.#listen(this.#listening);
   }
 
@@ -144,7 +152,7 @@ export class ResumePost {
     this.#channel = null;
   }
 
-  /** Takes this side's signals from the box for as long as the box lives. */
+  /** Takes this side's signals from the box for as long as the box lives, acknowledging each. */
   async #listen(mailbox: MailboxClient): Promise<void> {
     const generation = ++this.#generation;
     const current = () => generation === this.#generation && !this.#stop.signal.aborted;
@@ -154,11 +162,19 @@ export class ResumePost {
         const taken = await mailbox.takeResumeSignals(
           this.#boxId,
           this.#side,
+          this.#boxTaken,
           this.#stop.signal,
           seconds,
           current,
         );
-        for (const sealed of taken) this.#receive(sealed, 'box');
+        for (const { sealed, seq } of taken) {
+          if (seq !== undefined) {
+            if (seq <= this.#boxTaken) continue;
+            this.#boxTaken = seq;
+            this.onBoxTaken(seq);
+          }
+          this.#receive(sealed, 'box');
+        }
       } catch (error) {
         if (this.#stop.signal.aborted) return;
         if (

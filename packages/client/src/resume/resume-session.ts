@@ -20,6 +20,13 @@ export interface ResumeTicket {
   /** The mailbox the resume box is in; null when there is none (no resume after a reload). */
   mailbox: string | null;
   counters: ResumeCounters;
+  /**
+   * The number of the last signal this side took from its side of the resume box: its next
+   * wait acknowledges up to it. Missing from tickets kept before the box numbered its signals
+   * (0 then: the box answers what it still holds again, and the sequence numbers inside the
+   * seals refuse what was already taken).
+   */
+  boxTaken?: number;
 }
 
 export interface ResumeOptions extends SessionOptions {
@@ -55,6 +62,7 @@ export async function makeResumable(
     side,
     mailbox,
     counters: { sent: 0, received: 0 },
+    boxTaken: 0,
   };
   const session = await sessionFor(ticket, options, 'connected');
   session.adopt(connection);
@@ -106,7 +114,12 @@ async function sessionFor(
   );
   options.onTicket?.({ ...kept });
   const mailbox = ticket.mailbox === null ? null : new MailboxClient(ticket.mailbox);
-  return new Session(sealer, mailbox, options, state);
+  const session = new Session(sealer, mailbox, options, state, ticket.boxTaken ?? 0);
+  session.post.onBoxTaken = (seq) => {
+    kept.boxTaken = seq;
+    options.onTicket?.({ ...kept });
+  };
+  return session;
 }
 
 function mailboxOf(link: string, given: string | null | undefined): string | null {
@@ -128,6 +141,8 @@ function checkTicket(ticket: ResumeTicket): void {
     (ticket.side === 'a' || ticket.side === 'b') &&
     (ticket.mailbox === null || typeof ticket.mailbox === 'string') &&
     typeof ticket.counters === 'object' &&
-    ticket.counters !== null;
+    ticket.counters !== null &&
+    (ticket.boxTaken === undefined ||
+      (Number.isSafeInteger(ticket.boxTaken) && ticket.boxTaken >= 0));
   if (!ok) throw new ConnectError('ERR_INVALID_ARGUMENT', 'not a resume ticket');
 }
