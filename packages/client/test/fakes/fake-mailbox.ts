@@ -44,7 +44,7 @@ export function createFakeMailbox(options: FakeMailboxOptions = {}) {
   const waiters = new Set<() => void>();
   /** Requests seen, as "METHOD path". */
   const requests: string[] = [];
-  const failures: { match: RegExp; answer: 'network' | MailboxErrorCode }[] = [];
+  const failures: { match: RegExp; answer: 'network' | 'lost' | MailboxErrorCode }[] = [];
   let next = 0;
 
   const wake = () => {
@@ -237,14 +237,14 @@ export function createFakeMailbox(options: FakeMailboxOptions = {}) {
     requests.push(`${method} ${url.pathname}`);
     if (init.signal?.aborted) throw init.signal.reason;
     const failure = failures.findIndex((entry) => entry.match.test(`${method} ${url.pathname}`));
-    if (failure >= 0) {
-      const [entry] = failures.splice(failure, 1);
-      if (entry?.answer === 'network') throw new TypeError('fetch failed');
-      if (entry) return error(entry.answer);
-    }
+    const [entry] = failure >= 0 ? failures.splice(failure, 1) : [];
+    if (entry?.answer === 'network') throw new TypeError('fetch failed');
+    if (entry && entry.answer !== 'lost') return error(entry.answer);
     // A request takes a moment, so answers never arrive in the caller's own turn.
     await Promise.resolve();
-    return handle(method, url, init);
+    const response = await handle(method, url, init);
+    if (entry?.answer === 'lost') throw new TypeError('fetch failed');
+    return response;
   };
 
   return {
@@ -255,8 +255,11 @@ export function createFakeMailbox(options: FakeMailboxOptions = {}) {
     requests,
     offers,
     replies,
-    /** The next request matching `match` ("METHOD /path") fails, by network or with `code`. */
-    failNext(match: RegExp, answer: 'network' | MailboxErrorCode): void {
+    /**
+     * The next request matching `match` ("METHOD /path") fails, by network or with `code`; or is
+     * handled and its answer `lost` on the way back (a network error once it has an answer).
+     */
+    failNext(match: RegExp, answer: 'network' | 'lost' | MailboxErrorCode): void {
       failures.push({ match, answer });
     },
   };
