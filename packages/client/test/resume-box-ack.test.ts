@@ -48,6 +48,45 @@ describe('resume box waits that acknowledge', () => {
     b.close();
   });
 
+  it('drops the wait in flight when the session goes down, and gets what it was answered from the next', async () => {
+    // B's first wait is answered, but its answer never comes back (a connection the network
+    // took away): it hangs until it is dropped.
+    const waitsOfB: AbortSignal[] = [];
+    vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
+      const waitOfB =
+        (init.method ?? 'GET') === 'GET' &&
+        /^\/api\/resume-boxes\/[^/]+\/b$/.test(new URL(input).pathname);
+      if (!waitOfB) return mailbox.fetch(input, init);
+      const signal = init.signal ?? new AbortController().signal;
+      waitsOfB.push(signal);
+      if (waitsOfB.length > 1) return mailbox.fetch(input, init);
+      const lost = new AbortController();
+      void mailbox.fetch(input, { ...init, signal: lost.signal }).catch(() => {});
+      return new Promise((_, reject) => {
+        signal.addEventListener('abort', () => {
+          lost.abort();
+          reject(new DOMException('aborted', 'AbortError'));
+        });
+      });
+    });
+    const sealer = await ResumeSealer.create(createLinkSecret(), 'a');
+    const client = new MailboxClient(mailbox.url);
+    await settle(client.createResumeBox(sealer.boxId));
+    const got: string[] = [];
+    const b = new ResumePost(client, sealer.boxId, 'b', (sealed) => got.push(text(sealed)));
+    await settle(b.openBox(false));
+    const a = new ResumePost(client, sealer.boxId, 'a', () => {});
+    await settle(a.send(new TextEncoder().encode('the answer'), false));
+    await settleWhen(() => waitsOfB.length === 1);
+    expect(got).toEqual([]);
+    b.hurry(true);
+    expect(waitsOfB[0]?.aborted).toBe(true);
+    await settleWhen(() => got.length > 0, { limitMs: 10_000 });
+    expect(got).toEqual(['the answer']);
+    a.close();
+    b.close();
+  });
+
   it('keeps the last number taken in the ticket; a reload from an older ticket is answered it again, refused as a replay', async () => {
     // B's box waits after the `answered`th that was answered hang (a page about to go): what
     // it took stays unacknowledged in the box.

@@ -39,7 +39,7 @@ export const MAILBOX_ERROR_CODES = {
     'The reply was already read, by its code or by the owner of its offer; a reply is read once.',
   ERR_RESUME_BOX_TAKEN: 'A resume box with this id already exists; a link makes its box once.',
   ERR_RESUME_BOX_FULL:
-    'This side of the resume box holds as many sealed signals as it may (8) until the other side takes them.',
+    'This side of the resume box holds as many sealed signals as it may (8) until the other side acknowledges them (or takes them).',
   ERR_RATE_LIMITED:
     'Too many requests, or too many unknown reply codes, from this client; retry after the seconds in `retry-after`.',
   ERR_TOO_MANY_CONNECTIONS:

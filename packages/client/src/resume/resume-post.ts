@@ -31,6 +31,8 @@ export class ResumePost {
   /** Which listening loop is the current one (see `hurry`); the box it listens to. */
   #generation = 0;
   #listening: MailboxClient | null = null;
+  /** Ends the current loop's wait in flight (see `hurry`). */
+  #dropWait: () => void = () => {};
   #hurried = false;
   #channel: RTCDataChannel | null = null;
   #boxGone: ConnectError | null = null;
@@ -140,10 +142,14 @@ export class ResumePost {
   hurry(on: boolean): void {
     if (on === this.#hurried) return;
     this.#hurried = on;
-    // A new wait of the new length at once. The one in flight is left to end by itself rather
-    // than dropped: if its connection is alive, what it is answered meanwhile still arrives
-    // (and is skipped if the new one brought it first); the server ends it (204) once the new
-    // one comes, and if it hangs, its lateness ends it.
+    // A new wait of the new length at once, and the one in flight dropped: it may hang on a
+    // connection the network took away, and what the server answered it stays in the box until
+    // a later wait acknowledges it, so dropping it loses nothing. (Firefox then sends the next
+    // request on a new connection; left to end by itself, the old one kept a moved Firefox B
+    // 10 s from coming back instead of 4.) A server from before the numbers took what it
+    // answered: a signal answered as the wait is dropped is then lost, and the offers' own
+    // timers make up for it.
+    this.#dropWait();
     if (this.#listening && !this.#stop.signal.aborted) void this.#listen(this.#listening);
   }
 
@@ -156,6 +162,23 @@ export class ResumePost {
   async #listen(mailbox: MailboxClient): Promise<void> {
     const generation = ++this.#generation;
     const current = () => generation === this.#generation && !this.#stop.signal.aborted;
+    // This loop's waits end when the post closes, or when `hurry` drops them.
+    const waits = new AbortController();
+    const stop = () => waits.abort();
+    this.#stop.signal.addEventListener('abort', stop);
+    this.#dropWait = stop;
+    try {
+      await this.#listenWhile(mailbox, current, waits.signal);
+    } finally {
+      this.#stop.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  async #listenWhile(
+    mailbox: MailboxClient,
+    current: () => boolean,
+    waits: AbortSignal,
+  ): Promise<void> {
     while (current()) {
       const seconds = this.#hurried ? HURRIED_WAIT_SECONDS : DEFAULT_WAIT_SECONDS;
       try {
@@ -163,7 +186,7 @@ export class ResumePost {
           this.#boxId,
           this.#side,
           this.#boxTaken,
-          this.#stop.signal,
+          waits,
           seconds,
           current,
         );
@@ -176,7 +199,7 @@ export class ResumePost {
           this.#receive(sealed, 'box');
         }
       } catch (error) {
-        if (this.#stop.signal.aborted) return;
+        if (!current()) return;
         if (
           isConnectError(error) &&
           (error.code === 'ERR_EXPIRED' || error.code === 'ERR_NOT_FOUND')

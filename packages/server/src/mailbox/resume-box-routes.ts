@@ -86,7 +86,7 @@ export async function resumeBoxRoutes(
       case 'side-full':
         throw new ServerError(
           'ERR_RESUME_BOX_FULL',
-          `side ${to} of the resume box holds all the signals it may until they are taken`,
+          `side ${to} of the resume box holds all the signals it may until they are acknowledged`,
         );
       case 'expired':
         throw expiredError('resume box');
