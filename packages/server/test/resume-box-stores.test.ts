@@ -2,6 +2,7 @@ import { RedisLink, RedisResumeBoxStore } from '@webrtc-connect/server';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../test/harness/redis-server.ts';
+import { eventually } from '../../../test/support/eventually.ts';
 import { blob, failure, testServer } from './helpers.ts';
 import { resumeBoxStoreContract } from './resume-box-store-contract.ts';
 
@@ -22,6 +23,42 @@ resumeBoxStoreContract('redis', async (options = {}) => {
   const link = await RedisLink.connect({ url: redis.url, keyPrefix: `resume${links.length}:` });
   links.push(link);
   return RedisResumeBoxStore.create(link, options);
+});
+
+describe('redis resume box keys', () => {
+  it("leave nothing of a box but its tombstone once it expires: signals not yet acknowledged and the side's number go with it", async () => {
+    const prefix = `resume-keys-${Date.now()}:`;
+    const link = await RedisLink.connect({ url: redis.url, keyPrefix: prefix });
+    links.push(link);
+    const store = await RedisResumeBoxStore.create(link);
+    try {
+      const id = 'resume-box-keys-000001';
+      await store.createBox(id, Date.now() + 300);
+      await store.postSignal(id, 'a', new Uint8Array([1]));
+      await store.postSignal(id, 'a', new Uint8Array([2]));
+      expect(await store.signalsAfter(id, 'a', 1)).toMatchObject({ signals: [{ seq: 2 }] });
+      const keys = async () =>
+        (await link.commands.keys(`${prefix}*`)).map((key) => key.slice(prefix.length)).sort();
+      expect(await keys()).toEqual(
+        [
+          `resume:${id}`,
+          `resume:${id}:a`,
+          `resume:${id}:a:last`,
+          `resume-gone:${id}`,
+          'resume-boxes',
+        ].sort(),
+      );
+      await eventually(async () => (await store.signalsAfter(id, 'a', 0)).status === 'expired', {
+        timeoutMs: 5_000,
+      });
+      await eventually(async () => (await keys()).every((key) => !key.startsWith('resume:')), {
+        timeoutMs: 5_000,
+      });
+      expect(await keys()).toEqual([`resume-gone:${id}`, 'resume-boxes'].sort());
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 const boxId = 'resume-box-instances-1';
