@@ -87,6 +87,46 @@ describe('resume box waits that acknowledge', () => {
     b.close();
   });
 
+  it('while the session is down, sends a new wait after each post through the box (the one in flight may hang)', async () => {
+    // B's first two waits are answered, and their answers never come back.
+    const waitsOfB: AbortSignal[] = [];
+    vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
+      const waitOfB =
+        (init.method ?? 'GET') === 'GET' &&
+        /^\/api\/resume-boxes\/[^/]+\/b$/.test(new URL(input).pathname);
+      if (!waitOfB) return mailbox.fetch(input, init);
+      const signal = init.signal ?? new AbortController().signal;
+      waitsOfB.push(signal);
+      if (waitsOfB.length > 2) return mailbox.fetch(input, init);
+      const lost = new AbortController();
+      void mailbox.fetch(input, { ...init, signal: lost.signal }).catch(() => {});
+      return new Promise((_, reject) => {
+        signal.addEventListener('abort', () => {
+          lost.abort();
+          reject(new DOMException('aborted', 'AbortError'));
+        });
+      });
+    });
+    const sealer = await ResumeSealer.create(createLinkSecret(), 'a');
+    const client = new MailboxClient(mailbox.url);
+    await settle(client.createResumeBox(sealer.boxId));
+    const got: string[] = [];
+    const b = new ResumePost(client, sealer.boxId, 'b', (sealed) => got.push(text(sealed)));
+    await settle(b.openBox(false));
+    b.hurry(true);
+    await settleWhen(() => waitsOfB.length === 2);
+    const a = new ResumePost(client, sealer.boxId, 'a', () => {});
+    await settle(a.send(new TextEncoder().encode('the answer'), false));
+    // B's restart offer goes through the box: a new wait then, which brings the answer at once
+    // (the hung one would be given up only 3 s past its 4).
+    await settle(b.send(new TextEncoder().encode('an offer'), false));
+    expect(waitsOfB[1]?.aborted).toBe(true);
+    await settleWhen(() => got.length > 0, { limitMs: 2_000 });
+    expect(got).toEqual(['the answer']);
+    a.close();
+    b.close();
+  });
+
   it('keeps the last number taken in the ticket; a reload from an older ticket is answered it again, refused as a replay', async () => {
     // B's box waits after the `answered`th that was answered hang (a page about to go): what
     // it took stays unacknowledged in the box.

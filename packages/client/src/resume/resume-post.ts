@@ -121,6 +121,11 @@ export class ResumePost {
           sealed,
           attemptDone.signal,
         );
+        // The answer to this comes to the wait in flight, which may hang on a connection from
+        // before this side's network changed (nothing tells): while the session is down, a new
+        // wait goes out now, on a connection that just carried the post. Nothing is lost by
+        // dropping the old one (see `hurry`).
+        if (this.#hurried) this.#renewWait();
         return 'box';
       } catch (error) {
         // A copy that did arrive after all is refused as a replay by the other side.
@@ -149,6 +154,11 @@ export class ResumePost {
     // 10 s from coming back instead of 4.) A server from before the numbers took what it
     // answered: a signal answered as the wait is dropped is then lost, and the offers' own
     // timers make up for it.
+    this.#renewWait();
+  }
+
+  /** Drops the wait in flight for a new one at once. */
+  #renewWait(): void {
     this.#dropWait();
     if (this.#listening && !this.#stop.signal.aborted) void this.#listen(this.#listening);
   }
