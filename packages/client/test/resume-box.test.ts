@@ -53,8 +53,8 @@ describe('resume signals through the mailbox', () => {
     const wait = new AbortController();
     // One request each (wait 0): the first is answered, as if its response never arrived.
     const once = () => {
-      let asked = false;
-      return () => !asked && (asked = true);
+      let asks = 0;
+      return () => ++asks === 1;
     };
     const first = await mailbox.takeResumeSignals(a.boxId, 'b', 0, wait.signal, 0, once());
     const again = await mailbox.takeResumeSignals(a.boxId, 'b', 0, wait.signal, 0, once());
