@@ -32,6 +32,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, untilAnswering } from '../test/harness/serve-process.ts';
 import type { LoadCommand, LoadReport, ServerKind } from './capacity-load.ts';
+import { median } from './compare-trees.ts';
 
 /** The target: idle connections held by one instance. */
 const TARGET_CONNECTIONS = 50_000;
@@ -370,15 +371,6 @@ interface MemorySample {
 
 function mib(bytes: number): number {
   return Math.round((bytes / 2 ** 20) * 10) / 10;
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return 0;
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -7,7 +7,6 @@
  *
  *   tsx --conditions=@webrtc-connect/source bench/capacity-compare.ts DIR [DIR...] [connections [seconds]] [--runs N] [--out FILE]
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +15,10 @@ import {
   type CapacityFigures,
   defaultConnections,
   measure,
-  median,
   PAIRS,
   RELAY_SECONDS,
 } from './account-capacity.ts';
+import { commitOf, median } from './compare-trees.ts';
 
 /** One tree's runs in a comparison, and their medians and spread. */
 export interface CapacityComparisonTree {
@@ -78,16 +77,6 @@ export async function compareAccountCapacity(
       `relaying for ${options.relaySeconds} s, ${options.runs} runs each, alternating`,
     trees,
   };
-}
-
-function commitOf(root: string): string {
-  try {
-    return execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], {
-      encoding: 'utf8',
-    }).trim();
-  } catch {
-    return root;
-  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -9,11 +9,11 @@
  *
  *   tsx --conditions=@webrtc-connect/source bench/modem-listener-compare.ts [DIR...] [--runs N] [--slots N] [--out FILE]
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { commitOf, median, runInChild } from './compare-trees.ts';
 import { BLOCK, RATE, recording } from './modem-listener.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -80,42 +80,6 @@ async function runInterleaved(trees: readonly string[], slots: number): Promise<
   }));
 }
 
-function runInChild(trees: readonly string[], slots: number): Promise<TreeRun[]> {
-  const file = fileURLToPath(import.meta.url);
-  const args = ['--conditions=@webrtc-connect/source', '--import', 'tsx', file, '--child'];
-  args.push('--slots', String(slots), ...trees);
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.once('exit', (code) => {
-      if (code !== 0) fail(new Error(`a run exited with ${code}`));
-      else done(JSON.parse(out.trim().split('\n').at(-1) ?? '') as TreeRun[]);
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return 0;
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-function commitOf(tree: string): string {
-  try {
-    return execFileSync('git', ['-C', tree, 'rev-parse', '--short', 'HEAD'], {
-      encoding: 'utf8',
-    }).trim();
-  } catch {
-    return tree;
-  }
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -136,7 +100,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       // The order turns from run to run, as the machine's load may change within a run.
       const run: TreeRun[] = [];
       for (let k = 0; k < trees.length; k += 1) {
-        run.push(...(await runInChild([trees[(n + k) % trees.length] as string], slots)));
+        const tree = trees[(n + k) % trees.length] as string;
+        const args = ['--child', '--slots', String(slots), tree];
+        run.push(...(await runInChild<TreeRun[]>(fileURLToPath(import.meta.url), args)));
       }
       run.sort((a, b) => trees.indexOf(a.tree) - trees.indexOf(b.tree));
       console.log(

@@ -19,12 +19,13 @@
  *
  *   tsx --conditions=@webrtc-connect/source bench/relay-path.ts [--compare DIR]... [--runs N] [--seconds S] [--out FILE]
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { commitOf, median, runInChild } from './compare-trees.ts';
 
 const PAIRS = 100;
 const WINDOW = 8;
@@ -260,35 +261,6 @@ function signalFrame(to: string): Buffer {
   return Buffer.from(JSON.stringify({ type: 'signal', to, data: CANDIDATE }));
 }
 
-function commitOf(tree: string): string {
-  try {
-    return execFileSync('git', ['-C', tree, 'rev-parse', '--short', 'HEAD'], {
-      encoding: 'utf8',
-    }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** One run in a fresh process. */
-function runInChild(trees: readonly string[], pairs: number, seconds: number) {
-  const file = fileURLToPath(import.meta.url);
-  const args = ['--conditions=@webrtc-connect/source', '--import', 'tsx', file, '--child'];
-  for (const tree of trees) args.push('--compare', tree);
-  args.push('--pairs', String(pairs), '--seconds', String(seconds));
-  return new Promise<RelayPathRun[]>((done, fail) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.once('exit', (code) => {
-      if (code !== 0) fail(new Error(`a run exited with ${code}`));
-      else done(JSON.parse(out.trim().split('\n').at(-1) ?? '') as RelayPathRun[]);
-    });
-  });
-}
-
 export async function benchRelayPath(
   options: { compare?: readonly string[]; runs?: number; seconds?: number; pairs?: number } = {},
 ): Promise<RelayPathResult> {
@@ -299,7 +271,9 @@ export async function benchRelayPath(
   const loadBefore = loadAverage();
   const runs: RelayPathRun[] = [];
   for (let n = 0; n < runsEach; n += 1) {
-    const run = await runInChild(trees, pairs, seconds);
+    const args = ['--child', ...trees.flatMap((tree) => ['--compare', tree])];
+    args.push('--pairs', String(pairs), '--seconds', String(seconds));
+    const run = await runInChild<RelayPathRun[]>(fileURLToPath(import.meta.url), args);
     console.log(run.map((tree) => `${tree.commit} ${tree.cpuNanosPerSignal} ns`).join(', '));
     runs.push(...run);
   }
@@ -345,15 +319,6 @@ export async function benchRelayPath(
   );
   if (result.ratio !== undefined) console.log(`this tree / the first compared: ${result.ratio}×`);
   return result;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return 0;
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function loadAverage(): number {

@@ -2,7 +2,8 @@
  * Writes the README's generated tables (the error codes, `webrtc-connect serve`'s flags, and
  * the browser bundle sizes, measured from the packed packages as `npm run bench -- --only
  * bundles` measures them) from the code, or with --check fails when the README has drifted
- * from it. Run by `npm test`.
+ * from it. Run by `npm test`. With --no-bundles the bundle table is left as it is (the tiers
+ * that do not pack the packages: packing alone takes 11 to 16 s).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { MODEM_ERROR_CODES } from '@webrtc-connect/modem';
@@ -33,11 +34,15 @@ const tables = [
   { name: 'flag-table', text: FLAG_TABLE, count: 'serve flags' },
   // Bundles are deterministic (esbuild, gzip and brotli alike), so a change of size is drift.
   // Inside a list item of the README: indented to stay in it.
-  {
-    name: 'bundle-table',
-    text: indent(bundleTable(await measureBundleSizes()), '  '),
-    count: 'bundle sizes',
-  },
+  ...(process.argv.includes('--no-bundles')
+    ? []
+    : [
+        {
+          name: 'bundle-table',
+          text: indent(bundleTable(await measureBundleSizes()), '  '),
+          count: 'bundle sizes',
+        },
+      ]),
 ];
 
 function indent(text: string, by: string): string {

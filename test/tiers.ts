@@ -45,6 +45,7 @@ export const INTEGRATION_E2E_TESTS = [
   'test/e2e/link-library.test.ts',
   'test/e2e/messenger.test.ts',
   'test/e2e/resume-library.test.ts',
+  'test/e2e/side-netns.test.ts',
   'test/e2e/sound-library.test.ts',
 ];
 

@@ -86,18 +86,21 @@ async function answerOnFakeMicrophone(
   // Chromium opens the file when capture starts, so it can be written after B answered.
   const frame = modulate(sealed, { sampleRate: 48000, profile });
   if (overPhone) {
-    // One period of the loop as the far end of a GSM call hears it, at 8 kHz: two periods go
-    // through the codec and the second is kept, so the file loops on a codec already running.
-    const period = (frame.length / 48000) * PHONE_RATE;
+    // The loop as the far end of a GSM call hears it, at 8 kHz: four periods go through the
+    // codec and the last three are kept, so the file starts on a codec already running and each
+    // copy the microphone hears has babble of its own, as on a call (one period looped gave
+    // every copy the same noise: a copy that did not decode never would).
+    const periods = 3;
+    const kept = Math.round((periods * frame.length * PHONE_RATE) / 48000);
     const call = phoneCall(frame, {
       txRate: 48000,
       start: 0,
-      duration: (2 * frame.length) / 48000,
+      duration: ((periods + 1) * frame.length) / 48000,
       snrDb: 20,
       codec: 'gsm',
       seed: 17,
     });
-    await writeWav(wav, call.slice(call.length - period), PHONE_RATE);
+    await writeWav(wav, call.slice(call.length - kept), PHONE_RATE);
   } else {
     await writeWav(wav, frame, 48000);
   }

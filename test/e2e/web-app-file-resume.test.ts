@@ -9,7 +9,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserName, type BrowserPage, POLL_MS } from '../harness/browser-page.ts';
 import { dropAddresses, joinNetwork, restoreHomeNetwork } from '../harness/netns-addresses.ts';
-import { createLinkOn, downloadedHash, waitForState } from '../harness/web-app-pages.ts';
+import {
+  connectedPages,
+  downloadedHash,
+  dropRandomFile,
+  waitForState,
+} from '../harness/web-app-pages.ts';
 
 const app = useWebApp({ firefox: true });
 
@@ -21,33 +26,7 @@ const RELOAD_AT = 3 * 1024 * 1024;
 const incomingRow = '[data-testid="transfer"][data-direction="incoming"]';
 const outgoingRow = '[data-testid="transfer"][data-direction="outgoing"]';
 
-async function connectedPair(a: BrowserName, b: BrowserName) {
-  const pageA = await app.open('/', a);
-  const link = await createLinkOn(pageA);
-  const pageB = await app.open(link, b);
-  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
-  return { a: pageA, b: pageB };
-}
-
-/** Drops a File of random bytes on `page` (it sends it); resolves to its SHA-256. */
-function sendRandomFile(page: BrowserPage, name: string): Promise<string> {
-  return page.evaluate(
-    async ([fileName, size]) => {
-      const bytes = new Uint8Array(size);
-      for (let at = 0; at < size; at += 65536) {
-        crypto.getRandomValues(bytes.subarray(at, at + 65536));
-      }
-      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([bytes], fileName));
-      document.body.dispatchEvent(
-        new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
-      );
-      return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
-    },
-    [name, SIZE] as const,
-  );
-}
+const connectedPair = (a: BrowserName, b: BrowserName) => connectedPages(app, a, b);
 
 /** The progress bar's value of the first row matching `row`, once it reaches `bytes`. */
 function progressReaches(page: BrowserPage, row: string, bytes: number, timeout = 30_000) {
@@ -122,7 +101,7 @@ describe('a file transfer in flight goes on across a reload', () => {
       const pair = await connectedPair(a, b);
       const sender = pair.a;
       const receiver = pair.b;
-      const hash = await sendRandomFile(sender, 'random.bin');
+      const hash = await dropRandomFile(sender, 'random.bin', SIZE);
       // The sender keeps its File until the transfer is done: a reload finds it.
       await keptFiles(sender, 1);
       await progressReaches(receiver, incomingRow, RELOAD_AT);
@@ -152,7 +131,7 @@ describe('a file transfer in flight goes on across a network change', () => {
 
   it('A chromium sends to B chromium; every address changes; the file arrives whole', async () => {
     const pair = await connectedPair('chromium', 'chromium');
-    const hash = await sendRandomFile(pair.a, 'random.bin');
+    const hash = await dropRandomFile(pair.a, 'random.bin', SIZE);
     await progressReaches(pair.b, incomingRow, RELOAD_AT);
     await dropAddresses();
     await Promise.all([

@@ -22,7 +22,10 @@ import {
 } from '../harness/side-netns.ts';
 import {
   createLinkOn,
+  hasShown,
   openApp,
+  peerNames,
+  recordStates,
   sendChat,
   waitForItem,
   waitForState,
@@ -122,20 +125,6 @@ function useSides(a: BrowserName, b: BrowserName) {
   };
 }
 
-/** The name each page shows for the other ("With …"). */
-function peerNames(pages: BrowserPage[]): Promise<string[]> {
-  return Promise.all(
-    pages.map((page) =>
-      page
-        .waitForFunction(
-          () => document.querySelector('[data-testid="peer-name"]')?.textContent || null,
-          undefined,
-        )
-        .then(String),
-    ),
-  );
-}
-
 /**
  * Sends `text` once and waits until it shows on the other side. Right after a move, Chromium
  * may carry the old connection over to its new network while Firefox on the other side keeps
@@ -158,29 +147,6 @@ function shownTimes(page: BrowserPage, text: string): Promise<number> {
       [...document.querySelectorAll(selector)].filter((item) => item.textContent?.includes(wanted))
         .length,
     [PEER_ITEMS, text] as const,
-  );
-}
-
-/** Notes every state the page's status line takes from now on (some last only moments). */
-function recordStates(page: BrowserPage): Promise<void> {
-  return page.evaluate(() => {
-    const seen: string[] = [];
-    (globalThis as { seenStates?: string[] }).seenStates = seen;
-    const line = document.querySelector('[data-testid="status"]');
-    if (!line) throw new Error('no status line');
-    new MutationObserver(() => seen.push(line.getAttribute('data-state') ?? '')).observe(line, {
-      attributes: true,
-      attributeFilter: ['data-state'],
-    });
-  });
-}
-
-/** Resolves once the page's status line has shown `state` since recordStates. */
-async function hasShown(page: BrowserPage, state: string, timeout: number): Promise<void> {
-  await page.waitForFunction(
-    (wanted) => (globalThis as { seenStates?: string[] }).seenStates?.includes(wanted),
-    state,
-    timeout,
   );
 }
 

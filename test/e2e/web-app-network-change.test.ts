@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserPage, PAIRINGS } from '../harness/browser-page.ts';
 import { dropAddresses, joinNetwork, restoreHomeNetwork } from '../harness/netns-addresses.ts';
-import { createLinkOn, sendChat, waitForState } from '../harness/web-app-pages.ts';
+import { connectedPages, sendChat, waitForState } from '../harness/web-app-pages.ts';
 
 const app = useWebApp({ firefox: true });
 
@@ -20,12 +20,9 @@ const NETWORKS = [
 ] as const;
 
 async function connectedPair(a: BrowserPage['browser'], b: BrowserPage['browser']) {
-  const pageA = await app.open('/', a);
-  const link = await createLinkOn(pageA);
-  const pageB = await app.open(link, b);
-  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
-  await sendChat(pageA, pageB, 'before the change');
-  return { a: pageA, b: pageB };
+  const pair = await connectedPages(app, a, b);
+  await sendChat(pair.a, pair.b, 'before the change');
+  return pair;
 }
 
 describe('a link session resumes after a network change', () => {

@@ -4,50 +4,23 @@
 import { describe, expect, it } from 'vitest';
 import { useWebApp } from '../harness/app-server.ts';
 import { type BrowserPage, PAIRINGS, testId } from '../harness/browser-page.ts';
-import { createLinkOn, sendChat, waitForState } from '../harness/web-app-pages.ts';
+import {
+  connectedPages,
+  createLinkOn,
+  peerNames,
+  recordStates,
+  seenStates,
+  sendChat,
+  waitForState,
+} from '../harness/web-app-pages.ts';
 
 const app = useWebApp({ firefox: true });
 
 async function connectedPair(a: BrowserPage['browser'], b: BrowserPage['browser']) {
-  const pageA = await app.open('/', a);
-  const link = await createLinkOn(pageA);
-  const pageB = await app.open(link, b);
-  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
-  await sendChat(pageA, pageB, 'before the reload');
-  await sendChat(pageB, pageA, 'and back');
-  return { a: pageA, b: pageB };
-}
-
-/** The name each page shows for the other ("With …"), once both are known. */
-async function peerNames(pages: BrowserPage[]): Promise<string[]> {
-  return Promise.all(
-    pages.map((page) =>
-      page
-        .waitForFunction(
-          () => document.querySelector('[data-testid="peer-name"]')?.textContent || null,
-          undefined,
-        )
-        .then(String),
-    ),
-  );
-}
-
-/** Notes every state the page's status line takes from now on (some last milliseconds). */
-function recordStates(page: BrowserPage): Promise<void> {
-  return page.evaluate(() => {
-    const seen: string[] = [];
-    (globalThis as { seenStates?: string[] }).seenStates = seen;
-    const line = document.querySelector('[data-testid="status"]');
-    if (!line) throw new Error('no status line');
-    new MutationObserver(() => seen.push(line.getAttribute('data-state') ?? '')).observe(line, {
-      attributes: true,
-      attributeFilter: ['data-state'],
-    });
-  });
-}
-
-function seenStates(page: BrowserPage): Promise<string[]> {
-  return page.evaluate(() => (globalThis as { seenStates?: string[] }).seenStates ?? []);
+  const pair = await connectedPages(app, a, b);
+  await sendChat(pair.a, pair.b, 'before the reload');
+  await sendChat(pair.b, pair.a, 'and back');
+  return pair;
 }
 
 describe('a link session resumes after a reload', () => {
@@ -79,6 +52,44 @@ describe('a link session resumes after a reload', () => {
       }
     });
   }
+
+  it('A chromium, B firefox: a first text lost with its connection comes before a newer one', async () => {
+    const pageA = await app.open('/', 'chromium');
+    const link = await createLinkOn(pageA);
+    const pageB = await app.open(link, 'firefox');
+    await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
+    // A's first text goes nowhere (its connection is about to be replaced): no `got` ever came.
+    await pageA.evaluate(() => {
+      const scope = globalThis as { losingTexts?: boolean };
+      scope.losingTexts = true;
+      const send = RTCDataChannel.prototype.send as (this: RTCDataChannel, data: unknown) => void;
+      const sendUnlessLost = function (this: RTCDataChannel, data: unknown) {
+        if (scope.losingTexts && typeof data === 'string' && data.startsWith('{"t":"text"')) return;
+        send.call(this, data);
+      };
+      RTCDataChannel.prototype.send = sendUnlessLost as typeof RTCDataChannel.prototype.send;
+    });
+    await pageA.fill(testId('message-input'), 'first');
+    await pageA.click(testId('send'));
+    // B reloads: a new connection, on which A's next text is sent at once.
+    await pageB.reload();
+    await Promise.all([
+      waitForState(pageB, 'connected', 30_000),
+      waitForState(pageA, 'connected', 30_000),
+    ]);
+    // A is on the new connection (not still on the old one, which it may not have seen go).
+    await pageA.waitFor(testId('sas-changed'), 30_000);
+    await pageA.evaluate(() => {
+      (globalThis as { losingTexts?: boolean }).losingTexts = false;
+    });
+    await sendChat(pageA, pageB, 'second');
+    const shown = await pageB.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="messages"] li[data-from="peer"]')].map((item) =>
+        item.textContent?.replace(/^.*: /, ''),
+      ),
+    );
+    expect(shown).toEqual(['first', 'second']);
+  });
 
   it('Back within the app keeps the session', async () => {
     const pair = await connectedPair('chromium', 'chromium');

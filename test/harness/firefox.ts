@@ -108,6 +108,42 @@ export async function launchFirefox(options: FirefoxOptions = {}): Promise<TestB
   }
 }
 
+/**
+ * Polls `look` until it resolves to a truthy value. Puppeteer's own waits for a condition
+ * (`waitForFunction`, and its locators' checks before a click or fill) build their predicate
+ * with `new Function` in the page, which the app's CSP (no 'unsafe-eval') blocks in Firefox ESR
+ * 140: an EvalError, and a CSP violation that fails the test. `evaluate` (WebDriver BiDi's
+ * script.callFunction) is no eval. A look that fails (the page navigating meanwhile) is tried
+ * again, as Puppeteer's waits survive navigations.
+ */
+async function until<R>(look: () => Promise<R>, timeout: number, what: string): Promise<R> {
+  const deadline = performance.now() + timeout;
+  for (;;) {
+    let failure: unknown;
+    try {
+      const value = await look();
+      if (value) return value;
+    } catch (error) {
+      failure = error;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`waited ${timeout} ms in vain for ${what.slice(0, 200)}`, { cause: failure });
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** How long a click or fill waits for its element: Puppeteer's locators' default, as before. */
+const ACTION_WAIT_MS = 30_000;
+
+/** Whether the element `selector` finds can take a click or text: shown and enabled. */
+function isActionable(selector: string): boolean {
+  const element = document.querySelector(selector);
+  if (!element || (element as HTMLButtonElement).disabled) return false;
+  const box = element.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility !== 'hidden';
+}
+
 /** A Puppeteer page (Firefox over WebDriver BiDi) as a `BrowserPage`. */
 export function puppeteerPage(page: Page): BrowserPage {
   const element = async (selector: string, timeout = DEFAULT_WAIT_MS) => {
@@ -132,8 +168,25 @@ export function puppeteerPage(page: Page): BrowserPage {
     addInitScript: async (script) => {
       await page.evaluateOnNewDocument(script);
     },
-    click: (selector) => page.locator(selector).click(),
-    fill: (selector, text) => page.locator(selector).fill(text),
+    click: async (selector) => {
+      await until(() => page.evaluate(isActionable, selector), ACTION_WAIT_MS, selector);
+      await (await element(selector)).click();
+    },
+    fill: async (selector, text) => {
+      await until(() => page.evaluate(isActionable, selector), ACTION_WAIT_MS, selector);
+      // As Playwright's fill: the value replaced at once, then the events typing would fire.
+      await page.evaluate(
+        (s, value) => {
+          const input = document.querySelector(s) as HTMLInputElement | HTMLTextAreaElement;
+          input.focus();
+          input.value = value;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+          input.dispatchEvent(new Event('change', { bubbles: true }));
+        },
+        selector,
+        text,
+      );
+    },
     check: async (selector) => {
       const box = (await element(selector)) as ElementHandle<HTMLInputElement>;
       if (!(await box.evaluate((input) => input.checked))) await box.click();
@@ -156,15 +209,12 @@ export function puppeteerPage(page: Page): BrowserPage {
     // Puppeteer's types map arguments through its handles; ours are plain JSON values.
     evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) =>
       page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg as unknown) as Promise<R>,
-    waitForFunction: async <R, A>(fn: (arg: A) => R, arg: A, timeout = DEFAULT_WAIT_MS) => {
-      const poll = fn as (arg: unknown) => R;
-      const handle = await page.waitForFunction(
-        poll,
-        { timeout, polling: POLL_MS },
-        arg as unknown,
-      );
-      return (await handle.jsonValue()) as R;
-    },
+    waitForFunction: <R, A>(fn: (arg: A) => R, arg: A, timeout = DEFAULT_WAIT_MS) =>
+      until(
+        () => page.evaluate(fn as (arg: unknown) => R, arg as unknown) as Promise<R>,
+        timeout,
+        String(fn),
+      ),
     isClosed: () => page.isClosed(),
     close: () => page.close(),
   };

@@ -39,15 +39,15 @@ export interface OidcProviderOptions {
   api?: { resource: string; audience: string };
 }
 
+/** The web font the provider's own pages import (oidc-provider's views and defaults). */
+const FONT_IMPORT = /@import url\(https:\/\/fonts\.googleapis\.com\/[^)]*\);?/g;
+
 /**
  * An OpenID Connect provider on a free loopback port: one public client (authorization code,
  * PKCE, refresh tokens) redirecting to `redirectUri`; its development login page takes any
  * login as the user's `sub`; id_tokens signed with `alg` by a key of its own, living
  * `idTokenSeconds`.
  */
-/** The web font the provider's own pages import (oidc-provider's views and defaults). */
-const FONT_IMPORT = /@import url\(https:\/\/fonts\.googleapis\.com\/[^)]*\);?/g;
-
 export async function startOidcProvider(options: OidcProviderOptions): Promise<OidcProviderServer> {
   const port = await freePort();
   const path = options.issuerPath ?? '';

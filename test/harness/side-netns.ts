@@ -54,20 +54,50 @@ async function ip(...args: string[]): Promise<void> {
   await run('ip', args);
 }
 
+/** The namespace as it was before the first share of routing, while any share is held. */
+let routing: { shares: number; forwarding: string } | undefined;
+/** Taking and giving back shares, one at a time: each reads and writes the namespace. */
+let routingQueue: Promise<unknown> = Promise.resolve();
+
+function inTurn(step: () => Promise<void>): Promise<void> {
+  const turn = routingQueue.then(step);
+  routingQueue = turn.catch(() => {});
+  return turn;
+}
+
 /**
- * Turns the private namespace into the sides' router (idempotent): forwarding, server address.
- * Resolves to its undo, for the end of the file that asked: the namespace is shared with the
- * files after it, whose candidate lists must not gain the server's address.
+ * Turns the private namespace into the sides' router: forwarding, server address. Resolves to
+ * the release of this caller's share; the namespace is put back as it was when the last share
+ * is released (the test file's own, and one per side network still open), since it is shared
+ * with the files after this one, whose candidate lists must not gain the server's address.
+ * Each release counts once, however often it is called.
  */
 export async function becomeRouter(): Promise<() => Promise<void>> {
   assertPrivateNetns();
-  // /proc/sys/net shows the writing process's own namespace: the private one, never the host's.
-  const forwarding = (await readFile(IP_FORWARD, 'utf8')).trim();
-  await writeFile(IP_FORWARD, '1');
-  await ip('addr', 'replace', `${SERVER_ADDRESS}/32`, 'dev', 'lo');
-  return async () => {
-    await ip('addr', 'del', `${SERVER_ADDRESS}/32`, 'dev', 'lo').catch(() => {});
-    await writeFile(IP_FORWARD, forwarding);
+  await inTurn(async () => {
+    if (routing) {
+      routing.shares += 1;
+      return;
+    }
+    // /proc/sys/net shows the writing process's own namespace: the private one, never the host's.
+    const forwarding = (await readFile(IP_FORWARD, 'utf8')).trim();
+    await writeFile(IP_FORWARD, '1');
+    await ip('addr', 'replace', `${SERVER_ADDRESS}/32`, 'dev', 'lo');
+    routing = { shares: 1, forwarding };
+  });
+  let released = false;
+  return () => {
+    if (released) return Promise.resolve();
+    released = true;
+    return inTurn(async () => {
+      if (!routing) return;
+      routing.shares -= 1;
+      if (routing.shares > 0) return;
+      const { forwarding } = routing;
+      routing = undefined;
+      await ip('addr', 'del', `${SERVER_ADDRESS}/32`, 'dev', 'lo').catch(() => {});
+      await writeFile(IP_FORWARD, forwarding);
+    });
   };
 }
 
@@ -88,11 +118,17 @@ async function nestedNamespaceOf(holder: ChildProcess): Promise<number> {
   }
 }
 
-/** A new side namespace, linked to the private one and joined to subnet 10.`subnet`.0.0/24. */
+/**
+ * A new side namespace, linked to the private one and joined to subnet 10.`subnet`.0.0/24. It
+ * holds a share of routing (becomeRouter) until closed.
+ */
 export async function openSideNetwork(subnet: number): Promise<SideNetwork> {
   assertPrivateNetns();
-  await becomeRouter();
+  const stopRouting = await becomeRouter();
   const holder = spawn('unshare', ['-n', 'sleep', 'infinity'], { stdio: 'ignore' });
+  // A holder that could not start has no pid: nestedNamespaceOf says so, and this 'error'
+  // event, unheard, would end the process.
+  holder.on('error', () => {});
   const outer = `wcs-${holder.pid?.toString(36) ?? 'x'}`;
   let address: string | null = null;
   let closed = false;
@@ -105,6 +141,7 @@ export async function openSideNetwork(subnet: number): Promise<SideNetwork> {
     holder.kill('SIGKILL');
     // Deleting one end deletes both; the namespace's end also goes when the namespace dies.
     await ip('link', 'del', outer).catch(() => {});
+    await stopRouting();
   };
   let pid = 0;
   try {

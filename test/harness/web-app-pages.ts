@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { type BrowserPage, type TestBrowser, testId } from './browser-page.ts';
+import { type BrowserName, type BrowserPage, type TestBrowser, testId } from './browser-page.ts';
 
 /** How the tests drive apps/web: through what a person sees and does, found by test ids. */
 
@@ -28,12 +28,104 @@ export async function waitForState(
   state: string,
   timeout = 20_000,
 ): Promise<void> {
-  await page.waitFor(
-    `[data-testid="status"]:is([data-state="${state}"], [data-state="failed"])`,
-    timeout,
-  );
+  try {
+    await page.waitFor(
+      `[data-testid="status"]:is([data-state="${state}"], [data-state="failed"])`,
+      timeout,
+    );
+  } catch (error) {
+    // A wait that ran out says where the page stood, for a failure that happens only on CI.
+    throw new Error(`status never became ${state}: ${await pageStates(page)}`, { cause: error });
+  }
   const reached = await page.attribute(testId('status'), 'data-state');
   expect(reached, `status: ${await page.text(testId('status'))}`).toBe(state);
+}
+
+/**
+ * Every element with a test id and a state or level (or with an error code), with its text: the page
+ * as a person would describe it, for a failure message.
+ */
+export async function pageStates(page: BrowserPage): Promise<string> {
+  try {
+    return await page.evaluate(() =>
+      [
+        ...document.querySelectorAll<HTMLElement>(
+          '[data-testid][data-state], [data-testid][data-level], [data-error-code]',
+        ),
+      ]
+        .map((element) => {
+          const { testid, ...data } = element.dataset;
+          const text = (element.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 120);
+          return `${testid ?? element.tagName} ${JSON.stringify(data)} "${text}"`;
+        })
+        .join('; '),
+    );
+  } catch (error) {
+    return `(page unreadable: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+/** The name each page shows for the other ("With …"), once both are known. */
+export function peerNames(pages: BrowserPage[]): Promise<string[]> {
+  return Promise.all(
+    pages.map((page) =>
+      page
+        .waitForFunction(
+          () => document.querySelector('[data-testid="peer-name"]')?.textContent || null,
+          undefined,
+        )
+        .then(String),
+    ),
+  );
+}
+
+/** Drops a File of `size` random bytes on `page` (it sends it); resolves to its SHA-256. */
+export function dropRandomFile(page: BrowserPage, name: string, size: number): Promise<string> {
+  return page.evaluate(
+    async ([fileName, length]) => {
+      const bytes = new Uint8Array(length);
+      // getRandomValues fills at most 64 KiB at a time.
+      for (let at = 0; at < length; at += 65536) {
+        crypto.getRandomValues(bytes.subarray(at, at + 65536));
+      }
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], fileName));
+      document.body.dispatchEvent(
+        new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+      );
+      return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+    },
+    [name, size] as const,
+  );
+}
+
+/** Notes every state the page's status line takes from now on (some last only milliseconds). */
+export function recordStates(page: BrowserPage): Promise<void> {
+  return page.evaluate(() => {
+    const seen: string[] = [];
+    (globalThis as { seenStates?: string[] }).seenStates = seen;
+    const line = document.querySelector('[data-testid="status"]');
+    if (!line) throw new Error('no status line');
+    new MutationObserver(() => seen.push(line.getAttribute('data-state') ?? '')).observe(line, {
+      attributes: true,
+      attributeFilter: ['data-state'],
+    });
+  });
+}
+
+/** The states the page's status line took since recordStates, in order. */
+export function seenStates(page: BrowserPage): Promise<string[]> {
+  return page.evaluate(() => (globalThis as { seenStates?: string[] }).seenStates ?? []);
+}
+
+/** Resolves once the page's status line has shown `state` since recordStates. */
+export async function hasShown(page: BrowserPage, state: string, timeout: number): Promise<void> {
+  await page.waitForFunction(
+    (wanted) => (globalThis as { seenStates?: string[] }).seenStates?.includes(wanted),
+    state,
+    timeout,
+  );
 }
 
 /** Clicks "Create a link" (optionally self-contained) and returns the link once shown. */
@@ -42,6 +134,22 @@ export async function createLinkOn(page: BrowserPage, options: { selfContained?:
   await page.click(testId('create-link'));
   await waitForState(page, 'waiting');
   return page.inputValue(testId('link'));
+}
+
+/**
+ * A link session between a page of `a` (A: creates the link) and one of `b` (B: opens it),
+ * opened by `app` (useWebApp's fixture), once both pages say connected.
+ */
+export async function connectedPages(
+  app: { open(path?: string, browser?: BrowserName): Promise<BrowserPage> },
+  a: BrowserName,
+  b: BrowserName,
+): Promise<{ a: BrowserPage; b: BrowserPage }> {
+  const pageA = await app.open('/', a);
+  const link = await createLinkOn(pageA);
+  const pageB = await app.open(link, b);
+  await Promise.all([waitForState(pageA, 'connected'), waitForState(pageB, 'connected')]);
+  return { a: pageA, b: pageB };
 }
 
 /** The reply code as B's page shows it (grouped, e.g. "7KQ 2MX"). */

@@ -142,10 +142,11 @@ export function showResumedPage(
     .then(async (session) => {
       // The other device may have closed its page rather than reloaded it: say how long this
       // one goes on trying, and let the person stop.
+      followUntil(session, history);
       const waiting = history
         ? resumeWait(
             body,
-            history.until,
+            () => history.until,
             () => {
               stopped = true;
               session.close();
@@ -192,8 +193,9 @@ function showResumable(
   again?: () => void,
   history?: SessionHistory,
 ): void {
-  // Transfers in flight go on over the session's next connection, and after a reload.
-  const resume = new FileResume({ store: receivedBytesStore });
+  // Transfers in flight go on over the session's next connection, and after a reload; so do
+  // texts the other device has not acknowledged.
+  const resume = fileResume(history);
   const messenger = followingMessenger(resumable, connection, resume);
   showSession(
     body,
@@ -252,6 +254,7 @@ function showResumable(
   });
   resumable.then(
     (session) => {
+      followUntil(session, history);
       session.on('connection', (resumed) => {
         // A new connection has new keys: both sides show its code.
         const sas = body.querySelector('[data-testid="sas"]');
@@ -261,7 +264,12 @@ function showResumable(
       session.on('state', (state) => {
         if (state === 'reconnecting') {
           status.set('reconnecting', 'Reconnecting… the other device is away for a moment');
-          if (history && !waiting) waiting = resumeWait(body, history.until, () => end(session));
+          if (history && !waiting)
+            waiting = resumeWait(
+              body,
+              () => history.until,
+              () => end(session),
+            );
         } else if (state === 'connected') {
           waiting?.stop();
           waiting = undefined;
@@ -272,6 +280,30 @@ function showResumable(
     },
     () => {},
   );
+}
+
+/** The history keeps until when the session can be resumed as the session learns it. */
+function followUntil(session: ResumableSession, history: SessionHistory | undefined): void {
+  if (!history) return;
+  if (session.resumableUntil) history.setUntil(session.resumableUntil.getTime());
+  session.on('until', (until) => history.setUntil(until.getTime()));
+}
+
+/** The session's FileResume, with the chat state this tab kept, and keeping it as it changes. */
+function fileResume(history: SessionHistory | undefined): FileResume {
+  const texts = history?.keptTexts();
+  let resume: FileResume;
+  try {
+    resume = new FileResume({ store: receivedBytesStore, ...(texts ? { texts } : {}) });
+  } catch {
+    // Kept by another version of the app: the chat goes on without it.
+    resume = new FileResume({ store: receivedBytesStore });
+  }
+  if (history) {
+    history.keepTexts(resume.texts.kept());
+    resume.on('texts', (kept) => history.keepTexts(kept));
+  }
+  return resume;
 }
 
 /**

@@ -13,7 +13,8 @@ export const WAIT_GRACE_MS = 1500;
  */
 export function resumeWait(
   place: HTMLElement,
-  until: number,
+  /** Until when (ms since the epoch), asked at each tick: the session may learn it meanwhile. */
+  until: () => number,
   onStopWaiting: () => void,
   text = 'The other device is out of reach: it may be reloading, its page may have been closed, or a network changed.',
 ): { stop(): void } {
@@ -36,7 +37,8 @@ export function resumeWait(
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const tick = () => {
-    const seconds = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+    const end = until();
+    const seconds = Math.max(0, Math.ceil((end - Date.now()) / 1000));
     left.dataset.secondsLeft = String(seconds);
     left.textContent =
       seconds > 0
@@ -44,7 +46,7 @@ export function resumeWait(
         : 'The time to resume is over: the session ends.';
     if (seconds === 0) return;
     // On the second's boundary, so the count turns as the clock does.
-    timer = setTimeout(tick, ((until - Date.now()) % 1000) + 5);
+    timer = setTimeout(tick, ((end - Date.now()) % 1000) + 5);
   };
   timer = setTimeout(() => {
     place.prepend(panel);

@@ -4,7 +4,16 @@
  * resumed. Session storage: it lives as long as the tab, is never sent anywhere, and goes when
  * the session ends (Disconnect, the link's time over, a resume given up).
  */
+import type { KeptTexts } from 'webrtc-connect';
+
 const HISTORY_KEY = 'webrtc-connect:session-history';
+/**
+ * The chat's resume state (`FileResume`'s `texts` event), apart from the history: it holds the
+ * texts the other device has not acknowledged, which a reloaded page sends again, and is
+ * written on every text, where the history's bounds do not apply (the library keeps at most
+ * 1,000 unacknowledged texts).
+ */
+const TEXTS_KEY = 'webrtc-connect:chat-texts';
 
 /** Bounds, so a long chat never fills the tab's storage (about 5 MB in browsers). */
 export const MAX_MESSAGES = 500;
@@ -13,8 +22,8 @@ export const MAX_FILES = 200;
 export const MAX_HISTORY_CHARS = 1024 * 1024;
 /**
  * How long a session can be resumed after it first connected: its resume box lives as long as
- * an offer, the server's `--offer-ttl` (10 minutes unless configured). A corrects it from its
- * link's own lifetime (see `keepHistory`); B cannot know and assumes the default.
+ * an offer, the server's `--offer-ttl` (10 minutes unless configured). A starts from its link's
+ * own lifetime, B from this default, until the session says (`resumableUntil`, from the box).
  */
 export const DEFAULT_RESUMABLE_MS = 10 * 60 * 1000;
 
@@ -49,6 +58,11 @@ export interface SessionHistory {
   entries(): readonly HistoryEntry[];
   add(entry: HistoryEntry): void;
   setPeerName(name: string): void;
+  /** Until when the session can be resumed, as the session learnt it from its resume box. */
+  setUntil(until: number): void;
+  /** The chat's resume state this tab kept for the session, to give back to its `FileResume`. */
+  keptTexts(): KeptTexts | undefined;
+  keepTexts(texts: KeptTexts): void;
   /** The session ended: nothing of it stays. */
   forget(): void;
 }
@@ -99,6 +113,7 @@ export function sessionHistory(
   const record: SessionHistoryRecord =
     kept?.link === link ? kept : { link, since: now, until: now + resumableMs, entries: [] };
   const before = [...record.entries];
+  if (kept?.link !== link) forgetTexts();
   let forgotten = false;
   const write = () => {
     if (forgotten) return;
@@ -127,6 +142,28 @@ export function sessionHistory(
       record.peerName = name;
       write();
     },
+    setUntil(until) {
+      if (record.until === until) return;
+      record.until = until;
+      write();
+    },
+    keptTexts() {
+      try {
+        const text = sessionStorage.getItem(TEXTS_KEY);
+        const texts = text ? (JSON.parse(text) as { link?: unknown; texts?: KeptTexts }) : null;
+        return texts?.link === link ? texts.texts : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    keepTexts(texts) {
+      if (forgotten) return;
+      try {
+        sessionStorage.setItem(TEXTS_KEY, JSON.stringify({ link, texts }));
+      } catch {
+        // Storage refused: after a reload, texts not yet acknowledged are not sent again.
+      }
+    },
     forget() {
       forgotten = true;
       forgetHistory();
@@ -134,11 +171,18 @@ export function sessionHistory(
   };
 }
 
+function forgetTexts(): void {
+  try {
+    sessionStorage.removeItem(TEXTS_KEY);
+  } catch {}
+}
+
 /** Removes whatever session history this tab kept. */
 export function forgetHistory(): void {
   try {
     sessionStorage.removeItem(HISTORY_KEY);
   } catch {}
+  forgetTexts();
 }
 
 /** Until when the session this tab kept can be resumed, if it kept one for `link`. */

@@ -3,6 +3,7 @@ export {
   FileResume,
   type FileResumeEvents,
   type FileResumeOptions,
+  type KeptTexts,
   type ReceivedBytesStore,
 } from './core/file-resume.ts';
 export { getIceServers } from './core/ice-servers.ts';

@@ -149,6 +149,36 @@ describe.each(HASHINGS)(
       expect(store.pieces.has(key)).toBe(false);
     });
 
+    it('resumes from the first byte when the store cannot be read (its load throws at once)', async () => {
+      const store = memoryStore();
+      const sending = newResume();
+      const [a1, b1] = await channelPair();
+      const sender1 = messenger(a1, sending);
+      const receiver1 = messenger(b1, newResume({ store }));
+      const bytes = randomBytes(2 * SIZE);
+      const outgoing = sender1.sendFile(new Blob([bytes]), { name: 'random.bin' });
+      await settle(progressed(receiver1, 1.5 * SIZE));
+      a1.close();
+      sender1.detach();
+      // The reloaded receiver's store fails as a plain function may: by throwing, not rejecting.
+      const broken: ReceivedBytesStore = {
+        ...store,
+        load: () => {
+          throw new Error('the disk is gone');
+        },
+      };
+      const [a2, b2] = await channelPair();
+      const receiver2 = messenger(b2, newResume({ store: broken }));
+      const received = new Promise<ReceivedFile>((resolve) =>
+        receiver2.on('file-received', resolve),
+      );
+      messenger(a2, sending);
+      const file = await settle(received);
+      await settle(outgoing.done);
+      expect(Buffer.from(await file.blob.arrayBuffer()).equals(bytes)).toBe(true);
+      expect(chunkBytes(a2)).toBe(2 * SIZE);
+    });
+
     it('fails with ERR_HASH_MISMATCH on both sides when the resumed file changed meanwhile', async () => {
       const receiving = newResume();
       const [a1, b1] = await channelPair();
@@ -276,8 +306,54 @@ describe.each(HASHINGS)(
       expect(await settle(code)).toBe('ERR_CLOSED');
       expect(await settle(parkedFailure)).toBe('ERR_CLOSED');
     });
+
+    it('ends the session and cancels a parked file even when the store throws at once on remove', async () => {
+      const store: ReceivedBytesStore = {
+        ...memoryStore(),
+        remove: () => {
+          throw new Error('the disk is gone');
+        },
+      };
+      const sending = newResume();
+      const receiving = newResume({ store });
+      const [a1, b1] = await channelPair();
+      const sender1 = messenger(a1, sending);
+      const receiver1 = messenger(b1, receiving);
+      const first = sender1.sendFile(new Blob([randomBytes(SIZE)]));
+      const second = sender1.sendFile(new Blob([randomBytes(SIZE)]));
+      await settle(progressed(receiver1, SIZE / 4));
+      a1.close();
+      sender1.detach();
+      receiver1.detach();
+      const failed: string[] = [];
+      receiving.on('file-failed', ({ file, error }) => failed.push(`${file.key} ${error.code}`));
+      const [firstKey, secondKey] = [first.file.key, second.file.key];
+      receiving.cancelIncoming(firstKey as string);
+      expect(failed).toEqual([`${firstKey} ERR_CANCELLED`]);
+      receiving.close();
+      expect(failed).toEqual([`${firstKey} ERR_CANCELLED`, `${secondKey} ERR_CLOSED`]);
+      expect(receiving.incoming.size).toBe(0);
+      sending.close();
+    });
   },
 );
+
+describe('FileResume.resend', () => {
+  it('refuses a key already waiting to be sent, and takes it again once that one is cancelled', async () => {
+    const sending = new FileResume();
+    const first = sending.resend(new Blob([randomBytes(1024)]), 'photo-1');
+    expect(() => sending.resend(new Blob([randomBytes(1024)]), 'photo-1')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    first.cancel();
+    const code = first.done.catch((error: { code?: string }) => error.code);
+    expect(await code).toBe('ERR_CANCELLED');
+    const again = sending.resend(new Blob([randomBytes(1024)]), 'photo-1');
+    expect(again.file.key).toBe('photo-1');
+    sending.close();
+    await again.done.catch(() => {});
+  });
+});
 
 describe('a messenger detached before its channel opened', () => {
   it('keeps the parked transfers with the current messenger when its channel opens late', async () => {

@@ -11,8 +11,7 @@ const attach = (channel: FakeDataChannel, resume?: FileResume) =>
   createMessenger(channel as unknown as RTCDataChannel, resume ? { resume } : {});
 
 /** Every text a messenger shows, in order. */
-function texts(messenger: Messenger): string[] {
-  const shown: string[] = [];
+function texts(messenger: Messenger, shown: string[] = []): string[] {
   messenger.on('text', (text) => shown.push(text));
   return shown;
 }
@@ -72,6 +71,105 @@ describe('chat texts across the connections of a session (messenger given resume
     expect(onSecond).toEqual([]);
   });
 
+  it('shows a lost first text before a newer one that overtook it on the next connection', async () => {
+    const resumeA = new FileResume();
+    const resumeB = new FileResume();
+    const [a, b] = await channelPair();
+    const shownByB = texts(attach(b, resumeB));
+    // The session's very first text dies with its connection: no `got` ever came back.
+    a.holding = true;
+    attach(a, resumeA).sendText('first');
+    a.closeBoth();
+    const [a2, b2] = await channelPair();
+    texts(attach(b2, resumeB), shownByB);
+    // Sent at once on the new connection, before B's first acknowledgement.
+    attach(a2, resumeA).sendText('second');
+    await settleWhen(() => shownByB.length >= 2 && resumeA.texts.unacked.length === 0);
+    expect(shownByB).toEqual(['first', 'second']);
+    // The overtaking text was acknowledged only once the older one had come.
+    const acks = b2.sent.filter((data) => String(data).includes('"got"')).map(String);
+    expect(acks.map((ack) => JSON.parse(ack).n)).toEqual([0, 2]);
+  });
+
+  it('goes on after a page reload with the state it kept: unacknowledged texts go again, once', async () => {
+    const resumeA = new FileResume();
+    const resumeB = new FileResume();
+    let keptByA = resumeA.texts.kept();
+    resumeA.on('texts', (kept) => {
+      keptByA = JSON.parse(JSON.stringify(kept));
+    });
+    const [a, b] = await channelPair();
+    const shownByB = texts(attach(b, resumeB));
+    const senderA = attach(a, resumeA);
+    senderA.sendText('one');
+    await settleWhen(() => resumeA.texts.unacked.length === 0);
+    // Two more the link never delivers; then A's page reloads.
+    a.holding = true;
+    senderA.sendText('two');
+    senderA.sendText('three');
+    a.closeBoth();
+    const reloadedA = new FileResume({ texts: keptByA });
+    expect(reloadedA.texts.unacked.map(({ text }) => text)).toEqual(['two', 'three']);
+    const [a2, b2] = await channelPair();
+    texts(attach(b2, resumeB), shownByB);
+    attach(a2, reloadedA).sendText('four');
+    await settleWhen(() => shownByB.length >= 4 && reloadedA.texts.unacked.length === 0);
+    expect(shownByB).toEqual(['one', 'two', 'three', 'four']);
+  });
+
+  it('goes on past texts the sender dropped beyond its bound, in order, without waiting for them', async () => {
+    const { resumeA, resumeB, a, senderA } = await firstConnection();
+    // 1,003 texts the link never delivers: the sender keeps the last 1,000 of them.
+    a.holding = true;
+    for (let n = 1; n <= 1003; n++) senderA.sendText(`lost ${n}`);
+    a.closeBoth();
+    expect(resumeA.texts.unacked[0]?.text).toBe('lost 4');
+    const [a2, b2] = await channelPair();
+    const shownByB = texts(attach(b2, resumeB));
+    attach(a2, resumeA).sendText('after');
+    await settleWhen(() => shownByB.length >= 1001 && resumeA.texts.unacked.length === 0);
+    expect(shownByB[0]).toBe('lost 4');
+    expect(shownByB.at(-2)).toBe('lost 1003');
+    expect(shownByB.at(-1)).toBe('after');
+    expect(shownByB).toHaveLength(1001);
+  });
+
+  it('a receiver reloaded without its kept state shows what the sender still holds, from its oldest', async () => {
+    const { resumeA, a, senderA } = await firstConnection();
+    a.holding = true;
+    senderA.sendText('lost');
+    a.closeBoth();
+    const [a2, b2] = await channelPair();
+    // B's page reloaded and kept nothing: a FileResume of its own, new.
+    const shownByB = texts(attach(b2, new FileResume()));
+    attach(a2, resumeA).sendText('after');
+    await settleWhen(() => shownByB.length >= 2 && resumeA.texts.unacked.length === 0);
+    expect(shownByB).toEqual(['lost', 'after']);
+  });
+
+  it('refuses kept state that is not one with ERR_INVALID_ARGUMENT', () => {
+    const kept = new FileResume().texts.kept();
+    const bad = [
+      { ...kept, stream: 'no spaces' },
+      { ...kept, next: 0 },
+      { ...kept, unacked: [{ n: 1, text: 'not sent yet' }] },
+      {
+        ...kept,
+        next: 3,
+        unacked: [
+          { n: 2, text: 'b' },
+          { n: 1, text: 'a' },
+        ],
+      },
+      { ...kept, peerShown: -1 },
+    ];
+    for (const texts of bad) {
+      expect(() => new FileResume({ texts })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
+    }
+  });
+
   it('sends nothing again when the peer speaks the older wire (it never acknowledges)', async () => {
     const resume = new FileResume();
     const [a, b] = await channelPair();
@@ -107,8 +205,11 @@ describe('chat texts across the connections of a session (messenger given resume
     a.send('{"t":"text","text":"x","n":1}');
     a.send('{"t":"got","s":"no spaces","n":1}');
     a.send('{"t":"got","s":"run","n":1.5}');
-    await settleWhen(() => errors.length === 4);
-    expect(errors.map((error) => error.code)).toEqual(Array(4).fill('ERR_PEER_PROTOCOL'));
+    a.send('{"t":"got","s":"run","n":-1}');
+    a.send('{"t":"text","text":"x","s":"run","n":2,"f":2}');
+    a.send('{"t":"text","text":"x","s":"run","n":2,"f":0}');
+    await settleWhen(() => errors.length === 7);
+    expect(errors.map((error) => error.code)).toEqual(Array(7).fill('ERR_PEER_PROTOCOL'));
     expect(shown).toEqual([]);
   });
 });

@@ -35,7 +35,10 @@ export {
   MemoryResumeBoxStore,
   type MemoryResumeBoxStoreOptions,
 } from './store/memory/memory-resume-box-store.ts';
-export { MemoryRoomStore } from './store/memory/memory-room-store.ts';
+export {
+  MemoryRoomStore,
+  type MemoryRoomStoreOptions,
+} from './store/memory/memory-room-store.ts';
 export { type LinkState, RedisLink, type RedisLinkOptions } from './store/redis/redis-link.ts';
 export {
   RedisMailboxStore,

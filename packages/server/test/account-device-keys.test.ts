@@ -180,6 +180,27 @@ describe.each(Object.keys(deployments))('device keys (%s room store)', (kind) =>
   });
 });
 
+describe('device keys: the server clock', () => {
+  it('a room kept for a device key is gone once the server clock passes --device-keep', async () => {
+    let ahead = 0;
+    const server = await accountServer({ deviceKeepMs: 60_000, clock: () => Date.now() + ahead });
+    const user = 'clocked';
+    const keys = await deviceKeys();
+    const keyed = await server.open();
+    expect((await keyed.helloAsDevice(await tokenFor(user), keys)).id).toBe(`${user}-client-1`);
+    const keyless = await server.join(await tokenFor(user));
+    expect(keyless.id).toBe(`${user}-client-2`);
+    // A clean leave closes the socket only once the room has changed.
+    for (const device of [keyless, keyed]) {
+      device.send({ type: 'leave' });
+      await device.closed;
+    }
+    ahead = 60_000;
+    // Had the kept room lived on, its counter would give client-3.
+    expect((await server.join(await tokenFor(user))).id).toBe(`${user}-client-1`);
+  });
+});
+
 describe('device keys: refusals', () => {
   it('refuses a hello whose key is not a P-256 public key (ERR_DEVICE_KEY, 4400)', async () => {
     const server = await accountServer();

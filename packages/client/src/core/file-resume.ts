@@ -2,16 +2,11 @@ import { ConnectError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
 import { type IncomingDigest, WHOLE_DIGEST_MAX_BYTES } from './file-digest.ts';
 import { incomingDigest, sha256OfBlob } from './file-digest-incremental.ts';
-import {
-  type FileDescription,
-  type OutgoingFile,
-  type SendFileOptions,
-  settlement,
-} from './messenger-types.ts';
+import type { FileDescription, OutgoingFile, SendFileOptions } from './messenger-types.ts';
 import { isTransferKey, MAX_LABEL_LENGTH } from './messenger-wire.ts';
 import { resumableReceives } from './resumable-receiver.ts';
-import { resumableSends } from './resumable-sender.ts';
-import { TextResume } from './text-resume.ts';
+import { parkedOutgoing, resumableSends } from './resumable-sender.ts';
+import { type KeptTexts, TextResume } from './text-resume.ts';
 import type {
   ParkedIncoming,
   ParkedOutgoing,
@@ -24,6 +19,7 @@ import type {
   TransferResume,
 } from './transfer-parts.ts';
 
+export type { KeptTexts } from './text-resume.ts';
 export type { ReceivedBytesStore } from './transfer-parts.ts';
 
 export interface FileResumeOptions {
@@ -35,11 +31,22 @@ export interface FileResumeOptions {
    * thread, several times slower (default 128 MiB).
    */
   wholeDigestMaxBytes?: number;
+  /**
+   * The chat's state a page kept from its `texts` events before it was reloaded: its texts the
+   * peer had not acknowledged are sent again (with their numbers, so none shows twice), and
+   * texts the peer sends again that this side already showed are dropped.
+   */
+  texts?: KeptTexts;
 }
 
 export interface FileResumeEvents {
   /** A parked incoming file will never resume: the session ended (`close`). */
   'file-failed': { file: FileDescription; error: ConnectError };
+  /**
+   * The chat's state changed (a text sent, acknowledged or shown): keep it beside the chat to
+   * give back as the `texts` option after a reload, so no unacknowledged text is lost with it.
+   */
+  texts: KeptTexts;
 }
 
 /**
@@ -59,7 +66,7 @@ export class FileResume implements TransferResume, ResumeState {
    */
   readonly received = new Set<string>();
   /** Chat texts not yet acknowledged, and those received: none lost or shown twice. */
-  readonly texts = new TextResume();
+  readonly texts: TextResume;
   readonly #events = new Emitter<FileResumeEvents>();
   #closed: ConnectError | null = null;
 
@@ -72,6 +79,8 @@ export class FileResume implements TransferResume, ResumeState {
     }
     this.store = options.store;
     this.#wholeDigestMax = wholeDigestMaxBytes;
+    this.texts = new TextResume(options.texts);
+    this.texts.onChange = () => this.#events.emit('texts', this.texts.kept());
   }
 
   get closed(): boolean {
@@ -88,31 +97,24 @@ export class FileResume implements TransferResume, ResumeState {
   /**
    * Sends `blob` under `key` on the next messenger (or the current one, when it is told): for a
    * page reloaded during a transfer, with the File it kept. The receiver says where to go on.
+   * A key already waiting to be sent is refused (ERR_INVALID_ARGUMENT): cancel that one first.
    */
   resend(blob: Blob, key: string, options: SendFileOptions = {}): OutgoingFile {
     if (!(blob instanceof Blob)) throw invalid('resend takes a Blob or a File');
     if (!isTransferKey(key)) throw invalid('a transfer key is 1 to 64 of A-Z a-z 0-9 _ -');
     if (this.#closed) throw this.#closed;
+    // Replacing it would leave the first one's `done` unsettled for ever.
+    if (this.outgoing.has(key)) throw invalid(`a transfer under key "${key}" is already waiting`);
     const fileName = 'name' in blob && typeof blob.name === 'string' ? blob.name : 'file';
     const name = options.name ?? fileName;
     const type = options.type ?? blob.type;
     if (name.length > MAX_LABEL_LENGTH || type.length > MAX_LABEL_LENGTH) {
       throw invalid(`a file name or type is limited to ${MAX_LABEL_LENGTH} characters`);
     }
-    const file: FileDescription = { id: -1, key, name, size: blob.size, type };
-    const { done, settle } = settlement();
-    const parked: ParkedOutgoing = {
-      key,
-      blob,
-      name,
-      type,
-      onProgress: options.onProgress,
-      settle,
-      cancelHere: undefined,
-      file,
-    };
+    const { parked, done } = parkedOutgoing(key, blob, name, type, options);
     this.outgoing.set(key, parked);
     this.#wake();
+    const { file } = parked;
     return { file, done, cancel: (reason = '') => this.cancelOutgoing(parked, reason) };
   }
 
@@ -131,7 +133,7 @@ export class FileResume implements TransferResume, ResumeState {
   cancelIncoming(key: string): void {
     const parked = this.incoming.get(key);
     this.incoming.delete(key);
-    void this.store?.remove(key).catch(() => {});
+    this.#forgetKept(key);
     if (parked) {
       const text = `receiving "${parked.file.name}" was cancelled`;
       this.#events.emit('file-failed', {
@@ -151,7 +153,7 @@ export class FileResume implements TransferResume, ResumeState {
     for (const parked of this.outgoing.values()) parked.settle(error);
     this.outgoing.clear();
     for (const [key, parked] of this.incoming) {
-      void this.store?.remove(key).catch(() => {});
+      this.#forgetKept(key);
       this.#events.emit('file-failed', { file: parked.file, error });
     }
     this.incoming.clear();
@@ -184,6 +186,15 @@ export class FileResume implements TransferResume, ResumeState {
       parked.digest.catch(() => {});
     }
     return parked.digest;
+  }
+
+  /** Forgets the kept bytes of `key`, whether the store rejects or throws at once. */
+  #forgetKept(key: string): void {
+    const { store } = this;
+    if (store)
+      void Promise.resolve(key)
+        .then((k) => store.remove(k))
+        .catch(() => {});
   }
 
   /** Called by a messenger on an open channel: it takes the parked outgoing transfers. */

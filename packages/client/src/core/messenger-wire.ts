@@ -21,12 +21,14 @@ export type ControlMessage =
   | { t: 'name'; name: string }
   /**
    * A chat message. With `s` and `n` (a messenger given `resume`): the sender's run of numbers
-   * (`s`, new for each page load) and the message's number in it, from 1; the receiver
-   * acknowledges with `got`, drops a number it has seen, and the sender sends what is not
-   * acknowledged again first on the session's next connection.
+   * (`s`, new for each page load unless the page kept it) and the message's number in it, from
+   * 1; the receiver acknowledges with `got`, drops a number it has seen, and the sender sends
+   * what is not acknowledged again first on the session's next connection. `f`, when lower
+   * than `n`: the oldest text the sender still holds unacknowledged, which the receiver shows
+   * first (a text that overtakes it waits); absent, `n` is the oldest.
    */
-  | { t: 'text'; text: string; s?: string; n?: number }
-  /** Every text of run `s` up to `n` arrived (cumulative). */
+  | { t: 'text'; text: string; s?: string; n?: number; f?: number }
+  /** Every text of run `s` up to `n` was shown (cumulative; 0: none yet, more may follow). */
   | { t: 'got'; s: string; n: number }
   /** A file follows in chunks of this id. */
   | {
@@ -91,10 +93,19 @@ export function parseControl(text: string): ControlMessage {
       if (message.s === undefined && message.n === undefined) {
         return { t: 'text', text: message.text };
       }
-      return { t: 'text', text: message.text, ...numbered(message) };
+      const { s, n } = numbered(message, 1);
+      const text: ControlMessage = { t: 'text', text: message.text, s, n };
+      if (message.f !== undefined) {
+        const { f } = message;
+        if (typeof f !== 'number' || !Number.isSafeInteger(f) || f < 1 || f >= n) {
+          throw protocolError('a text message has no valid oldest number');
+        }
+        text.f = f;
+      }
+      return text;
     }
     case 'got':
-      return { t: 'got', ...numbered(message) };
+      return { t: 'got', ...numbered(message, 0) };
     case 'file': {
       const { name, size, type } = message;
       if (typeof name !== 'string' || name.length > MAX_LABEL_LENGTH) {
@@ -182,13 +193,13 @@ function idOf(message: Record<string, unknown>): number {
   return id;
 }
 
-/** A text's run and number (`s`, `n`), or throws ERR_PEER_PROTOCOL. */
-function numbered(message: Record<string, unknown>): { s: string; n: number } {
+/** A text's run and number (`s`, `n` from `least`), or throws ERR_PEER_PROTOCOL. */
+function numbered(message: Record<string, unknown>, least: number): { s: string; n: number } {
   const { s, n } = message;
   if (typeof s !== 'string' || !KEY_PATTERN.test(s)) {
     throw protocolError(`a "${String(message.t)}" message has no valid run of numbers`);
   }
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < least) {
     throw protocolError(`a "${String(message.t)}" message has no valid number`);
   }
   return { s, n };

@@ -108,13 +108,18 @@ export function createMessenger(
       case 'name':
         peerName = message.name;
         return emit('name', message.name);
-      case 'text':
-        if (message.s !== undefined && message.n !== undefined && resume) {
-          // Acknowledged even when seen before: the ack of the first copy may have been lost.
-          transport.sendQuietly({ t: 'got', s: message.s, n: message.n });
-          if (!resume.texts.received(message.s, message.n)) return;
+      case 'text': {
+        if (message.s === undefined || message.n === undefined || !resume) {
+          return emit('text', message.text);
         }
-        return emit('text', message.text);
+        const { s, n, text, f } = message;
+        const { show, ack } = resume.texts.received(s, n, text, f);
+        // Acknowledged even when seen before: the ack of the first copy may have been lost. Up
+        // to what was shown: one that overtook an older text is sent again until that came.
+        transport.sendQuietly({ t: 'got', s, n: ack });
+        for (const shown of show) emit('text', shown);
+        return;
+      }
       case 'got':
         resume?.texts.acknowledged(message.s, message.n);
         // The peer's first ack of the session: it may have missed texts sent on a dead
@@ -192,7 +197,7 @@ export function createMessenger(
     textsResent = true;
     for (const { n, text } of texts.unacked) {
       if (n > carriedUpTo) break;
-      transport.sendQuietly({ t: 'text', text, s: texts.stream, n });
+      transport.sendQuietly(numberedText(text, texts.stream, n, texts.oldestBefore(n)));
     }
   };
   // Transfers a previous connection of the session left unfinished go on over this one.
@@ -233,7 +238,9 @@ export function createMessenger(
       // Numbered when the session resumes: encoded once, and measured as it will be sent.
       const texts = resume?.texts;
       const message = encodeControl(
-        texts ? { t: 'text', text, s: texts.stream, n: texts.nextNumber } : { t: 'text', text },
+        texts
+          ? numberedText(text, texts.stream, texts.nextNumber, texts.oldestBefore(texts.nextNumber))
+          : { t: 'text', text },
       );
       if (new TextEncoder().encode(message).length > MAX_TEXT_MESSAGE_BYTES) {
         throw invalid(`a text message is limited to ${MAX_TEXT_MESSAGE_BYTES} bytes; send a file`);
@@ -252,6 +259,10 @@ export function createMessenger(
     on: (type, listener) => events.on(type, listener),
     detach: () => stop('the messenger was detached from the data channel'),
   };
+}
+
+function numberedText(text: string, s: string, n: number, f: number | undefined): ControlMessage {
+  return f === undefined ? { t: 'text', text, s, n } : { t: 'text', text, s, n, f };
 }
 
 function checkName(name: unknown): void {

@@ -27,7 +27,12 @@ export function resumableReceives(resume: ResumeState, core: ReceiverCore): Resu
     if (parked && parked.file.size === file.size && parked.hash) {
       return { parts: parked.parts, received: parked.received, hash: parked.hash };
     }
-    const kept = await store?.load(key).catch(() => undefined);
+    let kept: Blob | undefined;
+    try {
+      kept = await store?.load(key);
+    } catch {
+      // Unreadable (rejected, or thrown at once by a plain function): from the first byte.
+    }
     if (!kept || kept.size > file.size) return { parts: [], received: 0, hash: digest(file) };
     const hash = digest(file);
     try {

@@ -1,5 +1,5 @@
 import { ConnectError } from '../errors.ts';
-import { settlement } from './messenger-types.ts';
+import { type SendFileOptions, settlement } from './messenger-types.ts';
 import { newTransferKey } from './messenger-wire.ts';
 import type {
   Outgoing,
@@ -8,6 +8,28 @@ import type {
   ResumeState,
   SenderCore,
 } from './transfer-parts.ts';
+
+/** A transfer of the session under `key`, on no messenger yet; `done` settles with it. */
+export function parkedOutgoing(
+  key: string,
+  blob: Blob,
+  name: string,
+  type: string,
+  options: SendFileOptions,
+): { parked: ParkedOutgoing; done: Promise<void> } {
+  const { done, settle } = settlement();
+  const parked: ParkedOutgoing = {
+    key,
+    blob,
+    name,
+    type,
+    onProgress: options.onProgress,
+    settle,
+    cancelHere: undefined,
+    file: { id: -1, key, name, size: blob.size, type },
+  };
+  return { parked, done };
+}
 
 /**
  * The resumable part of a messenger's sender (`FileResume.sends`): each transfer gets a key and
@@ -57,17 +79,7 @@ export function resumableSends(resume: ResumeState, core: SenderCore): Resumable
   return {
     send(blob, name, type, options) {
       if (resume.closed) throw new ConnectError('ERR_CLOSED', 'the session has ended');
-      const { done, settle } = settlement();
-      const parked: ParkedOutgoing = {
-        key: newTransferKey(),
-        blob,
-        name,
-        type,
-        onProgress: options.onProgress,
-        settle,
-        cancelHere: undefined,
-        file: { id: -1, name, size: blob.size, type },
-      };
+      const { parked, done } = parkedOutgoing(newTransferKey(), blob, name, type, options);
       const state = carry(parked, false);
       resume.outgoing.set(parked.key, parked);
       return {

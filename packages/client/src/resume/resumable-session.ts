@@ -18,6 +18,7 @@ import { HeartbeatSlot } from './resume-heartbeat.ts';
 import { ResumePost, type ResumeWay } from './resume-post.ts';
 import type { ResumeSealer, ResumeSide } from './resume-seal.ts';
 import * as wait from './resume-timing.ts';
+import { ResumeUntil } from './resume-until.ts';
 
 /** The resume channel's id: negotiated (both sides make it), apart from the app's channels. */
 export const RESUME_CHANNEL_ID = 101;
@@ -44,6 +45,9 @@ export class Session implements ResumableSession {
   readonly #options: SessionOptions;
   readonly #controls = new WeakMap<RTCPeerConnection, RTCDataChannel>();
   readonly #events = new Emitter<ResumableSessionEvents>();
+  readonly #until: ResumeUntil;
+  /** Told when `resumableUntil` changes (the ticket keeps it). */
+  onUntil: ((until: number) => void) | undefined;
 
   constructor(
     sealer: ResumeSealer,
@@ -65,6 +69,18 @@ export class Session implements ResumableSession {
       },
       boxTaken,
     );
+    this.#until = new ResumeUntil(
+      sealer,
+      () => {
+        const pc = this.#current?.peerConnection;
+        return pc && this.#controls.get(pc);
+      },
+      () => this.#state === 'closed',
+      (until) => {
+        this.onUntil?.(until);
+        this.#events.emit('until', new Date(until));
+      },
+    );
     this.#post.onBoxGone = (error) => {
       if (this.#state !== 'connected') this.#closeFor(error);
     };
@@ -80,6 +96,21 @@ export class Session implements ResumableSession {
 
   get canResumeAfterReload(): boolean {
     return this.#post.hasBox;
+  }
+
+  get resumableUntil(): Date | null {
+    const until = this.#until.value;
+    return until === null ? null : new Date(until);
+  }
+
+  /** Until when the session can be resumed: the box's expiry, as the mailbox said it. */
+  learnUntil(until: number): void {
+    this.#until.learn(until);
+  }
+
+  /** Asks the other side until when the session can be resumed (it made the box). */
+  askUntil(): void {
+    this.#until.ask();
   }
 
   get closeReason(): ConnectError | null {
@@ -145,6 +176,7 @@ export class Session implements ResumableSession {
     this.#watch(connection);
     this.#setState('connected');
     if (old?.peerConnection !== pc) this.#events.emit('connection', connection);
+    this.#until.connected();
   }
 
   /** A new connection offered through the box (after a reload, or when the channel is gone). */
@@ -186,6 +218,8 @@ export class Session implements ResumableSession {
       const signal = await this.#sealer.open(sealed);
       if (signal.kind === 'bye') {
         this.#closeFor(new ConnectError('ERR_CLOSED', 'the other side ended the session'));
+      } else if (signal.kind === 'until') {
+        this.#until.take(signal.body);
       } else if (signal.kind === 'offer') {
         this.#offersTaken += 1;
         const description = decodeSignal(signal.body.subarray(1));
@@ -222,6 +256,12 @@ export class Session implements ResumableSession {
       await pc.createAnswer(),
       this.#options.gatherTimeout,
     );
+    // Closed while the answer was being made: its bye is on its way, and no answer may follow.
+    if (this.#state === 'closed') {
+      if (this.#answering === pc) this.#answering = null;
+      closeConnection(pc);
+      return;
+    }
     const opening = openConnection(pc, channel, Promise.resolve(), wait.FRESH_WAIT_MS * 2);
     opening.then(
       (connection) => {
@@ -256,6 +296,7 @@ export class Session implements ResumableSession {
     }
     await pc.setRemoteDescription(offer);
     const answer = await gatheredAfresh(pc, await pc.createAnswer(), this.#options.gatherTimeout);
+    if (this.#state === 'closed') return;
     // From the box: the channel does not carry for the other side, though it may look live.
     await this.#sendAnswer(seq, answer, way === 'channel' && this.#isLive());
   }
@@ -304,7 +345,10 @@ export class Session implements ResumableSession {
     const body = new Uint8Array(4 + encoded.length);
     new DataView(body.buffer).setUint32(0, offerSeq);
     body.set(encoded, 4);
-    await this.#post.send(await this.#sealer.seal('answer', body), live);
+    const sealed = await this.#sealer.seal('answer', body);
+    // Closed while it was sealed: the bye went first, and is the last word.
+    if (this.#state === 'closed') return;
+    await this.#post.send(sealed, live);
   }
 
   async #restart(): Promise<void> {

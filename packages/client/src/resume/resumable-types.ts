@@ -12,6 +12,8 @@ export interface ResumableSessionEvents {
   connection: Connection;
   /** A resume signal was refused (ERR_REPLAYED, ERR_FORGED) or could not be sent; it goes on. */
   error: ConnectError;
+  /** This side learnt (or learnt anew) until when the session can be resumed: `resumableUntil`. */
+  until: Date;
 }
 
 /** A link session that resumes after a network change (ICE restart) or a reload (a fresh offer). */
@@ -22,6 +24,13 @@ export interface ResumableSession {
   readonly connection: Connection | null;
   /** Whether a reload can be resumed: only through a mailbox, while the link lives. */
   readonly canResumeAfterReload: boolean;
+  /**
+   * Until when the session can be resumed: its resume box's expiry, as the mailbox said it to the
+   * side that made the box (which tells the other over their connection), kept in the ticket
+   * across a reload. Null while this side does not know it (no mailbox, or not told yet: the
+   * `until` event says when it is). By the mailbox's clock.
+   */
+  readonly resumableUntil: Date | null;
   /** Why the session closed (ERR_CLOSED when a side ended it, ERR_EXPIRED when time ran out). */
   readonly closeReason: ConnectError | null;
   /** The connection once there is one (now, or the next); rejects once the session is closed. */

@@ -65,13 +65,17 @@ export class ResumePost {
     return this.#mailbox !== null && this.#boxGone === null;
   }
 
-  /** Makes the box (the first side to ask does; the other is told it exists) and listens to it. */
-  async openBox(create: boolean): Promise<void> {
+  /**
+   * Makes the box (the first side to ask does; the other is told it exists) and listens to it.
+   * Resolves to the box's expiry (ISO 8601) when this side made it.
+   */
+  async openBox(create: boolean): Promise<string | undefined> {
     const mailbox = this.#mailbox;
-    if (!mailbox) return;
+    if (!mailbox) return undefined;
+    let expiresAt: string | undefined;
     if (create) {
       try {
-        await mailbox.createResumeBox(this.#boxId);
+        ({ expiresAt } = await mailbox.createResumeBox(this.#boxId));
       } catch (error) {
         // The other side made it first: that is the box we share.
         if (!isConnectError(error) || error.code !== 'ERR_ALREADY_USED') throw error;
@@ -79,6 +83,7 @@ export class ResumePost {
     }
     this.#listening = mailbox;
     void this.#listen(mailbox);
+    return expiresAt;
   }
 
   /** The resume channel of the current connection (a negotiated channel both sides make). */

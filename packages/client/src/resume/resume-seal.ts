@@ -18,8 +18,11 @@ import { ConnectError } from '../errors.ts';
  */
 export type ResumeSide = 'a' | 'b';
 
-/** What a resume signal says. */
-export type ResumeSignalKind = 'offer' | 'answer' | 'bye';
+/**
+ * What a resume signal says. `until`: until when the session can be resumed (the box's expiry,
+ * which only the side that made the box was told), or with an empty body, a question for it.
+ */
+export type ResumeSignalKind = 'offer' | 'answer' | 'bye' | 'until';
 
 export interface ResumeSignal {
   kind: ResumeSignalKind;
@@ -40,7 +43,7 @@ const FORM = 0x31;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER = new TextEncoder().encode('webrtc-connect resume v1');
-const KINDS: readonly ResumeSignalKind[] = ['offer', 'answer', 'bye'];
+const KINDS: readonly ResumeSignalKind[] = ['offer', 'answer', 'bye', 'until'];
 const SIDE_BYTE: Record<ResumeSide, number> = { a: 0x61, b: 0x62 };
 
 export function otherSide(side: ResumeSide): ResumeSide {

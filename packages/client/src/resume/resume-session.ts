@@ -20,6 +20,8 @@ export interface ResumeTicket {
   /** The mailbox the resume box is in; null when there is none (no resume after a reload). */
   mailbox: string | null;
   counters: ResumeCounters;
+  /** Until when the session can be resumed (ISO 8601), once this side knows. */
+  resumableUntil?: string;
   /**
    * The number of the last signal this side took from its side of the resume box: its next
    * wait acknowledges up to it. Missing from tickets kept before the box numbered its signals
@@ -66,9 +68,11 @@ export async function makeResumable(
   };
   const session = await sessionFor(ticket, options, 'connected');
   session.adopt(connection);
-  // Whichever side asks first makes the box; without it (no mailbox, or the server refused)
-  // the session still resumes what it can over its channel.
-  await session.post.openBox(true).catch(() => {});
+  // Whichever side asks first makes the box, and is told its expiry; without it (no mailbox,
+  // or the server refused) the session still resumes what it can over its channel.
+  const expiresAt = await session.post.openBox(true).catch(() => undefined);
+  if (expiresAt !== undefined) session.learnUntil(Date.parse(expiresAt));
+  else if (mailbox !== null) session.askUntil();
   return session;
 }
 
@@ -91,6 +95,8 @@ export async function resumeSession(
       'a session with no mailbox cannot resume after a reload: make a new link',
     );
   const session = await sessionFor(ticket, options, 'reconnecting');
+  // Reloaded before it knew until when: it asks on the connection the resume makes.
+  if (session.resumableUntil === null) session.askUntil();
   await session.post.openBox(false);
   void session.offerFresh();
   return session;
@@ -115,6 +121,11 @@ async function sessionFor(
   options.onTicket?.({ ...kept });
   const mailbox = ticket.mailbox === null ? null : new MailboxClient(ticket.mailbox);
   const session = new Session(sealer, mailbox, options, state, ticket.boxTaken ?? 0);
+  if (ticket.resumableUntil !== undefined) session.learnUntil(Date.parse(ticket.resumableUntil));
+  session.onUntil = (until) => {
+    kept.resumableUntil = new Date(until).toISOString();
+    options.onTicket?.({ ...kept });
+  };
   session.post.onBoxTaken = (seq) => {
     kept.boxTaken = seq;
     options.onTicket?.({ ...kept });
@@ -140,6 +151,7 @@ function checkTicket(ticket: ResumeTicket): void {
     typeof ticket.link === 'string' &&
     (ticket.side === 'a' || ticket.side === 'b') &&
     (ticket.mailbox === null || typeof ticket.mailbox === 'string') &&
+    (ticket.resumableUntil === undefined || typeof ticket.resumableUntil === 'string') &&
     typeof ticket.counters === 'object' &&
     ticket.counters !== null &&
     (ticket.boxTaken === undefined ||

@@ -105,8 +105,30 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
 
     createDataChannel(label: string, init: RTCDataChannelInit = {}): FakeDataChannel {
       const channel = new FakeDataChannel(label, init.ordered ?? true, latencyMs);
-      this.channels.push(channel);
+      if (init.negotiated && init.id !== undefined) {
+        // Both sides make it, under the same id; it opens once both have and the pair connects.
+        this.negotiated.set(init.id, channel);
+        FakePeerConnection.pairNegotiated(this);
+      } else this.channels.push(channel);
       return channel;
+    }
+
+    /** Negotiated channels (both sides make them) by id. */
+    readonly negotiated = new Map<number, FakeDataChannel>();
+
+    static pairNegotiated(pc: FakePeerConnection): void {
+      const peer = pc.#peer;
+      if (!peer || pc.connectionState !== 'connected' || peer.connectionState !== 'connected') {
+        return;
+      }
+      for (const [id, channel] of pc.negotiated) {
+        const remote = peer.negotiated.get(id);
+        if (!remote || channel.readyState !== 'connecting' || remote.readyState !== 'connecting')
+          continue;
+        linkChannels(channel, remote);
+        channel.markOpen();
+        remote.markOpen();
+      }
     }
 
     async createOffer(): Promise<RTCSessionDescriptionInit> {
@@ -152,14 +174,20 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
       this.connectionState = 'closed';
       this.iceConnectionState = 'closed';
       this.signalingState = 'closed';
-      for (const channel of [...this.channels, ...this.remoteChannels]) channel.closeBoth();
+      for (const channel of [...this.channels, ...this.remoteChannels, ...this.negotiated.values()])
+        channel.closeBoth();
     }
 
     /** The implementation moves to `state` by itself (a network change, a crash). */
     become(state: RTCPeerConnectionState): void {
       this.#setState(state);
       if (state === 'closed') {
-        for (const channel of [...this.channels, ...this.remoteChannels]) channel.closeBoth();
+        for (const channel of [
+          ...this.channels,
+          ...this.remoteChannels,
+          ...this.negotiated.values(),
+        ])
+          channel.closeBoth();
       }
     }
 
@@ -222,7 +250,10 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
           if (answerer.connectionState === 'closed') return;
           offerer.#setState(step.state);
           answerer.#setState(step.state);
-          if (step.state === 'connected') openChannels(offerer, answerer);
+          if (step.state === 'connected') {
+            openChannels(offerer, answerer);
+            FakePeerConnection.pairNegotiated(offerer);
+          }
         });
       }
     }

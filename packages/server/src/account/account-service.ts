@@ -42,7 +42,7 @@ export class AccountService {
     this.devSignIn = options.devSignIn ? new DevSignIn(clock, shared) : undefined;
     this.oidc = options.oidc;
     this.#ownsStore = options.roomStore === undefined;
-    this.store = options.roomStore ?? new MemoryRoomStore();
+    this.store = options.roomStore ?? new MemoryRoomStore({ clock });
     const rooms = new AccountRooms(
       this.store,
       { maxDevicesPerUser: options.maxDevicesPerUser, clock },

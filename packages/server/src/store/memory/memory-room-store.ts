@@ -11,11 +11,18 @@ import {
 
 type RoomListener = (event: RoomEvent) => void;
 
+export interface MemoryRoomStoreOptions {
+  /** Milliseconds since the epoch, for kept rooms' expiry; tests pass a fake to expire without waiting. */
+  clock?: () => number;
+}
+
 /**
  * The default room store: one process. A swap is a synchronous check and assignment, so it is
  * atomic, and its event reaches subscribers before the swap resolves. A room is deleted when
  * its last member leaves, or, when device keys keep their ids, once the last key's time is
- * over: the map holds a room per user with a device connected or a key still kept.
+ * over: the map holds a room per user with a device connected or a key still kept. Expiry is
+ * judged by `clock`, like the other memory stores: a timer drops the room, and a read or swap
+ * after its time never sees it.
  */
 export class MemoryRoomStore implements RoomStore {
   readonly kind = 'memory';
@@ -25,9 +32,14 @@ export class MemoryRoomStore implements RoomStore {
   #version = 0;
   /** Rooms with no members that keep device keys' ids: deleted when the last one expires. */
   readonly #expiries = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #now: () => number;
+
+  constructor(options: MemoryRoomStoreOptions = {}) {
+    this.#now = options.clock ?? Date.now;
+  }
 
   async read(room: string): Promise<RoomState | undefined> {
-    return this.#rooms.get(room);
+    return this.#live(room);
   }
 
   async swap(
@@ -35,7 +47,7 @@ export class MemoryRoomStore implements RoomStore {
     expectedVersion: number | null,
     next: RoomDraft | null,
   ): Promise<RoomState | null | 'conflict'> {
-    if ((this.#rooms.get(room)?.version ?? null) !== expectedVersion) return 'conflict';
+    if ((this.#live(room)?.version ?? null) !== expectedVersion) return 'conflict';
     this.#version += 1;
     const state = next === null ? null : roomState(next, this.#version);
     if (state === null) this.#rooms.delete(room);
@@ -43,6 +55,22 @@ export class MemoryRoomStore implements RoomStore {
     this.#expireLater(room, state);
     this.#emit(room, { type: 'state', state } satisfies StateEvent);
     return state;
+  }
+
+  /** The room, unless it is kept for device keys whose time is over (then it goes now). */
+  #live(room: string): RoomState | undefined {
+    const state = this.#rooms.get(room);
+    const until = state === undefined ? undefined : keptUntil(state);
+    if (until === undefined || until > this.#now()) return state;
+    this.#expire(room);
+    return undefined;
+  }
+
+  #expire(room: string): void {
+    clearTimeout(this.#expiries.get(room));
+    this.#expiries.delete(room);
+    this.#rooms.delete(room);
+    this.#emit(room, { type: 'state', state: null } satisfies StateEvent);
   }
 
   #expireLater(room: string, state: RoomState | null): void {
@@ -54,11 +82,11 @@ export class MemoryRoomStore implements RoomStore {
       () => {
         this.#expiries.delete(room);
         if (this.#rooms.get(room)?.version !== state.version) return;
-        this.#rooms.delete(room);
-        this.#emit(room, { type: 'state', state: null } satisfies StateEvent);
+        // The clock decides: a timer that fired before the clock says so waits again.
+        if (this.#live(room) !== undefined) this.#expireLater(room, state);
       },
       // setTimeout's longest wait is about 24.8 days.
-      Math.min(2 ** 31 - 1, Math.max(0, until - Date.now())),
+      Math.min(2 ** 31 - 1, Math.max(0, until - this.#now())),
     );
     timer.unref?.();
     this.#expiries.set(room, timer);
