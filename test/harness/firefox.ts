@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
 import {
   type BrowserPage,
@@ -108,12 +109,33 @@ export async function launchFirefox(options: FirefoxOptions = {}): Promise<TestB
   }
 }
 
-/** A Puppeteer page (Firefox over WebDriver BiDi) as a `BrowserPage`. */
+/**
+ * Errors of an evaluation that met a navigation: the page's next document is polled instead
+ * (the ones Puppeteer's own waits retry on).
+ */
+const NAVIGATED =
+  /Execution context was destroyed|Cannot find context with specified id|DiscardedBrowsingContextError/;
+
+/**
+ * A Puppeteer page (Firefox over WebDriver BiDi) as a `BrowserPage`.
+ *
+ * Nothing here uses Puppeteer's waits in the page's own world (`page.waitForFunction`, and the
+ * locators' wait for an enabled element, which is one): they build their predicate with
+ * `new Function` inside the page, and Firefox ESR 140.12 applies the app's CSP (no
+ * 'unsafe-eval') to that, so they fail at once ("Waiting failed") or, in a locator, retry until
+ * the timeout, each try a CSP violation. A single evaluation (WebDriver BiDi's
+ * `script.callFunction`) is exempt, and `waitForSelector` runs in Puppeteer's own sandbox.
+ */
 export function puppeteerPage(page: Page): BrowserPage {
   const element = async (selector: string, timeout = DEFAULT_WAIT_MS) => {
     const handle = await page.waitForSelector(selector, { timeout });
     if (!handle) throw new Error(`no element matches ${selector}`);
     return handle;
+  };
+  /** The locator, once `selector` matches an enabled element (checked in the sandbox). */
+  const enabledLocator = async (selector: string) => {
+    await element(`:is(${selector}):not(:disabled)`);
+    return page.locator(selector).setWaitForEnabled(false);
   };
   const dialogs: string[] = [];
   page.on('dialog', (dialog) => {
@@ -132,8 +154,8 @@ export function puppeteerPage(page: Page): BrowserPage {
     addInitScript: async (script) => {
       await page.evaluateOnNewDocument(script);
     },
-    click: (selector) => page.locator(selector).click(),
-    fill: (selector, text) => page.locator(selector).fill(text),
+    click: async (selector) => (await enabledLocator(selector)).click(),
+    fill: async (selector, text) => (await enabledLocator(selector)).fill(text),
     check: async (selector) => {
       const box = (await element(selector)) as ElementHandle<HTMLInputElement>;
       if (!(await box.evaluate((input) => input.checked))) await box.click();
@@ -156,14 +178,22 @@ export function puppeteerPage(page: Page): BrowserPage {
     // Puppeteer's types map arguments through its handles; ours are plain JSON values.
     evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) =>
       page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg as unknown) as Promise<R>,
+    // Polled with one evaluation at a time (see above), across navigations like Puppeteer's.
     waitForFunction: async <R, A>(fn: (arg: A) => R, arg: A, timeout = DEFAULT_WAIT_MS) => {
       const poll = fn as (arg: unknown) => R;
-      const handle = await page.waitForFunction(
-        poll,
-        { timeout, polling: POLL_MS },
-        arg as unknown,
-      );
-      return (await handle.jsonValue()) as R;
+      const deadline = performance.now() + timeout;
+      for (;;) {
+        try {
+          const value = (await page.evaluate(poll, arg as unknown)) as R;
+          if (value) return value;
+        } catch (error) {
+          if (!NAVIGATED.test(String(error))) throw error;
+        }
+        if (performance.now() >= deadline) {
+          throw new Error(`waitForFunction: nothing truthy within ${timeout} ms`);
+        }
+        await delay(POLL_MS);
+      }
     },
     isClosed: () => page.isClosed(),
     close: () => page.close(),
