@@ -132,9 +132,12 @@ export function puppeteerPage(page: Page): BrowserPage {
     if (!handle) throw new Error(`no element matches ${selector}`);
     return handle;
   };
-  /** The locator, once `selector` matches an enabled element (checked in the sandbox). */
+  /**
+   * The locator, once `selector` matches an enabled element (checked in the sandbox), within
+   * the 30 s a Puppeteer locator waits by default, as before.
+   */
   const enabledLocator = async (selector: string) => {
-    await element(`:is(${selector}):not(:disabled)`);
+    await element(`:is(${selector}):not(:disabled)`, 30_000);
     return page.locator(selector).setWaitForEnabled(false);
   };
   const dialogs: string[] = [];
