@@ -14,14 +14,14 @@ const HURRIED_WAIT_SECONDS = 4;
 const POST_LATE_MS = 4000;
 const POST_ATTEMPTS = 3;
 
+/** Which way a signal came: the way to answer it (a signal from the box says the channel is down). */
+export type ResumeWay = 'channel' | 'box';
+
 /**
  * The two ways a sealed resume signal travels: over the live connection's resume channel when
  * it is up (no server involved), else through the mailbox's resume box. Incoming signals from
  * both ways go to one handler, which opens them (and refuses replays) whichever way they came.
  */
-/** Which way a signal came: the way to answer it (a signal from the box says the channel is down). */
-export type ResumeWay = 'channel' | 'box';
-
 export class ResumePost {
   readonly #mailbox: MailboxClient | null;
   readonly #boxId: string;

@@ -1,5 +1,5 @@
 /**
- * The mailbox API (docs/mailbox-api.md) in memory, as a `fetch` to stub in: sealed blobs in
+ * The mailbox API (README, "`@webrtc-connect/server`: the mailbox"; docs/resume-box.md) in memory, as a `fetch` to stub in: sealed blobs in
  * and out, long-polls held on timers, one reply an offer, a reply read once, expiry by the
  * clock; resume boxes (numbered signals, kept until a wait acknowledges them). Fake timers run its waits and
  * expiries; `failNext` scripts a failure.
