@@ -203,11 +203,19 @@ async function rawClient(url: string, token: string) {
           if (data === '{"k":"ready"}') resolve(channel);
         };
       });
+      // Listening before gathering starts (a candidate found before the listener was lost, and
+      // with it perhaps the only usable path); the ones found before the offer went out follow it.
+      const early: RTCIceCandidateInit[] = [];
+      let offered = false;
+      pc.onicecandidate = ({ candidate }) => {
+        if (!candidate) return;
+        if (offered) signal({ link: 'raw', candidate: candidate.toJSON() });
+        else early.push(candidate.toJSON());
+      };
       await pc.setLocalDescription(await pc.createOffer());
       signal({ link: 'raw', sdp: { type: 'offer', sdp: pc.localDescription?.sdp } });
-      pc.onicecandidate = ({ candidate }) => {
-        if (candidate) signal({ link: 'raw', candidate: candidate.toJSON() });
-      };
+      offered = true;
+      for (const candidate of early.splice(0)) signal({ link: 'raw', candidate });
       for (;;) {
         const frame = await Promise.race([next('signal'), opened]);
         if (!('data' in frame)) return frame as RTCDataChannel;

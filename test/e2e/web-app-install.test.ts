@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { startAppServer, useWebApp } from '../harness/app-server.ts';
 import { testId } from '../harness/browser-page.ts';
 import { playwrightPage } from '../harness/playwright-page.ts';
+import { serviceWorkerControls } from '../harness/web-app-pages.ts';
 
 const app = useWebApp();
 
@@ -38,13 +39,13 @@ describe('the web app, installable', () => {
     }
 
     const page = await app.chromium.newPage();
-    app.track(playwrightPage(page));
+    const tracked = app.track(playwrightPage(page));
     const failed: string[] = [];
     page.on('response', (response) => {
       if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
     });
     await page.goto(`${app.server.url}/`);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await serviceWorkerControls(tracked);
     const cdp = await page.context().newCDPSession(page);
     const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
       installabilityErrors: { errorId: string }[];
@@ -65,7 +66,7 @@ describe('the web app, installable', () => {
     try {
       const page = app.track(playwrightPage(await app.chromium.newPage()));
       await page.goto(`${own.url}/`);
-      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined);
+      await serviceWorkerControls(page);
       await own.close();
       running = false;
       await page.reload();

@@ -44,10 +44,20 @@ export async function startAccountServer(
 
 /** A token from the development sign-in of the server at `url`. */
 export async function devSignIn(url: string, name: string): Promise<string> {
-  const response = await fetch(new URL(ACCOUNT_PATHS.devSignIn, url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name }),
+  const signIn = () =>
+    fetch(new URL(ACCOUNT_PATHS.devSignIn, url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+  // The pooled keep-alive socket can be the one the server closes for idling (5 s) just as this
+  // goes out: the server in this very process, its timer and the pool's both late on a loaded
+  // machine. That fails with ECONNRESET, as the first sign-in of an account-rooms test did after
+  // a long test; a browser sends such a request again, and so does this (a sign-in twice is
+  // harmless).
+  const response = await signIn().catch((error: unknown) => {
+    if ((error as { cause?: { code?: unknown } }).cause?.code !== 'ECONNRESET') throw error;
+    return signIn();
   });
   if (!response.ok) throw new Error(`sign-in failed: ${response.status}`);
   return ((await response.json()) as DevSignInResponse).token;

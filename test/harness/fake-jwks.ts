@@ -15,7 +15,25 @@ export interface ProviderKey {
   jwk: JWK;
 }
 
-export async function providerKey(kid: string, alg: ProviderKey['alg'] = 'RS256') {
+/** Keys made so far, by algorithm and key id (see providerKey). */
+const made = new Map<string, Promise<ProviderKey>>();
+
+/**
+ * The provider's key `kid`: made on first use, then the same key for that id and algorithm in
+ * this process. An RSA key takes a search for two primes, 0.1 to 2 s of CPU on a loaded
+ * two-core machine, which the tests that name the same keys need not pay again.
+ */
+export function providerKey(kid: string, alg: ProviderKey['alg'] = 'RS256'): Promise<ProviderKey> {
+  const name = `${alg} ${kid}`;
+  let key = made.get(name);
+  if (!key) {
+    key = makeKey(kid, alg);
+    made.set(name, key);
+  }
+  return key;
+}
+
+async function makeKey(kid: string, alg: ProviderKey['alg']): Promise<ProviderKey> {
   const pair =
     alg === 'ES256'
       ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })

@@ -216,3 +216,32 @@ export function downloadedHash(page: BrowserPage, href: string): Promise<string>
     return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
   }, href);
 }
+
+/**
+ * Waits until a service worker controls `page` (the app's claims the page once it has kept the
+ * app's files), bounded by `timeout`: on the `controllerchange` event, not by polling on
+ * animation frames, which stall in a headless tab that is not in front. When it does not, the
+ * failure says how far the worker got (none registered: its install failed).
+ */
+export async function serviceWorkerControls(page: BrowserPage, timeout = 30_000): Promise<void> {
+  const reached = await page.evaluate(async (ms) => {
+    const container = navigator.serviceWorker;
+    // Checked and listened to in one task: the event cannot fall between the two.
+    if (container.controller) return 'controlled';
+    const controlled = new Promise<string>((resolve) => {
+      container.addEventListener('controllerchange', () => resolve('controlled'), { once: true });
+    });
+    const late = new Promise<string>((resolve) => {
+      setTimeout(async () => {
+        const registration = await container.getRegistration();
+        if (!registration) return resolve('no worker registered');
+        const { installing, waiting, active } = registration;
+        resolve(
+          `installing: ${installing?.state ?? 'none'}, waiting: ${waiting?.state ?? 'none'}, active: ${active?.state ?? 'none'}`,
+        );
+      }, ms);
+    });
+    return Promise.race([controlled, late]);
+  }, timeout);
+  expect(reached, `a service worker controls the page within ${timeout} ms`).toBe('controlled');
+}

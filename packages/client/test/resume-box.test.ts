@@ -24,22 +24,44 @@ describe('resume signals through the mailbox', () => {
     const b = await ResumeSealer.create(secret, 'b');
     await mailbox.createResumeBox(a.boxId);
     const wait = new AbortController();
-    const waiting = mailbox.takeResumeSignals(b.boxId, 'b', wait.signal);
+    const waiting = mailbox.takeResumeSignals(b.boxId, 'b', 0, wait.signal);
     const offer = await a.seal('offer', new TextEncoder().encode('a fresh offer'));
     await mailbox.postResumeSignal(a.boxId, 'b', offer);
     const [taken] = await waiting;
     if (!taken) throw new Error('nothing taken');
-    expect(new TextDecoder().decode((await b.open(taken)).body)).toBe('a fresh offer');
+    expect(taken.seq).toBe(1);
+    expect(new TextDecoder().decode((await b.open(taken.sealed)).body)).toBe('a fresh offer');
 
     // What the server holds is all it could send: the same bytes again, or changed bytes.
     await mailbox.postResumeSignal(a.boxId, 'b', offer);
     const changed = offer.slice();
     changed[20] = (changed[20] ?? 0) ^ 0xff;
     await mailbox.postResumeSignal(a.boxId, 'b', changed);
-    const [replayed, forged] = await mailbox.takeResumeSignals(b.boxId, 'b', wait.signal);
+    const [replayed, forged] = await mailbox.takeResumeSignals(b.boxId, 'b', 1, wait.signal);
     if (!replayed || !forged) throw new Error('nothing taken');
-    expect(await codeOf(b.open(replayed))).toBe('ERR_REPLAYED');
-    expect(await codeOf(b.open(forged))).toBe('ERR_FORGED');
+    expect([replayed.seq, forged.seq]).toEqual([2, 3]);
+    expect(await codeOf(b.open(replayed.sealed))).toBe('ERR_REPLAYED');
+    expect(await codeOf(b.open(forged.sealed))).toBe('ERR_FORGED');
+  });
+
+  it('answers a signal again until a wait acknowledges it (a response lost on the way loses nothing)', async () => {
+    const secret = createLinkSecret();
+    const a = await ResumeSealer.create(secret, 'a');
+    await mailbox.createResumeBox(a.boxId);
+    const sealed = await a.seal('offer', new TextEncoder().encode('once'));
+    await mailbox.postResumeSignal(a.boxId, 'b', sealed);
+    const wait = new AbortController();
+    // One request each (wait 0): the first is answered, as if its response never arrived.
+    const once = () => {
+      let asks = 0;
+      return () => ++asks === 1;
+    };
+    const first = await mailbox.takeResumeSignals(a.boxId, 'b', 0, wait.signal, 0, once());
+    const again = await mailbox.takeResumeSignals(a.boxId, 'b', 0, wait.signal, 0, once());
+    expect(again).toEqual(first);
+    expect(again.map((signal) => signal.seq)).toEqual([1]);
+    expect(await mailbox.takeResumeSignals(a.boxId, 'b', 1, wait.signal, 0, once())).toEqual([]);
+    expect(await mailbox.takeResumeSignals(a.boxId, 'b', 0, wait.signal, 0, once())).toEqual([]);
   });
 
   it('stops a wait when asked, and says when there is no such box', async () => {
@@ -50,7 +72,7 @@ describe('resume signals through the mailbox', () => {
     );
     await mailbox.createResumeBox(a.boxId);
     const wait = new AbortController();
-    const waiting = mailbox.takeResumeSignals(a.boxId, 'a', wait.signal);
+    const waiting = mailbox.takeResumeSignals(a.boxId, 'a', 0, wait.signal);
     wait.abort();
     expect(await codeOf(waiting)).toBe('ERR_CLOSED');
   });

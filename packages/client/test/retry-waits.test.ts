@@ -36,7 +36,7 @@ describe('retry waits', () => {
     [
       'a resume box wait',
       (mailbox: MailboxClient, signal: AbortSignal) =>
-        mailbox.takeResumeSignals('box', 'a', signal),
+        mailbox.takeResumeSignals('box', 'a', 0, signal),
     ],
     [
       'a reply wait',

@@ -10,7 +10,8 @@ export const MAILBOX_ERROR_CODES = {
   ERR_INVALID_CODE:
     'A reply code is not 5 or 6 characters of Crockford base32 (0-9 and A-Z without U; I, L and O are read as 1, 1 and 0).',
   ERR_INVALID_ROLE: "A resume box's side is not `a` (the link's maker) or `b` (who opened it).",
-  ERR_INVALID_QUERY: 'A query parameter is malformed (wait is a whole number of seconds, 0 to 60).',
+  ERR_INVALID_QUERY:
+    "A query parameter is malformed (wait is a whole number of seconds, 0 to 60; a resume box wait's after is a whole number, at most the last sequence number posted to that side).",
   ERR_UNSUPPORTED_MEDIA_TYPE: 'The request body is not application/json.',
   ERR_BODY_TOO_LARGE: 'The request body is larger than the server accepts.',
   ERR_BLOB_TOO_LARGE: 'The sealed blob is larger than the server stores (4096 bytes by default).',
@@ -38,7 +39,7 @@ export const MAILBOX_ERROR_CODES = {
     'The reply was already read, by its code or by the owner of its offer; a reply is read once.',
   ERR_RESUME_BOX_TAKEN: 'A resume box with this id already exists; a link makes its box once.',
   ERR_RESUME_BOX_FULL:
-    'This side of the resume box holds as many sealed signals as it may (8) until the other side takes them.',
+    'This side of the resume box holds as many sealed signals as it may (8) until the other side acknowledges them (or takes them).',
   ERR_RATE_LIMITED:
     'Too many requests, or too many unknown reply codes, from this client; retry after the seconds in `retry-after`.',
   ERR_TOO_MANY_CONNECTIONS:

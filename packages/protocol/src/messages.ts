@@ -124,10 +124,19 @@ export interface PostResumeSignalRequest {
 }
 
 /**
- * 200 to `GET /api/resume-boxes/:id/:to?wait=`: every signal waiting for side `to`, oldest
- * first, taken (204 when the wait ends first).
+ * 200 to `GET /api/resume-boxes/:id/:to?wait=&after=`: the signals waiting for side `to` whose
+ * sequence numbers are above `after`, oldest first (204 when the wait ends first). `after` is
+ * the highest number the side has processed: the box drops the signals up to it (they are
+ * acknowledged) and keeps the rest until a later wait acknowledges them, so a response that
+ * never arrives loses nothing. A wait without `after` takes every signal (the box drops them as
+ * it answers), as before the numbers.
  */
 export interface TakeResumeSignalsResponse {
   sealed: string[];
+  /**
+   * Each signal's number in its side (from 1, rising by one a post), in the order of `sealed`.
+   * A server from before the numbers sends none (and takes every signal, whatever `after`).
+   */
+  seqs?: number[];
   expiresAt: string;
 }

@@ -91,6 +91,18 @@ const waitQuery = {
   },
 } as const;
 
+/**
+ * A resume box wait's query: `?wait=` and `?after=`, the highest sequence number the side has
+ * processed (digits, at most 15 of them: below 2^53, exact in JSON and in Redis's Lua).
+ */
+const resumeWaitQuery = {
+  type: 'object',
+  properties: {
+    ...waitQuery.properties,
+    after: { type: 'string', pattern: '^(?:0|[1-9][0-9]{0,14})$' },
+  },
+} as const;
+
 /** Route schemas for a server storing blobs of at most `maxSealedBytes` bytes. */
 export function mailboxSchemas(maxSealedBytes: number = MAX_SEALED_BYTES) {
   const sealed = sealedSchema(maxSealedBytes);
@@ -158,14 +170,20 @@ export function mailboxSchemas(maxSealedBytes: number = MAX_SEALED_BYTES) {
     },
     takeResumeSignals: {
       params: object({ id: resumeBoxIdSchema, to: resumeSideSchema }, ['id', 'to']),
-      querystring: waitQuery,
+      querystring: resumeWaitQuery,
       response: {
         200: object(
           {
             sealed: { type: 'array', minItems: 1, maxItems: MAX_RESUME_BLOBS, items: sealed },
+            seqs: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_RESUME_BLOBS,
+              items: { type: 'integer', minimum: 1 },
+            },
             expiresAt: expiresAtSchema,
           },
-          ['sealed', 'expiresAt'],
+          ['sealed', 'seqs', 'expiresAt'],
         ),
         ...errors,
       },

@@ -17,9 +17,11 @@ export { isServerError, SERVER_ERROR_CODES, ServerError, type ServerErrorCode } 
 export type * from './mailbox/mailbox-store.ts';
 export type {
   CreateResumeBoxResult,
+  NumberedResumeSignal,
   PostResumeSignalResult,
   ResumeBoxStore,
   ResumeSide,
+  SignalsAfterResult,
   TakeResumeSignalsResult,
 } from './mailbox/resume-box-store.ts';
 export { createServer } from './server.ts';

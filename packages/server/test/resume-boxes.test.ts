@@ -1,6 +1,7 @@
+import { request as httpRequest } from 'node:http';
 import { MemoryResumeBoxStore } from '@webrtc-connect/server';
 import type { FastifyInstance } from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { blob, failure, fakeClock, testServer } from './helpers.ts';
 import { resumeBoxStoreContract } from './resume-box-store-contract.ts';
 
@@ -17,6 +18,18 @@ function post(app: FastifyInstance, to: string, sealed: unknown = blob(), id = b
 function take(app: FastifyInstance, side: string, wait: number | string = 0, id = boxId()) {
   return app.inject({ method: 'GET', url: `/api/resume-boxes/${id}/${side}?wait=${wait}` });
 }
+
+/** A wait that says what it has: the signals numbered up to `after` are acknowledged. */
+function waitAfter(app: FastifyInstance, side: string, after: number | string, wait = 0) {
+  return app.inject({
+    method: 'GET',
+    url: `/api/resume-boxes/${boxId()}/${side}?wait=${wait}&after=${after}`,
+  });
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('resume boxes', () => {
   it('carry sealed signals to the side named, once, oldest first, for as long as a link lives', async () => {
@@ -68,10 +81,89 @@ describe('resume boxes', () => {
     expect(answered.json().sealed).toEqual([blob('the answer')]);
   });
 
+  it('answer a wait with `after` the signals above it, numbered, again until a wait acknowledges them', async () => {
+    const app = await testServer();
+    await createBox(app);
+    await post(app, 'a', blob('one'));
+    await post(app, 'a', blob('two'));
+    for (const attempt of [1, 2]) {
+      const answered = await waitAfter(app, 'a', 0);
+      expect([attempt, answered.statusCode]).toEqual([attempt, 200]);
+      expect(answered.json()).toMatchObject({
+        sealed: [blob('one'), blob('two')],
+        seqs: [1, 2],
+      });
+    }
+    expect((await waitAfter(app, 'a', 1)).json()).toMatchObject({ seqs: [2] });
+    // Acknowledged up to 1: gone even for an older `after`.
+    expect((await waitAfter(app, 'a', 0)).json()).toMatchObject({ seqs: [2] });
+    expect((await waitAfter(app, 'a', 2)).statusCode).toBe(204);
+    // A wait without `after` (a client from before the numbers) takes them, as it did.
+    await post(app, 'a', blob('three'));
+    expect((await take(app, 'a')).json()).toMatchObject({ sealed: [blob('three')], seqs: [3] });
+    expect((await waitAfter(app, 'a', 2)).statusCode).toBe(204);
+    const waiting = waitAfter(app, 'a', 3, 30);
+    await post(app, 'a', blob('four'));
+    expect((await waiting).json()).toMatchObject({ sealed: [blob('four')], seqs: [4] });
+
+    expect(failure(await waitAfter(app, 'a', 5))).toEqual([400, 'ERR_INVALID_QUERY']);
+    for (const after of ['x', '-1', '01', '1.5', '1234567890123456'])
+      expect([after, ...failure(await waitAfter(app, 'a', after))]).toEqual([
+        after,
+        400,
+        'ERR_INVALID_QUERY',
+      ]);
+  });
+
+  it('still give a signal to the next wait when the client of the wait it was answered to went away during the look', async () => {
+    const app = await testServer();
+    await createBox(app);
+    await post(app, 'a', blob('the answer'));
+    // The look finds the signal and is held there until the client has gone.
+    let looked!: () => void;
+    const lookedAt = new Promise<void>((resolve) => {
+      looked = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const signalsAfter = MemoryResumeBoxStore.prototype.signalsAfter;
+    vi.spyOn(MemoryResumeBoxStore.prototype, 'signalsAfter').mockImplementationOnce(async function (
+      this: MemoryResumeBoxStore,
+      ...args
+    ) {
+      const found = await signalsAfter.apply(this, args);
+      looked();
+      await released;
+      return found;
+    });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const serverSawClose = new Promise<void>((resolve) => {
+      app.server.once('request', (_request, response) => response.once('close', resolve));
+    });
+    const gone = httpRequest(`${base}/api/resume-boxes/${boxId()}/a?wait=30&after=0`);
+    gone.on('error', () => {});
+    gone.end();
+    await lookedAt;
+    gone.destroy();
+    await serverSawClose;
+    release();
+    const next = await waitAfter(app, 'a', 0);
+    expect(next.statusCode).toBe(200);
+    expect(next.json()).toMatchObject({ sealed: [blob('the answer')], seqs: [1] });
+  });
+
   it('hold 8 signals a side, then say ERR_RESUME_BOX_FULL until they are taken', async () => {
     const app = await testServer();
     await createBox(app);
     for (let index = 0; index < 8; index += 1) expect((await post(app, 'a')).statusCode).toBe(204);
+    expect(failure(await post(app, 'a'))).toEqual([409, 'ERR_RESUME_BOX_FULL']);
+    // Answered is not acknowledged: still full until a wait says it has them.
+    expect((await waitAfter(app, 'a', 0)).json().seqs).toHaveLength(8);
+    expect(failure(await post(app, 'a'))).toEqual([409, 'ERR_RESUME_BOX_FULL']);
+    await waitAfter(app, 'a', 1);
+    expect((await post(app, 'a')).statusCode).toBe(204);
     expect(failure(await post(app, 'a'))).toEqual([409, 'ERR_RESUME_BOX_FULL']);
     await take(app, 'a');
     expect((await post(app, 'a')).statusCode).toBe(204);

@@ -22,6 +22,13 @@ import { ConnectError, type ConnectErrorCode } from '../errors.ts';
 /** How long past its wait a long-poll's response may be late before it counts as lost. */
 const LATE_RESPONSE_SECONDS = 3;
 
+/** A sealed resume signal from the box, and its number in the box's side. */
+export interface BoxSignal {
+  sealed: Uint8Array;
+  /** Undefined from a server from before the numbers (which takes every signal it answers). */
+  seq: number | undefined;
+}
+
 /** The mailbox's error codes that mean something to a person; anything else is ERR_MAILBOX. */
 const SERVER_CODES: Partial<Record<MailboxErrorCode, ConnectErrorCode>> = {
   ERR_NOT_FOUND: 'ERR_NOT_FOUND',
@@ -215,18 +222,21 @@ export class MailboxClient {
   }
 
   /**
-   * Takes the sealed resume signals waiting for side `side` (oldest first), waiting for one
-   * (long-poll of `waitSeconds`, asked again while `keepWaiting()`) until `signal` aborts or the
-   * box is gone (ERR_EXPIRED, ERR_NOT_FOUND).
+   * The sealed resume signals waiting for side `side` numbered above `after` (oldest first),
+   * waiting for one (long-poll of `waitSeconds`, asked again while `keepWaiting()`) until
+   * `signal` aborts or the box is gone (ERR_EXPIRED, ERR_NOT_FOUND). The box drops the signals
+   * up to `after` (acknowledged: the caller processed them) and keeps the rest until a later
+   * call acknowledges them, so a response lost on the way is answered again.
    */
   async takeResumeSignals(
     id: string,
     side: 'a' | 'b',
+    after: number,
     signal: AbortSignal,
     waitSeconds = DEFAULT_WAIT_SECONDS,
     keepWaiting: () => boolean = () => true,
-  ): Promise<Uint8Array[]> {
-    const path = `${MAILBOX_PATHS.resumeSide(encodeURIComponent(id), side)}?wait=${waitSeconds}`;
+  ): Promise<BoxSignal[]> {
+    const path = `${MAILBOX_PATHS.resumeSide(encodeURIComponent(id), side)}?wait=${waitSeconds}&after=${after}`;
     let failures = 0;
     for (;;) {
       if (signal.aborted) throw new ConnectError('ERR_CLOSED', 'stopped waiting');
@@ -241,7 +251,12 @@ export class MailboxClient {
           signal: request.signal,
         })) as TakeResumeSignalsResponse | null;
         failures = 0;
-        if (body) return body.sealed.map(fromLinkText);
+        if (body)
+          return body.sealed.map((sealed, index) => ({
+            sealed: fromLinkText(sealed),
+            // A server from before the numbers took them all, and numbered none.
+            seq: body.seqs?.[index],
+          }));
       } catch (error) {
         if (signal.aborted)
           throw new ConnectError('ERR_CLOSED', 'stopped waiting', { cause: error });

@@ -58,14 +58,21 @@ export class Session implements ResumableSession {
     mailbox: MailboxClient | null,
     options: SessionOptions,
     state: ResumeState,
+    boxTaken = 0,
   ) {
     this.side = sealer.side;
     this.#sealer = sealer;
     this.#options = options;
     this.#state = state;
-    this.#post = new ResumePost(mailbox, sealer.boxId, sealer.side, (sealed, way) => {
-      this.#handling = this.#handling.then(() => this.#handle(sealed, way));
-    });
+    this.#post = new ResumePost(
+      mailbox,
+      sealer.boxId,
+      sealer.side,
+      (sealed, way) => {
+        this.#handling = this.#handling.then(() => this.#handle(sealed, way));
+      },
+      boxTaken,
+    );
     this.#until = new ResumeUntil(
       sealer,
       () => {

@@ -14,14 +14,14 @@ const HURRIED_WAIT_SECONDS = 4;
 const POST_LATE_MS = 4000;
 const POST_ATTEMPTS = 3;
 
+/** Which way a signal came: the way to answer it (a signal from the box says the channel is down). */
+export type ResumeWay = 'channel' | 'box';
+
 /**
  * The two ways a sealed resume signal travels: over the live connection's resume channel when
  * it is up (no server involved), else through the mailbox's resume box. Incoming signals from
  * both ways go to one handler, which opens them (and refuses replays) whichever way they came.
  */
-/** Which way a signal came: the way to answer it (a signal from the box says the channel is down). */
-export type ResumeWay = 'channel' | 'box';
-
 export class ResumePost {
   readonly #mailbox: MailboxClient | null;
   readonly #boxId: string;
@@ -31,22 +31,33 @@ export class ResumePost {
   /** Which listening loop is the current one (see `hurry`); the box it listens to. */
   #generation = 0;
   #listening: MailboxClient | null = null;
+  /** Ends the current loop's wait in flight (see `hurry`). */
+  #dropWait: () => void = () => {};
   #hurried = false;
   #channel: RTCDataChannel | null = null;
   #boxGone: ConnectError | null = null;
+  /**
+   * The number of the last signal handed on from the box: every wait acknowledges up to it
+   * (`after`), and whatever a wait is answered up to it again (two waits in flight) is skipped.
+   */
+  #boxTaken: number;
   /** Told once when the box can no longer carry anything (expired, or never made). */
   onBoxGone: (error: ConnectError) => void = () => {};
+  /** Told the number of each signal handed on from the box (to keep it across a reload). */
+  onBoxTaken: (seq: number) => void = () => {};
 
   constructor(
     mailbox: MailboxClient | null,
     boxId: string,
     side: ResumeSide,
     receive: (sealed: Uint8Array, way: ResumeWay) => void,
+    boxTaken = 0,
   ) {
     this.#mailbox = mailbox;
     this.#boxId = boxId;
     this.#side = side;
     this.#receive = receive;
+    this.#boxTaken = boxTaken;
   }
 
   /** Whether signals can travel with no connection: there is a mailbox and its box lives. */
@@ -115,6 +126,11 @@ export class ResumePost {
           sealed,
           attemptDone.signal,
         );
+        // The answer to this comes to the wait in flight, which may hang on a connection from
+        // before this side's network changed (nothing tells): while the session is down, a new
+        // wait goes out now, on a connection that just carried the post. Nothing is lost by
+        // dropping the old one (see `hurry`).
+        if (this.#hurried) this.#renewWait();
         return 'box';
       } catch (error) {
         // A copy that did arrive after all is refused as a replay by the other side.
@@ -128,19 +144,27 @@ export class ResumePost {
   }
 
   /**
-   * While the session is down (`on`), waits on the box are short and the one in flight is
-   * dropped for a new one at once. After this side's network changed, a wait may hang on a
-   * connection that can no longer carry its response (nothing tells either end), and the
-   * signals the server hands it would be lost; the server gives them to the newest wait of a
-   * side instead (resume-box-routes.ts).
+   * While the session is down (`on`), waits on the box are short and a new one starts at once.
+   * After this side's network changed, a wait may hang on a connection that can no longer carry
+   * its response (nothing tells either end); what the server answers it stays in the box until
+   * a later wait acknowledges it, so the next wait, on a new connection, gets it.
    */
   hurry(on: boolean): void {
     if (on === this.#hurried) return;
     this.#hurried = on;
-    // A new wait of the new length at once. The one in flight is left to end by itself rather
-    // than dropped: if its connection is alive, a signal the server hands it in the meantime
-    // still arrives, where a dropped request's would be lost; the server ends it (204) once the
-    // new one comes, and if it hangs, its lateness ends it.
+    // A new wait of the new length at once, and the one in flight dropped: it may hang on a
+    // connection the network took away, and what the server answered it stays in the box until
+    // a later wait acknowledges it, so dropping it loses nothing. (Firefox then sends the next
+    // request on a new connection; left to end by itself, the old one kept a moved Firefox B
+    // 10 s from coming back instead of 4.) A server from before the numbers took what it
+    // answered: a signal answered as the wait is dropped is then lost, and the offers' own
+    // timers make up for it.
+    this.#renewWait();
+  }
+
+  /** Drops the wait in flight for a new one at once. */
+  #renewWait(): void {
+    this.#dropWait();
     if (this.#listening && !this.#stop.signal.aborted) void this.#listen(this.#listening);
   }
 
@@ -149,23 +173,48 @@ export class ResumePost {
     this.#channel = null;
   }
 
-  /** Takes this side's signals from the box for as long as the box lives. */
+  /** Takes this side's signals from the box for as long as the box lives, acknowledging each. */
   async #listen(mailbox: MailboxClient): Promise<void> {
     const generation = ++this.#generation;
     const current = () => generation === this.#generation && !this.#stop.signal.aborted;
+    // This loop's waits end when the post closes, or when `hurry` drops them.
+    const waits = new AbortController();
+    const stop = () => waits.abort();
+    this.#stop.signal.addEventListener('abort', stop);
+    this.#dropWait = stop;
+    try {
+      await this.#listenWhile(mailbox, current, waits.signal);
+    } finally {
+      this.#stop.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  async #listenWhile(
+    mailbox: MailboxClient,
+    current: () => boolean,
+    waits: AbortSignal,
+  ): Promise<void> {
     while (current()) {
       const seconds = this.#hurried ? HURRIED_WAIT_SECONDS : DEFAULT_WAIT_SECONDS;
       try {
         const taken = await mailbox.takeResumeSignals(
           this.#boxId,
           this.#side,
-          this.#stop.signal,
+          this.#boxTaken,
+          waits,
           seconds,
           current,
         );
-        for (const sealed of taken) this.#receive(sealed, 'box');
+        for (const { sealed, seq } of taken) {
+          if (seq !== undefined) {
+            if (seq <= this.#boxTaken) continue;
+            this.#boxTaken = seq;
+            this.onBoxTaken(seq);
+          }
+          this.#receive(sealed, 'box');
+        }
       } catch (error) {
-        if (this.#stop.signal.aborted) return;
+        if (!current()) return;
         if (
           isConnectError(error) &&
           (error.code === 'ERR_EXPIRED' || error.code === 'ERR_NOT_FOUND')

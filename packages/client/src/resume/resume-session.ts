@@ -22,6 +22,13 @@ export interface ResumeTicket {
   counters: ResumeCounters;
   /** Until when the session can be resumed (ISO 8601), once this side knows. */
   resumableUntil?: string;
+  /**
+   * The number of the last signal this side took from its side of the resume box: its next
+   * wait acknowledges up to it. Missing from tickets kept before the box numbered its signals
+   * (0 then: the box answers what it still holds again, and the sequence numbers inside the
+   * seals refuse what was already taken).
+   */
+  boxTaken?: number;
 }
 
 export interface ResumeOptions extends SessionOptions {
@@ -57,6 +64,7 @@ export async function makeResumable(
     side,
     mailbox,
     counters: { sent: 0, received: 0 },
+    boxTaken: 0,
   };
   const session = await sessionFor(ticket, options, 'connected');
   session.adopt(connection);
@@ -112,10 +120,14 @@ async function sessionFor(
   );
   options.onTicket?.({ ...kept });
   const mailbox = ticket.mailbox === null ? null : new MailboxClient(ticket.mailbox);
-  const session = new Session(sealer, mailbox, options, state);
+  const session = new Session(sealer, mailbox, options, state, ticket.boxTaken ?? 0);
   if (ticket.resumableUntil !== undefined) session.learnUntil(Date.parse(ticket.resumableUntil));
   session.onUntil = (until) => {
     kept.resumableUntil = new Date(until).toISOString();
+    options.onTicket?.({ ...kept });
+  };
+  session.post.onBoxTaken = (seq) => {
+    kept.boxTaken = seq;
     options.onTicket?.({ ...kept });
   };
   return session;
@@ -141,6 +153,8 @@ function checkTicket(ticket: ResumeTicket): void {
     (ticket.mailbox === null || typeof ticket.mailbox === 'string') &&
     (ticket.resumableUntil === undefined || typeof ticket.resumableUntil === 'string') &&
     typeof ticket.counters === 'object' &&
-    ticket.counters !== null;
+    ticket.counters !== null &&
+    (ticket.boxTaken === undefined ||
+      (Number.isSafeInteger(ticket.boxTaken) && ticket.boxTaken >= 0));
   if (!ok) throw new ConnectError('ERR_INVALID_ARGUMENT', 'not a resume ticket');
 }

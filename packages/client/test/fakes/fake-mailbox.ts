@@ -1,7 +1,7 @@
 /**
- * The mailbox API (docs/mailbox-api.md) in memory, as a `fetch` to stub in: sealed blobs in
+ * The mailbox API (README, "`@webrtc-connect/server`: the mailbox"; docs/resume-box.md) in memory, as a `fetch` to stub in: sealed blobs in
  * and out, long-polls held on timers, one reply an offer, a reply read once, expiry by the
- * clock; resume boxes (a side's signals to its newest wait). Fake timers run its waits and
+ * clock; resume boxes (numbered signals, kept until a wait acknowledges them). Fake timers run its waits and
  * expiries; `failNext` scripts a failure.
  */
 import {
@@ -35,12 +35,16 @@ export function createFakeMailbox(options: FakeMailboxOptions = {}) {
   const base = 'http://mailbox.test';
   const offers = new Map<string, StoredOffer>();
   const replies = new Map<string, StoredReply>();
-  /** Resume boxes: each side's sealed signals, and the wait that may take them. */
-  const boxes = new Map<string, { a: string[]; b: string[]; waits: { a: number; b: number } }>();
+  /**
+   * Resume boxes: each side's sealed signals not yet acknowledged, numbered from 1 as posted,
+   * and the newest wait of each side.
+   */
+  type BoxSide = { last: number; signals: { seq: number; sealed: string }[] };
+  const boxes = new Map<string, { a: BoxSide; b: BoxSide; waits: { a: number; b: number } }>();
   const waiters = new Set<() => void>();
   /** Requests seen, as "METHOD path". */
   const requests: string[] = [];
-  const failures: { match: RegExp; answer: 'network' | MailboxErrorCode }[] = [];
+  const failures: { match: RegExp; answer: 'network' | 'lost' | MailboxErrorCode }[] = [];
   let next = 0;
 
   const wake = () => {
@@ -104,25 +108,39 @@ export function createFakeMailbox(options: FakeMailboxOptions = {}) {
 
     if (method === 'POST' && path === '/api/resume-boxes') {
       if (boxes.has(body.id ?? '')) return error('ERR_RESUME_BOX_TAKEN');
-      boxes.set(body.id ?? '', { a: [], b: [], waits: { a: 0, b: 0 } });
+      boxes.set(body.id ?? '', {
+        a: { last: 0, signals: [] },
+        b: { last: 0, signals: [] },
+        waits: { a: 0, b: 0 },
+      });
       return json(201, { expiresAt: expiresAt() });
     }
     if (boxPath) {
       const box = boxes.get(decodeURIComponent(boxPath[1] ?? ''));
       const side = boxPath[2] === 'a' ? 'a' : 'b';
       if (!box) return error('ERR_NOT_FOUND');
+      const held = box[side];
       if (method === 'POST') {
-        box[side].push(body.sealed ?? '');
+        held.last += 1;
+        held.signals.push({ seq: held.last, sealed: body.sealed ?? '' });
         wake();
         return noContent();
       }
       // A newer wait of the same side ends this one (as the server does).
       const mine = ++box.waits[side];
       wake();
+      // `after` acknowledges (drops) the signals up to it; without it a wait takes them all.
+      const after = url.searchParams.get('after');
       return waitFor(wait, init.signal, () => {
         if (box.waits[side] !== mine) return noContent();
-        if (box[side].length === 0) return undefined;
-        return json(200, { sealed: box[side].splice(0), expiresAt: expiresAt() });
+        if (after !== null) held.signals = held.signals.filter((s) => s.seq > Number(after));
+        if (held.signals.length === 0) return undefined;
+        const answered = after === null ? held.signals.splice(0) : held.signals;
+        return json(200, {
+          sealed: answered.map((signal) => signal.sealed),
+          seqs: answered.map((signal) => signal.seq),
+          expiresAt: expiresAt(),
+        });
       });
     }
 
@@ -219,14 +237,14 @@ export function createFakeMailbox(options: FakeMailboxOptions = {}) {
     requests.push(`${method} ${url.pathname}`);
     if (init.signal?.aborted) throw init.signal.reason;
     const failure = failures.findIndex((entry) => entry.match.test(`${method} ${url.pathname}`));
-    if (failure >= 0) {
-      const [entry] = failures.splice(failure, 1);
-      if (entry?.answer === 'network') throw new TypeError('fetch failed');
-      if (entry) return error(entry.answer);
-    }
+    const [entry] = failure >= 0 ? failures.splice(failure, 1) : [];
+    if (entry?.answer === 'network') throw new TypeError('fetch failed');
+    if (entry && entry.answer !== 'lost') return error(entry.answer);
     // A request takes a moment, so answers never arrive in the caller's own turn.
     await Promise.resolve();
-    return handle(method, url, init);
+    const response = await handle(method, url, init);
+    if (entry?.answer === 'lost') throw new TypeError('fetch failed');
+    return response;
   };
 
   return {
@@ -237,8 +255,11 @@ export function createFakeMailbox(options: FakeMailboxOptions = {}) {
     requests,
     offers,
     replies,
-    /** The next request matching `match` ("METHOD /path") fails, by network or with `code`. */
-    failNext(match: RegExp, answer: 'network' | MailboxErrorCode): void {
+    /**
+     * The next request matching `match` ("METHOD /path") fails, by network or with `code`; or is
+     * handled and its answer `lost` on the way back (a network error once it has an answer).
+     */
+    failNext(match: RegExp, answer: 'network' | 'lost' | MailboxErrorCode): void {
       failures.push({ match, answer });
     },
   };

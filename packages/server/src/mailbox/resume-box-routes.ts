@@ -10,7 +10,12 @@ import { ServerError } from '../errors.ts';
 import type { ResolvedServerOptions } from '../server-options.ts';
 import type { LongPollWaiters, WaitTarget } from './long-poll.ts';
 import { expiredError, isoTime, mailboxFullError, waitMs } from './mailbox-context.ts';
-import type { ResumeBoxStore, ResumeSide } from './resume-box-store.ts';
+import type {
+  NumberedResumeSignal,
+  ResumeBoxStore,
+  ResumeSide,
+  SignalsAfterResult,
+} from './resume-box-store.ts';
 import { decodeSealed, encodeSealed } from './sealed-blob.ts';
 
 export interface ResumeBoxContext {
@@ -20,13 +25,18 @@ export interface ResumeBoxContext {
   options: ResolvedServerOptions;
 }
 
-type Live = { sealed: Uint8Array[]; expiresAt: number };
+type Live = { signals: NumberedResumeSignal[]; expiresAt: number };
 
 /**
  * Resume boxes (DESIGN §4.5): a link's two sides post each other sealed signals to resume a
- * session with no data channel between them, and take them with a long-poll. Anyone holding a
- * box id (derived from the link secret) may post and take; the blobs open only under keys
+ * session with no data channel between them, and wait for them with a long-poll. Anyone holding
+ * a box id (derived from the link secret) may post and wait; the blobs open only under keys
  * derived from the same secret, and the sides refuse replays, so holding the id buys nothing.
+ *
+ * A wait says which signals it has (`?after=`, the highest number processed): the box drops
+ * those and answers the rest without dropping them, so a response lost on the way (a stale
+ * connection, a client gone during the look) is answered again to the next wait. A wait
+ * without `after` (a client from before the numbers) takes every signal, as it always did.
  */
 export async function resumeBoxRoutes(
   app: FastifyInstance,
@@ -36,9 +46,11 @@ export async function resumeBoxRoutes(
   /**
    * The wait each box side has here now. A side listens with one request at a time, so a new
    * one means the old is stale: its page reloaded, or its network changed under it and the
-   * old connection can no longer carry a response (neither end may know yet). A stale wait
-   * left standing would take the signals and lose them; it ends (204) instead, and the newest
-   * gets them. Per server instance: a stale wait on another instance still stands.
+   * old connection can no longer carry a response (neither end may know yet). It ends (204)
+   * at once rather than hold a connection and a waiter for its whole length. For a wait with
+   * `after` that is all: what a stale wait is answered stays in the box for the next. A wait
+   * without it takes the signals, so this is what keeps them from a stale one (per instance
+   * only: a stale wait on another instance still takes them).
    */
   const waiting = new Map<string, AbortController>();
 
@@ -74,7 +86,7 @@ export async function resumeBoxRoutes(
       case 'side-full':
         throw new ServerError(
           'ERR_RESUME_BOX_FULL',
-          `side ${to} of the resume box holds all the signals it may until they are taken`,
+          `side ${to} of the resume box holds all the signals it may until they are acknowledged`,
         );
       case 'expired':
         throw expiredError('resume box');
@@ -85,14 +97,15 @@ export async function resumeBoxRoutes(
 
   app.get<{
     Params: { id: string; to: ResumeSide };
-    Querystring: { wait?: string };
+    Querystring: { wait?: string; after?: string };
     Reply: { 200: TakeResumeSignalsResponse; 204: undefined };
   }>(
     '/api/resume-boxes/:id/:to',
-    // No HEAD twin: it would take the signals and answer without them.
+    // No HEAD twin: it would take (or acknowledge) the signals and answer without them.
     { schema: schemas.takeResumeSignals, exposeHeadRoute: false },
     async (request, reply) => {
       const { id, to } = request.params;
+      const after = request.query.after === undefined ? undefined : Number(request.query.after);
       const side = `${id}/${to}`;
       waiting.get(side)?.abort();
       const mine = new AbortController();
@@ -100,7 +113,7 @@ export async function resumeBoxRoutes(
       let taken: Live | undefined;
       try {
         taken = await waiters.wait(
-          signalsFor(id, to),
+          signalsFor(id, to, after),
           waitMs(request.query.wait, options),
           reply.raw,
           mine.signal,
@@ -109,18 +122,35 @@ export async function resumeBoxRoutes(
         if (waiting.get(side) === mine) waiting.delete(side);
       }
       if (taken === undefined) return reply.code(204).send();
-      return { sealed: taken.sealed.map(encodeSealed), expiresAt: isoTime(taken.expiresAt) };
+      return {
+        sealed: taken.signals.map((signal) => encodeSealed(signal.sealed)),
+        seqs: taken.signals.map((signal) => signal.seq),
+        expiresAt: isoTime(taken.expiresAt),
+      };
     },
   );
 
-  function signalsFor(id: string, to: ResumeSide): WaitTarget<Live> {
+  function signalsFor(id: string, to: ResumeSide, after: number | undefined): WaitTarget<Live> {
     return {
       subscribe: (wake) => boxes.onSignal(id, to, wake),
       look: async () => {
-        const found = await boxes.takeSignals(id, to);
-        if (found.status === 'expired') throw expiredError('resume box');
-        if (found.status === 'missing') throw missingBox();
-        return found.sealed.length > 0 ? found : undefined;
+        const found: SignalsAfterResult =
+          after === undefined
+            ? await boxes.takeSignals(id, to)
+            : await boxes.signalsAfter(id, to, after);
+        switch (found.status) {
+          case 'expired':
+            throw expiredError('resume box');
+          case 'missing':
+            throw missingBox();
+          case 'ahead':
+            throw new ServerError(
+              'ERR_INVALID_QUERY',
+              `after (${after}) is above the last signal posted to side ${to} (${found.last})`,
+            );
+          case 'live':
+            return found.signals.length > 0 ? found : undefined;
+        }
       },
     };
   }

@@ -2,10 +2,12 @@ import { EventEmitter } from 'node:events';
 import { MAX_RESUME_BLOBS } from '@webrtc-connect/protocol';
 import {
   type CreateResumeBoxResult,
+  type NumberedResumeSignal,
   type PostResumeSignalResult,
   RESUME_STORE_DEFAULTS,
   type ResumeBoxStore,
   type ResumeSide,
+  type SignalsAfterResult,
   type TakeResumeSignalsResult,
 } from '../../mailbox/resume-box-store.ts';
 
@@ -18,9 +20,15 @@ export interface MemoryResumeBoxStoreOptions {
   clock?: () => number;
 }
 
+/** A side's signals not yet acknowledged, and the number the last one posted got. */
+interface BoxSide {
+  last: number;
+  signals: NumberedResumeSignal[];
+}
+
 interface LiveBox {
   expiresAt: number;
-  sides: Record<ResumeSide, Uint8Array[]>;
+  sides: Record<ResumeSide, BoxSide>;
 }
 
 /** Resume boxes in one process, bounded in every map it keeps. */
@@ -47,7 +55,10 @@ export class MemoryResumeBoxStore implements ResumeBoxStore {
       this.#sweep();
       if (this.#boxes.size >= this.#maxBoxes) return 'full';
     }
-    this.#boxes.set(id, { expiresAt, sides: { a: [], b: [] } });
+    this.#boxes.set(id, {
+      expiresAt,
+      sides: { a: { last: 0, signals: [] }, b: { last: 0, signals: [] } },
+    });
     return 'created';
   }
 
@@ -59,18 +70,29 @@ export class MemoryResumeBoxStore implements ResumeBoxStore {
     const box = this.#live(id);
     if (typeof box !== 'object') return box ?? 'missing';
     const side = box.sides[to];
-    if (side.length >= MAX_RESUME_BLOBS) return 'side-full';
-    side.push(sealed.slice());
+    if (side.signals.length >= MAX_RESUME_BLOBS) return 'side-full';
+    side.last += 1;
+    side.signals.push({ seq: side.last, sealed: sealed.slice() });
     this.#events.emit(`${id}:${to}`);
     return 'stored';
+  }
+
+  async signalsAfter(id: string, to: ResumeSide, after: number): Promise<SignalsAfterResult> {
+    const box = this.#live(id);
+    if (typeof box !== 'object') return { status: box ?? 'missing' };
+    const side = box.sides[to];
+    if (after > side.last) return { status: 'ahead', last: side.last };
+    side.signals = side.signals.filter((signal) => signal.seq > after);
+    return { status: 'live', signals: copies(side.signals), expiresAt: box.expiresAt };
   }
 
   async takeSignals(id: string, to: ResumeSide): Promise<TakeResumeSignalsResult> {
     const box = this.#live(id);
     if (typeof box !== 'object') return { status: box ?? 'missing' };
-    const sealed = box.sides[to];
-    box.sides[to] = [];
-    return { status: 'live', sealed, expiresAt: box.expiresAt };
+    const side = box.sides[to];
+    const signals = side.signals;
+    side.signals = [];
+    return { status: 'live', signals, expiresAt: box.expiresAt };
   }
 
   onSignal(id: string, to: ResumeSide, listener: () => void): () => void {
@@ -121,4 +143,9 @@ export class MemoryResumeBoxStore implements ResumeBoxStore {
       if (forgetAt <= now) this.#tombstones.delete(id);
     }
   }
+}
+
+/** What a caller gets is its own: the box keeps its signals until they are acknowledged. */
+function copies(signals: NumberedResumeSignal[]): NumberedResumeSignal[] {
+  return signals.map(({ seq, sealed }) => ({ seq, sealed: sealed.slice() }));
 }

@@ -1,10 +1,12 @@
 import { MAX_RESUME_BLOBS } from '@webrtc-connect/protocol';
 import {
   type CreateResumeBoxResult,
+  type NumberedResumeSignal,
   type PostResumeSignalResult,
   RESUME_STORE_DEFAULTS,
   type ResumeBoxStore,
   type ResumeSide,
+  type SignalsAfterResult,
   type TakeResumeSignalsResult,
 } from '../../mailbox/resume-box-store.ts';
 import type { RedisLink } from './redis-link.ts';
@@ -15,7 +17,10 @@ import { RedisWakeUps } from './redis-wake-ups.ts';
  * Keys (prefix omitted):
  *
  *   resume:<id>        "<expiresAt>", expires then
- *   resume:<id>:a|b    list of sealed signals for that side, expires with the box
+ *   resume:<id>:a|b    list of the sealed signals for that side not yet acknowledged, oldest
+ *                      first; expires with the box
+ *   resume:<id>:a|b:last  the number the side's last signal got (from 1); the list's signals
+ *                      are numbered last - length + 1 up to last. Expires with the box
  *   resume-gone:<id>   "1", set with the box, lives until expiresAt + tombstone TTL: an expired
  *                      id answers `expired`, and is never made again
  *   resume-boxes       sorted set of live ids by expiry, for the count and its limit
@@ -45,20 +50,37 @@ end
 if tonumber(e) <= tonumber(ARGV[1]) then return ${answer('expired')} end
 `;
 
-/** KEYS box, gone, side list. ARGV now, sealed, max blobs, channel, event. */
+/** KEYS box, gone, side list, side last. ARGV now, sealed, max blobs, channel, event. */
 const POST = `${liveBox((status) => `'${status}'`)}
 if redis.call('LLEN', KEYS[3]) >= tonumber(ARGV[3]) then return 'side-full' end
 redis.call('RPUSH', KEYS[3], ARGV[2])
 redis.call('PEXPIREAT', KEYS[3], e)
+redis.call('INCR', KEYS[4])
+redis.call('PEXPIREAT', KEYS[4], e)
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 'stored'
 `;
 
-/** KEYS box, gone, side list. ARGV now. */
-const TAKE = `${liveBox((status) => `{'${status}'}`)}
+/** Numbers as Redis answers them: Lua's own tostring would write 1e+15 for large ones. */
+const numbered = `
+local last = tonumber(redis.call('GET', KEYS[4]) or '0')
+local function digits(n) return string.format('%d', n) end
+`;
+
+/** KEYS box, gone, side list, side last. ARGV now, after. Answers the first number, then blobs. */
+const AFTER = `${liveBox((status) => `{'${status}'}`)}${numbered}
+local after = tonumber(ARGV[2])
+if after > last then return {'ahead', digits(last)} end
+local first = last - redis.call('LLEN', KEYS[3]) + 1
+if after >= first then redis.call('LTRIM', KEYS[3], after - first + 1, -1) end
+return {'live', e, digits(math.max(first, after + 1)), unpack(redis.call('LRANGE', KEYS[3], 0, -1))}
+`;
+
+/** KEYS box, gone, side list, side last. ARGV now. Answers the first number, then blobs. */
+const TAKE = `${liveBox((status) => `{'${status}'}`)}${numbered}
 local blobs = redis.call('LRANGE', KEYS[3], 0, -1)
 redis.call('DEL', KEYS[3])
-return {'live', e, unpack(blobs)}
+return {'live', e, digits(last - #blobs + 1), unpack(blobs)}
 `;
 
 /** KEYS boxes. ARGV now. */
@@ -69,8 +91,9 @@ return redis.call('ZCARD', KEYS[1])
 
 const SCRIPTS = {
   resumeCreate: [3, CREATE],
-  resumePost: [3, POST],
-  resumeTake: [3, TAKE],
+  resumePost: [4, POST],
+  resumeAfter: [4, AFTER],
+  resumeTake: [4, TAKE],
   resumeCount: [1, COUNT],
 } as const;
 
@@ -128,8 +151,7 @@ export class RedisResumeBoxStore implements ResumeBoxStore {
     sealed: Uint8Array,
   ): Promise<PostResumeSignalResult> {
     return (await this.#call('resumePost', [
-      ...this.#keys(id),
-      this.#link.key(`resume:${id}:${to}`),
+      ...this.#sideKeys(id, to),
       this.#now(),
       Buffer.from(sealed),
       MAX_RESUME_BLOBS,
@@ -138,20 +160,21 @@ export class RedisResumeBoxStore implements ResumeBoxStore {
     ])) as PostResumeSignalResult;
   }
 
-  async takeSignals(id: string, to: ResumeSide): Promise<TakeResumeSignalsResult> {
-    const result = (await this.#call('resumeTakeBuffer', [
-      ...this.#keys(id),
-      this.#link.key(`resume:${id}:${to}`),
+  async signalsAfter(id: string, to: ResumeSide, after: number): Promise<SignalsAfterResult> {
+    const result = (await this.#call('resumeAfterBuffer', [
+      ...this.#sideKeys(id, to),
       this.#now(),
+      after,
     ])) as Buffer[];
-    const status = result[0]?.toString();
-    if (status !== 'live') return { status: status === 'expired' ? 'expired' : 'missing' };
-    const [, expiresAt, ...blobs] = result;
-    return {
-      status: 'live',
-      expiresAt: Number(String(expiresAt)),
-      sealed: blobs.map((blob) => new Uint8Array(blob)),
-    };
+    if (result[0]?.toString() === 'ahead')
+      return { status: 'ahead', last: Number(String(result[1])) };
+    return signalsOf(result);
+  }
+
+  async takeSignals(id: string, to: ResumeSide): Promise<TakeResumeSignalsResult> {
+    return signalsOf(
+      (await this.#call('resumeTakeBuffer', [...this.#sideKeys(id, to), this.#now()])) as Buffer[],
+    );
   }
 
   onSignal(id: string, to: ResumeSide, listener: () => void): () => void {
@@ -173,4 +196,31 @@ export class RedisResumeBoxStore implements ResumeBoxStore {
   #keys(id: string): [string, string] {
     return [this.#link.key(`resume:${id}`), this.#link.key(`resume-gone:${id}`)];
   }
+
+  /** The box's keys, then the side's list and its last number. */
+  #sideKeys(id: string, to: ResumeSide): [string, string, string, string] {
+    return [
+      ...this.#keys(id),
+      this.#link.key(`resume:${id}:${to}`),
+      this.#link.key(`resume:${id}:${to}:last`),
+    ];
+  }
+}
+
+/** A script's answer: `live`, the expiry, the first signal's number, the blobs; or a status. */
+function signalsOf(result: Buffer[]): TakeResumeSignalsResult {
+  const status = result[0]?.toString();
+  if (status !== 'live') return { status: status === 'expired' ? 'expired' : 'missing' };
+  const [, expiresAt, first, ...blobs] = result;
+  const firstSeq = Number(String(first));
+  return {
+    status: 'live',
+    expiresAt: Number(String(expiresAt)),
+    signals: blobs.map(
+      (blob, index): NumberedResumeSignal => ({
+        seq: firstSeq + index,
+        sealed: new Uint8Array(blob),
+      }),
+    ),
+  };
 }
