@@ -19,6 +19,15 @@ class ScriptedConnection extends EventTarget {
   }
 }
 
+/** Two descriptions with a fingerprint each: what the short authentication string is made of. */
+function fingerprinted() {
+  const sdp = `v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 ${Array(32).fill('AB').join(':')}\r\n`;
+  return {
+    localDescription: { type: 'offer', sdp } as RTCSessionDescriptionInit,
+    remoteDescription: { type: 'answer', sdp } as RTCSessionDescriptionInit,
+  };
+}
+
 function waitOn(pc: ScriptedConnection, channel = new Promise<RTCDataChannel>(() => {})) {
   return openConnection(pc as unknown as RTCPeerConnection, channel, Promise.resolve(), 60_000);
 }
@@ -79,6 +88,34 @@ describe('openConnection: how a connection that never opened ends', () => {
     const connection = await connected;
     expect(connection.shortAuthenticationString).toMatch(/^\d{3} \d{3}$/);
     expect(settled).toBe('connected');
+  });
+
+  it('holds a message that comes after the open but before the answer is set, and gives it to the app', async () => {
+    const pc = new ScriptedConnection();
+    Object.assign(pc, fingerprinted());
+    const channel = new EventTarget() as RTCDataChannel;
+    let answerSet: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      answerSet = resolve;
+    });
+    const connected = openConnection(
+      pc as unknown as RTCPeerConnection,
+      Promise.resolve(channel),
+      started,
+      60_000,
+    );
+    // The channel opened (Chromium can open it before setRemoteDescription resolves); the other
+    // side's first message comes in a task of its own, still before the answer is set.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    channel.dispatchEvent(new MessageEvent('message', { data: 'hello from B' }));
+    answerSet();
+    const connection = await connected;
+    const first = new Promise<unknown>((resolve) =>
+      connection.channel.addEventListener('message', (event) =>
+        resolve((event as MessageEvent).data),
+      ),
+    );
+    expect(await first).toBe('hello from B');
   });
 
   it('fails with ERR_CONNECTION_FAILED when the implementation closes it by itself', async () => {

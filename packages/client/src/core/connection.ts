@@ -119,17 +119,24 @@ export function openConnection(
     // Chromium can open the channel a moment before setRemoteDescription has resolved, so the
     // descriptions are read once `started` resolves, and again at the open if they were not set.
     const early = started.then(() => sasOf(pc)).catch(() => undefined);
-    Promise.all([channel, started])
+    // From the channel's open on, until the app has the connection, messages are held and given
+    // again afterwards: the string may still be in WebCrypto's hands (Chromium opens the channel
+    // moments after the answer is set; seen: B's first message lost by A in 1 of 3 full runs),
+    // and the channel may open before setRemoteDescription has resolved, so holding starts at
+    // the open, not once both are done (a message in between had no listener: lost, seen once
+    // in the consumer project built with Vite).
+    let held: { release(deliver: boolean): void } | undefined;
+    const holding = channel.then((open) => {
+      held = holdMessages(open);
+      return open;
+    });
+    Promise.all([holding, started])
       .then(async ([open]) => {
-        // The string may still be in WebCrypto's hands (Chromium opens the channel moments after
-        // the answer is set): messages arriving meanwhile are held, and given again once the
-        // app has had the connection (seen: B's first message lost by A in 1 of 3 full runs).
-        const held = holdMessages(open);
         let sas: string;
         try {
           sas = (await early) ?? (await sasOf(pc));
         } catch (error) {
-          held.release(false);
+          held?.release(false);
           throw error;
         }
         cleanup();
@@ -141,9 +148,10 @@ export function openConnection(
           close: () => closeConnection(pc),
         });
         // After the app's reactions to `connected` (promise callbacks) have run.
-        setTimeout(() => held.release(true), 0);
+        setTimeout(() => held?.release(true), 0);
       })
       .catch((error: unknown) => {
+        held?.release(false);
         cleanup();
         reject(error);
       });
