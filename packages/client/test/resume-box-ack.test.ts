@@ -51,24 +51,7 @@ describe('resume box waits that acknowledge', () => {
   it('drops the wait in flight when the session goes down, and gets what it was answered from the next', async () => {
     // B's first wait is answered, but its answer never comes back (a connection the network
     // took away): it hangs until it is dropped.
-    const waitsOfB: AbortSignal[] = [];
-    vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
-      const waitOfB =
-        (init.method ?? 'GET') === 'GET' &&
-        /^\/api\/resume-boxes\/[^/]+\/b$/.test(new URL(input).pathname);
-      if (!waitOfB) return mailbox.fetch(input, init);
-      const signal = init.signal ?? new AbortController().signal;
-      waitsOfB.push(signal);
-      if (waitsOfB.length > 1) return mailbox.fetch(input, init);
-      const lost = new AbortController();
-      void mailbox.fetch(input, { ...init, signal: lost.signal }).catch(() => {});
-      return new Promise((_, reject) => {
-        signal.addEventListener('abort', () => {
-          lost.abort();
-          reject(new DOMException('aborted', 'AbortError'));
-        });
-      });
-    });
+    const waitsOfB = loseAnswersToWaitsOfB(1);
     const sealer = await ResumeSealer.create(createLinkSecret(), 'a');
     const client = new MailboxClient(mailbox.url);
     await settle(client.createResumeBox(sealer.boxId));
@@ -89,24 +72,7 @@ describe('resume box waits that acknowledge', () => {
 
   it('while the session is down, sends a new wait after each post through the box (the one in flight may hang)', async () => {
     // B's first two waits are answered, and their answers never come back.
-    const waitsOfB: AbortSignal[] = [];
-    vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
-      const waitOfB =
-        (init.method ?? 'GET') === 'GET' &&
-        /^\/api\/resume-boxes\/[^/]+\/b$/.test(new URL(input).pathname);
-      if (!waitOfB) return mailbox.fetch(input, init);
-      const signal = init.signal ?? new AbortController().signal;
-      waitsOfB.push(signal);
-      if (waitsOfB.length > 2) return mailbox.fetch(input, init);
-      const lost = new AbortController();
-      void mailbox.fetch(input, { ...init, signal: lost.signal }).catch(() => {});
-      return new Promise((_, reject) => {
-        signal.addEventListener('abort', () => {
-          lost.abort();
-          reject(new DOMException('aborted', 'AbortError'));
-        });
-      });
-    });
+    const waitsOfB = loseAnswersToWaitsOfB(2);
     const sealer = await ResumeSealer.create(createLinkSecret(), 'a');
     const client = new MailboxClient(mailbox.url);
     await settle(client.createResumeBox(sealer.boxId));
@@ -199,3 +165,30 @@ describe('resume box waits that acknowledge', () => {
     sessionB.close();
   });
 });
+
+/**
+ * Stubs `fetch` so B's first `lost` waits are answered by the mailbox but their answers never
+ * come back (a connection the network took away): each hangs until aborted. Returns the
+ * signals of all B's waits, in order.
+ */
+function loseAnswersToWaitsOfB(lost: number): AbortSignal[] {
+  const waitsOfB: AbortSignal[] = [];
+  vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
+    const waitOfB =
+      (init.method ?? 'GET') === 'GET' &&
+      /^\/api\/resume-boxes\/[^/]+\/b$/.test(new URL(input).pathname);
+    if (!waitOfB) return mailbox.fetch(input, init);
+    const signal = init.signal ?? new AbortController().signal;
+    waitsOfB.push(signal);
+    if (waitsOfB.length > lost) return mailbox.fetch(input, init);
+    const dropped = new AbortController();
+    void mailbox.fetch(input, { ...init, signal: dropped.signal }).catch(() => {});
+    return new Promise((_, reject) => {
+      signal.addEventListener('abort', () => {
+        dropped.abort();
+        reject(new DOMException('aborted', 'AbortError'));
+      });
+    });
+  });
+  return waitsOfB;
+}
