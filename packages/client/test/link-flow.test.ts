@@ -1,7 +1,9 @@
+import { createLinkSecret, decodeSignal, encodeSignal, fromLinkText } from '@webrtc-connect/signal';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Connection } from 'webrtc-connect';
 import { acceptLink, createLink, type LinkProgress } from 'webrtc-connect/link';
 import { codeOf } from '../../../test/support/error-code.ts';
+import { readLinkToken, writeLinkToken } from '../src/link/link-token.ts';
 import { settle, useFakeClock } from './fakes/fake-clock.ts';
 import { createFakeMailbox, type FakeMailbox } from './fakes/fake-mailbox.ts';
 import {
@@ -63,6 +65,47 @@ describe('link way, with fake peers and a fake mailbox', () => {
     const [a, b] = await settle(Promise.all([invitation.connected, acceptance.connected]));
     await crosses(a, b, 'pasted');
     expect(mailbox.requests).toEqual([]);
+  });
+
+  it('makes version 2 links, whose data channel both sides make (negotiated, id 0)', async () => {
+    const { network, peer } = peers();
+    const invitation = await settle(createLink({ ...peer, appUrl: 'https://app.test/' }));
+    expect(readLinkToken(invitation.link).inBandChannel).toBeUndefined();
+    expect(fromLinkText(invitation.link.split('#')[1] ?? '')[0]).toBe(0x22);
+    const acceptance = await settle(acceptLink(invitation.link, { ...peer, mailbox: null }));
+    await settle(invitation.acceptReply(acceptance.answerText));
+    const [a, b] = await settle(Promise.all([invitation.connected, acceptance.connected]));
+    await crosses(b, a, 'at once');
+    for (const pc of network.connections) {
+      expect([
+        ...(pc as unknown as { negotiated: Map<number, unknown> }).negotiated.keys(),
+      ]).toEqual([0]);
+    }
+  });
+
+  it("still answers a version 1 link (an older A's): its data channel comes announced in band", async () => {
+    const { network, peer } = peers();
+    const olderA = new network.RTCPeerConnection();
+    const channelOfA = olderA.createDataChannel('webrtc-connect');
+    await settle(olderA.setLocalDescription(await settle(olderA.createOffer())));
+    const offer = encodeSignal(olderA.localDescription as RTCSessionDescriptionInit);
+    const link = `https://app.test/#${writeLinkToken({
+      kind: 'self-contained',
+      secret: createLinkSecret(),
+      offer,
+      inBandChannel: true,
+    })}`;
+    expect(readLinkToken(link).inBandChannel).toBe(true);
+    const acceptance = await settle(acceptLink(link, { ...peer, mailbox: null }));
+    await settle(olderA.setRemoteDescription(decodeSignal(fromLinkText(acceptance.answerText))));
+    const b = await settle(acceptance.connected);
+    const heard = new Promise<unknown>((resolve) =>
+      channelOfA.addEventListener('message', (event) => resolve(event.data), { once: true }),
+    );
+    b.channel.send('to the older A');
+    expect(await settle(heard)).toBe('to the older A');
+    acceptance.close();
+    olderA.close();
   });
 
   it('connects a self-contained link whose reply code is typed minutes later (call-back)', async () => {

@@ -14,7 +14,7 @@ import { checkPeerOptions, createPeerConnection, type PeerOptions } from '../cor
 import { ConnectError, isConnectError } from '../errors.ts';
 import { encodeCallBack, isReady } from './call-back.ts';
 import { type LinkProgress, type ProgressReporter, progressReporter } from './link-progress.ts';
-import { readLinkToken } from './link-token.ts';
+import { linkChannel, readLinkToken } from './link-token.ts';
 import { MailboxClient, type PostedOffer } from './mailbox-client.ts';
 
 /** How long B waits for A to paste its answer text when there is no mailbox. */
@@ -26,6 +26,11 @@ export interface AcceptLinkOptions extends PeerOptions {
    * `null`: no mailbox (only self-contained links work; the answer is given as text).
    */
   mailbox?: string | null;
+  /**
+   * Label of the data channel (default "webrtc-connect"). B makes the channel itself, as A did:
+   * the link does not carry A's label, so give both sides the same one if you read it.
+   */
+  channelLabel?: string;
   /** Told each step: gathering, waiting, connecting, connected or failed (`LinkProgress`). */
   onProgress?: (progress: LinkProgress) => void;
 }
@@ -107,8 +112,8 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
     for (const other of others) closeConnection(other);
   };
   try {
-    const channel = whenOpen(pc);
     await pc.setRemoteDescription(offer);
+    const channel = answerChannel(pc, token.inBandChannel === true, options);
     const answer = encodeSignal(
       await gatheredDescription(pc, await pc.createAnswer(), options.gatherTimeout),
     );
@@ -148,6 +153,7 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
         slot: callBackSlot,
         secret: token.secret,
         offer,
+        inBandChannel: token.inBandChannel === true,
         first: { pc, answer, opening },
         options,
         others,
@@ -206,6 +212,18 @@ export async function acceptLink(link: string, options: AcceptLinkOptions): Prom
   }
 }
 
+/**
+ * B's data channel, open: made here like A's (negotiated, `linkChannel`), or for a version 1
+ * link the one A announces in band. Called once the offer is set.
+ */
+function answerChannel(
+  pc: RTCPeerConnection,
+  inBand: boolean,
+  options: AcceptLinkOptions,
+): Promise<RTCDataChannel> {
+  return whenOpen(inBand ? pc : linkChannel(pc, options.channelLabel));
+}
+
 /** `connecting` once `pc`'s checks run (now, or at its next state change). */
 function watchConnecting(pc: RTCPeerConnection, progress: ProgressReporter): void {
   const check = () => {
@@ -248,6 +266,7 @@ async function answerCallBack(call: {
   slot: PostedOffer;
   secret: Uint8Array;
   offer: RTCSessionDescriptionInit;
+  inBandChannel: boolean;
   first: { pc: RTCPeerConnection; answer: Uint8Array; opening: Promise<Connection> };
   options: AcceptLinkOptions;
   others: RTCPeerConnection[];
@@ -271,8 +290,8 @@ async function answerCallBack(call: {
   }
   const pc = createPeerConnection(options);
   call.others.push(pc);
-  const channel = whenOpen(pc);
   await pc.setRemoteDescription(call.offer);
+  const channel = answerChannel(pc, call.inBandChannel, options);
   const answer = encodeSignal(
     await gatheredDescription(pc, await pc.createAnswer(), options.gatherTimeout),
   );

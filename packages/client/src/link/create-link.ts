@@ -12,7 +12,7 @@ import { checkPeerOptions, createPeerConnection, type PeerOptions } from '../cor
 import { ConnectError, isConnectError } from '../errors.ts';
 import { readCallBack, readyBytes } from './call-back.ts';
 import { type LinkProgress, type ProgressReporter, progressReporter } from './link-progress.ts';
-import { writeLinkToken } from './link-token.ts';
+import { linkChannel, writeLinkToken } from './link-token.ts';
 import { MailboxClient, type PostedOffer } from './mailbox-client.ts';
 import { looksLikeReplyCode, normalizeReplyCode } from './reply-code.ts';
 
@@ -163,7 +163,8 @@ export async function createLink(options: CreateLinkOptions): Promise<Invitation
  */
 function startOffer(options: CreateLinkOptions) {
   const pc = createPeerConnection(options);
-  const channel = pc.createDataChannel(options.channelLabel ?? 'webrtc-connect');
+  // Negotiated: B makes the same channel (see LINK_CHANNEL_ID for why not announced in band).
+  const channel = linkChannel(pc, options.channelLabel);
   const gathered = pc
     .createOffer()
     .then((description) => gatheredDescription(pc, description, options.gatherTimeout))

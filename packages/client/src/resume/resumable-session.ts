@@ -4,6 +4,7 @@ import { Emitter } from '../core/emitter.ts';
 import { gatheredDescription } from '../core/gather.ts';
 import { createPeerConnection } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
+import { linkChannel } from '../link/link-token.ts';
 import type { MailboxClient } from '../link/mailbox-client.ts';
 import type {
   PendingOffer,
@@ -13,7 +14,13 @@ import type {
   SessionOptions,
 } from './resumable-types.ts';
 import { whenConnected } from './resume-connected.ts';
-import { gatheredAfresh, MODE_FRESH, MODE_RESTART, withMode } from './resume-descriptions.ts';
+import {
+  gatheredAfresh,
+  MODE_FRESH,
+  MODE_FRESH_NEGOTIATED,
+  MODE_RESTART,
+  withMode,
+} from './resume-descriptions.ts';
 import { HeartbeatSlot } from './resume-heartbeat.ts';
 import { ResumePost, type ResumeWay } from './resume-post.ts';
 import type { ResumeSealer, ResumeSide } from './resume-seal.ts';
@@ -184,7 +191,7 @@ export class Session implements ResumableSession {
     if (this.#state === 'closed') return;
     this.#dropPending(true);
     const pc = createPeerConnection(this.#options);
-    const channel = pc.createDataChannel(this.#options.channelLabel ?? 'webrtc-connect');
+    const channel = linkChannel(pc, this.#options.channelLabel);
     this.#makeControl(pc);
     try {
       const offer = await gatheredDescription(
@@ -194,7 +201,7 @@ export class Session implements ResumableSession {
       );
       const { sealed, seq } = await this.#sealer.sealNumbered(
         'offer',
-        withMode(MODE_FRESH, encodeSignal(offer)),
+        withMode(MODE_FRESH_NEGOTIATED, encodeSignal(offer)),
       );
       // Closed while the offer was being made: nothing else holds this connection to close it.
       if (this.#closeReason) {
@@ -223,8 +230,12 @@ export class Session implements ResumableSession {
       } else if (signal.kind === 'offer') {
         this.#offersTaken += 1;
         const description = decodeSignal(signal.body.subarray(1));
-        if (signal.body[0] === MODE_FRESH) await this.#answerFresh(signal.seq, description);
-        else await this.#answerRestart(signal.seq, description, way);
+        const mode = signal.body[0];
+        if (mode === MODE_FRESH || mode === MODE_FRESH_NEGOTIATED) {
+          await this.#answerFresh(signal.seq, description, mode === MODE_FRESH);
+        } else {
+          await this.#answerRestart(signal.seq, description, way);
+        }
       } else {
         const offerSeq = new DataView(signal.body.buffer, signal.body.byteOffset).getUint32(0);
         await this.#takeAnswer(offerSeq, decodeSignal(signal.body.subarray(4)));
@@ -241,7 +252,11 @@ export class Session implements ResumableSession {
     }
   }
 
-  async #answerFresh(seq: number, offer: RTCSessionDescriptionInit): Promise<void> {
+  async #answerFresh(
+    seq: number,
+    offer: RTCSessionDescriptionInit,
+    inBandChannel: boolean,
+  ): Promise<void> {
     // Both sides offered at once (both reloaded): A's offer stands, B answers it.
     if (this.#pending?.channel && this.side === 'a') return;
     this.#dropPending(true);
@@ -249,8 +264,8 @@ export class Session implements ResumableSession {
     const pc = createPeerConnection(this.#options);
     this.#answering = pc;
     this.#makeControl(pc);
-    const channel = whenOpen(pc);
     await pc.setRemoteDescription(offer);
+    const channel = whenOpen(inBandChannel ? pc : linkChannel(pc, this.#options.channelLabel));
     const answer = await gatheredDescription(
       pc,
       await pc.createAnswer(),

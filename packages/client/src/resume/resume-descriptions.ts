@@ -1,8 +1,13 @@
 import { ConnectError } from '../errors.ts';
 
-/** The first byte of a resume offer's body: restart ICE on the connection, or a fresh one. */
+/**
+ * The first byte of a resume offer's body: restart ICE on the connection, or a fresh one whose
+ * data channel is announced in band (`MODE_FRESH`, from versions before `MODE_FRESH_NEGOTIATED`)
+ * or negotiated on both sides (`linkChannel`, link-token.ts, says why).
+ */
 export const MODE_RESTART = 0;
 export const MODE_FRESH = 1;
+export const MODE_FRESH_NEGOTIATED = 2;
 
 export function withMode(mode: number, signal: Uint8Array): Uint8Array {
   const body = new Uint8Array(1 + signal.length);
