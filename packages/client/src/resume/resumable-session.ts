@@ -22,6 +22,7 @@ import {
   withMode,
 } from './resume-descriptions.ts';
 import { HeartbeatSlot } from './resume-heartbeat.ts';
+import { type NetworkChange, watchNetwork } from './resume-network.ts';
 import { ResumePost, type ResumeWay } from './resume-post.ts';
 import type { ResumeSealer, ResumeSide } from './resume-seal.ts';
 import * as wait from './resume-timing.ts';
@@ -45,6 +46,9 @@ export class Session implements ResumableSession {
   /** The current connection's heartbeat (resume-heartbeat.ts). */
   readonly #heartbeat = new HeartbeatSlot();
   #restarting = false;
+  /** Changes of this device's network seen while down: a restart gathered across one is stale. */
+  #networkChanges = 0;
+  readonly #stopWatchingNetwork: () => void;
   #closeReason: ConnectError | null = null;
   #handling: Promise<void> = Promise.resolve();
   readonly #sealer: ResumeSealer;
@@ -91,6 +95,7 @@ export class Session implements ResumableSession {
     this.#post.onBoxGone = (error) => {
       if (this.#state !== 'connected') this.#closeFor(error);
     };
+    this.#stopWatchingNetwork = watchNetwork((change) => this.#onNetworkChange(change));
   }
 
   get state(): ResumeState {
@@ -326,9 +331,12 @@ export class Session implements ResumableSession {
       // soon after its answer will not (Chromium keeps resolving the other side's mDNS name to
       // the address it had before the change): a fresh connection then, without waiting longer.
       clearTimeout(pending.timer);
-      pending.timer = setTimeout(() => {
-        if (this.#pending === pending && !this.#carries(pending.pc)) void this.offerFresh();
-      }, wait.RESTART_CONNECT_MS);
+      pending.timer = setTimeout(
+        () => {
+          if (this.#pending === pending && !this.#carries(pending.pc)) void this.offerFresh();
+        },
+        pending.forChange ? wait.RESTART_CONNECT_AFTER_CHANGE_MS : wait.RESTART_CONNECT_MS,
+      );
       return;
     }
     clearTimeout(pending.timer);
@@ -366,24 +374,34 @@ export class Session implements ResumableSession {
     await this.#post.send(sealed, live);
   }
 
-  async #restart(): Promise<void> {
+  /** `forChange`: because this device's network changed (RESTART_CONNECT_AFTER_CHANGE_MS). */
+  async #restart(forChange = false): Promise<void> {
     const pc = this.#current?.peerConnection;
     if (!pc || this.#pending || this.#restarting || pc.signalingState !== 'stable') return;
     this.#restarting = true;
+    const networkChanges = this.#networkChanges;
     try {
       const offer = await gatheredAfresh(
         pc,
         await pc.createOffer({ iceRestart: true }),
         this.#options.gatherTimeout,
       );
-      if (!offer.sdp?.includes('a=candidate')) {
+      // The other side's restart came meanwhile and this side answered it instead (B).
+      if ((pc.signalingState as RTCSignalingState) !== 'have-local-offer') return;
+      const changed = () => networkChanges !== this.#networkChanges;
+      if (!offer.sdp?.includes('a=candidate') || changed()) {
         // No network to gather on (between two networks): an offer now could never connect,
-        // and the fresh connection after it would come only later. Try again shortly.
+        // and the fresh connection after it would come only later. Try again shortly; at once
+        // if the network changed meanwhile (what was gathered is gone, or about to be).
         await pc.setLocalDescription({ type: 'rollback' });
         clearTimeout(this.#troubleTimer);
-        this.#troubleTimer = setTimeout(() => {
-          if (this.#current?.peerConnection === pc && !this.#carries(pc)) void this.#restart();
-        }, wait.NO_NETWORK_RETRY_MS);
+        this.#troubleTimer = setTimeout(
+          () => {
+            if (this.#current?.peerConnection === pc && !this.#carries(pc))
+              void this.#restart(forChange || changed());
+          },
+          changed() ? 0 : wait.NO_NETWORK_RETRY_MS,
+        );
         return;
       }
       const { sealed, seq } = await this.#sealer.sealNumbered(
@@ -394,7 +412,7 @@ export class Session implements ResumableSession {
         // The restart did not bring the connection back: a fresh one instead.
         if (this.#pending?.pc === pc && !this.#carries(pc)) void this.offerFresh();
       }, wait.RESTART_WAIT_MS);
-      this.#pending = { seq, pc, channel: null, timer };
+      this.#pending = { seq, pc, channel: null, timer, forChange };
       await this.#post.send(sealed, this.#isLive());
     } catch (error) {
       this.#failedToSend(error, null);
@@ -423,7 +441,14 @@ export class Session implements ResumableSession {
     this.#heartbeat.watch(
       pc,
       this.#controls.get(pc),
-      () => isCurrent() && this.#state === 'connected' && down(),
+      (probed) => {
+        if (!isCurrent() || this.#state !== 'connected') return;
+        if (!probed) return down();
+        // Unanswered right after this device's network changed: no grace, the path is gone.
+        this.#setState('reconnecting');
+        clearTimeout(this.#troubleTimer);
+        this.#onTrouble(true);
+      },
       () => isCurrent() && this.#state !== 'closed' && back(),
     );
     pc.addEventListener('connectionstatechange', () => {
@@ -449,10 +474,15 @@ export class Session implements ResumableSession {
     });
   }
 
-  /** ICE broke: A restarts it; B too if A's restart does not come (A's path may look fine). */
-  #onTrouble(): void {
-    if (this.side === 'a') {
-      if (!this.#pending) void this.#restart();
+  /**
+   * ICE broke: A restarts it; B too if A's restart does not come (A's path may look fine), or
+   * at once when B's own network changed (A may not notice for seconds; if both restart, A's
+   * offer stands).
+   */
+  #onTrouble(networkChanged = false): void {
+    if (this.side === 'a' || networkChanged) {
+      clearTimeout(this.#ownRestartTimer);
+      if (!this.#pending) void this.#restart(networkChanged);
       return;
     }
     const pc = this.#current?.peerConnection;
@@ -462,6 +492,62 @@ export class Session implements ResumableSession {
       const down = pc && this.#current?.peerConnection === pc && !this.#carries(pc);
       if (down && this.#offersTaken === offers && !this.#pending) void this.#restart();
     }, wait.B_RESTART_WAIT_MS);
+  }
+
+  /**
+   * This device's network went, came back or changed (resume-network.ts): the path is checked
+   * now, not when ICE or the heartbeat's count tells, seconds later.
+   */
+  #onNetworkChange(change: NetworkChange): void {
+    if (this.#state === 'closed') return;
+    // Gone: nothing can be done until it is back (what is sent now only waits for it).
+    if (change === 'offline') return;
+    if (this.#state === 'connected') {
+      // It may still carry (the old network stayed beside the new, or came back in time): a
+      // healthy path answers the heartbeat's ask at once and is left alone.
+      const pc = this.#current?.peerConnection;
+      if (pc) this.#heartbeat.probe(pc);
+      return;
+    }
+    this.#networkChanges += 1;
+    this.#offerAgainNow(this.#current?.peerConnection);
+  }
+
+  /**
+   * Down, and this device is on a network again (or another): what it offered before was
+   * gathered on the old one (or none), and its waits to retry are no use now.
+   */
+  #offerAgainNow(pc: RTCPeerConnection | undefined): void {
+    const pending = this.#pending;
+    if (pending?.channel) {
+      // A fresh offer not yet answered: make it again here. One answered is connecting.
+      if (!pending.pc.remoteDescription) void this.offerFresh();
+      return;
+    }
+    // The channel closed and nothing is offered yet: that wait's offer comes soon enough. An
+    // offer of the other side's being answered now (have-remote-offer) is left to finish.
+    if (!pc || pc.signalingState === 'have-remote-offer') return;
+    clearTimeout(this.#troubleTimer);
+    clearTimeout(this.#ownRestartTimer);
+    void this.#restartAgain(pc);
+  }
+
+  /** Drops this side's restart in flight, if any, and restarts ICE on `pc` now. */
+  async #restartAgain(pc: RTCPeerConnection): Promise<void> {
+    if (this.#pending?.pc === pc) {
+      this.#dropPending(false);
+      if (pc.signalingState === 'have-local-offer') {
+        try {
+          await pc.setLocalDescription({ type: 'rollback' });
+        } catch {
+          // Closed meanwhile: its close event tells the session.
+          return;
+        }
+      }
+    }
+    if (this.#current?.peerConnection === pc && this.#state === 'reconnecting') {
+      await this.#restart(true);
+    }
   }
 
   /** The channel closed: the other side reloaded (it will offer afresh) or the connection died. */
@@ -549,6 +635,7 @@ export class Session implements ResumableSession {
   #closeFor(reason: ConnectError, closePost = true, keep?: RTCPeerConnection): void {
     if (this.#state === 'closed') return;
     this.#closeReason = reason;
+    this.#stopWatchingNetwork();
     this.#stopTimers();
     this.#dropPending(true);
     if (this.#answering) closeConnection(this.#answering);

@@ -61,4 +61,6 @@ export interface PendingOffer {
   /** The app's channel of a fresh connection (none for a restart). */
   channel: RTCDataChannel | null;
   timer: ReturnType<typeof setTimeout>;
+  /** A restart made because this device's network changed (it gives way to a fresh one sooner). */
+  forChange?: boolean;
 }

@@ -2,6 +2,12 @@
 export const HEARTBEAT_MS = 1000;
 /** Asks in a row left unanswered after which the path counts as down, whatever ICE says. */
 export const UNANSWERED_LIMIT = 4;
+/**
+ * How long an ask made at once (`probe`, after this device's network changed) may go
+ * unanswered before the path counts as down. A path that carries answers in milliseconds;
+ * twice the interval leaves room for a page busy for a moment.
+ */
+export const PROBE_WAIT_MS = 2 * HEARTBEAT_MS;
 
 /** Heartbeats are one byte (sealed resume signals are never that short): an ask, or its answer. */
 const ASK = 0;
@@ -24,14 +30,22 @@ export function isHeartbeat(data: ArrayBuffer): boolean {
  */
 export class Heartbeat {
   readonly #channel: RTCDataChannel;
-  readonly #onSilent: () => void;
+  readonly #onSilent: (probed: boolean) => void;
   readonly #onHeardAgain: () => void;
   readonly #timer: ReturnType<typeof setInterval>;
+  #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #answered = false;
+  /** Answers heard so far: a probe is answered when this grows. */
+  #answers = 0;
   #unanswered = 0;
   #silent = false;
 
-  constructor(channel: RTCDataChannel, onSilent: () => void, onHeardAgain: () => void) {
+  /** `onSilent(probed)`: `probed` when it was a probe that went unanswered. */
+  constructor(
+    channel: RTCDataChannel,
+    onSilent: (probed: boolean) => void,
+    onHeardAgain: () => void,
+  ) {
     this.#channel = channel;
     this.#onSilent = onSilent;
     this.#onHeardAgain = onHeardAgain;
@@ -44,8 +58,28 @@ export class Heartbeat {
     return this.#silent;
   }
 
+  /**
+   * Asks now, and counts the other side silent if no answer comes within PROBE_WAIT_MS, rather
+   * than after UNANSWERED_LIMIT asks. Returns false, doing nothing, when no probe can tell
+   * anything: the other side never answered (it has no heartbeat), is silent already, or the
+   * channel is not open.
+   */
+  probe(): boolean {
+    if (!this.#answered || this.#silent || this.#channel.readyState !== 'open') return false;
+    const answers = this.#answers;
+    this.#send(ASK);
+    clearTimeout(this.#probeTimer);
+    this.#probeTimer = setTimeout(() => {
+      if (this.#answers !== answers || this.#silent) return;
+      this.#silent = true;
+      this.#onSilent(true);
+    }, PROBE_WAIT_MS);
+    return true;
+  }
+
   stop(): void {
     clearInterval(this.#timer);
+    clearTimeout(this.#probeTimer);
     this.#channel.removeEventListener('message', this.#onMessage);
   }
 
@@ -56,6 +90,7 @@ export class Heartbeat {
       return;
     }
     this.#answered = true;
+    this.#answers += 1;
     this.#unanswered = 0;
     if (!this.#silent) return;
     this.#silent = false;
@@ -66,7 +101,7 @@ export class Heartbeat {
     if (this.#channel.readyState !== 'open') return;
     if (this.#answered && !this.#silent && ++this.#unanswered > UNANSWERED_LIMIT) {
       this.#silent = true;
-      this.#onSilent();
+      this.#onSilent(false);
     }
     this.#send(ASK);
   }
@@ -89,7 +124,7 @@ export class HeartbeatSlot {
   watch(
     pc: RTCPeerConnection,
     control: RTCDataChannel | undefined,
-    onSilent: () => void,
+    onSilent: (probed: boolean) => void,
     onHeardAgain: () => void,
   ): void {
     this.stop();
@@ -101,6 +136,11 @@ export class HeartbeatSlot {
   /** Whether the other side over `pc` has gone silent (false for any other connection). */
   silentFor(pc: RTCPeerConnection): boolean {
     return this.#pc === pc && (this.#beat?.silent ?? false);
+  }
+
+  /** Probes the other side over `pc` (see Heartbeat.probe); false when no probe was made. */
+  probe(pc: RTCPeerConnection): boolean {
+    return this.#pc === pc && (this.#beat?.probe() ?? false);
   }
 
   stop(): void {

@@ -68,6 +68,8 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
   const byUfrag = new Map<string, FakePeerConnection>();
   const connections: FakePeerConnection[] = [];
   let pairs = 0;
+  /** See `offline` below. */
+  let offline = false;
 
   class FakePeerConnection extends EventTarget {
     readonly configuration: RTCConfiguration | undefined;
@@ -292,7 +294,7 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
         'a=msid-semantic: WMS',
         'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
         'c=IN IP4 0.0.0.0',
-        ...(withCandidate && this.#gathered ? [`a=${this.#candidate()}`] : []),
+        ...(withCandidate && this.#gathered && !offline ? [`a=${this.#candidate()}`] : []),
         `a=ice-ufrag:${this.ufrag}`,
         `a=ice-pwd:${this.#pwd}`,
         'a=ice-options:trickle',
@@ -316,6 +318,13 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
     RTCPeerConnection: FakePeerConnection as unknown as typeof RTCPeerConnection,
     /** Every connection made so far, in order. */
     connections: connections as readonly FakePeerConnection[],
+    /** Set while the device is between two networks: descriptions made then carry no candidate. */
+    get offline(): boolean {
+      return offline;
+    },
+    set offline(value: boolean) {
+      offline = value;
+    },
   };
 }
 
