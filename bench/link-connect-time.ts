@@ -140,7 +140,8 @@ async function timeRaw([a, b]: [Page, Page]): Promise<number> {
   const offer = await a.evaluate(async (gatherTimeout) => {
     const api = globalThis as unknown as PageApi;
     const pc = new api.TrackedPeerConnection();
-    const channel = pc.createDataChannel('webrtc-connect');
+    // Negotiated, as the link way's (link-token.ts `linkChannel`).
+    const channel = pc.createDataChannel('webrtc-connect', { negotiated: true, id: 0 });
     api.pc = pc;
     api.opened = new Promise((resolve) => channel.addEventListener('open', resolve));
     return api.gatheredDescription(pc, await pc.createOffer(), gatherTimeout);
@@ -149,12 +150,9 @@ async function timeRaw([a, b]: [Page, Page]): Promise<number> {
     async ({ offer, gatherTimeout }) => {
       const api = globalThis as unknown as PageApi;
       const pc = new api.TrackedPeerConnection();
-      api.opened = new Promise((resolve) =>
-        pc.addEventListener('datachannel', ({ channel }) =>
-          channel.addEventListener('open', resolve),
-        ),
-      );
       await pc.setRemoteDescription(offer);
+      const channel = pc.createDataChannel('webrtc-connect', { negotiated: true, id: 0 });
+      api.opened = new Promise((resolve) => channel.addEventListener('open', resolve));
       return api.gatheredDescription(pc, await pc.createAnswer(), gatherTimeout);
     },
     { offer, gatherTimeout: GATHER_TIMEOUT_MS },

@@ -12,7 +12,7 @@ type Sentence = string | (Partial<Record<ErrorContext, string>> & { other: strin
 const SENTENCES: Record<ConnectErrorCode, Sentence> = {
   ERR_INVALID_OPTIONS: 'This page is set up wrongly. Reload it and try again.',
   ERR_BAD_LINK:
-    'This is not a WebRTC Connect link, or characters of it were changed on the way. Ask for the link again and copy it whole.',
+    'This is not a WebRTC Connect link, or characters of it were changed on the way, or it was made by a newer version of this app. Reload this page, or ask for the link again and copy it whole.',
   ERR_LINK_INCOMPLETE:
     'This link is incomplete: its end was cut off when it was copied or sent. Ask for the link again and copy all of it.',
   ERR_BAD_ANSWER:

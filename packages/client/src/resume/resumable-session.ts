@@ -54,6 +54,8 @@ export class Session implements ResumableSession {
   readonly #sealer: ResumeSealer;
   readonly #post: ResumePost;
   readonly #options: SessionOptions;
+  /** Fresh connections announce the channel in band (offer mode 1): a version 1 link's session. */
+  readonly #inBandChannel: boolean;
   readonly #controls = new WeakMap<RTCPeerConnection, RTCDataChannel>();
   readonly #events = new Emitter<ResumableSessionEvents>();
   readonly #until: ResumeUntil;
@@ -65,9 +67,10 @@ export class Session implements ResumableSession {
     mailbox: MailboxClient | null,
     options: SessionOptions,
     state: ResumeState,
-    boxTaken = 0,
+    { boxTaken = 0, inBandChannel = false }: { boxTaken?: number; inBandChannel?: boolean } = {},
   ) {
     this.side = sealer.side;
+    this.#inBandChannel = inBandChannel;
     this.#sealer = sealer;
     this.#options = options;
     this.#state = state;
@@ -196,7 +199,10 @@ export class Session implements ResumableSession {
     if (this.#state === 'closed') return;
     this.#dropPending(true);
     const pc = createPeerConnection(this.#options);
-    const channel = linkChannel(pc, this.#options.channelLabel);
+    const label = this.#options.channelLabel ?? 'webrtc-connect';
+    const channel = this.#inBandChannel
+      ? pc.createDataChannel(label)
+      : linkChannel(pc, this.#options.channelLabel);
     this.#makeControl(pc);
     try {
       const offer = await gatheredDescription(
@@ -206,7 +212,7 @@ export class Session implements ResumableSession {
       );
       const { sealed, seq } = await this.#sealer.sealNumbered(
         'offer',
-        withMode(MODE_FRESH_NEGOTIATED, encodeSignal(offer)),
+        withMode(this.#inBandChannel ? MODE_FRESH : MODE_FRESH_NEGOTIATED, encodeSignal(offer)),
       );
       // Closed while the offer was being made: nothing else holds this connection to close it.
       if (this.#closeReason) {

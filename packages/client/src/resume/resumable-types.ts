@@ -51,6 +51,10 @@ export interface ResumableSession {
 }
 
 export interface SessionOptions extends PeerOptions {
+  /**
+   * Label of the data channel of a fresh connection (after a reload; default "webrtc-connect").
+   * Each side makes that channel itself, so each side's own label is the one it sees.
+   */
   channelLabel?: string;
 }
 

@@ -120,7 +120,12 @@ async function sessionFor(
   );
   options.onTicket?.({ ...kept });
   const mailbox = ticket.mailbox === null ? null : new MailboxClient(ticket.mailbox);
-  const session = new Session(sealer, mailbox, options, state, ticket.boxTaken ?? 0);
+  // A version 1 link was made by an older A: its side may still run that version, so fresh
+  // connections keep its in-band channel (offer mode 1), which it knows.
+  const session = new Session(sealer, mailbox, options, state, {
+    boxTaken: ticket.boxTaken ?? 0,
+    inBandChannel: token.inBandChannel === true,
+  });
   if (ticket.resumableUntil !== undefined) session.learnUntil(Date.parse(ticket.resumableUntil));
   session.onUntil = (until) => {
     kept.resumableUntil = new Date(until).toISOString();
