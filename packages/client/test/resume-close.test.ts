@@ -7,7 +7,7 @@ import {
   resumeSession,
 } from 'webrtc-connect/link';
 import { settle, settleWhen, useFakeClock } from './fakes/fake-clock.ts';
-import { createFakeMailbox } from './fakes/fake-mailbox.ts';
+import { createFakeMailbox, quietResumeBox } from './fakes/fake-mailbox.ts';
 import { createFakeNetwork } from './fakes/fake-peer-connection.ts';
 
 beforeEach(() => useFakeClock());
@@ -15,23 +15,6 @@ afterEach(() => {
   vi.unstubAllGlobals();
   vi.useRealTimers();
 });
-
-/** A mailbox whose resume box takes every post and never has anything to give. */
-function quietResumeBox(): string[] {
-  const posts: string[] = [];
-  vi.stubGlobal('fetch', (url: string, init: RequestInit = {}) => {
-    if (init.method !== 'GET') {
-      posts.push(String(url));
-      return Promise.resolve(new Response(null, { status: 204 }));
-    }
-    return new Promise((_, reject) => {
-      init.signal?.addEventListener('abort', () =>
-        reject(new DOMException('aborted', 'AbortError')),
-      );
-    });
-  });
-  return posts;
-}
 
 describe('a resumed session closed at once', () => {
   it('closes the connection it was still offering, and posts nothing more after its bye', async () => {

@@ -2,6 +2,7 @@ import { fromLinkText, toLinkText } from '@webrtc-connect/signal';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLink, resumeSession } from 'webrtc-connect/link';
 import { settle, settleWhen, useFakeClock } from './fakes/fake-clock.ts';
+import { quietResumeBox } from './fakes/fake-mailbox.ts';
 import { createFakeNetwork } from './fakes/fake-peer-connection.ts';
 
 beforeEach(() => useFakeClock());
@@ -9,18 +10,6 @@ afterEach(() => {
   vi.unstubAllGlobals();
   vi.useRealTimers();
 });
-
-/** A resume box that takes every post and never has anything to give. */
-function quietResumeBox(): void {
-  vi.stubGlobal('fetch', (_url: string, init: RequestInit = {}) => {
-    if (init.method !== 'GET') return Promise.resolve(new Response(null, { status: 204 }));
-    return new Promise((_, reject) => {
-      init.signal?.addEventListener('abort', () =>
-        reject(new DOMException('aborted', 'AbortError')),
-      );
-    });
-  });
-}
 
 /** The same link as its version 1 form (an older A's): the token's first nibble. */
 function asVersion1(link: string): string {

@@ -8,7 +8,7 @@ import {
 } from 'webrtc-connect/link';
 import { watchNetwork } from '../src/resume/resume-network.ts';
 import { settle, settleWhen, useFakeClock } from './fakes/fake-clock.ts';
-import { createFakeMailbox, type FakeMailbox } from './fakes/fake-mailbox.ts';
+import { createFakeMailbox, type FakeMailbox, quietResumeBox } from './fakes/fake-mailbox.ts';
 import { createFakeNetwork, type FakePeerConnection } from './fakes/fake-peer-connection.ts';
 
 let mailbox: FakeMailbox;
@@ -267,19 +267,8 @@ describe('a network change the page is told of', () => {
 
   it('a reloaded page whose fresh offer is not yet answered makes it again when the network comes back, not 6 s later', async () => {
     const window = fakeWindow();
-    // A box that takes every post and never has anything to give (nobody answers).
-    const posts: string[] = [];
-    vi.stubGlobal('fetch', (url: string, init: RequestInit = {}) => {
-      if (init.method !== 'GET') {
-        posts.push(String(url));
-        return Promise.resolve(new Response(null, { status: 204 }));
-      }
-      return new Promise((_, reject) => {
-        init.signal?.addEventListener('abort', () =>
-          reject(new DOMException('aborted', 'AbortError')),
-        );
-      });
-    });
+    // Nobody answers.
+    const posts = quietResumeBox();
     const network = createFakeNetwork();
     const { RTCPeerConnection } = network;
     const invitation = await settle(createLink({ RTCPeerConnection, appUrl: 'https://app.test/' }));

@@ -9,6 +9,7 @@ import {
   type MailboxErrorCode,
   REPLY_CODE_ALPHABET,
 } from '@webrtc-connect/protocol';
+import { vi } from 'vitest';
 
 interface StoredOffer {
   ownerToken: string;
@@ -266,6 +267,26 @@ export function createFakeMailbox(options: FakeMailboxOptions = {}) {
 }
 
 export type FakeMailbox = ReturnType<typeof createFakeMailbox>;
+
+/**
+ * Stubs `fetch` with a resume box that takes every post (204) and never has anything to give
+ * (a wait hangs until aborted). Returns the URLs posted to, in order.
+ */
+export function quietResumeBox(): string[] {
+  const posts: string[] = [];
+  vi.stubGlobal('fetch', (url: string, init: RequestInit = {}) => {
+    if (init.method !== 'GET') {
+      posts.push(String(url));
+      return Promise.resolve(new Response(null, { status: 204 }));
+    }
+    return new Promise((_, reject) => {
+      init.signal?.addEventListener('abort', () =>
+        reject(new DOMException('aborted', 'AbortError')),
+      );
+    });
+  });
+  return posts;
+}
 
 /** A distinct 6-character Crockford base32 code for each number. */
 function replyCode(n: number): string {
