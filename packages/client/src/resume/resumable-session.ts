@@ -1,10 +1,7 @@
-import { decodeSignal, encodeSignal } from '@webrtc-connect/signal';
-import { type Connection, closeConnection, openConnection, whenOpen } from '../core/connection.ts';
+import { encodeSignal } from '@webrtc-connect/signal';
+import { type Connection, closeConnection } from '../core/connection.ts';
 import { Emitter } from '../core/emitter.ts';
-import { gatheredDescription } from '../core/gather.ts';
-import { createPeerConnection } from '../core/peer-options.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
-import { linkChannel } from '../link/link-token.ts';
 import type { MailboxClient } from '../link/mailbox-client.ts';
 import type {
   PendingOffer,
@@ -14,16 +11,11 @@ import type {
   SessionOptions,
 } from './resumable-types.ts';
 import { whenConnected } from './resume-connected.ts';
-import {
-  gatheredAfresh,
-  MODE_FRESH,
-  MODE_FRESH_NEGOTIATED,
-  MODE_RESTART,
-  withMode,
-} from './resume-descriptions.ts';
+import { gatheredAfresh, MODE_RESTART, withMode } from './resume-descriptions.ts';
+import { ResumeExchange } from './resume-exchange.ts';
 import { HeartbeatSlot } from './resume-heartbeat.ts';
 import { type NetworkChange, watchNetwork } from './resume-network.ts';
-import { ResumePost, type ResumeWay } from './resume-post.ts';
+import { ResumePost } from './resume-post.ts';
 import type { ResumeSealer, ResumeSide } from './resume-seal.ts';
 import * as wait from './resume-timing.ts';
 import { ResumeUntil } from './resume-until.ts';
@@ -31,18 +23,19 @@ import { ResumeUntil } from './resume-until.ts';
 /** The resume channel's id: negotiated (both sides make it), apart from the app's channels. */
 export const RESUME_CHANNEL_ID = 101;
 
-/** The state machine behind `makeResumable` and `resumeSession`. */
+/**
+ * The state machine behind `makeResumable` and `resumeSession`: the session's state, watching
+ * the current connection, restarting ICE on trouble or a network change, and closing. Signals
+ * are made, taken and answered by its exchange (resume-exchange.ts).
+ */
 export class Session implements ResumableSession {
   readonly side: ResumeSide;
   #state: ResumeState;
   #current: Connection | null = null;
   #pending: PendingOffer | null = null;
-  #answering: RTCPeerConnection | null = null;
   #troubleTimer: ReturnType<typeof setTimeout> | undefined;
   /** B's own restart when A's does not come (B_RESTART_WAIT_MS). */
   #ownRestartTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Offers taken from the other side so far: B restarts itself only if none came meanwhile. */
-  #offersTaken = 0;
   /** The current connection's heartbeat (resume-heartbeat.ts). */
   readonly #heartbeat = new HeartbeatSlot();
   #restarting = false;
@@ -50,15 +43,14 @@ export class Session implements ResumableSession {
   #networkChanges = 0;
   readonly #stopWatchingNetwork: () => void;
   #closeReason: ConnectError | null = null;
-  #handling: Promise<void> = Promise.resolve();
   readonly #sealer: ResumeSealer;
   readonly #post: ResumePost;
   readonly #options: SessionOptions;
-  /** Fresh connections announce the channel in band (offer mode 1): a version 1 link's session. */
-  readonly #inBandChannel: boolean;
   readonly #controls = new WeakMap<RTCPeerConnection, RTCDataChannel>();
   readonly #events = new Emitter<ResumableSessionEvents>();
   readonly #until: ResumeUntil;
+  /** Fresh offers, and the other side's signals taken and answered (resume-exchange.ts). */
+  readonly #exchange: ResumeExchange;
   /** Told when `resumableUntil` changes (the ticket keeps it). */
   onUntil: ((until: number) => void) | undefined;
 
@@ -70,7 +62,6 @@ export class Session implements ResumableSession {
     { boxTaken = 0, inBandChannel = false }: { boxTaken?: number; inBandChannel?: boolean } = {},
   ) {
     this.side = sealer.side;
-    this.#inBandChannel = inBandChannel;
     this.#sealer = sealer;
     this.#options = options;
     this.#state = state;
@@ -78,9 +69,7 @@ export class Session implements ResumableSession {
       mailbox,
       sealer.boxId,
       sealer.side,
-      (sealed, way) => {
-        this.#handling = this.#handling.then(() => this.#handle(sealed, way));
-      },
+      (sealed, way) => this.#exchange.receive(sealed, way),
       boxTaken,
     );
     this.#until = new ResumeUntil(
@@ -95,6 +84,28 @@ export class Session implements ResumableSession {
         this.#events.emit('until', new Date(until));
       },
     );
+    this.#exchange = new ResumeExchange({
+      side: sealer.side,
+      sealer,
+      post: this.#post,
+      until: this.#until,
+      options,
+      inBandChannel,
+      state: () => this.#state,
+      current: () => this.#current?.peerConnection,
+      pending: () => this.#pending,
+      pend: (offer) => {
+        this.#pending = offer;
+      },
+      dropPending: (closePc) => this.#dropPending(closePc),
+      adopt: (connection) => this.adopt(connection),
+      makeControl: (pc) => this.#makeControl(pc),
+      carries: (pc) => this.#carries(pc),
+      isLive: () => this.#isLive(),
+      failedToSend: (error, pc) => this.#failedToSend(error, pc),
+      end: (reason) => this.#closeFor(reason),
+      error: (error) => this.#events.emit('error', error),
+    });
     this.#post.onBoxGone = (error) => {
       if (this.#state !== 'connected') this.#closeFor(error);
     };
@@ -195,189 +206,8 @@ export class Session implements ResumableSession {
   }
 
   /** A new connection offered through the box (after a reload, or when the channel is gone). */
-  async offerFresh(): Promise<void> {
-    if (this.#state === 'closed') return;
-    this.#dropPending(true);
-    const pc = createPeerConnection(this.#options);
-    const label = this.#options.channelLabel ?? 'webrtc-connect';
-    const channel = this.#inBandChannel
-      ? pc.createDataChannel(label)
-      : linkChannel(pc, this.#options.channelLabel);
-    this.#makeControl(pc);
-    try {
-      const offer = await gatheredDescription(
-        pc,
-        await pc.createOffer(),
-        this.#options.gatherTimeout,
-      );
-      const { sealed, seq } = await this.#sealer.sealNumbered(
-        'offer',
-        withMode(this.#inBandChannel ? MODE_FRESH : MODE_FRESH_NEGOTIATED, encodeSignal(offer)),
-      );
-      // Closed while the offer was being made: nothing else holds this connection to close it.
-      if (this.#closeReason) {
-        closeConnection(pc);
-        return;
-      }
-      const timer = setTimeout(() => {
-        if (this.#pending?.pc === pc) void this.offerFresh();
-      }, wait.FRESH_ANSWER_WAIT_MS);
-      this.#pending = { seq, pc, channel, timer };
-      await this.#post.send(sealed, false);
-    } catch (error) {
-      this.#failedToSend(error, pc);
-    }
-  }
-
-  /** The other side's resume signal, from the box or the channel, one at a time. */
-  async #handle(sealed: Uint8Array, way: ResumeWay): Promise<void> {
-    if (this.#state === 'closed') return;
-    try {
-      const signal = await this.#sealer.open(sealed);
-      if (signal.kind === 'bye') {
-        this.#closeFor(new ConnectError('ERR_CLOSED', 'the other side ended the session'));
-      } else if (signal.kind === 'until') {
-        this.#until.take(signal.body);
-      } else if (signal.kind === 'offer') {
-        this.#offersTaken += 1;
-        const description = decodeSignal(signal.body.subarray(1));
-        const mode = signal.body[0];
-        if (mode === MODE_FRESH || mode === MODE_FRESH_NEGOTIATED) {
-          await this.#answerFresh(signal.seq, description, mode === MODE_FRESH);
-        } else {
-          await this.#answerRestart(signal.seq, description, way);
-        }
-      } else {
-        const offerSeq = new DataView(signal.body.buffer, signal.body.byteOffset).getUint32(0);
-        await this.#takeAnswer(offerSeq, decodeSignal(signal.body.subarray(4)));
-      }
-    } catch (error) {
-      this.#events.emit(
-        'error',
-        isConnectError(error)
-          ? error
-          : new ConnectError('ERR_PEER_PROTOCOL', 'a resume signal could not be used', {
-              cause: error,
-            }),
-      );
-    }
-  }
-
-  async #answerFresh(
-    seq: number,
-    offer: RTCSessionDescriptionInit,
-    inBandChannel: boolean,
-  ): Promise<void> {
-    // Both sides offered at once (both reloaded): A's offer stands, B answers it.
-    if (this.#pending?.channel && this.side === 'a') return;
-    this.#dropPending(true);
-    if (this.#answering) closeConnection(this.#answering);
-    const pc = createPeerConnection(this.#options);
-    this.#answering = pc;
-    this.#makeControl(pc);
-    await pc.setRemoteDescription(offer);
-    const channel = whenOpen(inBandChannel ? pc : linkChannel(pc, this.#options.channelLabel));
-    const answer = await gatheredDescription(
-      pc,
-      await pc.createAnswer(),
-      this.#options.gatherTimeout,
-    );
-    // Closed while the answer was being made: its bye is on its way, and no answer may follow.
-    if (this.#state === 'closed') {
-      if (this.#answering === pc) this.#answering = null;
-      closeConnection(pc);
-      return;
-    }
-    const opening = openConnection(pc, channel, Promise.resolve(), wait.FRESH_WAIT_MS * 2);
-    opening.then(
-      (connection) => {
-        if (this.#answering === pc) this.#answering = null;
-        if (this.#state === 'closed') closeConnection(pc);
-        else this.adopt(connection);
-      },
-      () => {
-        if (this.#answering === pc) this.#answering = null;
-        closeConnection(pc);
-      },
-    );
-    await this.#sendAnswer(seq, answer, false);
-  }
-
-  async #answerRestart(
-    seq: number,
-    offer: RTCSessionDescriptionInit,
-    way: ResumeWay,
-  ): Promise<void> {
-    const pc = this.#current?.peerConnection;
-    // A restart of a connection this side no longer has (reloaded, channel closed): a fresh one.
-    if (!pc || pc.signalingState === 'closed') {
-      if (!this.#pending && !this.#answering) void this.offerFresh();
-      return;
-    }
-    if (pc.signalingState === 'have-local-offer') {
-      // Both restarted at once: A's stands.
-      if (this.side === 'a') return;
-      this.#dropPending(false);
-      await pc.setLocalDescription({ type: 'rollback' });
-    }
-    await pc.setRemoteDescription(offer);
-    const answer = await gatheredAfresh(pc, await pc.createAnswer(), this.#options.gatherTimeout);
-    if (this.#state === 'closed') return;
-    // From the box: the channel does not carry for the other side, though it may look live.
-    await this.#sendAnswer(seq, answer, way === 'channel' && this.#isLive());
-  }
-
-  async #takeAnswer(offerSeq: number, answer: RTCSessionDescriptionInit): Promise<void> {
-    const pending = this.#pending;
-    // An answer to an offer given up since: its connection is gone.
-    if (!pending || pending.seq !== offerSeq) return;
-    await pending.pc.setRemoteDescription(answer);
-    if (!pending.channel) {
-      // A restart: the connection's own state says when it is back. One that does not come back
-      // soon after its answer will not (Chromium keeps resolving the other side's mDNS name to
-      // the address it had before the change): a fresh connection then, without waiting longer.
-      clearTimeout(pending.timer);
-      pending.timer = setTimeout(
-        () => {
-          if (this.#pending === pending && !this.#carries(pending.pc)) void this.offerFresh();
-        },
-        pending.forChange ? wait.RESTART_CONNECT_AFTER_CHANGE_MS : wait.RESTART_CONNECT_MS,
-      );
-      return;
-    }
-    clearTimeout(pending.timer);
-    pending.timer = setTimeout(() => {
-      if (this.#pending === pending) void this.offerFresh();
-    }, wait.FRESH_WAIT_MS);
-    openConnection(
-      pending.pc,
-      whenOpen(pending.channel),
-      Promise.resolve(),
-      wait.FRESH_WAIT_MS,
-    ).then(
-      (connection) => {
-        if (this.#state === 'closed') closeConnection(connection.peerConnection);
-        else this.adopt(connection);
-      },
-      () => {
-        // The next fresh offer (its timer) tries again.
-      },
-    );
-  }
-
-  async #sendAnswer(
-    offerSeq: number,
-    answer: RTCSessionDescriptionInit,
-    live: boolean,
-  ): Promise<void> {
-    const encoded = encodeSignal(answer);
-    const body = new Uint8Array(4 + encoded.length);
-    new DataView(body.buffer).setUint32(0, offerSeq);
-    body.set(encoded, 4);
-    const sealed = await this.#sealer.seal('answer', body);
-    // Closed while it was sealed: the bye went first, and is the last word.
-    if (this.#state === 'closed') return;
-    await this.#post.send(sealed, live);
+  offerFresh(): Promise<void> {
+    return this.#exchange.offerFresh();
   }
 
   /** `forChange`: because this device's network changed (RESTART_CONNECT_AFTER_CHANGE_MS). */
@@ -492,11 +322,11 @@ export class Session implements ResumableSession {
       return;
     }
     const pc = this.#current?.peerConnection;
-    const offers = this.#offersTaken;
+    const offers = this.#exchange.offersTaken;
     clearTimeout(this.#ownRestartTimer);
     this.#ownRestartTimer = setTimeout(() => {
       const down = pc && this.#current?.peerConnection === pc && !this.#carries(pc);
-      if (down && this.#offersTaken === offers && !this.#pending) void this.#restart();
+      if (down && this.#exchange.offersTaken === offers && !this.#pending) void this.#restart();
     }, wait.B_RESTART_WAIT_MS);
   }
 
@@ -577,7 +407,7 @@ export class Session implements ResumableSession {
     // A offers afresh unless a reloaded B does first; B too, a moment later (A may not have
     // noticed anything). If both offer, A's stands.
     this.#troubleTimer = setTimeout(
-      () => !this.#current && !this.#pending && !this.#answering && void this.offerFresh(),
+      () => !this.#current && !this.#pending && !this.#exchange.answering && void this.offerFresh(),
       wait.CHANNEL_CLOSED_WAIT_MS + (this.side === 'a' ? 0 : wait.B_FRESH_DELAY_MS),
     );
   }
@@ -644,7 +474,7 @@ export class Session implements ResumableSession {
     this.#stopWatchingNetwork();
     this.#stopTimers();
     this.#dropPending(true);
-    if (this.#answering) closeConnection(this.#answering);
+    this.#exchange.close();
     if (this.#current && this.#current.peerConnection !== keep)
       closeConnection(this.#current.peerConnection);
     if (closePost) this.#post.close();

@@ -1,4 +1,4 @@
-/** The resume state machine's waits (resumable-session.ts), each with its reason. */
+/** The resume state machine's waits (resumable-session.ts, resume-exchange.ts), with reasons. */
 
 /** How long `disconnected` may last before A restarts ICE (it often recovers by itself). */
 export const DISCONNECTED_GRACE_MS = 2000;
