@@ -1,14 +1,26 @@
 import { ConnectError } from '../errors.ts';
+import { MAX_ACCOUNT_MESSAGE_BYTES } from './delivery.ts';
 
 /**
  * Frames on the data channel between a device and its broadcaster (docs/account-protocol.md,
  * "Messages between devices"). JSON text, told apart by `k`; a `msg` with `bin: true` is
- * followed at once by one binary frame, its body. `sid` is the sender's session key: device
- * ids change on every reconnect, a session's key does not, so sequence numbers hang on it.
+ * followed at once by one binary frame, its body; with `size` too, by the binary frames that
+ * make up its `size` bytes (sent only to a device that said it takes pieces, body-pieces.ts).
+ * `sid` is the sender's session key: device ids change on every reconnect, a session's key
+ * does not, so sequence numbers hang on it.
  */
 export type PeerFrame =
   /** A message: from a sender to the broadcaster, then relayed to every other member. */
-  | { k: 'msg'; from: string; sid: string; seq: number; epoch: number; body?: string; bin?: true }
+  | {
+      k: 'msg';
+      from: string;
+      sid: string;
+      seq: number;
+      epoch: number;
+      body?: string;
+      bin?: true;
+      size?: number;
+    }
   /** A receiver to the broadcaster: it has message (sid, seq). */
   | { k: 'got'; sid: string; seq: number; epoch: number }
   /** The broadcaster to a sender: every member present has message (sid, seq). */
@@ -48,7 +60,14 @@ export function parsePeerFrame(text: string): PeerFrame {
       if (typeof from !== 'string' || from.length > MAX_KEY_LENGTH) {
         throw peerError('a message has no valid sender id');
       }
-      if (bin === true) return { k, from, sid, seq, epoch, bin };
+      if (bin === true) {
+        const { size } = frame;
+        if (size === undefined) return { k, from, sid, seq, epoch, bin };
+        if (!positiveInteger(size) || size > MAX_ACCOUNT_MESSAGE_BYTES) {
+          throw peerError('a message has no valid size');
+        }
+        return { k, from, sid, seq, epoch, bin, size };
+      }
       if (typeof body !== 'string') throw peerError('a message has no body');
       return { k, from, sid, seq, epoch, body };
     }

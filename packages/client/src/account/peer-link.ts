@@ -3,6 +3,7 @@ import { createPeerConnection, type PeerOptions } from '../core/peer-options.ts'
 import { createSendQueue, type SendQueue } from '../core/send-queue.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
 import { bytesOf, encodePeerFrame, type PeerFrame, parsePeerFrame } from './account-wire.ts';
+import { type BodyOnItsWay, bodyOnItsWay, bodyPieces } from './body-pieces.ts';
 import type { Parcel } from './delivery.ts';
 
 /**
@@ -58,7 +59,10 @@ export function createPeerLink(
   let queue: SendQueue | undefined;
   const earlyCandidates: RTCIceCandidateInit[] = [];
   let channel: RTCDataChannel | undefined;
-  let awaitingBytes: Extract<PeerFrame, { k: 'msg' }> | undefined;
+  let awaitingBytes: BodyOnItsWay | undefined;
+  // Whether the other device said, in its description's signal, that it takes binary bodies in
+  // pieces (body-pieces.ts); an older one says nothing and gets them whole.
+  let peerTakesPieces = false;
   let done = false;
   // Our own flag, not readyState: set when the other side is ready (see READY), and only then
   // do the frames `open` sends go out, so nothing sent earlier can overtake them.
@@ -93,13 +97,20 @@ export function createPeerLink(
         if (role.offer && !opened) ready();
       } else if (typeof event.data === 'string') {
         const frame = parsePeerFrame(event.data);
-        if (frame.k === 'msg' && frame.bin) awaitingBytes = frame;
+        if (awaitingBytes) {
+          // Never the next message's bytes taken for this one's: it is lost, and told.
+          awaitingBytes = undefined;
+          handlers.error(new ConnectError('ERR_PEER_PROTOCOL', 'a message came without its bytes'));
+        }
+        if (frame.k === 'msg' && frame.bin) awaitingBytes = bodyOnItsWay(frame);
         else handlers.frame(frame, frame.k === 'msg' ? { frame } : undefined);
       } else {
-        const frame = awaitingBytes;
+        const body = awaitingBytes;
         awaitingBytes = undefined;
-        if (!frame) throw new ConnectError('ERR_PEER_PROTOCOL', 'bytes of no announced message');
-        handlers.frame(frame, { frame, bytes: bytesOf(event.data) });
+        if (!body) throw new ConnectError('ERR_PEER_PROTOCOL', 'bytes of no announced message');
+        const bytes = body.add(bytesOf(event.data));
+        if (bytes) handlers.frame(body.frame, { frame: body.frame, bytes });
+        else awaitingBytes = body;
       }
     } catch (error) {
       if (isConnectError(error)) handlers.error(error);
@@ -166,7 +177,7 @@ export function createPeerLink(
     (async () => {
       const offer = await pc.createOffer();
       await pc.setLocalDescription(offer);
-      handlers.signal({ link: id, sdp: { type: 'offer', sdp: offer.sdp ?? '' } });
+      handlers.signal({ link: id, sdp: { type: 'offer', sdp: offer.sdp ?? '' }, pieces: true });
       offered = true;
       for (const data of heldCandidates.splice(0)) handlers.signal(data);
     })().catch(fail);
@@ -181,7 +192,7 @@ export function createPeerLink(
     if (sdp.type === 'offer') {
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
-      handlers.signal({ link: id, sdp: { type: 'answer', sdp: answer.sdp ?? '' } });
+      handlers.signal({ link: id, sdp: { type: 'answer', sdp: answer.sdp ?? '' }, pieces: true });
     }
     // Candidates that came before the description can only be added now.
     for (const candidate of earlyCandidates.splice(0)) await pc.addIceCandidate(candidate);
@@ -195,7 +206,10 @@ export function createPeerLink(
       if (done) return;
       const { sdp, candidate } = data;
       if (isDescription(sdp)) {
-        if (sdp.type === (role.offer ? 'answer' : 'offer')) applyDescription(sdp).catch(fail);
+        if (sdp.type === (role.offer ? 'answer' : 'offer')) {
+          if (data.pieces === true) peerTakesPieces = true;
+          applyDescription(sdp).catch(fail);
+        }
       } else if (isCandidate(candidate)) {
         if (pc.remoteDescription) pc.addIceCandidate(candidate).catch(() => {});
         else earlyCandidates.push(candidate);
@@ -205,9 +219,14 @@ export function createPeerLink(
       push(encodePeerFrame(frame));
     },
     sendParcel(parcel, epoch) {
-      const text = encodePeerFrame({ ...parcel.frame, epoch });
-      if (parcel.bytes) push(text, parcel.bytes);
-      else push(text);
+      const { bytes } = parcel;
+      if (!bytes) {
+        push(encodePeerFrame({ ...parcel.frame, epoch }));
+        return;
+      }
+      const pieces = bodyPieces(bytes, peerTakesPieces);
+      const size = pieces.length > 1 ? { size: bytes.length } : {};
+      push(encodePeerFrame({ ...parcel.frame, epoch, ...size }), ...pieces);
     },
     close() {
       done = true;

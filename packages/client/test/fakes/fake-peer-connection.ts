@@ -19,6 +19,12 @@ export interface FakeNetworkOptions {
   /** Time for a message to cross a data channel (default 1 ms). */
   latencyMs?: number;
   /**
+   * A binary message larger than this, closely followed by another, is overtaken by it and
+   * arrives cut short, as Firefox ESR 140 receives messages over about 66,000 bytes
+   * (docs/decisions.md, "The account way's large messages: 64 KiB pieces"). Default: none.
+   */
+  cutsOver?: number;
+  /**
    * What a pair does once both descriptions are in place, as steps of both connections'
    * state; channels open at `connected`. Default: `connecting`, then `connected` 30 ms later.
    * Called with the pair's index (0 for the first pair made).
@@ -64,6 +70,7 @@ let counter = 0;
 export function createFakeNetwork(options: FakeNetworkOptions = {}) {
   const gatherMs = options.gatherMs ?? 20;
   const latencyMs = options.latencyMs ?? 1;
+  const cutsOver = options.cutsOver ?? Infinity;
   const plan = options.plan ?? (() => connects());
   const byUfrag = new Map<string, FakePeerConnection>();
   const connections: FakePeerConnection[] = [];
@@ -106,7 +113,7 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
     }
 
     createDataChannel(label: string, init: RTCDataChannelInit = {}): FakeDataChannel {
-      const channel = new FakeDataChannel(label, init.ordered ?? true, latencyMs);
+      const channel = new FakeDataChannel(label, init.ordered ?? true, latencyMs, cutsOver);
       if (init.negotiated && init.id !== undefined) {
         // Both sides make it, under the same id; it opens once both have and the pair connects.
         this.negotiated.set(init.id, channel);
@@ -271,7 +278,7 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
     static open(offerer: FakePeerConnection, answerer: FakePeerConnection) {
       for (const channel of offerer.channels) {
         if (channel.readyState !== 'connecting') continue;
-        const remote = new FakeDataChannel(channel.label, channel.ordered, latencyMs);
+        const remote = new FakeDataChannel(channel.label, channel.ordered, latencyMs, cutsOver);
         linkChannels(channel, remote);
         answerer.remoteChannels.push(remote);
         remote.readyState = 'open';

@@ -1,0 +1,142 @@
+// Binary messages larger than 64 KiB in an account room: Firefox ESR 140 receives such a data
+// channel message wrongly when another follows it closely (docs/decisions.md, "The account
+// way's large messages: 64 KiB pieces"), so devices that both say so send bodies in pieces.
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import type { ConnectError } from 'webrtc-connect';
+import {
+  type AccountMessage,
+  type AccountSession,
+  type JoinAccountOptions,
+  joinAccount,
+} from 'webrtc-connect/account';
+import { createFakeAccountServer, type FakeAccountServer } from './fakes/fake-account-server.ts';
+import { settle, settleWhen, useFakeClock } from './fakes/fake-clock.ts';
+import type { FakeDataChannel } from './fakes/fake-data-channel.ts';
+import {
+  createFakeNetwork,
+  type FakeNetwork,
+  type FakePeerConnection,
+} from './fakes/fake-peer-connection.ts';
+
+const KiB = 1024;
+/** The largest message the account way carries (255 KiB). */
+const LARGEST = 255 * KiB;
+
+interface Device {
+  session: AccountSession;
+  received: AccountMessage[];
+  errors: ConnectError[];
+  /** Its peer connections, oldest first. */
+  peers: FakePeerConnection[];
+}
+
+let server: FakeAccountServer;
+let devices: Device[];
+
+beforeEach(() => {
+  useFakeClock();
+  server = createFakeAccountServer();
+  devices = [];
+});
+
+afterEach(() => {
+  for (const device of devices) device.session.leave();
+  vi.useRealTimers();
+});
+
+/**
+ * Joins a device. `older`: its signals say nothing of pieces, as a device of an earlier version
+ * (which would take the first piece for the whole body).
+ */
+async function join(network: FakeNetwork, older = false): Promise<Device> {
+  const peers: FakePeerConnection[] = [];
+  const Base = network.RTCPeerConnection;
+  class DevicePeerConnection extends Base {
+    constructor(configuration?: RTCConfiguration) {
+      super(configuration);
+      peers.push(this as unknown as FakePeerConnection);
+    }
+  }
+  const Socket = server.WebSocket;
+  class OlderSocket extends Socket {
+    override send(text: string): void {
+      super.send(text.replace(',"pieces":true', ''));
+    }
+  }
+  const options: JoinAccountOptions = {
+    server: 'http://account.test',
+    token: 'ann.token',
+    RTCPeerConnection: DevicePeerConnection,
+    WebSocket: older ? OlderSocket : Socket,
+  };
+  const session = await settle(joinAccount(options));
+  const device: Device = { session, received: [], errors: [], peers };
+  session.on('message', (message) => device.received.push(message));
+  session.on('error', (error) => device.errors.push(error));
+  devices.push(device);
+  return device;
+}
+
+async function room(network: FakeNetwork, olderFrom = Infinity): Promise<Device[]> {
+  const joined: Device[] = [];
+  for (let n = 0; n < 3; n += 1) joined.push(await join(network, n >= olderFrom));
+  await settleWhen(() =>
+    joined.every((d) => d.session.state === 'connected' && d.session.members.length === 3),
+  );
+  return joined;
+}
+
+function bytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(size).map((_, i) => (i * 31 + seed) % 251);
+}
+
+/** The SHA-256 of each binary message `device` received from `sender`, in order. */
+const binaryFrom = (device: Device, sender: Device) =>
+  device.received.flatMap(({ from, data }) =>
+    from === sender.session.id && data instanceof Uint8Array ? [digest(data)] : [],
+  );
+
+const digest = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** The sizes of the binary data-channel messages sent on `channel`. */
+const binarySizes = (channel: FakeDataChannel | undefined) =>
+  (channel?.sent ?? []).flatMap((data) => (typeof data === 'string' ? [] : [data.byteLength]));
+
+it('carries 192 and 255 KiB messages whole and in order where a channel cuts messages over 64 KiB short, as Firefox ESR 140 does', async () => {
+  const network = createFakeNetwork({ cutsOver: 66_000 });
+  const [a, b, c] = (await room(network)) as [Device, Device, Device];
+  const fromB = [bytes(192 * KiB, 1), bytes(LARGEST, 2), bytes(100 * KiB, 3), bytes(192 * KiB, 4)];
+  const fromA = [bytes(200 * KiB, 5), bytes(LARGEST, 6)];
+  await settle(
+    Promise.all([
+      ...fromB.map((body) => b.session.send(body)),
+      b.session.send('and a text'),
+      ...fromA.map((body) => a.session.send(body)),
+    ]),
+    { limitMs: 30_000 },
+  );
+  for (const device of [a, c]) expect(binaryFrom(device, b)).toEqual(fromB.map(digest));
+  for (const device of [b, c]) expect(binaryFrom(device, a)).toEqual(fromA.map(digest));
+  expect([a, b, c].flatMap((device) => device.errors)).toEqual([]);
+  // No message over 64 KiB went on any channel.
+  for (const pc of network.connections) {
+    for (const channel of [...pc.channels, ...pc.remoteChannels]) {
+      expect(Math.max(0, ...binarySizes(channel))).toBeLessThanOrEqual(64 * KiB);
+    }
+  }
+});
+
+it('sends bodies whole to a device that does not say it takes pieces (an older version)', async () => {
+  const network = createFakeNetwork();
+  const [a, b, c] = (await room(network, 2)) as [Device, Device, Device];
+  const large = bytes(192 * KiB, 7);
+  await settle(b.session.send(large));
+  expect(binaryFrom(c, b)).toEqual([digest(large)]);
+  // What reached the older device came whole; b, which said it takes pieces, was sent pieces.
+  const toOlder = c.peers[0]?.channels[0]?.remote;
+  expect(binarySizes(toOlder)).toEqual([192 * KiB]);
+  const fromB = b.peers[0]?.channels[0];
+  expect(binarySizes(fromB)).toEqual([64 * KiB, 64 * KiB, 64 * KiB]);
+  expect(binaryFrom(a, b)).toEqual([digest(large)]);
+});
