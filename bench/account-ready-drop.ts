@@ -19,6 +19,11 @@ import { chromiumBrowser } from '../test/harness/playwright-page.ts';
 const OPEN_WAIT_MS = 6000;
 
 interface LinkRecord {
+  /** The peer connection's states when read. */
+  state: string;
+  signals: string[];
+  /** READYs the answering side sent. */
+  readies: number;
   answeredAt?: number;
   openedAt?: number;
   frames: number[];
@@ -44,11 +49,27 @@ const peerLink = join(
 const PAGE_SOURCE = `
 import { createPeerLink } from ${JSON.stringify(peerLink)};
 const links = new Map();
+let lastPeer;
+class TrackedPeerConnection extends RTCPeerConnection {
+  constructor(configuration) {
+    super(configuration);
+    lastPeer = this;
+    this.readies = 0;
+    // The broadcaster's READYs: more than one means it heard nothing from the client for 100 ms.
+    this.addEventListener('datachannel', ({ channel }) => {
+      const send = channel.send.bind(channel);
+      channel.send = (data) => {
+        if (data === '{"k":"ready"}') this.readies += 1;
+        send(data);
+      };
+    });
+  }
+}
 const outbox = [];
 const msg = (seq) => ({ k: 'msg', from: 'b', sid: 'broadcaster', seq, epoch: 1, body: 'frame ' + seq });
 function start(n, offer, id) {
   const record = { frames: [], errors: [], closed: false };
-  const link = createPeerLink({ RTCPeerConnection }, 'peer', offer ? { offer: true } : { offer: false, id }, {
+  const link = createPeerLink({ RTCPeerConnection: TrackedPeerConnection }, 'peer', offer ? { offer: true } : { offer: false, id }, {
     signal(data) {
       if (data.sdp && data.sdp.type === 'answer') record.answeredAt = Date.now();
       outbox.push([n, data]);
@@ -64,16 +85,40 @@ function start(n, offer, id) {
     closed() { record.closed = true; },
     error(error) { record.errors.push(String(error)); },
   });
+  const pc = lastPeer;
+  // Read when the harness asks: what the connection had got to (Firefox throws once closed).
+  record.signals = [];
+  Object.defineProperty(record, 'readies', { enumerable: true, get: () => pc.readies });
+  Object.defineProperty(record, 'state', {
+    enumerable: true,
+    get: () => {
+      try {
+        return [pc.connectionState, pc.iceConnectionState, pc.remoteDescription ? 'remote set' : 'no remote'].join(' / ');
+      } catch (error) {
+        return String(error);
+      }
+    },
+  });
   links.set(n, { link, record });
 }
 globalThis.accountApi = {
   start,
   signal(n, data) {
-    if (!links.has(n)) start(n, false, data.link);
+    // A link starts with its offer (the client holds its candidates until it is out); signals of
+    // a link closed already find nothing.
+    if (!links.has(n)) {
+      if (data.sdp?.type !== 'offer') return;
+      start(n, false, data.link);
+    }
+    // What this side was given: the description's type, or each candidate's address.
+    links.get(n).record.signals.push(data.sdp ? data.sdp.type : data.candidate.candidate.split(' ')[4] ?? 'end');
     links.get(n).link.signal(data);
   },
   take: () => outbox.splice(0),
-  record: (n) => links.get(n)?.record,
+  record: (n) => {
+    const record = links.get(n)?.record;
+    return record && { ...record };
+  },
   closeAll() {
     for (const { link } of links.values()) link.close();
     links.clear();
@@ -125,7 +170,14 @@ async function main() {
         n,
       ),
   });
-  const rows: { n: number; opened: boolean; openMs?: number; first: number; late: boolean }[] = [];
+  const rows: {
+    n: number;
+    opened: boolean;
+    openMs?: number;
+    first: number;
+    late: boolean;
+    readies: number;
+  }[] = [];
   let relaying = true;
   const relay = (async () => {
     while (relaying) {
@@ -151,7 +203,8 @@ async function main() {
         if (record?.frames.includes(4)) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const answeredAt = (await api(broadcaster).record(n))?.answeredAt;
+      const far = await api(broadcaster).record(n);
+      const answeredAt = far?.answeredAt;
       const opened = record?.openedAt !== undefined;
       rows.push({
         n,
@@ -159,9 +212,12 @@ async function main() {
         ...(opened && answeredAt ? { openMs: (record?.openedAt ?? 0) - answeredAt } : {}),
         first: [1, 2, 3].filter((seq) => record?.frames.includes(seq)).length,
         late: record?.frames.includes(4) ?? false,
+        readies: far?.readies ?? 0,
       });
       const row = rows.at(-1);
-      if (!row?.opened || row.first < 3 || !row.late) console.log('problem', row, record?.errors);
+      if (!row?.opened || row.first < 3 || !row.late) {
+        console.log('problem', row, { client: record, broadcaster: far });
+      }
       for (const page of [client, broadcaster]) {
         await page.evaluate(() =>
           (globalThis as unknown as { accountApi: PageApi }).accountApi.closeAll(),
@@ -184,6 +240,8 @@ async function main() {
       notOpened: rows.filter((row) => !row.opened).length,
       firstFramesMissing: rows.filter((row) => row.first < 3).length,
       lateMissing: rows.filter((row) => !row.late).length,
+      readyAgain: rows.filter((row) => row.readies > 1).length,
+      readiesMax: Math.max(...rows.map((row) => row.readies)),
       openMsP50: openMs[Math.floor(openMs.length / 2)],
       openMsMax: openMs.at(-1),
     }),
