@@ -9,9 +9,19 @@ import type { Parcel } from './delivery.ts';
 /**
  * The answering side's first frame. Its `message` listener exists only once the `datachannel`
  * event has run, and libwebrtc can hand over messages before that (they are lost): so the
- * offering side sends nothing until this arrives.
+ * offering side sends nothing until this arrives. Chromium 150 in turn silently drops what the
+ * answering side sends in the moment after the channel appears (docs/decisions.md, "The account
+ * way's READY, again until the client answers"): so the answering side sends it again, after
+ * each of `READY_PAUSES_MS`, until the offering side says anything (a client of this version
+ * answers each READY with READY; an older one ignored it), and sends nothing else before.
  */
 const READY = '{"k":"ready"}';
+/**
+ * Pauses after each READY the answering side sends while it has heard nothing (five sends, at
+ * 0, 0.1, 0.3, 0.7 and 1.5 s); after the last it goes on regardless, as an older client that
+ * has nothing to send never answers.
+ */
+const READY_PAUSES_MS = [100, 200, 400, 800, 1600] as const;
 /** Stop handing frames to the channel while this much waits in its buffer. */
 const HIGH_WATER_MARK = 1024 * 1024;
 
@@ -67,6 +77,8 @@ export function createPeerLink(
   // Our own flag, not readyState: set when the other side is ready (see READY), and only then
   // do the frames `open` sends go out, so nothing sent earlier can overtake them.
   let opened = false;
+  // The answering side's next READY, or its going on without an answer.
+  let readyTimer: ReturnType<typeof setTimeout> | undefined;
   // The offerer's candidates can be found before its offer is out: hold them until it is.
   const heldCandidates: JsonValue[] = [];
   let offered = !role.offer;
@@ -83,6 +95,7 @@ export function createPeerLink(
   const finish = () => {
     if (done) return;
     done = true;
+    clearTimeout(readyTimer);
     queue?.close();
     closeQuietly(pc);
     handlers.closed();
@@ -91,10 +104,34 @@ export function createPeerLink(
     if (queue) queue.push(...messages);
     else early.push(...messages);
   };
+  /** Sends READY on `target`; false when the channel closed under us (then the link is over). */
+  const sendReady = (target: RTCDataChannel): boolean => {
+    try {
+      target.send(READY);
+      return true;
+    } catch {
+      // Closed between its open event and now: the same as its close event.
+      finish();
+      return false;
+    }
+  };
+  /** The answering side: READY now and after each pause, until the other side speaks. */
+  const announce = (target: RTCDataChannel, attempt: number) => {
+    if (done || opened || !sendReady(target)) return;
+    readyTimer = setTimeout(
+      () => (attempt + 1 < READY_PAUSES_MS.length ? announce(target, attempt + 1) : ready()),
+      READY_PAUSES_MS[attempt],
+    );
+  };
   const onMessage = (event: MessageEvent) => {
+    // The offering side answers every READY (an older answering side ignores it), then opens.
+    if (event.data === READY && role.offer && !done && channel && !sendReady(channel)) return;
+    // Whatever comes first from the other side means it is ready: READY from either side, or,
+    // when READYs were lost, a frame (an older client's message; an older broadcaster's).
+    if (!opened) ready();
     try {
       if (event.data === READY) {
-        if (role.offer && !opened) ready();
+        // Nothing more to do: a READY again, or the other side's answer to ours.
       } else if (typeof event.data === 'string') {
         const frame = parsePeerFrame(event.data);
         if (awaitingBytes) {
@@ -118,7 +155,8 @@ export function createPeerLink(
     }
   };
   const ready = () => {
-    if (done) return;
+    clearTimeout(readyTimer);
+    if (done || opened) return;
     opened = true;
     handlers.open();
     queue?.pump();
@@ -140,15 +178,7 @@ export function createPeerLink(
     adopted.addEventListener('message', onMessage);
     adopted.addEventListener('close', finish);
     const onOpen = () => {
-      if (done || role.offer) return;
-      try {
-        adopted.send(READY);
-      } catch {
-        // Closed between its open event and now: the same as its close event.
-        finish();
-        return;
-      }
-      ready();
+      if (!role.offer) announce(adopted, 0);
     };
     if (adopted.readyState === 'open') onOpen();
     else adopted.addEventListener('open', onOpen, { once: true });
@@ -230,6 +260,7 @@ export function createPeerLink(
     },
     close() {
       done = true;
+      clearTimeout(readyTimer);
       queue?.close();
       closeQuietly(pc);
     },

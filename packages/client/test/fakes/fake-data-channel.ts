@@ -14,6 +14,11 @@ export class FakeDataChannel extends EventTarget {
   readonly sent: (string | ArrayBufferLike | ArrayBufferView)[] = [];
   /** Set to hold messages in the buffer (a slow network) until `release()`. */
   holding = false;
+  /**
+   * Until this instant (`Date.now()`), what this end sends is lost without a sign: `send`
+   * returns and nothing arrives (Chromium 150's answering side of a channel announced in band).
+   */
+  losesUntil = 0;
   #remote: FakeDataChannel | undefined;
   readonly #latencyMs: number;
   readonly #queue: { data: string | ArrayBuffer; size: number }[] = [];
@@ -43,6 +48,7 @@ export class FakeDataChannel extends EventTarget {
       throw new DOMException('the data channel is not open', 'InvalidStateError');
     if (data instanceof Blob) throw new TypeError('the fake channel takes no Blob');
     this.sent.push(data);
+    if (Date.now() < this.losesUntil) return;
     const copy = typeof data === 'string' ? data : copyBytes(data);
     const size = typeof copy === 'string' ? new TextEncoder().encode(copy).length : copy.byteLength;
     this.bufferedAmount += size;

@@ -32,6 +32,11 @@ export interface FakeNetworkOptions {
   plan?: (pair: number) => StateStep[];
   /** Never finish gathering (a dead STUN server): the library's cap must end the wait. */
   stallGathering?: boolean;
+  /**
+   * What the answering side sends on a channel announced in band is lost, silently, for this
+   * long after the channel appears (Chromium 150; docs/decisions.md). Default 0.
+   */
+  answererLossMs?: number;
 }
 
 /** The pair connects: `connecting`, then `connected`. */
@@ -282,6 +287,7 @@ export function createFakeNetwork(options: FakeNetworkOptions = {}) {
         linkChannels(channel, remote);
         answerer.remoteChannels.push(remote);
         remote.readyState = 'open';
+        remote.losesUntil = Date.now() + (options.answererLossMs ?? 0);
         answerer.dispatchEvent(Object.assign(new Event('datachannel'), { channel: remote }));
         channel.markOpen();
       }
