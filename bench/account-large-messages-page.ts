@@ -82,6 +82,14 @@ function body(size: number, n: number): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Text message `n`: its number, then letters of a pattern of `n`. */
+function text(size: number, n: number): string {
+  const head = `${n}:`;
+  let rest = '';
+  for (let i = head.length; i < size; i += 1) rest += String.fromCharCode(97 + ((n + i) % 26));
+  return head + rest;
+}
+
 let session: AccountSession | undefined;
 let acknowledged = 0;
 let received = 0;
@@ -128,7 +136,11 @@ const device = {
     });
     session.on('error', (error) => errors.push(`${error.code}: ${error.message}`));
     session.on('message', ({ data }) => {
-      if (typeof data === 'string') return;
+      if (typeof data === 'string') {
+        if (data === text(data.length, received)) received += 1;
+        else wrong += 1;
+        return;
+      }
       const n = data[0] ?? 0;
       if (n === received && data.every((byte, i) => i === 0 || byte === (n * 7 + i) % 251)) {
         received += 1;
@@ -139,9 +151,10 @@ const device = {
   connectedWith(count: number): boolean {
     return session?.state === 'connected' && session.members.length === count;
   },
-  send(count: number, size: number): void {
+  /** Binary messages, or with `asText`, text messages of `size` characters. */
+  send(count: number, size: number, asText = false): void {
     for (let n = 0; n < count; n += 1) {
-      session?.send(body(size, n)).then(
+      session?.send(asText ? text(size, n) : body(size, n)).then(
         () => {
           acknowledged += 1;
         },

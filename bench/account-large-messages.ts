@@ -9,7 +9,9 @@
  * beside the rooms, and are ended with them. Run in the private namespace:
  *
  *   scripts/in-netns.sh npx tsx --conditions=@webrtc-connect/source bench/account-large-messages.ts \
- *     [rooms: firefox/firefox,chromium/firefox,...] [count 8] [size 196608] [loops 0] [repeat 1]
+ *     [rooms: firefox/firefox,chromium/firefox,...] [count 8] [size 196608] [loops 0] [repeat 1] [text]
+ *
+ * `text`: text messages of `size` characters (ASCII) instead of binary ones.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -23,7 +25,7 @@ import { chromiumBrowser } from '../test/harness/playwright-page.ts';
 import type { BenchDevice, DeviceReport } from './account-large-messages-page.ts';
 
 const LIMIT_MS = 15_000;
-const [roomsArg, countArg, sizeArg, loopsArg, repeatArg] = process.argv.slice(2);
+const [roomsArg, countArg, sizeArg, loopsArg, repeatArg, kindArg] = process.argv.slice(2);
 const rooms = (roomsArg ?? 'firefox/firefox,chromium/firefox,firefox/chromium,chromium/chromium')
   .split(',')
   .map((room) => room.split('/') as [BrowserName, BrowserName]);
@@ -31,6 +33,7 @@ const count = Number(countArg ?? 8);
 const size = Number(sizeArg ?? 192 * 1024);
 const loops = Number(loopsArg ?? 0);
 const repeat = Number(repeatArg ?? 1);
+const asText = kindArg === 'text';
 
 type PageGlobal = { benchDevice: BenchDevice };
 
@@ -100,8 +103,9 @@ for (let round = 0; round < repeat; round += 1) {
     const sender = pages[2] as BrowserPage;
     const start = Date.now();
     await sender.evaluate(
-      (args) => (globalThis as unknown as PageGlobal).benchDevice.send(args.count, args.size),
-      { count, size },
+      (args) =>
+        (globalThis as unknown as PageGlobal).benchDevice.send(args.count, args.size, args.asText),
+      { count, size, asText },
     );
     let reports: DeviceReport[] = [];
     let outcome = `stalled (${LIMIT_MS / 1000} s)`;
@@ -134,7 +138,10 @@ for (let round = 0; round < repeat; round += 1) {
   }
 }
 
-console.log(`\n${count} messages of ${size} bytes, ${loops} busy loops:\n${outcomes.join('\n')}`);
+const kind = asText ? 'text' : 'binary';
+console.log(
+  `\n${count} ${kind} messages of ${size} bytes, ${loops} busy loops:\n${outcomes.join('\n')}`,
+);
 for (const browser of browsers.values()) await browser.close();
 await blank.close();
 await server.app.close();
