@@ -1,5 +1,4 @@
 import { ConnectError } from '../errors.ts';
-import { MAX_ACCOUNT_MESSAGE_BYTES } from './delivery.ts';
 
 /**
  * Frames on the data channel between a device and its broadcaster (docs/account-protocol.md,
@@ -63,9 +62,8 @@ export function parsePeerFrame(text: string): PeerFrame {
       if (bin === true) {
         const { size } = frame;
         if (size === undefined) return { k, from, sid, seq, epoch, bin };
-        if (!positiveInteger(size) || size > MAX_ACCOUNT_MESSAGE_BYTES) {
-          throw peerError('a message has no valid size');
-        }
+        // Its upper bound is the receiver's to check (body-pieces.ts).
+        if (!positiveInteger(size)) throw peerError('a message has no valid size');
         return { k, from, sid, seq, epoch, bin, size };
       }
       if (typeof body !== 'string') throw peerError('a message has no body');

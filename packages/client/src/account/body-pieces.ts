@@ -1,5 +1,6 @@
 import { ConnectError } from '../errors.ts';
 import type { MsgFrame } from './account-wire.ts';
+import { MAX_ACCOUNT_MESSAGE_BYTES } from './delivery.ts';
 
 /**
  * Largest piece of a binary body on the wire, to a device that takes pieces. Firefox ESR 140
@@ -37,6 +38,9 @@ export interface BodyOnItsWay {
 export function bodyOnItsWay(announced: MsgFrame): BodyOnItsWay {
   const { size, ...frame } = announced;
   if (size === undefined) return { frame, add: (bytes) => bytes };
+  if (size > MAX_ACCOUNT_MESSAGE_BYTES) {
+    throw new ConnectError('ERR_PEER_PROTOCOL', 'a message is announced larger than allowed');
+  }
   const body = new Uint8Array(size);
   let filled = 0;
   return {
