@@ -140,3 +140,27 @@ it('sends bodies whole to a device that does not say it takes pieces (an older v
   expect(binarySizes(fromB)).toEqual([64 * KiB, 64 * KiB, 64 * KiB]);
   expect(binaryFrom(a, b)).toEqual([digest(large)]);
 });
+
+it('refuses a body that does not match its size with ERR_PEER_PROTOCOL, never taking another message’s bytes', async () => {
+  const network = createFakeNetwork();
+  const [a, b] = (await room(network)) as [Device, Device, Device];
+  const channel = b.peers[0]?.channels[0] as FakeDataChannel;
+  const frame = (sid: string, extra: Record<string, unknown>) =>
+    JSON.stringify({ k: 'msg', from: b.session.id, sid, seq: 1, epoch: 1, ...extra });
+  // More bytes than announced; a size over the limit; a frame where bytes were due (the frame
+  // itself is taken), and then bytes that no frame announced.
+  channel.send(frame('more', { bin: true, size: 10 }));
+  channel.send(new Uint8Array(12));
+  channel.send(frame('over', { bin: true, size: LARGEST + 2 * KiB }));
+  channel.send(frame('cut', { bin: true, size: 100_000 }));
+  channel.send(new Uint8Array(64 * KiB));
+  channel.send(frame('next', { body: 'after' }));
+  channel.send(new Uint8Array(100_000 - 64 * KiB));
+  await settleWhen(() => a.errors.length >= 4);
+  expect(a.errors.map((error) => error.code)).toEqual(Array(4).fill('ERR_PEER_PROTOCOL'));
+  expect(a.received.map(({ data }) => data)).toEqual(['after']);
+  // The link carries on.
+  const large = bytes(192 * KiB, 9);
+  await settle(b.session.send(large));
+  expect(binaryFrom(a, b)).toEqual([digest(large)]);
+});
