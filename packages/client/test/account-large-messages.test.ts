@@ -164,3 +164,23 @@ it('refuses a body that does not match its size with ERR_PEER_PROTOCOL, never ta
   await settle(b.session.send(large));
   expect(binaryFrom(a, b)).toEqual([digest(large)]);
 });
+
+it('drops a message whose pieces a malformed frame interrupts, never finishing it with the bytes that follow', async () => {
+  const network = createFakeNetwork();
+  const [a, b] = (await room(network)) as [Device, Device, Device];
+  const channel = b.peers[0]?.channels[0] as FakeDataChannel;
+  const frame = (sid: string, extra: Record<string, unknown>) =>
+    JSON.stringify({ k: 'msg', from: b.session.id, sid, seq: 1, epoch: 1, ...extra });
+  // A message's first piece, then a frame that does not parse where its next piece was due, then
+  // bytes of the right length: they belong to no message the receiver can trust.
+  channel.send(frame('cut', { bin: true, size: 100_000 }));
+  channel.send(new Uint8Array(64 * KiB));
+  channel.send('{"k":"msg","from":');
+  channel.send(new Uint8Array(100_000 - 64 * KiB));
+  channel.send(frame('next', { body: 'after' }));
+  await settleWhen(() => a.received.length >= 1);
+  const received = a.received.map(({ data }) => (typeof data === 'string' ? data : data.length));
+  expect(received).toEqual(['after']);
+  expect(a.errors.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(a.errors.map((error) => error.code))).toEqual(new Set(['ERR_PEER_PROTOCOL']));
+});

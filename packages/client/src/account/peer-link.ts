@@ -133,12 +133,14 @@ export function createPeerLink(
       if (event.data === READY) {
         // Nothing more to do: a READY again, or the other side's answer to ours.
       } else if (typeof event.data === 'string') {
-        const frame = parsePeerFrame(event.data);
+        // Before parsing: a frame that does not parse where bytes were due ends the message too,
+        // or the bytes after it would finish the message (never another message's bytes).
         if (awaitingBytes) {
           // Never the next message's bytes taken for this one's: it is lost, and told.
           awaitingBytes = undefined;
           handlers.error(new ConnectError('ERR_PEER_PROTOCOL', 'a message came without its bytes'));
         }
+        const frame = parsePeerFrame(event.data);
         if (frame.k === 'msg' && frame.bin) awaitingBytes = bodyOnItsWay(frame);
         else handlers.frame(frame, frame.k === 'msg' ? { frame } : undefined);
       } else {
