@@ -184,3 +184,22 @@ it('drops a message whose pieces a malformed frame interrupts, never finishing i
   expect(a.errors.length).toBeGreaterThanOrEqual(2);
   expect(new Set(a.errors.map((error) => error.code))).toEqual(new Set(['ERR_PEER_PROTOCOL']));
 });
+
+it('refuses a whole body over the limit where it arrives, rather than relaying it to receivers that refuse it', async () => {
+  const network = createFakeNetwork();
+  const [a, b, c] = (await room(network)) as [Device, Device, Device];
+  const channel = b.peers[0]?.channels[0] as FakeDataChannel;
+  const frame = (sid: string, extra: Record<string, unknown>) =>
+    JSON.stringify({ k: 'msg', from: b.session.id, sid, seq: 1, epoch: 1, ...extra });
+  // Whole, without `size`, as an older device sends: larger than any device may send.
+  channel.send(frame('over', { bin: true }));
+  channel.send(new Uint8Array(LARGEST + 1));
+  channel.send(frame('next', { body: 'after' }));
+  await settleWhen(() => c.received.length >= 1 && a.received.length >= 1);
+  const kinds = (device: Device) =>
+    device.received.map(({ data }) => (typeof data === 'string' ? data : data.length));
+  expect(kinds(a)).toEqual(['after']);
+  expect(kinds(c)).toEqual(['after']);
+  expect(a.errors.map((error) => error.code)).toEqual(['ERR_PEER_PROTOCOL']);
+  expect(c.errors).toEqual([]);
+});

@@ -37,7 +37,18 @@ export interface BodyOnItsWay {
 
 export function bodyOnItsWay(announced: MsgFrame): BodyOnItsWay {
   const { size, ...frame } = announced;
-  if (size === undefined) return { frame, add: (bytes) => bytes };
+  if (size === undefined) {
+    // Checked here too: relayed on, it would go in pieces to devices that refuse its `size`.
+    return {
+      frame,
+      add(bytes) {
+        if (bytes.length > MAX_ACCOUNT_MESSAGE_BYTES) {
+          throw new ConnectError('ERR_PEER_PROTOCOL', 'a message came larger than allowed');
+        }
+        return bytes;
+      },
+    };
+  }
   if (size > MAX_ACCOUNT_MESSAGE_BYTES) {
     throw new ConnectError('ERR_PEER_PROTOCOL', 'a message is announced larger than allowed');
   }
