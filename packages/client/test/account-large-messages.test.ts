@@ -46,8 +46,9 @@ afterEach(() => {
 });
 
 /**
- * Joins a device. `older`: its signals say nothing of pieces, as a device of an earlier version
- * (which would take the first piece for the whole body).
+ * Joins a device. `older`: its signals say nothing of pieces and it reads nothing of the other
+ * side's, as a device of an earlier version (which would take the first piece for the whole
+ * body, and sends every body whole).
  */
 async function join(network: FakeNetwork, older = false): Promise<Device> {
   const peers: FakePeerConnection[] = [];
@@ -62,6 +63,14 @@ async function join(network: FakeNetwork, older = false): Promise<Device> {
   class OlderSocket extends Socket {
     override send(text: string): void {
       super.send(text.replace(',"pieces":true', ''));
+    }
+    // Nor does it read the other side's: it sends every body whole.
+    override dispatchEvent(event: Event): boolean {
+      if (!(event instanceof MessageEvent) || typeof event.data !== 'string') {
+        return super.dispatchEvent(event);
+      }
+      const data = event.data.replace(',"pieces":true', '');
+      return super.dispatchEvent(new MessageEvent('message', { data }));
     }
   }
   const options: JoinAccountOptions = {
@@ -139,6 +148,24 @@ it('sends bodies whole to a device that does not say it takes pieces (an older v
   const fromB = b.peers[0]?.channels[0];
   expect(binarySizes(fromB)).toEqual([64 * KiB, 64 * KiB, 64 * KiB]);
   expect(binaryFrom(a, b)).toEqual([digest(large)]);
+});
+
+it('relays a whole body from a device that does not take pieces in pieces to one that does', async () => {
+  // No channel that cuts: between an older device and Firefox such bodies can still be lost.
+  const network = createFakeNetwork();
+  const [a, b, c] = (await room(network, 2)) as [Device, Device, Device];
+  const large = [bytes(192 * KiB, 11), bytes(LARGEST, 12)];
+  await settle(Promise.all(large.map((body) => c.session.send(body))));
+  // The older device sent them whole; the broadcaster split them again for b, which takes pieces.
+  expect(binarySizes(c.peers[0]?.channels[0])).toEqual([192 * KiB, LARGEST]);
+  const toB = b.peers[0]?.channels[0]?.remote;
+  expect(binarySizes(toB)).toEqual([
+    ...Array(3).fill(64 * KiB),
+    ...Array(3).fill(64 * KiB),
+    63 * KiB,
+  ]);
+  for (const device of [a, b]) expect(binaryFrom(device, c)).toEqual(large.map(digest));
+  expect([a, b, c].flatMap((device) => device.errors)).toEqual([]);
 });
 
 it('refuses a body that does not match its size with ERR_PEER_PROTOCOL, never taking another message’s bytes', async () => {
