@@ -69,7 +69,11 @@ export interface OutgoingFile {
 
 /** The messenger's options but `resume` (which messenger.ts adds: file-resume.ts needs these types). */
 export interface ChannelMessengerOptions {
-  /** Bytes of file per message (default 64 KiB; every browser takes up to 256 KiB). */
+  /**
+   * Bytes of file per message (default 64 KiB, up to 256 KiB). Firefox ESR 140 receives messages
+   * over about 66,000 bytes cut short when another follows closely: above 64 KiB only where no
+   * Firefox receives.
+   */
   chunkSize?: number;
   /** Stop sending while more than this waits in the channel's buffer (default 1 MiB). */
   highWaterMark?: number;
