@@ -38,12 +38,14 @@ interface PageApi {
   accept(link: string, wait: number): Promise<void>;
   result(): Promise<SideRecord | undefined>;
   closeAll(): void;
+  rescue(ms: number): void;
 }
 
 const PAGE_SOURCE = `
 import { acceptLink, createLink } from 'webrtc-connect/link';
 let current;
 const peers = [];
+let rescueMs = 0;
 class TrackedPeerConnection extends RTCPeerConnection {
   constructor(configuration) {
     super(configuration);
@@ -55,6 +57,32 @@ class TrackedPeerConnection extends RTCPeerConnection {
     this.addEventListener('iceconnectionstatechange', () => note('ice ' + this.iceConnectionState));
     this.addEventListener('connectionstatechange', () => note('pc ' + this.connectionState));
     this.addEventListener('icegatheringstatechange', () => note('gather ' + this.iceGatheringState));
+    this.note = note;
+  }
+  // The link way gives candidates only in its descriptions: a candidate given is the library's
+  // retry of the other side's mDNS names (core/connection.ts).
+  addIceCandidate(candidate) {
+    this.note('candidate given again: ' + (candidate?.candidate?.split(' ')[4] ?? 'end'));
+    return super.addIceCandidate(candidate);
+  }
+  // RESCUE_MS: while ICE is still 'new' that long after the remote description (and again each
+  // RESCUE_MS, three times), give the remote description's candidates again.
+  async setRemoteDescription(description) {
+    const result = await super.setRemoteDescription(description);
+    if (rescueMs > 0) {
+      let tries = 0;
+      const again = () => {
+        if (this.signalingState === 'closed' || this.iceConnectionState !== 'new' || tries >= 3) return;
+        tries += 1;
+        const lines = (this.remoteDescription?.sdp ?? '').split(/\\r?\\n/).filter((l) => l.startsWith('a=candidate:'));
+        this.note('rescue ' + tries + ': ' + lines.length + ' candidates again');
+        for (const line of lines)
+          RTCPeerConnection.prototype.addIceCandidate.call(this, { candidate: line.slice(2), sdpMLineIndex: 0 }).catch((e) => this.note('rescue error ' + e));
+        setTimeout(again, rescueMs);
+      };
+      setTimeout(again, rescueMs);
+    }
+    return result;
   }
 }
 const candidates = (description) =>
@@ -69,6 +97,7 @@ function watch(promise, wait) {
   ]).catch((error) => { record.error = String(error?.code ?? error); });
 }
 globalThis.linkApi = {
+  rescue(ms) { rescueMs = ms; },
   async offer(mailbox, wait) {
     const invitation = await createLink({ RTCPeerConnection: TrackedPeerConnection, mailbox });
     current = undefined;
@@ -209,13 +238,25 @@ async function main() {
   };
   const a = await pageIn(aName);
   const b = await pageIn(bName);
+  // RESCUE_PAGES=a (or b): only that side gives the candidates again.
+  const rescuing = (process.env.RESCUE_PAGES ?? 'a,b').split(',');
+  for (const [side, page] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (!rescuing.includes(side)) continue;
+    await page.evaluate(
+      (ms) => (globalThis as unknown as { linkApi: PageApi }).linkApi.rescue(ms),
+      Number(process.env.RESCUE_MS ?? 0),
+    );
+  }
   const api = (page: BrowserPage) => ({
     result: () =>
       page.evaluate(() => (globalThis as unknown as { linkApi: PageApi }).linkApi.result()),
     closeAll: () =>
       page.evaluate(() => (globalThis as unknown as { linkApi: PageApi }).linkApi.closeAll()),
   });
-  const rows: { n: number; connected: boolean; ms?: number }[] = [];
+  const rows: { n: number; connected: boolean; rescued: boolean; ms?: number }[] = [];
   try {
     for (let n = 0; n < total; n += 1) {
       const startedAt = Date.now();
@@ -225,27 +266,41 @@ async function main() {
         { mailbox, wait: LINK_WAIT_MS },
       );
       await b.evaluate(
-        ({ link, wait }) => (globalThis as unknown as { linkApi: PageApi }).linkApi.accept(link, wait),
+        ({ link, wait }) =>
+          (globalThis as unknown as { linkApi: PageApi }).linkApi.accept(link, wait),
         { link, wait: LINK_WAIT_MS },
       );
       const [ra, rb] = await Promise.all([api(a).result(), api(b).result()]);
       const connected = Boolean(ra?.connected && rb?.connected);
-      rows.push({ n, connected, ...(connected ? { ms: Date.now() - startedAt } : {}) });
-      if (!connected) {
+      const rescued = [...(ra?.log ?? []), ...(rb?.log ?? [])].some(
+        (line) => line.includes('rescue') || line.includes('again'),
+      );
+      rows.push({ n, connected, rescued, ...(connected ? { ms: Date.now() - startedAt } : {}) });
+      // MDNS_TRACE=k: also the mDNS packets of the first k links, connected or not.
+      if (!connected || rescued || n < Number(process.env.MDNS_TRACE ?? 0)) {
         const names = new Set(
           [...(ra?.sent ?? []), ...(rb?.sent ?? [])].map((c) => c.split(' ')[2] ?? ''),
         );
         const mdns = mdnsLog
-          .filter((p) => p.at >= startedAt && p.names.some((m) => [...names].some((x) => m.includes(x))))
+          .filter(
+            (p) => p.at >= startedAt && p.names.some((m) => [...names].some((x) => m.includes(x))),
+          )
           .map((p) => `${p.at - startedAt} ${p.from} ${p.names.join(', ')}`);
         console.log(
-          'not connected',
-          JSON.stringify({ n, a: { browser: aName, ...ra }, b: { browser: bName, ...rb }, mdns }, null, 1),
+          `${connected ? 'connected' : 'not connected'}${rescued ? ' after a rescue' : ''}`,
+          JSON.stringify(
+            { n, a: { browser: aName, ...ra }, b: { browser: bName, ...rb }, mdns },
+            null,
+            1,
+          ),
         );
       }
       await api(a).closeAll();
       await api(b).closeAll();
       mdnsLog.splice(0);
+      // BETWEEN_MS: a pause after closing one link's connections, before the next link.
+      const pause = Number(process.env.BETWEEN_MS ?? 0);
+      if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
       if ((n + 1) % 25 === 0) {
         console.log(`${n + 1} links, ${rows.filter((r) => !r.connected).length} not connected`);
       }
@@ -263,6 +318,8 @@ async function main() {
       b: bName,
       links: rows.length,
       notConnected: rows.filter((row) => !row.connected).length,
+      rescued: rows.filter((row) => row.rescued).length,
+      rescuedConnected: rows.filter((row) => row.rescued && row.connected).length,
       msP50: ms[Math.floor(ms.length / 2)],
       msMax: ms.at(-1),
       mdnsSeen,

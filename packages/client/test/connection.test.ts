@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { codeOf } from '../../../test/support/error-code.ts';
-import { closeConnection, FAILED_GRACE_MS, openConnection } from '../src/core/connection.ts';
+import {
+  closeConnection,
+  FAILED_GRACE_MS,
+  MDNS_RETRIES,
+  MDNS_RETRY_MS,
+  mdnsCandidates,
+  openConnection,
+} from '../src/core/connection.ts';
 
 /** Just what openConnection reads of a peer connection: its state and the state events. */
 class ScriptedConnection extends EventTarget {
@@ -132,5 +139,94 @@ describe('openConnection: how a connection that never opened ends', () => {
     const connected = waitOn(pc);
     closeConnection(pc as unknown as RTCPeerConnection);
     expect(await codeOf(connected)).toBe('ERR_CLOSED');
+  });
+});
+
+/** The other side's description as Firefox sends it: an mDNS host candidate and a raw one. */
+const MDNS_NAME = '28470d27-0ed4-4867-86f0-576d813151f4.local';
+const REMOTE_SDP = [
+  'v=0',
+  'o=- 1 1 IN IP4 0.0.0.0',
+  's=-',
+  't=0 0',
+  'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
+  'a=mid:0',
+  `a=candidate:0 1 UDP 2122252543 ${MDNS_NAME} 40000 typ host`,
+  'a=candidate:1 1 UDP 1686052863 203.0.113.7 40000 typ srflx raddr 0.0.0.0 rport 0',
+  `a=candidate:2 1 TCP 2105524479 ${MDNS_NAME} 9 typ host tcptype active`,
+  '',
+].join('\r\n');
+
+/** A connection whose ICE can stay `new`, recording the candidates it is given. */
+class UnresolvedConnection extends ScriptedConnection {
+  iceConnectionState: RTCIceConnectionState = 'new';
+  signalingState: RTCSignalingState = 'stable';
+  added: RTCIceCandidateInit[] = [];
+  override remoteDescription: RTCSessionDescriptionInit | null = {
+    type: 'answer',
+    sdp: REMOTE_SDP,
+  };
+
+  async addIceCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    this.added.push(candidate);
+  }
+}
+
+describe("openConnection: the other side's mDNS names, asked again", () => {
+  it('gives the .local candidates again while ICE stays new, MDNS_RETRIES times', async () => {
+    vi.useFakeTimers();
+    const pc = new UnresolvedConnection();
+    waitOn(pc).catch(() => {});
+    await vi.advanceTimersByTimeAsync(MDNS_RETRY_MS - 1);
+    expect(pc.added).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    const once = [
+      {
+        candidate: `candidate:0 1 UDP 2122252543 ${MDNS_NAME} 40000 typ host`,
+        sdpMLineIndex: 0,
+        sdpMid: '0',
+      },
+      {
+        candidate: `candidate:2 1 TCP 2105524479 ${MDNS_NAME} 9 typ host tcptype active`,
+        sdpMLineIndex: 0,
+        sdpMid: '0',
+      },
+    ];
+    expect(pc.added).toEqual(once);
+    await vi.advanceTimersByTimeAsync(MDNS_RETRY_MS * 10);
+    expect(pc.added).toEqual(Array.from({ length: MDNS_RETRIES }, () => once).flat());
+  });
+
+  it('gives nothing again once a check has started, or when no candidate is an mDNS name', async () => {
+    vi.useFakeTimers();
+    const checking = new UnresolvedConnection();
+    waitOn(checking).catch(() => {});
+    checking.iceConnectionState = 'checking';
+    const raw = new UnresolvedConnection();
+    raw.remoteDescription = { type: 'answer', sdp: REMOTE_SDP.replaceAll(MDNS_NAME, '10.77.0.1') };
+    waitOn(raw).catch(() => {});
+    await vi.advanceTimersByTimeAsync(MDNS_RETRY_MS * 10);
+    expect(checking.added).toEqual([]);
+    expect(raw.added).toEqual([]);
+  });
+
+  it('stops once the connection is closed', async () => {
+    vi.useFakeTimers();
+    const pc = new UnresolvedConnection();
+    waitOn(pc).catch(() => {});
+    closeConnection(pc as unknown as RTCPeerConnection);
+    await vi.advanceTimersByTimeAsync(MDNS_RETRY_MS * 10);
+    expect(pc.added).toEqual([]);
+  });
+
+  it('reads each candidate with its media section', () => {
+    const sdp = `${REMOTE_SDP}m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=candidate:3 1 udp 1 b.local 1 typ host\r\n`;
+    expect(mdnsCandidates(sdp).map(({ sdpMLineIndex, sdpMid }) => [sdpMLineIndex, sdpMid])).toEqual(
+      [
+        [0, '0'],
+        [0, '0'],
+        [1, undefined],
+      ],
+    );
   });
 });
