@@ -1,13 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { codeOf } from '../../../test/support/error-code.ts';
-import {
-  closeConnection,
-  FAILED_GRACE_MS,
-  MDNS_RETRIES,
-  MDNS_RETRY_MS,
-  mdnsCandidates,
-  openConnection,
-} from '../src/core/connection.ts';
+import { closeConnection, FAILED_GRACE_MS, openConnection } from '../src/core/connection.ts';
+import { MDNS_RETRIES, MDNS_RETRY_MS, mdnsCandidates } from '../src/core/mdns-retry.ts';
 
 /** Just what openConnection reads of a peer connection: its state and the state events. */
 class ScriptedConnection extends EventTarget {

@@ -1,4 +1,5 @@
 import type { JsonValue } from '@webrtc-connect/protocol';
+import { retryMdnsCandidates } from '../core/mdns-retry.ts';
 import { createPeerConnection, type PeerOptions } from '../core/peer-options.ts';
 import { createSendQueue, type SendQueue } from '../core/send-queue.ts';
 import { ConnectError, isConnectError } from '../errors.ts';
@@ -77,6 +78,8 @@ export function createPeerLink(
   // Our own flag, not readyState: set when the other side is ready (see READY), and only then
   // do the frames `open` sends go out, so nothing sent earlier can overtake them.
   let opened = false;
+  // The other side's mDNS names, asked again while ICE stays `new` (core/connection.ts).
+  let stopRetrying: (() => void) | undefined;
   // The answering side's next READY, or its going on without an answer.
   let readyTimer: ReturnType<typeof setTimeout> | undefined;
   // The offerer's candidates can be found before its offer is out: hold them until it is.
@@ -96,6 +99,7 @@ export function createPeerLink(
     if (done) return;
     done = true;
     clearTimeout(readyTimer);
+    stopRetrying?.();
     queue?.close();
     closeQuietly(pc);
     handlers.closed();
@@ -228,6 +232,7 @@ export function createPeerLink(
     }
     // Candidates that came before the description can only be added now.
     for (const candidate of earlyCandidates.splice(0)) await pc.addIceCandidate(candidate);
+    if (!done) stopRetrying ??= retryMdnsCandidates(pc);
   };
 
   return {
@@ -263,6 +268,7 @@ export function createPeerLink(
     close() {
       done = true;
       clearTimeout(readyTimer);
+      stopRetrying?.();
       queue?.close();
       closeQuietly(pc);
     },
