@@ -7,7 +7,12 @@
  * 224.0.0.251: each query's and answer's `.local` names). Each link gives up by itself after
  * LINK_WAIT_MS. Run in the private namespace:
  *
- *   scripts/in-netns.sh npx tsx bench/link-mixed-connect.ts [links] [A browser] [B browser]
+ *   scripts/in-netns.sh npx tsx --conditions=@webrtc-connect/source bench/link-mixed-connect.ts [links] [A browser] [B browser]
+ *
+ * Environment: NO_RETRY=1 drops the library's re-given mDNS candidates (core/mdns-retry.ts), to
+ * measure it as before; RESCUE_MS / RESCUE_PAGES give the candidates again from the page instead;
+ * BETWEEN_MS pauses between links; MDNS_TRACE=k prints the first k links' details too.
+ * docs/decisions.md, "Chromium asks once for an mDNS name".
  */
 import { createSocket } from 'node:dgram';
 import { createServer } from '@webrtc-connect/server';
@@ -39,6 +44,7 @@ interface PageApi {
   result(): Promise<SideRecord | undefined>;
   closeAll(): void;
   rescue(ms: number): void;
+  noRetry(): void;
 }
 
 const PAGE_SOURCE = `
@@ -46,6 +52,7 @@ import { acceptLink, createLink } from 'webrtc-connect/link';
 let current;
 const peers = [];
 let rescueMs = 0;
+let noRetry = false;
 class TrackedPeerConnection extends RTCPeerConnection {
   constructor(configuration) {
     super(configuration);
@@ -61,8 +68,14 @@ class TrackedPeerConnection extends RTCPeerConnection {
   }
   // The link way gives candidates only in its descriptions: a candidate given is the library's
   // retry of the other side's mDNS names (core/connection.ts).
+  // NO_RETRY=1 drops them: the library as before that retry.
   addIceCandidate(candidate) {
-    this.note('candidate given again: ' + (candidate?.candidate?.split(' ')[4] ?? 'end'));
+    const name = candidate?.candidate?.split(' ')[4] ?? 'end';
+    if (noRetry) {
+      this.note('candidate not given again (NO_RETRY): ' + name);
+      return Promise.resolve();
+    }
+    this.note('candidate given again: ' + name);
     return super.addIceCandidate(candidate);
   }
   // RESCUE_MS: while ICE is still 'new' that long after the remote description (and again each
@@ -98,6 +111,7 @@ function watch(promise, wait) {
 }
 globalThis.linkApi = {
   rescue(ms) { rescueMs = ms; },
+  noRetry() { noRetry = true; },
   async offer(mailbox, wait) {
     const invitation = await createLink({ RTCPeerConnection: TrackedPeerConnection, mailbox });
     current = undefined;
@@ -238,6 +252,11 @@ async function main() {
   };
   const a = await pageIn(aName);
   const b = await pageIn(bName);
+  if (process.env.NO_RETRY) {
+    for (const page of [a, b]) {
+      await page.evaluate(() => (globalThis as unknown as { linkApi: PageApi }).linkApi.noRetry());
+    }
+  }
   // RESCUE_PAGES=a (or b): only that side gives the candidates again.
   const rescuing = (process.env.RESCUE_PAGES ?? 'a,b').split(',');
   for (const [side, page] of [
