@@ -1,8 +1,9 @@
 /**
  * How long ICE may stay `new` once both descriptions are in place before the other side's
  * `.local` (mDNS) candidates are given again, and how often. Chromium asks once for such a name
- * and drops the candidate when no answer comes; Firefox answers only once its name is registered.
- * Between the two, about 2 % of links never started (docs/decisions.md, "Chromium asks once").
+ * and drops the candidate when no answer comes; Firefox at times answers none and asks nothing:
+ * between the two, 1 to 2 % of links never started (docs/decisions.md, "Chromium asks once for
+ * an mDNS name").
  */
 export const MDNS_RETRY_MS = 1_500;
 export const MDNS_RETRIES = 2;
