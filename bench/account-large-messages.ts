@@ -20,7 +20,7 @@ import { startBlankServer } from '../test/harness/blank-server.ts';
 import type { BrowserName, BrowserPage, TestBrowser } from '../test/harness/browser-page.ts';
 import { launchChromium } from '../test/harness/chromium.ts';
 import { launchFirefox } from '../test/harness/firefox.ts';
-import { bundleForPage } from '../test/harness/page-bundle.ts';
+import { bundleForPage, runBundle } from '../test/harness/page-bundle.ts';
 import { chromiumBrowser } from '../test/harness/playwright-page.ts';
 import type { BenchDevice, DeviceReport } from './account-large-messages-page.ts';
 
@@ -59,11 +59,7 @@ for (const name of new Set(rooms.flat())) {
 async function devicePage(name: BrowserName): Promise<BrowserPage> {
   const page = await (browsers.get(name) as TestBrowser).newPage();
   await page.goto(`${blank.origin}/`);
-  await page.evaluate((code) => {
-    const script = document.createElement('script');
-    script.textContent = code;
-    document.head.append(script);
-  }, bundle);
+  await runBundle(page, bundle);
   return page;
 }
 

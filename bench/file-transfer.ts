@@ -15,7 +15,7 @@ import type { BrowserName, BrowserPage, TestBrowser } from '../test/harness/brow
 import { launchChromium } from '../test/harness/chromium.ts';
 import { launchFirefox } from '../test/harness/firefox.ts';
 import { assertPrivateNetns } from '../test/harness/netns.ts';
-import { bundleForPage } from '../test/harness/page-bundle.ts';
+import { bundleForPage, runBundle } from '../test/harness/page-bundle.ts';
 import { chromiumBrowser } from '../test/harness/playwright-page.ts';
 
 export const TRANSFER_WAYS = ['plain', 'hashed', 'web app'] as const;
@@ -161,12 +161,7 @@ export async function benchFileTransfer(rounds = 5, mebibytes = 48): Promise<Fil
 async function page(browser: TestBrowser, origin: string, bundle: string): Promise<BrowserPage> {
   const opened = await browser.newPage();
   await opened.goto(`${origin}/`);
-  // The blank page has no Content-Security-Policy: the bundle runs as given.
-  await opened.evaluate((code) => {
-    const script = document.createElement('script');
-    script.textContent = code;
-    document.head.append(script);
-  }, bundle);
+  await runBundle(opened, bundle);
   return opened;
 }
 

@@ -21,7 +21,7 @@ import type { BrowserName, BrowserPage, TestBrowser } from '../test/harness/brow
 import { launchChromium } from '../test/harness/chromium.ts';
 import { launchFirefox } from '../test/harness/firefox.ts';
 import { assertPrivateNetns } from '../test/harness/netns.ts';
-import { bundleForPage } from '../test/harness/page-bundle.ts';
+import { bundleForPage, runBundle } from '../test/harness/page-bundle.ts';
 import { chromiumBrowser } from '../test/harness/playwright-page.ts';
 
 const LINK_WAIT_MS = 15_000;
@@ -243,11 +243,7 @@ async function main() {
     }
     const page = await browser.newPage();
     await page.goto(`${blank.origin}/`);
-    await page.evaluate((code) => {
-      const script = document.createElement('script');
-      script.textContent = code;
-      document.head.append(script);
-    }, bundle);
+    await runBundle(page, bundle);
     return page;
   };
   const a = await pageIn(aName);

@@ -14,7 +14,7 @@ import {
 } from '../harness/browser-page.ts';
 import { launchChromium } from '../harness/chromium.ts';
 import { launchFirefox } from '../harness/firefox.ts';
-import { bundleForPage } from '../harness/page-bundle.ts';
+import { bundleForPage, runBundle } from '../harness/page-bundle.ts';
 import { chromiumBrowser } from '../harness/playwright-page.ts';
 
 const KiB = 1024;
@@ -122,12 +122,7 @@ async function devicePage(browser: BrowserName): Promise<BrowserPage> {
   const page = await (browsers.get(browser) as TestBrowser).newPage();
   pages.push(page);
   await page.goto(`${blank.origin}/`);
-  // The blank page has no Content-Security-Policy: an inline script runs as it is added.
-  await page.evaluate((code) => {
-    const script = document.createElement('script');
-    script.textContent = code;
-    document.head.append(script);
-  }, bundle);
+  await runBundle(page, bundle);
   return page;
 }
 

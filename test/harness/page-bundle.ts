@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build, defaultClientConditions, type Rollup } from 'vite';
+import type { BrowserPage } from './browser-page.ts';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -27,4 +28,16 @@ export async function bundleForPage(source: string): Promise<string> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs a bundle (`bundleForPage`) in `page` as an inline script. For a page with no
+ * Content-Security-Policy (the blank server's): an inline script runs as it is added.
+ */
+export async function runBundle(page: BrowserPage, bundle: string): Promise<void> {
+  await page.evaluate((code) => {
+    const script = document.createElement('script');
+    script.textContent = code;
+    document.head.append(script);
+  }, bundle);
 }
