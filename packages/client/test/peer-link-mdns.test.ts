@@ -2,7 +2,7 @@
 // (core/mdns-retry.ts): Chromium asks once for such a name and drops the candidate unanswered.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPeerLink } from '../src/account/peer-link.ts';
-import { MDNS_RETRIES, MDNS_RETRY_MS } from '../src/core/mdns-retry.ts';
+import { MDNS_LOOKS, MDNS_RETRIES, MDNS_RETRY_MS } from '../src/core/mdns-retry.ts';
 
 const MDNS_NAME = '01ed3658-7cac-4565-a773-a2e59a8f63bf.local';
 const host = `candidate:0 1 UDP 2122252543 ${MDNS_NAME} 40000 typ host`;
@@ -77,6 +77,31 @@ describe("peer link: the other side's mDNS names, asked again", () => {
     expect(pc?.added.map(({ candidate }) => candidate)).toEqual(
       Array.from({ length: 1 + MDNS_RETRIES }, () => host),
     );
+    peer.close();
+  });
+
+  it('gives a .local candidate that trickled in after the first look again', async () => {
+    vi.useFakeTimers();
+    const peer = link();
+    peer.signal({ sdp: { type: 'offer', sdp: OFFER } });
+    await vi.advanceTimersByTimeAsync(MDNS_RETRY_MS);
+    const [pc] = UnresolvedConnection.made;
+    expect(pc?.added).toHaveLength(0);
+    // The server carried the candidate slowly: it comes after the first look found none.
+    peer.signal({ candidate: { candidate: host, sdpMid: '0', sdpMLineIndex: 0 } });
+    await vi.advanceTimersByTimeAsync(MDNS_RETRY_MS * 10);
+    expect(pc?.added.map(({ candidate }) => candidate)).toEqual(
+      Array.from({ length: 1 + MDNS_RETRIES }, () => host),
+    );
+    peer.close();
+  });
+
+  it('stops looking after a few looks when no .local candidate comes', async () => {
+    vi.useFakeTimers();
+    const peer = link();
+    peer.signal({ sdp: { type: 'offer', sdp: OFFER } });
+    await vi.advanceTimersByTimeAsync(MDNS_RETRY_MS * MDNS_LOOKS);
+    expect(vi.getTimerCount()).toBe(0);
     peer.close();
   });
 

@@ -7,23 +7,32 @@
  */
 export const MDNS_RETRY_MS = 1_500;
 export const MDNS_RETRIES = 2;
+/**
+ * Looks in all, so a `.local` candidate trickled in late (a slow server on the account way) is
+ * still given again, and a connection left open with none never keeps a timer for long.
+ */
+export const MDNS_LOOKS = 4;
 
 /**
  * While `pc`'s ICE stays `new` (no check started), gives the remote description's `.local`
  * candidates again every MDNS_RETRY_MS, MDNS_RETRIES times: each is a fresh mDNS query where the
- * first went unanswered. Returns what stops it.
+ * first went unanswered. A look that finds none yet (they may still trickle in) uses no try; at
+ * most MDNS_LOOKS looks. Returns what stops it.
  */
 export function retryMdnsCandidates(pc: RTCPeerConnection): () => void {
   let tries = 0;
+  let looks = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const again = () => {
     if (pc.iceConnectionState !== 'new' || pc.signalingState === 'closed') return;
+    looks += 1;
     const candidates = mdnsCandidates(pc.remoteDescription?.sdp ?? '');
-    if (candidates.length === 0) return;
-    tries += 1;
-    // A candidate the implementation resolved meanwhile is taken again as a duplicate: no harm.
-    for (const candidate of candidates) pc.addIceCandidate(candidate).catch(() => {});
-    if (tries < MDNS_RETRIES) timer = setTimeout(again, MDNS_RETRY_MS);
+    if (candidates.length > 0) {
+      tries += 1;
+      // A candidate the implementation resolved meanwhile is taken again as a duplicate: no harm.
+      for (const candidate of candidates) pc.addIceCandidate(candidate).catch(() => {});
+    }
+    if (tries < MDNS_RETRIES && looks < MDNS_LOOKS) timer = setTimeout(again, MDNS_RETRY_MS);
   };
   timer = setTimeout(again, MDNS_RETRY_MS);
   return () => clearTimeout(timer);
