@@ -95,13 +95,17 @@ export function createPeerLink(
     );
     finish();
   };
-  const finish = () => {
-    if (done) return;
+  /** Ends everything the link runs: its timers, its queue, its connection. */
+  const stop = () => {
     done = true;
     clearTimeout(readyTimer);
     stopRetrying?.();
     queue?.close();
     closeQuietly(pc);
+  };
+  const finish = () => {
+    if (done) return;
+    stop();
     handlers.closed();
   };
   const push = (...messages: (string | Uint8Array<ArrayBuffer>)[]) => {
@@ -137,10 +141,9 @@ export function createPeerLink(
       if (event.data === READY) {
         // Nothing more to do: a READY again, or the other side's answer to ours.
       } else if (typeof event.data === 'string') {
-        // Before parsing: a frame that does not parse where bytes were due ends the message too,
-        // or the bytes after it would finish the message (never another message's bytes).
+        // A text frame where bytes were due ends that message, before parsing (one that does not
+        // parse too): the bytes after it are never taken for this message's. It is lost, and told.
         if (awaitingBytes) {
-          // Never the next message's bytes taken for this one's: it is lost, and told.
           awaitingBytes = undefined;
           handlers.error(new ConnectError('ERR_PEER_PROTOCOL', 'a message came without its bytes'));
         }
@@ -266,11 +269,7 @@ export function createPeerLink(
       push(encodePeerFrame({ ...parcel.frame, epoch, ...size }), ...pieces);
     },
     close() {
-      done = true;
-      clearTimeout(readyTimer);
-      stopRetrying?.();
-      queue?.close();
-      closeQuietly(pc);
+      stop();
     },
   };
 }
